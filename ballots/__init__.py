@@ -1,0 +1,1 @@
+"""ballots: the event definition, ballot sheets, marks and their validation."""

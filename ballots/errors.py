@@ -1,0 +1,231 @@
+"""Errors are values with codes.
+
+Every problem the tool can report is a :class:`Diagnostic` with a stable code from
+:data:`CODES`, a location (file › sheet › cell, or file:line for the event file),
+what was found, and what to do. Validation collects diagnostics instead of stopping
+at the first; a step that cannot go on raises :class:`TallyError` carrying them.
+
+The exit code of a command is decided by the most serious class of error it saw
+(see :class:`ExitCode`); the README documents both tables.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    INTERNAL = 1          # a bug: please report it
+    USAGE = 2             # wrong command-line usage (typer's own)
+    EVENT = 3             # the event file is missing, not TOML, or inconsistent
+    UNREADABLE = 4        # a ballot file is missing, corrupt, encrypted or not a spreadsheet
+    BALLOTS = 5           # the ballot sheets have errors (nothing was counted)
+    MEETING = 6           # meeting checks failed: quorum, issued/present/summoned, collected
+    OUTPUT = 7            # an output exists (use --force) or cannot be written
+    KEY = 8               # a key, passphrase or certificate problem
+    VERIFY = 9            # verification ran and at least one check failed
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    exit: ExitCode
+    title: str
+
+
+def _codes(*items: tuple[str, ExitCode, str]) -> dict[str, CodeInfo]:
+    return {c: CodeInfo(c, e, t) for c, e, t in items}
+
+
+# The stable codes. Never renumber; add new ones at the end of their block.
+CODES: dict[str, CodeInfo] = _codes(
+    # E1xx: the event file
+    ("E100", ExitCode.EVENT, "event file not found or unreadable"),
+    ("E101", ExitCode.EVENT, "event file is not valid TOML"),
+    ("E102", ExitCode.EVENT, "unknown key in the event file"),
+    ("E103", ExitCode.EVENT, "required field missing"),
+    ("E104", ExitCode.EVENT, "wrong type or value"),
+    ("E105", ExitCode.EVENT, "duplicate id"),
+    ("E106", ExitCode.EVENT, "reference to an unknown id"),
+    ("E107", ExitCode.EVENT, "a group with nobody on it"),
+    ("E108", ExitCode.EVENT, "unknown rule set"),
+    ("E109", ExitCode.EVENT, "unsupported schema version"),
+    ("E110", ExitCode.EVENT, "id is not a short ASCII slug"),
+    ("E111", ExitCode.EVENT, "event file already exists"),
+    ("E112", ExitCode.EVENT, "id still in use"),
+    # E2xx: the meeting (SPEC §3)
+    ("E201", ExitCode.MEETING, "no quorum"),
+    ("E202", ExitCode.MEETING, "meeting counts out of order"),
+    ("E203", ExitCode.MEETING, "ballots entered differ from ballots collected"),
+    ("E204", ExitCode.MEETING, "more ballots entered than issued"),
+    ("E205", ExitCode.MEETING, "no ballots entered for a group"),
+    # E3xx: reading ballot files
+    ("E300", ExitCode.UNREADABLE, "ballot file not found"),
+    ("E301", ExitCode.UNREADABLE, "not a spreadsheet"),
+    ("E302", ExitCode.UNREADABLE, "spreadsheet is password-protected"),
+    ("E303", ExitCode.UNREADABLE, "spreadsheet is corrupt"),
+    ("E304", ExitCode.UNREADABLE, "file is empty"),
+    ("E305", ExitCode.UNREADABLE, "CSV text is not UTF-8"),
+    ("E306", ExitCode.UNREADABLE, "file cannot be read"),
+    # E4xx: ballot sheet structure
+    ("E401", ExitCode.BALLOTS, "sheet for a group that does not exist"),
+    ("E402", ExitCode.BALLOTS, "no sheet for a group"),
+    ("E403", ExitCode.BALLOTS, "header row missing"),
+    ("E404", ExitCode.BALLOTS, "ballot-number column missing"),
+    ("E405", ExitCode.BALLOTS, "unknown column"),
+    ("E406", ExitCode.BALLOTS, "person not on this form"),
+    ("E407", ExitCode.BALLOTS, "person column missing"),
+    ("E408", ExitCode.BALLOTS, "duplicate column"),
+    ("E409", ExitCode.BALLOTS, "id and name in a header disagree"),
+    ("E410", ExitCode.BALLOTS, "same group given twice in one file"),
+    # E5xx: ballot rows and cells
+    ("E501", ExitCode.BALLOTS, "unknown mark"),
+    ("E502", ExitCode.BALLOTS, "mark not entered"),
+    ("E503", ExitCode.BALLOTS, "duplicate ballot number"),
+    ("E504", ExitCode.BALLOTS, "ballot number missing or not a positive whole number"),
+    ("E505", ExitCode.BALLOTS, "unknown ballot status"),
+    ("E506", ExitCode.BALLOTS, "total row in the ballot sheet"),
+    # E6xx: writing outputs
+    ("E601", ExitCode.OUTPUT, "output exists"),
+    ("E602", ExitCode.OUTPUT, "output cannot be written"),
+    # W7xx: warnings (never change the exit code)
+    ("W701", ExitCode.OK, "appointed or elected in the year of the vote"),
+    ("W702", ExitCode.OK, "notified of retirement"),
+    ("W703", ExitCode.OK, "voted on in more than 2 places"),
+    ("W704", ExitCode.OK, "person on no ballot form"),
+    ("W705", ExitCode.OK, "position held by nobody"),
+    ("W706", ExitCode.OK, "sheet ignored"),
+    ("W707", ExitCode.OK, "mark on an invalid ballot ignored"),
+    ("W708", ExitCode.OK, "appointed after the vote"),
+    ("W709", ExitCode.OK, "ballots not yet collected in full"),
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: ``ballots.xlsx › btv › D7`` or ``event.toml:12``."""
+
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        parts = [self.file]
+        if self.sheet is not None:
+            parts.append(self.sheet)
+        if self.cell is not None:
+            parts.append(self.cell)
+        return " › ".join(parts)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str              # what was found
+    hint: str = ""            # what to do
+    location: Location | None = None
+    related: tuple[Location, ...] = ()   # e.g. the other place of a duplicate
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unregistered diagnostic code {self.code}")
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.WARNING if self.code.startswith("W") else Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return CODES[self.code].exit
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+            "location": str(self.location) if self.location else None,
+            "related": [str(r) for r in self.related],
+        }
+
+
+# Which exit code wins when several classes of error occur: the earliest step in the
+# data flow, because later problems are often consequences of earlier ones.
+_EXIT_PRIORITY = [
+    ExitCode.INTERNAL,
+    ExitCode.EVENT,
+    ExitCode.UNREADABLE,
+    ExitCode.BALLOTS,
+    ExitCode.MEETING,
+    ExitCode.KEY,
+    ExitCode.OUTPUT,
+    ExitCode.VERIFY,
+]
+
+
+def exit_code_for(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> ExitCode:
+    found = {d.exit_code for d in diagnostics if d.is_error}
+    for code in _EXIT_PRIORITY:
+        if code in found:
+            return code
+    return ExitCode.OK
+
+
+@dataclass
+class Diagnostics:
+    """A collector: validation appends here and keeps going."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, code: str, message: str, hint: str = "", location: Location | None = None,
+            related: tuple[Location, ...] = ()) -> None:
+        self.items.append(Diagnostic(code, message, hint, location, related))
+
+    def extend(self, other: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.items.extend(other)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if not d.is_error]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+
+class TallyError(Exception):
+    """The one root error. Carries one or more diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic) -> None:
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("; ".join(f"{d.code} {d.message}" for d in self.diagnostics))
+
+    @property
+    def exit_code(self) -> ExitCode:
+        code = exit_code_for(self.diagnostics)
+        return code if code is not ExitCode.OK else ExitCode.INTERNAL
+
+
+def fail(code: str, message: str, hint: str = "", location: Location | None = None) -> TallyError:
+    """Build a TallyError for a single problem: ``raise fail("E300", ...)``."""
+    return TallyError(Diagnostic(code, message, hint, location))

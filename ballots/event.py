@@ -1,0 +1,427 @@
+"""The event file (SPEC §4): read, check every field, and point at the key and line.
+
+`read_event` never raises for a bad file: it returns every problem it found, so a
+committee fixing a hand-edited file sees them all at once. `load_event` is the strict
+form used by commands that cannot go on without a valid event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
+from ballots.model import (
+    CommitteeMember,
+    Event,
+    Group,
+    GroupId,
+    Person,
+    PersonId,
+    Position,
+    PositionId,
+)
+from tally.rules import DEFAULT_RULES, RULE_SETS
+
+SCHEMA_VERSION = 1
+LANGUAGES = ("vi", "en")
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+_TOP_KEYS = {"schema", "event", "committee", "positions", "persons", "groups"}
+_EVENT_KEYS = {"title", "organisation", "parent", "place", "date", "rules", "language"}
+_COMMITTEE_KEYS = {"name", "role"}
+_POSITION_KEYS = {"id", "title"}
+_PERSON_KEYS = {"id", "name", "positions", "appointed", "retiring"}
+_GROUP_KEYS = {"id", "title", "positions", "summoned", "present", "issued", "collected", "members"}
+
+
+class KeyLocator:
+    """Finds the line of `table[index].key` in the TOML text, for error messages.
+
+    tomllib gives values without positions; a light scan of the source is enough to
+    point a committee member at the right line of a hand-edited file.
+    """
+
+    _header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
+    _key = re.compile(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, int | None, str | None], int] = {}
+        counts: dict[str, int] = {}
+        current: tuple[str, int | None] = ("", None)
+        for number, line in enumerate(text.splitlines(), start=1):
+            m = self._header.match(line)
+            if m:
+                name = m.group(2).strip()
+                if m.group(1) == "[[":
+                    index = counts.get(name, 0)
+                    counts[name] = index + 1
+                    current = (name, index)
+                else:
+                    current = (name, None)
+                self.lines.setdefault((current[0], current[1], None), number)
+                continue
+            k = self._key.match(line)
+            if k:
+                key = k.group(1).strip('"')
+                self.lines.setdefault((current[0], current[1], key), number)
+
+    def line(self, table: str, index: int | None = None, key: str | None = None) -> int | None:
+        return self.lines.get((table, index, key)) or self.lines.get((table, index, None))
+
+
+@dataclass
+class _Reader:
+    """Checks one parsed document, collecting diagnostics with key paths and lines."""
+
+    source: str
+    locator: KeyLocator
+    diags: Diagnostics = field(default_factory=Diagnostics)
+
+    def where(self, table: str, index: int | None = None, key: str | None = None) -> Location:
+        return Location(self.source, line=self.locator.line(table, index, key))
+
+    @staticmethod
+    def path(table: str, index: int | None = None, key: str | None = None) -> str:
+        p = table
+        if index is not None:
+            p += f"[{index + 1}]"
+        if key is not None:
+            p = f"{p}.{key}" if p else key
+        return p
+
+    def unknown_keys(self, data: dict[str, Any], allowed: set[str], table: str, index: int | None = None) -> None:
+        for key in data:
+            if key not in allowed:
+                self.diags.add(
+                    "E102",
+                    f"unknown key '{self.path(table, index, key)}'",
+                    f"remove it or correct its spelling; allowed here: {', '.join(sorted(allowed))}",
+                    self.where(table, index, key),
+                )
+
+    def get(
+        self,
+        data: dict[str, Any],
+        key: str,
+        table: str,
+        index: int | None,
+        kind: str,
+        required: bool = True,
+    ) -> Any:
+        if key not in data:
+            if required:
+                self.diags.add(
+                    "E103",
+                    f"required field '{self.path(table, index, key)}' is missing",
+                    f"add `{key} = ...` to {'[[' + table + ']]' if index is not None else '[' + table + ']' if table else 'the top of the file'}",
+                    self.where(table, index),
+                )
+            return None
+        value = data[key]
+        checker, expected = _KINDS[kind]
+        converted = checker(value)
+        if converted is _BAD:
+            self.diags.add(
+                "E104",
+                f"'{self.path(table, index, key)}' should be {expected}, found {value!r}",
+                f"write it as {expected}",
+                self.where(table, index, key),
+            )
+            return None
+        return converted
+
+    def table_list(self, doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
+        value = doc.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.diags.add(
+                "E104",
+                f"'{name}' should be an array of tables ([[{name}]])",
+                f"write each entry as a [[{name}]] section",
+                self.where(name),
+            )
+            return []
+        return value
+
+    def slug(self, value: str | None, table: str, index: int, seen: dict[str, int], what: str) -> str | None:
+        if value is None:
+            return None
+        if not SLUG.match(value):
+            self.diags.add(
+                "E110",
+                f"{what} id '{value}' in {self.path(table, index, 'id')} is not a short ASCII slug",
+                "use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'",
+                self.where(table, index, "id"),
+            )
+            return None
+        folded = value.casefold()
+        if folded in seen:
+            self.diags.add(
+                "E105",
+                f"{what} id '{value}' is used twice ({self.path(table, seen[folded])} and {self.path(table, index)})",
+                "give each entry its own id",
+                self.where(table, index, "id"),
+                (self.where(table, seen[folded], "id"),),
+            )
+            return None
+        seen[folded] = index
+        return value
+
+
+_BAD = object()
+
+
+def _str(v: Any) -> Any:
+    return v.strip() if isinstance(v, str) and v.strip() else _BAD
+
+
+def _opt_str(v: Any) -> Any:
+    return v.strip() if isinstance(v, str) else _BAD
+
+
+def _int(v: Any) -> Any:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else _BAD
+
+
+def _bool(v: Any) -> Any:
+    return v if isinstance(v, bool) else _BAD
+
+
+def _date(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return _BAD
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            return _BAD
+    return _BAD
+
+
+def _ids(v: Any) -> Any:
+    if isinstance(v, list) and v and all(isinstance(x, str) and x.strip() for x in v):
+        return [x.strip() for x in v]
+    return _BAD
+
+
+_KINDS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "str": (_str, "a non-empty text in quotes"),
+    "opt_str": (_opt_str, "a text in quotes"),
+    "int": (_int, "a whole number, 0 or more"),
+    "bool": (_bool, "true or false"),
+    "date": (_date, "a date like 2023-05-31"),
+    "ids": (_ids, 'a non-empty list of ids like ["btv", "gd"]'),
+}
+
+
+@dataclass(frozen=True)
+class EventLoad:
+    event: Event | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def read_event(path: str | Path) -> EventLoad:
+    """Read and check an event file; return the event (if usable) and every problem."""
+    path = Path(path)
+    name = path.name
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        d = Diagnostic("E100", f"event file '{path}' does not exist", "check the path, or create one with `tally init`",
+                       Location(str(path)))
+        return EventLoad(None, (d,))
+    except OSError as exc:
+        d = Diagnostic("E100", f"event file '{path}' cannot be read: {exc.strerror or exc}",
+                       "check the file's permissions", Location(str(path)))
+        return EventLoad(None, (d,))
+    return parse_event(raw, name)
+
+
+def parse_event(raw: bytes, name: str = "event.toml") -> EventLoad:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        d = Diagnostic("E101", f"event file is not UTF-8 text (byte {exc.start})",
+                       "save the file as UTF-8 (in Notepad: Save as › Encoding › UTF-8)", Location(name))
+        return EventLoad(None, (d,))
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"at line (\d+)", str(exc))
+        line = int(m.group(1)) if m else None
+        d = Diagnostic("E101", f"event file is not valid TOML: {exc}",
+                       "fix the syntax at that line: text needs quotes, each [[section]] on its own line",
+                       Location(name, line=line))
+        return EventLoad(None, (d,))
+    r = _Reader(name, KeyLocator(text))
+    event = _build(doc, r, hashlib.sha256(raw).hexdigest())
+    return EventLoad(event if not r.diags.has_errors else None, tuple(r.diags.items))
+
+
+def load_event(path: str | Path) -> tuple[Event, tuple[Diagnostic, ...]]:
+    """The strict form: the event and its warnings, or TallyError with every error."""
+    loaded = read_event(path)
+    if loaded.event is None:
+        raise TallyError([d for d in loaded.diagnostics if d.is_error])
+    return loaded.event, loaded.diagnostics + eligibility_warnings(loaded.event)
+
+
+def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
+    r.unknown_keys(doc, _TOP_KEYS, "")
+    schema = r.get(doc, "schema", "", None, "int")
+    if schema is not None and schema != SCHEMA_VERSION:
+        r.diags.add("E109", f"schema = {schema} is not supported; this version of tally reads schema = {SCHEMA_VERSION}",
+                    "use a newer tally, or write schema = 1", r.where("", None, "schema"))
+
+    ev = doc.get("event")
+    if not isinstance(ev, dict):
+        r.diags.add("E103", "the [event] section is missing", "add an [event] section with title, organisation and date",
+                    Location(r.source))
+        ev = {}
+    r.unknown_keys(ev, _EVENT_KEYS, "event")
+    title = r.get(ev, "title", "event", None, "str")
+    organisation = r.get(ev, "organisation", "event", None, "str")
+    parent = r.get(ev, "parent", "event", None, "opt_str", required=False) or None
+    place = r.get(ev, "place", "event", None, "opt_str", required=False) or None
+    date = r.get(ev, "date", "event", None, "date")
+    rules = r.get(ev, "rules", "event", None, "str", required=False) or DEFAULT_RULES
+    if rules not in RULE_SETS:
+        r.diags.add("E108", f"unknown rule set '{rules}'",
+                    f"use one of: {', '.join(RULE_SETS)}", r.where("event", None, "rules"))
+    language = r.get(ev, "language", "event", None, "str", required=False) or "vi"
+    if language not in LANGUAGES:
+        r.diags.add("E104", f"'event.language' should be \"vi\" or \"en\", found {language!r}",
+                    'write language = "vi" or language = "en"', r.where("event", None, "language"))
+
+    committee = []
+    for i, item in enumerate(r.table_list(doc, "committee")):
+        r.unknown_keys(item, _COMMITTEE_KEYS, "committee", i)
+        cname = r.get(item, "name", "committee", i, "str")
+        role = r.get(item, "role", "committee", i, "opt_str", required=False) or ""
+        if cname:
+            committee.append(CommitteeMember(cname, role))
+
+    positions: list[Position] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(r.table_list(doc, "positions")):
+        r.unknown_keys(item, _POSITION_KEYS, "positions", i)
+        pid = r.slug(r.get(item, "id", "positions", i, "str"), "positions", i, seen, "position")
+        ptitle = r.get(item, "title", "positions", i, "str")
+        if pid and ptitle:
+            positions.append(Position(PositionId(pid), ptitle))
+    position_ids = {p.id for p in positions}
+    all_position_ids = set(seen)  # includes entries that had other errors, to avoid cascades
+
+    persons: list[Person] = []
+    raw_held: set[str] = set()  # positions named by any person entry, valid or not, to avoid cascades
+    seen = {}
+    for i, item in enumerate(r.table_list(doc, "persons")):
+        r.unknown_keys(item, _PERSON_KEYS, "persons", i)
+        pid = r.slug(r.get(item, "id", "persons", i, "str"), "persons", i, seen, "person")
+        pname = r.get(item, "name", "persons", i, "str")
+        held = r.get(item, "positions", "persons", i, "ids")
+        appointed = r.get(item, "appointed", "persons", i, "date", required=False)
+        retiring = r.get(item, "retiring", "persons", i, "bool", required=False) or False
+        raw_held.update(held or ())
+        held = _known_ids(r, held, all_position_ids, "persons", i, "position")
+        if pid and pname and held:
+            persons.append(Person(PersonId(pid), pname, tuple(PositionId(x) for x in held), appointed, retiring))
+
+    groups: list[Group] = []
+    seen = {}
+    for i, item in enumerate(r.table_list(doc, "groups")):
+        r.unknown_keys(item, _GROUP_KEYS, "groups", i)
+        gid = r.slug(r.get(item, "id", "groups", i, "str"), "groups", i, seen, "group")
+        gtitle = r.get(item, "title", "groups", i, "str")
+        gpos = _known_ids(r, r.get(item, "positions", "groups", i, "ids"), all_position_ids, "groups", i, "position")
+        summoned = r.get(item, "summoned", "groups", i, "int")
+        present = r.get(item, "present", "groups", i, "int")
+        issued = r.get(item, "issued", "groups", i, "int")
+        collected = r.get(item, "collected", "groups", i, "int", required=False)
+        members = r.get(item, "members", "groups", i, "int", required=rules == "nq85-2014")
+        if rules == "nq85-2014" and members == 0:
+            r.diags.add("E104", f"'{r.path('groups', i, 'members')}' must be more than 0: it is the percentage base",
+                        "write the total number of members", r.where("groups", i, "members"))
+        if gpos and not set(gpos) & raw_held and set(gpos) <= position_ids:
+            r.diags.add("E107", f"group '{gid}' has nobody on it: no person holds {', '.join(gpos)}",
+                        "add the people under review with `tally person add`, or fix the group's positions",
+                        r.where("groups", i, "positions"))
+        if gid and gtitle and gpos and None not in (summoned, present, issued):
+            groups.append(Group(GroupId(gid), gtitle, tuple(PositionId(x) for x in gpos), summoned, present, issued,
+                                collected, members))
+
+    if not groups and not r.diags.has_errors:
+        r.diags.add("E103", "the event has no [[groups]] (ballot forms)",
+                    "add one with `tally group add`", Location(r.source))
+    if r.diags.has_errors or title is None or organisation is None or date is None:
+        return None
+    return Event(
+        title=title, organisation=organisation, date=date, rules=rules, language=language,
+        positions=tuple(positions), persons=tuple(persons), groups=tuple(groups), committee=tuple(committee),
+        parent=parent, place=place, source=r.source, sha256=sha256,
+    )
+
+
+def _known_ids(r: _Reader, ids: list[str] | None, known: set[str], table: str, index: int, what: str) -> list[str] | None:
+    if ids is None:
+        return None
+    ok = True
+    folded = {k.casefold(): k for k in known}
+    out = []
+    for x in ids:
+        if x in known:
+            out.append(x)
+        elif x.casefold() in folded:
+            out.append(folded[x.casefold()])
+        else:
+            ok = False
+            r.diags.add("E106", f"{r.path(table, index, 'positions')} names {what} '{x}', which is not defined",
+                        f"define it in [[positions]] or use one of: {', '.join(sorted(known)) or '(none yet)'}",
+                        r.where(table, index, "positions"))
+    if len(set(out)) != len(out):
+        r.diags.add("E105", f"{r.path(table, index, 'positions')} lists the same {what} twice",
+                    "list each position once", r.where(table, index, "positions"))
+    return out if ok else None
+
+
+def eligibility_warnings(event: Event) -> tuple[Diagnostic, ...]:
+    """SPEC §3 eligibility: warn, never refuse."""
+    out: list[Diagnostic] = []
+    loc = Location(event.source)
+    for person in event.persons:
+        where = f"{person.name} ({person.id})"
+        if person.appointed is not None:
+            if person.appointed.year == event.date.year and person.appointed <= event.date:
+                out.append(Diagnostic(
+                    "W701", f"{where} was appointed or elected on {person.appointed.isoformat()}, in the year of the vote",
+                    "by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots",
+                    loc))
+            elif person.appointed > event.date:
+                out.append(Diagnostic(
+                    "W708", f"{where} has an appointment date {person.appointed.isoformat()} after the vote",
+                    "check the date", loc))
+        if person.retiring:
+            out.append(Diagnostic(
+                "W702", f"{where} has been notified of retirement",
+                "by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots", loc))
+        places = [g.id for g in event.groups if set(g.positions) & set(person.positions)]
+        if not places:
+            out.append(Diagnostic("W704", f"{where} is on no ballot form", "add a group for one of their positions", loc))
+        elif len(places) > 2 and event.rules == "qd96-2023":
+            out.append(Diagnostic(
+                "W703", f"{where} is voted on in {len(places)} places ({', '.join(places)})",
+                "QĐ 96 allows at most 2 places: keep the two most senior", loc))
+    held = {pid for p in event.persons for pid in p.positions}
+    for position in event.positions:
+        if position.id not in held:
+            out.append(Diagnostic("W705", f"position '{position.id}' ({position.title}) is held by nobody",
+                                  "add the person, or remove the position", loc))
+    return tuple(out)

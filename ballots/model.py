@@ -1,0 +1,141 @@
+"""Domain values: the event as defined, and ballots as entered.
+
+Frozen dataclasses throughout; ids are NewTypes because mixing a person id with a
+group id is a bug the type checker should catch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import NewType
+
+PositionId = NewType("PositionId", str)
+PersonId = NewType("PersonId", str)
+GroupId = NewType("GroupId", str)
+
+
+class Level(enum.Enum):
+    """The three boxes on a ballot, in the order they are printed."""
+
+    HIGH = "high"        # Tín nhiệm cao
+    MEDIUM = "medium"    # Tín nhiệm
+    LOW = "low"          # Tín nhiệm thấp
+
+
+class Mark(enum.Enum):
+    """What was entered for one person on one ballot."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INVALID = "invalid"  # no box, several boxes, or the name crossed out
+
+    @property
+    def level(self) -> Level | None:
+        return None if self is Mark.INVALID else Level(self.value)
+
+
+@dataclass(frozen=True)
+class Position:
+    id: PositionId
+    title: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id: PersonId
+    name: str
+    positions: tuple[PositionId, ...]
+    appointed: dt.date | None = None
+    retiring: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """One ballot form and its electorate."""
+
+    id: GroupId
+    title: str
+    positions: tuple[PositionId, ...]
+    summoned: int
+    present: int
+    issued: int
+    collected: int | None = None
+    members: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    title: str
+    organisation: str
+    date: dt.date
+    rules: str
+    language: str
+    positions: tuple[Position, ...]
+    persons: tuple[Person, ...]
+    groups: tuple[Group, ...]
+    committee: tuple[CommitteeMember, ...] = ()
+    parent: str | None = None
+    place: str | None = None
+    source: str = "event.toml"     # file name, for messages
+    sha256: str = ""               # of the event file's bytes
+
+    def position(self, pid: PositionId) -> Position:
+        return next(p for p in self.positions if p.id == pid)
+
+    def group(self, gid: GroupId) -> Group:
+        return next(g for g in self.groups if g.id == gid)
+
+    def persons_on(self, group: Group) -> tuple[Person, ...]:
+        """Everyone holding one of the group's positions, once, in persons order."""
+        wanted = set(group.positions)
+        return tuple(p for p in self.persons if wanted.intersection(p.positions))
+
+    def titles_on(self, person: Person, group: Group) -> tuple[str, ...]:
+        """The person's position titles that this form is about, in the person's order."""
+        wanted = set(group.positions)
+        return tuple(self.position(pid).title for pid in person.positions if pid in wanted)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a ballot row came from, for messages and the invalid-ballot sheet."""
+
+    file: str
+    sheet: str | None            # None for a CSV file
+    row: int                     # 1-based spreadsheet row
+    cell: str                    # the status cell, or the ballot-number cell when there is no status column
+    person_columns: tuple[str, ...] = ()   # column letter of each mark, in marks order (shared per sheet)
+
+    def where(self, cell: str) -> str:
+        return " › ".join(x for x in (self.file, self.sheet, cell) if x)
+
+    def __str__(self) -> str:
+        return self.where(self.cell)
+
+    def mark_cell(self, index: int) -> str:
+        return f"{self.person_columns[index]}{self.row}" if index < len(self.person_columns) else ""
+
+
+@dataclass(frozen=True)
+class Ballot:
+    number: int
+    valid: bool                      # False: the whole ballot is invalid
+    marks: tuple[Mark | None, ...]   # in the order of Event.persons_on(group); None only on invalid ballots
+    note: str = ""
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class GroupBallots:
+    group: Group
+    persons: tuple[Person, ...]      # the form's people, in column order of `marks`
+    ballots: tuple[Ballot, ...]

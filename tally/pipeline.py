@@ -1,0 +1,81 @@
+"""The whole job, as plain function calls: event → ballots → count → results files.
+
+`cli.py` calls these and renders; tests and other tools can call them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ballots.errors import Diagnostic, TallyError
+from ballots.event import load_event
+from ballots.model import Event
+from ballots.validate import BallotRead, Progress, read_ballots
+from tally.count import count
+from tally.model import InputFile, Results
+from tally.output import refuse_existing, write_atomic
+from tally.results_json import to_bytes
+
+
+@dataclass(frozen=True)
+class Checked:
+    event: Event
+    read: BallotRead
+    diagnostics: tuple[Diagnostic, ...]   # event warnings + everything found in the ballots
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+@dataclass(frozen=True)
+class Counted:
+    checked: Checked
+    results: Results
+    results_json: bytes
+    xlsx_path: Path | None
+    json_path: Path | None
+
+
+def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group: str | None = None,
+          progress: Progress | None = None) -> Checked:
+    """Validate everything; raises only if the event file itself is unusable."""
+    event, warnings = load_event(event_path)
+    read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
+    return Checked(event, read, tuple(warnings) + read.diagnostics)
+
+
+def json_path_for(xlsx_path: Path) -> Path:
+    return xlsx_path.with_suffix(".json")
+
+
+def count_results(checked: Checked) -> tuple[Results, bytes]:
+    if checked.has_errors:
+        raise TallyError([d for d in checked.diagnostics if d.is_error])
+    inputs = [InputFile(i.file, i.sha256) for i in checked.read.inputs]
+    results = count(checked.event, checked.read.groups, inputs)
+    return results, to_bytes(results)
+
+
+def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], output: Path | None,
+                    force: bool = False, csv_group: str | None = None,
+                    progress: Progress | None = None) -> Counted:
+    """Validate, count and (with `output`) write results.xlsx and results.json beside it.
+
+    Writes nothing when there are errors or when an output exists without `force`.
+    """
+    targets = [output, json_path_for(output)] if output is not None else []
+    refuse_existing(targets, force)
+    checked = check(event_path, ballot_paths, csv_group, progress)
+    results, data = count_results(checked)
+    if output is None:
+        return Counted(checked, results, data, None, None)
+    from tally.workbook import write_workbook
+
+    xlsx = write_workbook(results, data)
+    json_path = json_path_for(output)
+    write_atomic(json_path, data)
+    write_atomic(output, xlsx)
+    return Counted(checked, results, data, output, json_path)

@@ -1,0 +1,113 @@
+"""results.json, the export contract (SPEC §6) and the signed object (SPEC §7).
+
+UTF-8, NFC strings, keys sorted, 2-space indent, LF, trailing newline: the same inputs
+always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from typing import Any
+
+from tally.model import GroupResult, PersonResult, Results
+
+SCHEMA = "tally-results/1"
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def _person(p: PersonResult) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "positions": list(p.positions),
+        "valid": p.valid,
+        "invalid": p.invalid,
+        "high": p.high,
+        "medium": p.medium,
+        "low": p.low,
+        "high_pct": p.high_pct,
+        "medium_pct": p.medium_pct,
+        "low_pct": p.low_pct,
+        "flags": [f.value for f in p.flags],
+    }
+
+
+def _group(g: GroupResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": g.id,
+        "title": g.title,
+        "summoned": g.summoned,
+        "present": g.present,
+        "issued": g.issued,
+        "collected": g.collected,
+        "base": g.base,
+        "valid_ballots": g.valid_ballots,
+        "invalid_ballots": g.invalid_ballots,
+        "quorum": 3 * g.present >= 2 * g.summoned,
+        "persons": [_person(p) for p in g.persons],
+        "invalid_entries": [
+            {
+                "ballot": e.ballot,
+                "person": e.person_id,
+                "reason": e.reason,
+                "source": e.source,
+            }
+            for e in g.invalid_entries
+        ],
+    }
+    if g.members is not None:
+        out["members"] = g.members
+    return out
+
+
+def to_dict(results: Results) -> dict[str, Any]:
+    ev = results.event
+    event: dict[str, Any] = {
+        "title": ev.title,
+        "organisation": ev.organisation,
+        "date": ev.date,
+        "rules": ev.rules,
+        "sha256": ev.sha256,
+        "language": ev.language,
+        "committee": [{"name": n, "role": r} for n, r in ev.committee],
+    }
+    if ev.parent is not None:
+        event["parent"] = ev.parent
+    if ev.place is not None:
+        event["place"] = ev.place
+    return {
+        "schema": SCHEMA,
+        "event": event,
+        "inputs": [{"file": f.file, "sha256": f.sha256} for f in results.inputs],
+        "groups": [_group(g) for g in results.groups],
+        "tool": {"name": results.tool_name, "version": results.tool_version},
+    }
+
+
+def dumps(data: dict[str, Any]) -> bytes:
+    text = json.dumps(_nfc(data), ensure_ascii=False, sort_keys=True, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+def to_bytes(results: Results) -> bytes:
+    return dumps(to_dict(results))
+
+
+def fingerprint(data: bytes) -> str:
+    """SHA-256 in groups of 4 hex digits, as printed in the minutes' footer."""
+    return group4(hashlib.sha256(data).hexdigest())
+
+
+def group4(hexdigits: str) -> str:
+    return " ".join(hexdigits[i : i + 4] for i in range(0, len(hexdigits), 4))
