@@ -1,0 +1,98 @@
+"""The real `tally check` / `tally count` commands on real files in a temp dir."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from conftest import run_tally
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_count_sample_writes_both_files_and_prints_flagged(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "results.xlsx"
+    proc = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists() and out.with_suffix(".json").exists()
+    doc = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    flagged = [p["name"] for g in doc["groups"] for p in g["persons"] if p["flags"]]
+    assert flagged and all(name in proc.stdout for name in flagged)
+    assert "over_half_low" in proc.stdout
+    fp = re.search(r"SHA-256\): ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})", proc.stdout)
+    assert fp and fp.group(1).replace(" ", "") == sha(out.with_suffix(".json"))
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_rerun_refuses_then_force_gives_identical_bytes(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results.xlsx"
+    assert run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out).returncode == 0
+    before = sha(out), sha(out.with_suffix(".json"))
+    out.with_suffix(".json").write_bytes(b"signed, do not touch")
+    proc = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out)
+    assert proc.returncode == 7 and "E601" in proc.stderr
+    assert out.with_suffix(".json").read_bytes() == b"signed, do not touch"
+    proc = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out, "--force")
+    assert proc.returncode == 0
+    assert (sha(out), sha(out.with_suffix(".json"))) == before
+
+
+def test_count_with_errors_writes_nothing(sample: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "btv.csv"
+    bad.write_text("Số phiếu,p01\n1,x\n", encoding="utf-8")
+    out = tmp_path / "results.xlsx"
+    proc = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", bad, "-o", out)
+    assert proc.returncode == 5
+    assert "E501" in proc.stderr or "E410" in proc.stderr or "E407" in proc.stderr
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_check_sample_is_clean(sample: Path) -> None:
+    proc = run_tally("check", sample / "event.toml", sample / "ballots.xlsx")
+    assert proc.returncode == 0, proc.stderr
+    assert "Ready to count" in proc.stdout
+
+
+def test_missing_event_and_missing_ballots_have_their_exit_codes(sample: Path, tmp_path: Path) -> None:
+    proc = run_tally("check", tmp_path / "nope.toml", sample / "ballots.xlsx")
+    assert proc.returncode == 3 and "E100" in proc.stderr
+    proc = run_tally("count", sample / "event.toml", tmp_path / "nope.xlsx", "-o", tmp_path / "r.xlsx")
+    assert proc.returncode == 4 and "E300" in proc.stderr
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_input_order_does_not_change_the_results(sample: Path, tmp_path: Path) -> None:
+    # two counting teams: split the sample's btv sheet across a CSV and the workbook
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(sample / "ballots.xlsx")).get_sheet_by_name("lanhdao").to_python()
+    def fmt(v: object) -> str:
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+    half = len(rows) // 2
+    (tmp_path / "lanhdao.csv").write_text(
+        "\n".join(";".join(fmt(v) for v in row) for row in rows[:1] + rows[1:half]) + "\n", encoding="utf-8-sig")
+    (tmp_path / "team2").mkdir()
+    (tmp_path / "team2" / "lanhdao.csv").write_text(
+        "\n".join(",".join(f'"{fmt(v)}"' for v in row) for row in rows[:1] + rows[half:]) + "\n", encoding="utf-8")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(sample / "ballots.xlsx")
+    del wb["lanhdao"]
+    wb.save(tmp_path / "btv_only.xlsx")
+    a = run_tally("count", sample / "event.toml", tmp_path / "btv_only.xlsx", tmp_path / "lanhdao.csv",
+                  tmp_path / "team2" / "lanhdao.csv", "-o", tmp_path / "a.xlsx")
+    assert a.returncode == 0, a.stderr
+    b = run_tally("count", sample / "event.toml", tmp_path / "team2" / "lanhdao.csv", tmp_path / "lanhdao.csv",
+                  tmp_path / "btv_only.xlsx", "-o", tmp_path / "b.xlsx")
+    assert b.returncode == 0, b.stderr
+    ja = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    jb = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert ja["groups"] == jb["groups"] and ja["inputs"] == jb["inputs"]
+    whole = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", tmp_path / "c.xlsx")
+    jc = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    strip = lambda gs: [{k: v for k, v in g.items() if k != "invalid_entries"} for g in gs]  # noqa: E731
+    assert strip(ja["groups"]) == strip(jc["groups"])   # same numbers, whatever the split

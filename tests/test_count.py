@@ -1,0 +1,167 @@
+"""tally/count.py and tally/rules.py: exact thresholds and the SPEC §3 invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ballots.model import Ballot, Event, Group, GroupBallots, GroupId, Mark, Person, PersonId, Position, PositionId
+from tally.count import count, count_group
+from tally.rules import RULE_SETS, Flag, flags_for, percent
+
+
+def make_event(n_persons: int, rules: str = "qd96-2023", members: int | None = None) -> Event:
+    pos = Position(PositionId("btv"), "Ủy viên Ban Thường vụ")
+    persons = tuple(Person(PersonId(f"p{i:02d}"), f"Người {i}", (pos.id,)) for i in range(1, n_persons + 1))
+    group = Group(GroupId("btv"), "Phiếu BTV", (pos.id,), summoned=1000, present=1000, issued=1000,
+                  members=members)
+    return Event("T", "O", dt.date(2023, 5, 31), rules, "vi", (pos,), persons, (group,))
+
+
+def group_ballots(event: Event, ballots: list[Ballot]) -> GroupBallots:
+    g = event.groups[0]
+    return GroupBallots(g, event.persons_on(g), tuple(ballots))
+
+
+# --- thresholds, exactly at the edges -------------------------------------------------------
+
+def test_exactly_half_triggers_nothing() -> None:
+    assert flags_for(10, 20) == ()
+
+
+def test_just_over_half() -> None:
+    assert flags_for(11, 21) == (Flag.OVER_HALF_LOW,)  # 52.38%
+
+
+def test_exactly_two_thirds_is_two_thirds_and_flagged_exact() -> None:
+    assert flags_for(18, 27) == (Flag.TWO_THIRDS_LOW, Flag.EXACTLY_TWO_THIRDS_LOW)
+
+
+def test_just_under_two_thirds_is_over_half_only() -> None:
+    # 66.66% rounds to 66.67% but is still under 2/3: thresholds never use rounded percentages
+    assert percent(6666, 10000) == "66.66"
+    assert flags_for(6666, 10000) == (Flag.OVER_HALF_LOW,)
+    assert flags_for(2, 3) == (Flag.TWO_THIRDS_LOW, Flag.EXACTLY_TWO_THIRDS_LOW)
+
+
+def test_above_two_thirds() -> None:
+    assert flags_for(19, 27) == (Flag.TWO_THIRDS_LOW,)
+
+
+def test_percent_rounds_half_up() -> None:
+    assert percent(7, 18) == "38.89"         # 38.888…
+    assert percent(1, 8) == "12.50"
+    assert percent(1, 16) == "6.25"          # exact
+    assert percent(1, 32) == "3.13"          # 3.125 -> half up
+    assert percent(1, 3) == "33.33"
+    assert percent(0, 25) == "0.00"
+    assert percent(25, 25) == "100.00"
+
+
+@given(st.integers(0, 5000), st.integers(1, 5000))
+def test_percent_matches_decimal_half_up(count_: int, base: int) -> None:
+    expected = (Decimal(count_) * 100 / Decimal(base)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert percent(count_, base) == f"{expected:.2f}"
+
+
+@given(st.integers(0, 3000), st.integers(1, 3000))
+def test_flags_match_fractions(low: int, base: int) -> None:
+    share = Fraction(low, base)
+    flags = flags_for(low, base)
+    assert (Flag.OVER_HALF_LOW in flags) == (Fraction(1, 2) < share < Fraction(2, 3))
+    assert (Flag.TWO_THIRDS_LOW in flags) == (share >= Fraction(2, 3))
+    assert (Flag.EXACTLY_TWO_THIRDS_LOW in flags) == (share == Fraction(2, 3))
+
+
+# --- counting ------------------------------------------------------------------------------
+
+H, M, L, X = Mark.HIGH, Mark.MEDIUM, Mark.LOW, Mark.INVALID
+
+
+def test_counts_invalid_ballot_for_everyone_and_invalid_row_for_one() -> None:
+    event = make_event(2)
+    ballots = [
+        Ballot(1, True, (H, L)),
+        Ballot(2, True, (X, L)),
+        Ballot(3, False, (None, None), note="không có dấu"),
+        Ballot(4, True, (M, H)),
+    ]
+    g = count_group(event, group_ballots(event, ballots))
+    a, b = g.persons
+    assert (g.collected, g.valid_ballots, g.invalid_ballots, g.base) == (4, 3, 1, 4)
+    assert (a.valid, a.invalid, a.high, a.medium, a.low) == (2, 2, 1, 1, 0)
+    assert (b.valid, b.invalid, b.high, b.medium, b.low) == (3, 1, 1, 0, 2)
+    assert b.low_pct == "50.00" and b.flags == ()   # exactly half: nothing
+    assert [(e.ballot, e.person_id) for e in g.invalid_entries] == [(2, "p01"), (3, None)]
+
+
+def test_nq85_uses_members_as_base() -> None:
+    event = make_event(1, rules="nq85-2014", members=30)
+    ballots = [Ballot(i, True, (L,)) for i in range(1, 17)] + [Ballot(17, True, (H,))]
+    g = count_group(event, group_ballots(event, ballots))
+    p = g.persons[0]
+    assert g.base == 30 and g.collected == 17
+    assert p.low == 16 and p.low_pct == "53.33"
+    assert p.flags == (Flag.OVER_HALF_LOW,)          # 16/30 > 1/2, although 16/17 of collected
+
+
+def test_every_rule_set_has_texts_in_both_languages() -> None:
+    assert set(RULE_SETS) == {"qd96-2023", "nq96-2023", "qd262-2014", "nq85-2014"}
+    for rules in RULE_SETS.values():
+        for lang in ("vi", "en"):
+            assert rules.citation(lang)
+            for flag in Flag:
+                assert rules.consequence(flag, lang)
+        assert rules.consequence(Flag.OVER_HALF_LOW, "vi") != rules.consequence(Flag.OVER_HALF_LOW, "en")
+
+
+marks_st = st.sampled_from([H, M, L, X])
+
+
+@st.composite
+def ballot_sets(draw: st.DrawFn) -> tuple[int, list[Ballot]]:
+    n_persons = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 60))
+    ballots = []
+    for number in range(1, n + 1):
+        if draw(st.integers(0, 9)) == 0:
+            ballots.append(Ballot(number, False, (None,) * n_persons))
+        else:
+            ballots.append(Ballot(number, True, tuple(draw(marks_st) for _ in range(n_persons))))
+    return n_persons, ballots
+
+
+@settings(max_examples=200, deadline=None)
+@given(ballot_sets(), st.sampled_from(sorted(RULE_SETS)))
+def test_spec_section3_invariants(data: tuple[int, list[Ballot]], rules: str) -> None:
+    n_persons, ballots = data
+    event = make_event(n_persons, rules=rules, members=len(ballots) + 3)
+    g = count_group(event, group_ballots(event, ballots))
+    assert g.valid_ballots + g.invalid_ballots == g.collected == len(ballots)
+    expected_base = len(ballots) + 3 if rules == "nq85-2014" else len(ballots)
+    assert g.base == expected_base
+    for i, p in enumerate(g.persons):
+        assert p.valid + p.invalid == g.collected
+        assert p.high + p.medium + p.low == p.valid
+        # independent re-count
+        assert p.low == sum(1 for b in ballots if b.valid and b.marks[i] is L)
+        assert p.invalid == sum(1 for b in ballots if not b.valid or b.marks[i] is X)
+        assert p.flags == flags_for(p.low, g.base)
+        for c, pct in ((p.high, p.high_pct), (p.medium, p.medium_pct), (p.low, p.low_pct)):
+            assert Decimal(pct) == (Decimal(c) * 100 / g.base).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    entries = g.invalid_entries
+    assert sum(1 for e in entries if e.person_id is None) == g.invalid_ballots
+
+
+def test_count_keeps_event_group_order_and_sorts_inputs() -> None:
+    from tally.model import InputFile
+
+    event = make_event(1)
+    res = count(event, [group_ballots(event, [Ballot(1, True, (H,))])],
+                [InputFile("b.xlsx", "2"), InputFile("a.xlsx", "1")])
+    assert [i.file for i in res.inputs] == ["a.xlsx", "b.xlsx"]
+    assert [g.id for g in res.groups] == ["btv"]
