@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +38,10 @@ class SheetData:
     file: str
     name: str | None          # None for CSV
     first_col: int            # 0-based column of values[0]
-    _rows: object             # an iterable of lists; consumed once
+    _rows: Iterable[list[object]]   # consumed once
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
-        for number, values in enumerate(self._rows, start=1):  # type: ignore[call-overload]
+        for number, values in enumerate(self._rows, start=1):
             yield number, values
 
     def cell(self, col: int, row: int) -> str:
@@ -176,7 +176,23 @@ def _decode(data: bytes, display: str) -> str:
 
 def _csv_rows(data: bytes, display: str) -> Iterator[list[object]]:
     text = _decode(data, display)
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count) if any(d in first for d in ";,\t") else ","
+    delimiter = sniff_delimiter(text)
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         yield list(row)
+
+
+def sniff_delimiter(text: str) -> str:
+    """`,` or `;` (Vietnamese Excel) or tab: whichever splits the header record into most cells.
+
+    The header is parsed as a CSV record, not a line, because a header cell may hold
+    the person's id and name on two lines.
+    """
+    best, best_cells = ",", 0
+    for candidate in (",", ";", "\t"):
+        try:
+            first = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=candidate), [])
+        except csv.Error:
+            continue
+        if len(first) > best_cells:
+            best, best_cells = candidate, len(first)
+    return best

@@ -88,8 +88,8 @@ def read_ballots(
     progress: Progress | None = None,
 ) -> BallotRead:
     diags = _Collector()
-    paths = [Path(p) for p in paths]
-    names = display_names(paths)
+    files = [Path(p) for p in paths]
+    names = display_names(files)
     group_by_key = {squeeze(g.id): g for g in event.groups}
     forms = {g.id: event.persons_on(g) for g in event.groups}
     ballots: dict[str, list[Ballot]] = {g.id: [] for g in event.groups}
@@ -98,9 +98,9 @@ def read_ballots(
     inputs: list[InputSummary] = []
     reader = MarkReader()
 
-    for index, (path, display) in enumerate(zip(paths, names)):
+    for index, (path, display) in enumerate(zip(files, names)):
         if progress:
-            progress(display, index, len(paths))
+            progress(display, index, len(files))
         try:
             opened = open_ballot_file(path, display)
         except TallyError as exc:
@@ -129,7 +129,7 @@ def read_ballots(
                         diags)
 
     if progress:
-        progress("", len(paths), len(paths))
+        progress("", len(files), len(files))
     for group in event.groups:
         if group.id not in groups_seen and inputs:
             diags.add("E402", f"no sheet for group '{group.id}' ({group.title}) in the ballot files",
@@ -176,7 +176,7 @@ def meeting_checks(event: Event, entered: dict[str, int]) -> list[Diagnostic]:
         if n > g.issued:
             out.append(Diagnostic("E204", f"{name}: {n} ballots entered but only {g.issued} issued",
                                   "look for ballots entered twice or a wrong sheet; or correct 'issued'", loc))
-        if g.collected is not None and n != g.collected and n <= g.issued:
+        if g.collected is not None and n != g.collected and 0 < n <= g.issued:
             out.append(Diagnostic(
                 "E203", f"{name}: {n} ballots entered but {g.collected} collected (counted on paper)",
                 "find the missing or extra ballots, or correct 'collected' in the event file", loc))
