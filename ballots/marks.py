@@ -75,6 +75,9 @@ class MarkReader:
 
     def __init__(self) -> None:
         self._cache: dict[object, Mark | Unknown | None] = {}
+        # Raw values known to be marks, for the validator's fast path. 1, 1.0 and True share a
+        # hash, so a caller using this must rule out booleans itself.
+        self.good: dict[object, Mark] = {}
 
     def __call__(self, value: object) -> Mark | Unknown | None:
         """Mark, None for an empty cell, or Unknown."""
@@ -89,6 +92,8 @@ class MarkReader:
         result = parse_mark(value)
         if not isinstance(result, Unknown) or len(self._cache) < 10_000:
             self._cache[value] = result
+        if isinstance(result, Mark):
+            self.good[value] = result
         return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import NewType
+from typing import NamedTuple, NewType
 
 PositionId = NewType("PositionId", str)
 PersonId = NewType("PersonId", str)
@@ -105,15 +105,22 @@ class Event:
         return tuple(self.position(pid).title for pid in person.positions if pid in wanted)
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a ballot row came from, for messages and the invalid-ballot sheet."""
+class Source(NamedTuple):
+    """Where a ballot row came from, for messages and the invalid-ballot sheet.
+
+    A NamedTuple, not a dataclass: one is made per ballot, 100,000 of them in a large count,
+    and everything but the row number is shared by the rows of a sheet.
+    """
 
     file: str
     sheet: str | None            # None for a CSV file
     row: int                     # 1-based spreadsheet row
-    cell: str                    # the status cell, or the ballot-number cell when there is no status column
-    person_columns: tuple[str, ...] = ()   # column letter of each mark, in marks order (shared per sheet)
+    cell_column: str             # the status column, or the ballot-number column when there is none
+    person_columns: tuple[str, ...] = ()   # column letter of each mark, in marks order
+
+    @property
+    def cell(self) -> str:
+        return f"{self.cell_column}{self.row}"
 
     def where(self, cell: str) -> str:
         return " › ".join(x for x in (self.file, self.sheet, cell) if x)
@@ -125,8 +132,7 @@ class Source:
         return f"{self.person_columns[index]}{self.row}" if index < len(self.person_columns) else ""
 
 
-@dataclass(frozen=True)
-class Ballot:
+class Ballot(NamedTuple):
     number: int
     valid: bool                      # False: the whole ballot is invalid
     marks: tuple[Mark | None, ...]   # in the order of Event.persons_on(group); None only on invalid ballots

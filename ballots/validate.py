@@ -9,6 +9,7 @@ Nothing is counted while errors remain; that is the caller's rule (see `require_
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -93,8 +94,12 @@ def read_ballots(
     group_by_key = {squeeze(g.id): g for g in event.groups}
     forms = {g.id: event.persons_on(g) for g in event.groups}
     ballots: dict[str, list[Ballot]] = {g.id: [] for g in event.groups}
-    seen_numbers: dict[str, dict[int, Location]] = {g.id: {} for g in event.groups}
+    seen_numbers: dict[str, dict[int, _Seen]] = {g.id: {} for g in event.groups}
     groups_seen: set[str] = set()
+    # Ballot rows entered per group, counting rows with cell errors too: a ballot with a typo is
+    # still a ballot entered, and the meeting checks must not report it missing as well.
+    entered: dict[str, int] = {g.id: 0 for g in event.groups}
+    unreadable: set[str] = set()   # a sheet whose header could not be read: its count is unknown
     inputs: list[InputSummary] = []
     reader = MarkReader()
 
@@ -124,9 +129,14 @@ def read_ballots(
                 sheet = opened.sheet(sheet_name)
             except TallyError as exc:
                 diags.extend(exc.diagnostics)
+                unreadable.add(group.id)
                 continue
-            _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,
-                        diags)
+            n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,
+                            diags)
+            if n is None:
+                unreadable.add(group.id)
+            else:
+                entered[group.id] += n
 
     if progress:
         progress("", len(files), len(files))
@@ -135,7 +145,7 @@ def read_ballots(
             diags.add("E402", f"no sheet for group '{group.id}' ({group.title}) in the ballot files",
                       f"add a sheet named '{group.id}' (or a file {group.id}.csv) with that form's ballots",
                       Location(", ".join(i.file for i in inputs)))
-    diags.extend(meeting_checks(event, {g: len(b) for g, b in ballots.items() if g in groups_seen}))
+    diags.extend(meeting_checks(event, {g: n for g, n in entered.items() if g in groups_seen and g not in unreadable}))
     if diags.per_code:
         for code, n in diags.per_code.items():
             if n > MAX_REPORTED_PER_CODE:
@@ -247,7 +257,7 @@ def _map_header(sheet: SheetData, header: list[object], row: int, persons: tuple
             if claim("#note", col, "the note"):
                 cols.note = col
             continue
-        found = _match_person(key, by_id, by_name, persons)
+        found = _match_person(key, by_id, by_name, persons, text)
         if isinstance(found, int):
             if claim(f"p{found}", col, f"{persons[found].id} {persons[found].name}"):
                 cols.persons[found] = col
@@ -284,7 +294,7 @@ def _map_header(sheet: SheetData, header: list[object], row: int, persons: tuple
 
 
 def _match_person(key: str, by_id: dict[str, int], by_name: dict[str, list[int]],
-                  persons: tuple[Person, ...]) -> int | str | None:
+                  persons: tuple[Person, ...], text: str = "") -> int | str | None:
     """The person index a header names, an explanation if id and name disagree, or None."""
     if key in by_id:
         return by_id[key]
@@ -297,8 +307,12 @@ def _match_person(key: str, by_id: dict[str, int], by_name: dict[str, list[int]]
             i = by_id[pid]
             if squeeze(persons[i].name) == rest:
                 return i
-            return (f"header '{key}' starts with id {persons[i].id}, which is {persons[i].name}, "
-                    f"but the name says '{rest}'")
+            # Quote the header as typed (`key` is case-folded), on one line.
+            shown = " ".join(text.split()) or key
+            typed = _ID_AND_NAME.match(shown)
+            said = typed.group(2).strip() if typed else rest
+            return (f"header '{shown}' starts with id {persons[i].id}, which is {persons[i].name}, "
+                    f"but the name says '{said}'")
     return None
 
 
@@ -317,6 +331,8 @@ def _looks_like_total(values: Iterable[object]) -> bool:
 
 
 def _ballot_number(value: object) -> int | None:
+    if type(value) is float:  # what spreadsheets give: checked first, it is 100,000 calls in a large count
+        return int(value) if value.is_integer() and value > 0 else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -337,7 +353,9 @@ def _ballot_number(value: object) -> int | None:
 
 
 def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[Person, ...], out: list[Ballot],
-                seen: dict[int, Location], reader: MarkReader, diags: Diagnostics) -> None:
+                seen: dict[int, _Seen], reader: MarkReader, diags: Diagnostics) -> int | None:
+    """Append the sheet's clean ballots to `out`; return the number of ballot rows entered (with or
+    without errors in their cells), or None when the header could not be read."""
     rows = sheet.rows()
     header_row, header = next(rows, (1, []))
     while header_row == 1 and all(is_blank(v) for v in header):
@@ -346,56 +364,120 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
             if any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in values):
                 diags.add("E403", f"the header row is row {number}, not row 1",
                           f"delete the {number - 1} empty row(s) above the header", sheet.where(0, number))
-                return
+                return None
             if number > 50:
                 break
         diags.add("E403", "the sheet is empty: no header row", "row 1 must hold the column headers (Số phiếu, people…)",
                   sheet.where(0, 1))
-        return
+        return None
     if not any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in header) and \
             all(is_blank(v) or _ballot_number(v) is not None or not isinstance(reader(v), Unknown) for v in header):
         diags.add("E403", "row 1 holds ballot data, not the column headers",
                   "insert a header row: Số phiếu, Tình trạng, Ghi chú, then one column per person", sheet.where(0, 1))
-        return
+        return None
     cols = _map_header(sheet, header, header_row, persons, everyone, diags)
     if cols.ballot is None:
-        return
+        return None
     person_cols = [cols.persons.get(i) for i in range(len(persons))]
     letters = tuple(column_letter(sheet.first_col + c) if c is not None else "" for c in person_cols)
-    mapped = {c for c in person_cols if c is not None} | {cols.ballot, cols.status, cols.note} - {None}
-    warned_columns: set[int] = set()
     bcol, scol, ncol = cols.ballot, cols.status, cols.note
+    status_letter = column_letter(sheet.first_col + (scol if scol is not None else bcol))
     width = len(header)
-    n_persons = len(persons)
-    complete = all(c is not None for c in person_cols)
+    headerless = [c for c, h in cols.ignored.items() if h == ""]
+    complete = all(c is not None for c in person_cols) and bool(person_cols)
+    careful = _CarefulRows(sheet, persons, cols, person_cols, letters, status_letter, width, seen, reader, diags, out)
 
+    # Pass 1, row by row: the ballot number and status. Rows that are plainly a valid ballot
+    # with every person column present go on to pass 2; anything else (invalid ballots, blank
+    # or odd rows, duplicates) is read cell by cell, carefully, right away.
+    candidates: list[list[object]] = []
+    numbers: list[tuple[int, int]] = []       # (ballot number, row) of each candidate
+    valid_status: dict[object, bool] = {}
     for number, values in rows:
-        if len(values) < width:
-            values = list(values) + [None] * (width - len(values))
+        if complete and len(values) == width:
+            raw_ballot = values[bcol]
+            raw_status = values[scol] if scol is not None else None
+            if type(raw_status) is not bool:
+                status = valid_status.get(raw_status)
+                if status is None:
+                    status = valid_status.setdefault(raw_status, parse_status(raw_status) is True)
+                ballot_no = _ballot_number(raw_ballot)
+                if status and ballot_no is not None and ballot_no not in seen \
+                        and not any(not is_blank(values[c]) for c in headerless):
+                    seen[ballot_no] = (sheet, bcol, number)
+                    candidates.append(values)
+                    numbers.append((ballot_no, number))
+                    continue
+        careful.row(number, values)
+
+    # Pass 2, column by column, in C: every person cell of the candidates must be a known mark.
+    columns: list[list[Mark | None]] = []
+    bad_rows: set[int] = set()
+    for c in person_cols if candidates else ():
+        assert c is not None
+        raw = list(map(operator.itemgetter(c), candidates))
+        for value in set(raw).difference(reader.good):  # the few distinct values, parsed once
+            reader(value)
+        marks = list(map(reader.good.get, raw))
+        if None in marks or bool in map(type, raw):
+            for i, (value, mark) in enumerate(zip(raw, marks)):
+                if mark is None or type(value) is bool:
+                    bad_rows.add(i)
+        columns.append(marks)
+    notes = list(map(operator.itemgetter(ncol), candidates)) if ncol is not None else None
+    ballots_marks: list[tuple[Mark | None, ...]] = list(zip(*columns))
+    for i, (ballot_no, number) in enumerate(numbers):
+        if i in bad_rows:
+            del seen[ballot_no]          # let the careful reader register it and report each cell
+            careful.row(number, candidates[i])
+            continue
+        note = cell_text(notes[i]).strip() if notes is not None else ""
+        out.append(Ballot(ballot_no, True, ballots_marks[i], note,
+                          Source(sheet.file, sheet.name, number, status_letter, letters)))
+    entered = careful.entered + len(numbers) - len(bad_rows)
+    return entered
+
+
+class _CarefulRows:
+    """The cell-by-cell reader for every row that is not plainly a clean ballot."""
+
+    def __init__(self, sheet: SheetData, persons: tuple[Person, ...], cols: _Columns, person_cols: list[int | None],
+                 letters: tuple[str, ...], status_letter: str, width: int, seen: dict[int, _Seen],
+                 reader: MarkReader, diags: Diagnostics, out: list[Ballot]) -> None:
+        self.sheet, self.persons, self.cols, self.person_cols = sheet, persons, cols, person_cols
+        self.letters, self.status_letter, self.width = letters, status_letter, width
+        self.seen, self.reader, self.diags, self.out = seen, reader, diags, out
+        self.mapped = {c for c in person_cols if c is not None} | {cols.ballot, cols.status, cols.note} - {None}
+        self.warned_columns: set[int] = set()
+        self.entered = 0
+
+    def row(self, number: int, values: list[object]) -> None:
+        sheet, cols, diags, person_cols, persons = self.sheet, self.cols, self.diags, self.person_cols, self.persons
+        bcol, scol, ncol = cols.ballot, cols.status, cols.note
+        assert bcol is not None
+        if len(values) < self.width:
+            values = list(values) + [None] * (self.width - len(values))
         raw_ballot = values[bcol]
         raw_status = values[scol] if scol is not None else None
         raw_note = values[ncol] if ncol is not None else None
         raw_marks = [values[c] if c is not None else None for c in person_cols]
         rest_blank = is_blank(raw_status) and is_blank(raw_note) and all(is_blank(v) for v in raw_marks)
-        if is_blank(raw_ballot) and rest_blank:
-            if not any(not is_blank(v) for v in values):
-                continue  # wholly empty row
+        if is_blank(raw_ballot) and rest_blank and all(is_blank(v) for v in values):
+            return  # wholly empty row
         for c in range(len(values)):
-            if c not in mapped and c not in warned_columns and not is_blank(values[c]) and c < width \
-                    and cols.ignored.get(c, None) == "":
-                warned_columns.add(c)
+            if c not in self.mapped and c not in self.warned_columns and not is_blank(values[c]) \
+                    and (c >= self.width or cols.ignored.get(c) == ""):  # a CSV row may be longer than its header
+                self.warned_columns.add(c)
                 diags.add("E405", f"column {column_letter(sheet.first_col + c)} has data but no header",
                           "give it a header (a person's id or name) or delete its contents", sheet.where(c, number))
         if is_blank(raw_ballot):
-            if rest_blank and not any(not is_blank(v) for v in values):
-                continue
             if _looks_like_total(values) or _numbers_above_three(raw_marks):
                 diags.add("E506", "this looks like a total row",
                           "delete it: tally computes the totals itself", sheet.where(bcol, number))
             else:
                 diags.add("E504", "the ballot number is missing", "write the ballot's number in the Số phiếu column",
                           sheet.where(bcol, number))
-            continue
+            return
         ballot_no = _ballot_number(raw_ballot)
         if ballot_no is None:
             if _looks_like_total(values):
@@ -404,31 +486,33 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
             else:
                 diags.add("E504", f"ballot number '{cell_text(raw_ballot)}' is not a positive whole number",
                           "write the ballot's number (1, 2, 3…)", sheet.where(bcol, number))
-            continue
+            return
         if rest_blank:
-            continue  # an unused pre-numbered row
+            return  # an unused pre-numbered row
         where = sheet.where(bcol, number)
-        if ballot_no in seen:
-            diags.add("E503", f"ballot number {ballot_no} is entered twice (also at {seen[ballot_no]})",
+        if ballot_no in self.seen:
+            other = _seen_location(self.seen[ballot_no])
+            diags.add("E503", f"ballot number {ballot_no} is entered twice (also at {other})",
                       "each paper ballot is entered once: delete the duplicate or correct its number",
-                      where, (seen[ballot_no],))
-            continue
-        seen[ballot_no] = where
+                      where, (other,))
+            return
+        self.seen[ballot_no] = (sheet, bcol, number)
+        self.entered += 1
         status = parse_status(raw_status)
         if isinstance(status, Unknown):
             diags.add("E505", f"ballot status '{cell_text(raw_status)}' is not understood",
                       "leave it blank or write 'hợp lệ' (valid), or 'không hợp lệ' (invalid ballot)",
                       sheet.where(scol, number))
-            continue
+            return
         note = cell_text(raw_note).strip()
-        source = Source(sheet.file, sheet.name, number, sheet.cell(scol if scol is not None else bcol, number), letters)
+        source = Source(sheet.file, sheet.name, number, self.status_letter, self.letters)
         if not status:
-            out.append(Ballot(ballot_no, False, (None,) * n_persons, note, source))
-            continue
+            self.out.append(Ballot(ballot_no, False, (None,) * len(persons), note, source))
+            return
         marks: list[Mark | None] = []
-        ok = complete
+        ok = all(c is not None for c in person_cols)
         for i, raw in enumerate(raw_marks):
-            mark = reader(raw)
+            mark = self.reader(raw)
             if isinstance(mark, Mark):
                 marks.append(mark)
                 continue
@@ -444,7 +528,16 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
                 diags.add("E501", f"'{cell_text(mark.found)}' is not a mark (ballot {ballot_no}, {persons[i].id})",
                           MARK_HELP, sheet.where(col, number))
         if ok:
-            out.append(Ballot(ballot_no, True, tuple(marks), note, source))
+            self.out.append(Ballot(ballot_no, True, tuple(marks), note, source))
+
+
+_Seen = tuple[SheetData, int, int]
+"""Where a ballot number was first seen: (sheet, column, row); a Location is made only when needed."""
+
+
+def _seen_location(seen: _Seen) -> Location:
+    sheet, col, row = seen
+    return sheet.where(col, row)
 
 
 def _numbers_above_three(values: list[object]) -> bool:

@@ -23,31 +23,32 @@ def percentage_base(event: Event, gb: GroupBallots) -> int:
 
 def count_group(event: Event, gb: GroupBallots) -> GroupResult:
     n = len(gb.persons)
-    high = [0] * n
-    medium = [0] * n
-    low = [0] * n
-    bad = [0] * n
-    invalid_ballots = 0
     entries: list[InvalidEntry] = []
+    valid_ballots = []
     for ballot in gb.ballots:
-        src = ballot.source
-        if not ballot.valid:
-            invalid_ballots += 1
-            where = str(src) if src else ""
-            entries.append(InvalidEntry(ballot.number, None, None, ballot.note, where))
-            continue
-        for i, mark in enumerate(ballot.marks):
-            if mark is Mark.HIGH:
-                high[i] += 1
-            elif mark is Mark.MEDIUM:
-                medium[i] += 1
-            elif mark is Mark.LOW:
-                low[i] += 1
-            else:
-                bad[i] += 1
-                person = gb.persons[i]
-                where = src.where(src.mark_cell(i)) if src else ""
-                entries.append(InvalidEntry(ballot.number, person.id, person.name, ballot.note, where))
+        if ballot.valid:
+            valid_ballots.append(ballot)
+        else:
+            entries.append(InvalidEntry(ballot.number, None, None, ballot.note, str(ballot.source or "")))
+    invalid_ballots = len(gb.ballots) - len(valid_ballots)
+    # One column of marks per person, counted in C (tuple.count compares by identity first;
+    # a Counter would call Enum.__hash__, a Python function, 3 million times).
+    columns = list(zip(*(b.marks for b in valid_ballots))) if valid_ballots else [() for _ in range(n)]
+    high = [column.count(Mark.HIGH) for column in columns]
+    medium = [column.count(Mark.MEDIUM) for column in columns]
+    low = [column.count(Mark.LOW) for column in columns]
+    for i, column in enumerate(columns):
+        person = gb.persons[i]
+        j = -1
+        while True:
+            try:
+                j = column.index(Mark.INVALID, j + 1)
+            except ValueError:
+                break
+            ballot = valid_ballots[j]
+            src = ballot.source
+            where = src.where(src.mark_cell(i)) if src else ""
+            entries.append(InvalidEntry(ballot.number, person.id, person.name, ballot.note, where))
     collected = len(gb.ballots)
     base = percentage_base(event, gb)
     persons = []
