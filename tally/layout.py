@@ -1,0 +1,734 @@
+"""What the counting minutes show, and where (SPEC §6), without any styling.
+
+:func:`layout` turns results into sheets of cells. Every cell that shows a result value
+(a count, a percentage, a name, a title, a flag's consequence, ...) is ``checked``:
+``tally verify`` rebuilds the layout from the signed ``results.json`` with
+:func:`expected_cells` and compares each checked cell with the workbook it is given,
+so a workbook re-saved by Excel or LibreOffice still verifies while a changed number
+does not. The layout is therefore a pure function of data that ``results.json``
+holds; nothing here may depend on the clock, the machine or the input order.
+
+Styling (fonts, widths, print setup) lives in :mod:`tally.workbook`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import enum
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
+from tally.results_json import SCHEMA, fingerprint
+from tally.rules import RULE_SETS, Base, Flag, RuleSet
+
+# A cell's value as laid out: a count, a text, or nothing (an empty cell that is checked
+# to stay empty, e.g. the note of a person without flags).
+CellValue = int | str | None
+CellKey = tuple[str, str]          # (sheet title, "D12")
+
+DATA_SHEET = "_tally"
+DATA_MARKER = SCHEMA               # A1 of the hidden sheet
+CHUNK = 30000                      # base64 characters per cell (Excel allows 32767)
+
+# All words the minutes print, one dict per language. (A later issue moves them to gettext.)
+LABELS: dict[str, dict[str, str]] = {
+    "vi": {
+        "party_header": "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "state_header": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "state_motto": "Độc lập - Tự do - Hạnh phúc",
+        "party_mark": "*",
+        "state_mark": "―――――",
+        "title": "BIÊN BẢN KIỂM PHIẾU",
+        "pursuant": "Căn cứ {citation};",
+        "intro": "Ban kiểm phiếu đã kiểm phiếu và lập biên bản như sau:",
+        "section_meeting": "I. SỐ NGƯỜI VÀ SỐ PHIẾU",
+        "summoned": "Số người được triệu tập:",
+        "members": "Tổng số thành viên, đại biểu:",
+        "present": "Số người có mặt:",
+        "issued": "Số phiếu phát ra:",
+        "collected": "Số phiếu thu về:",
+        "valid_ballots": "Số phiếu hợp lệ:",
+        "invalid_ballots": "Số phiếu không hợp lệ:",
+        "unit_person": "người",
+        "unit_ballot": "phiếu",
+        "quorum_ok": "Số người có mặt {present}/{summoned} người được triệu tập: đủ 2/3, "
+        "hội nghị đủ điều kiện lấy phiếu tín nhiệm.",
+        "quorum_no": "Số người có mặt {present}/{summoned} người được triệu tập: không đủ 2/3.",
+        "base_collected": "Tỷ lệ phần trăm tính trên tổng số phiếu thu về ({base} phiếu).",
+        "base_members": "Tỷ lệ phần trăm tính trên tổng số thành viên, đại biểu ({base} người).",
+        "section_result": "II. KẾT QUẢ LẤY PHIẾU TÍN NHIỆM",
+        "th_no": "TT",
+        "th_name": "Họ và tên",
+        "th_positions": "Chức vụ",
+        "th_valid": "Phiếu\nhợp lệ",
+        "th_invalid": "Phiếu\nkhông\nhợp lệ",
+        "level_high": "Tín nhiệm cao",
+        "level_medium": "Tín nhiệm",
+        "level_low": "Tín nhiệm thấp",
+        "th_count": "Số\nphiếu",
+        "th_pct": "Tỷ lệ\n%",
+        "th_note": "Ghi chú",
+        "closing": "Biên bản đã được Ban kiểm phiếu thông qua và cùng ký tên dưới đây.",
+        "sign_on_behalf": "TM. BAN KIỂM PHIẾU",
+        "sign_members": "CÁC THÀNH VIÊN BAN KIỂM PHIẾU",
+        "sign_hint": "(Ký, ghi rõ họ tên)",
+        "invalid_sheet": "Phiếu không hợp lệ",
+        "invalid_title": "DANH SÁCH PHIẾU VÀ DÒNG KHÔNG HỢP LỆ",
+        "invalid_intro": "Phiếu không hợp lệ vẫn tính là phiếu thu về; dòng không hợp lệ chỉ không tính "
+        "cho người ở dòng đó.",
+        "col_group": "Loại phiếu",
+        "col_ballot": "Số phiếu",
+        "col_person": "Người được lấy phiếu",
+        "col_reason": "Lý do",
+        "col_source": "Nguồn (tệp › trang › ô)",
+        "whole_ballot": "cả phiếu",
+        "no_reason": "(không ghi)",
+        "no_invalid": "Không có phiếu hoặc dòng không hợp lệ.",
+        "prov_sheet": "Nguồn gốc",
+        "prov_title": "NGUỒN GỐC KẾT QUẢ",
+        "prov_event": "Đợt lấy phiếu",
+        "prov_organisation": "Đơn vị",
+        "prov_date": "Ngày",
+        "prov_event_file": "Tệp sự kiện (SHA-256)",
+        "prov_inputs": "Tệp phiếu",
+        "prov_sha256": "SHA-256",
+        "prov_rules": "Bộ quy tắc",
+        "prov_citation": "Căn cứ",
+        "prov_tool": "Công cụ",
+        "prov_results": "results.json (SHA-256)",
+        "prov_note": "Tệp results.json được nhúng trong sổ tính này (trang ẩn _tally); dấu vân tay "
+        "SHA-256 của nó được in ở chân mỗi trang biên bản.",
+        "footer_page": "Trang &P/&N",
+    },
+    "en": {
+        "party_header": "COMMUNIST PARTY OF VIETNAM",
+        "state_header": "SOCIALIST REPUBLIC OF VIETNAM",
+        "state_motto": "Independence - Freedom - Happiness",
+        "party_mark": "*",
+        "state_mark": "―――――",
+        "title": "COUNTING MINUTES",
+        "pursuant": "Pursuant to {citation};",
+        "intro": "The counting committee has counted the ballots and records the following:",
+        "section_meeting": "I. ATTENDANCE AND BALLOTS",
+        "summoned": "Persons summoned:",
+        "members": "Total members:",
+        "present": "Persons present:",
+        "issued": "Ballots issued:",
+        "collected": "Ballots collected:",
+        "valid_ballots": "Valid ballots:",
+        "invalid_ballots": "Invalid ballots:",
+        "unit_person": "persons",
+        "unit_ballot": "ballots",
+        "quorum_ok": "{present} of {summoned} persons summoned are present: the two-thirds quorum "
+        "is reached.",
+        "quorum_no": "{present} of {summoned} persons summoned are present: the two-thirds quorum "
+        "is not reached.",
+        "base_collected": "Percentages are of the ballots collected ({base}).",
+        "base_members": "Percentages are of the total number of members ({base}).",
+        "section_result": "II. RESULTS OF THE CONFIDENCE VOTE",
+        "th_no": "No.",
+        "th_name": "Name",
+        "th_positions": "Position",
+        "th_valid": "Valid",
+        "th_invalid": "Invalid",
+        "level_high": "High confidence",
+        "level_medium": "Confidence",
+        "level_low": "Low confidence",
+        "th_count": "Votes",
+        "th_pct": "%",
+        "th_note": "Notes",
+        "closing": "These minutes were approved by the counting committee, whose members sign below.",
+        "sign_on_behalf": "FOR THE COUNTING COMMITTEE",
+        "sign_members": "MEMBERS OF THE COUNTING COMMITTEE",
+        "sign_hint": "(signature and full name)",
+        "invalid_sheet": "Invalid ballots",
+        "invalid_title": "INVALID BALLOTS AND ROWS",
+        "invalid_intro": "An invalid ballot still counts as collected; an invalid row only does not "
+        "count for the person on that row.",
+        "col_group": "Form",
+        "col_ballot": "Ballot",
+        "col_person": "Person",
+        "col_reason": "Reason",
+        "col_source": "Source (file › sheet › cell)",
+        "whole_ballot": "whole ballot",
+        "no_reason": "(none recorded)",
+        "no_invalid": "No invalid ballots or rows.",
+        "prov_sheet": "Provenance",
+        "prov_title": "PROVENANCE OF THE RESULTS",
+        "prov_event": "Event",
+        "prov_organisation": "Organisation",
+        "prov_date": "Date",
+        "prov_event_file": "Event file (SHA-256)",
+        "prov_inputs": "Ballot file",
+        "prov_sha256": "SHA-256",
+        "prov_rules": "Rule set",
+        "prov_citation": "Citation",
+        "prov_tool": "Tool",
+        "prov_results": "results.json (SHA-256)",
+        "prov_note": "results.json is embedded in this workbook (hidden sheet _tally); its SHA-256 "
+        "fingerprint is printed in the footer of every page of the minutes.",
+        "footer_page": "Page &P of &N",
+    },
+}
+
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")   # openpyxl's ILLEGAL_CHARACTERS_RE
+
+
+def labels(language: str) -> dict[str, str]:
+    return LABELS["vi"] if language == "vi" else LABELS["en"]
+
+
+class Role(enum.Enum):
+    """What a cell is, for the styler: it decides fonts, borders and alignment."""
+
+    HEAD = "head"                  # header block, plain, centred (superior body)
+    HEAD_BOLD = "head_bold"        # header block, bold, centred (organisation, national header)
+    HEAD_MOTTO = "head_motto"      # "Độc lập - Tự do - Hạnh phúc", bold, underlined
+    HEAD_MARK = "head_mark"        # "*" under the organisation
+    DATE = "date"                  # place and date, italic
+    TITLE = "title"                # BIÊN BẢN KIỂM PHIẾU
+    SUBTITLE = "subtitle"          # the ballot form's title, bold
+    SUBTITLE_PLAIN = "subtitle_plain"
+    PARA = "para"                  # a sentence, wrapped
+    PARA_ITALIC = "para_italic"
+    SECTION = "section"            # "I. ...", bold
+    LABEL = "label"                # meeting-count label
+    VALUE = "value"                # meeting count
+    UNIT = "unit"
+    TH = "th"                      # table header
+    TD_NO = "td_no"
+    TD_TEXT = "td_text"
+    TD_NUM = "td_num"
+    TD_PCT = "td_pct"
+    TD_NOTE = "td_note"
+    SIGN_HEAD = "sign_head"
+    SIGN_ROLE = "sign_role"
+    SIGN_HINT = "sign_hint"
+    SIGN_NAME = "sign_name"
+    SHEET_TITLE = "sheet_title"
+    KEY = "key"                    # provenance: the label column
+    MONO = "mono"                  # a hash
+    DATA = "data"                  # hidden sheet: no styling at all
+
+
+class SheetKind(enum.Enum):
+    GROUP = "group"
+    INVALID = "invalid"
+    PROVENANCE = "provenance"
+    DATA = "data"
+
+
+@dataclass(frozen=True)
+class Cell:
+    ref: str                       # "D12"
+    row: int
+    col: int
+    value: CellValue
+    role: Role
+    checked: bool = False          # shows a result value: verify compares it
+    highlight: bool = False        # a flagged person's row
+    strong: bool = False           # the low count of a flagged person
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    title: str
+    kind: SheetKind
+    cells: tuple[Cell, ...]
+    merges: tuple[tuple[int, int, int, int], ...]      # (first row, first col, last row, last col)
+    columns: int
+    title_rows: tuple[int, int] | None = None          # printed again on every page
+    keep_together: tuple[tuple[int, int], ...] = ()     # row ranges not to split across pages
+    footer: str = ""                                    # page footer text (styler adds fonts)
+    hidden: bool = False
+
+    def checked(self) -> dict[str, CellValue]:
+        return {c.ref: c.value for c in self.cells if c.checked}
+
+
+def clean(text: str) -> str:
+    """Text as the workbook holds it: NFC, without XML-illegal control characters."""
+    return _ILLEGAL.sub("", unicodedata.normalize("NFC", text))
+
+
+def format_pct(pct: str, language: str) -> str:
+    """'38.88' as printed: '38,88%' in Vietnamese (decimal comma), '38.88%' in English."""
+    return (pct.replace(".", ",") if language == "vi" else pct) + "%"
+
+
+def format_date(iso: str, place: str | None, language: str) -> str:
+    """'Hà Nội, ngày 05 tháng 02 năm 2023' (days below 10 and months 1-2 get a leading 0,
+    as Nghị định 30/2020/NĐ-CP asks), or 'Hanoi, 5 February 2023'."""
+    try:
+        d = dt.date.fromisoformat(iso)
+    except ValueError:
+        return f"{place}, {iso}" if place else iso
+    if language == "vi":
+        month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
+        text = f"ngày {d.day:02d} tháng {month} năm {d.year}"
+        return f"{place}, {text}" if place else text[0].upper() + text[1:]
+    text = f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
+    return f"{place}, {text}" if place else text
+
+
+def consequence(rules: RuleSet, flags: tuple[Flag, ...], language: str) -> str | None:
+    if not flags:
+        return None
+    return "\n".join(rules.consequence(f, language) for f in flags)
+
+
+def sheet_title(wanted: str, taken: set[str]) -> str:
+    """A valid, unique (case-insensitive) Excel sheet title, at most 31 characters."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", wanted).strip("'") or "_"
+    title = base[:31]
+    n = 2
+    while title.casefold() in taken:
+        suffix = f"~{n}"
+        title = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(title.casefold())
+    return title
+
+
+class _Builder:
+    """Collects the cells of one sheet; rows and columns are 1-based."""
+
+    def __init__(self, columns: int) -> None:
+        self.columns = columns
+        self.cells: list[Cell] = []
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.row = 1
+
+    def put(
+        self,
+        row: int,
+        col: int,
+        value: CellValue,
+        role: Role,
+        *,
+        checked: bool = False,
+        to_col: int | None = None,
+        to_row: int | None = None,
+        highlight: bool = False,
+        strong: bool = False,
+    ) -> None:
+        if isinstance(value, str):
+            value = clean(value)
+        ref = f"{get_column_letter(col)}{row}"
+        self.cells.append(Cell(ref, row, col, value, role, checked, highlight, strong))
+        last_col = to_col or col
+        last_row = to_row or row
+        if (last_col, last_row) != (col, row):
+            self.merges.append((row, col, last_row, last_col))
+
+    def line(self, value: CellValue, role: Role, *, checked: bool = False) -> None:
+        """A whole-width line at the current row."""
+        self.put(self.row, 1, value, role, checked=checked, to_col=self.columns)
+        self.row += 1
+
+    def build(self, title: str, kind: SheetKind, **kw: Any) -> SheetLayout:
+        cells = tuple(sorted(self.cells, key=lambda c: (c.row, c.col)))
+        return SheetLayout(title, kind, cells, tuple(self.merges), self.columns, **kw)
+
+
+# The group sheet's columns: TT, name, positions, valid, invalid,
+# (count, %) for each level, notes.
+GROUP_COLUMNS = 12
+_LEFT = (1, 3)        # header block and signature slots: columns A..C
+_MIDDLE = (4, 8)      # D..H
+_RIGHT = (9, 12)      # I..L
+_LEVELS = ("high", "medium", "low")
+
+
+def _header_block(b: _Builder, ev: EventSummary, rules: RuleSet, lab: dict[str, str]) -> None:
+    left = [(ev.parent.upper(), Role.HEAD)] if ev.parent else []
+    left.append((ev.organisation.upper(), Role.HEAD_BOLD))
+    left.append((lab["party_mark"] if rules.party else lab["state_mark"], Role.HEAD_MARK))
+    if rules.party:
+        right: list[tuple[str, Role]] = [(lab["party_header"], Role.HEAD_MOTTO)]
+    else:
+        right = [(lab["state_header"], Role.HEAD_BOLD), (lab["state_motto"], Role.HEAD_MOTTO)]
+    date_line = format_date(ev.date, ev.place, ev.language)
+    top = b.row
+    for i, (text, role) in enumerate(left):
+        b.put(top + i, _LEFT[0], text, role, checked=role is not Role.HEAD_MARK, to_col=_LEFT[1])
+    for i, (text, role) in enumerate(right):
+        b.put(top + i, _MIDDLE[0] + 1, text, role, to_col=_RIGHT[1])
+    # The date goes on the line of the "*" (Party style) or below the motto (state style).
+    date_row = top + max(len(left) - 1, len(right))
+    b.put(date_row, _MIDDLE[0] + 1, date_line, Role.DATE, checked=True, to_col=_RIGHT[1])
+    b.row = max(top + len(left), date_row + 1) + 1
+
+
+def _meeting_block(b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, str]) -> None:
+    b.line(lab["section_meeting"], Role.SECTION)
+    counts: list[tuple[str, int, str]] = [
+        ("summoned", g.summoned, "unit_person"),
+    ]
+    if rules.base is Base.MEMBERS and g.members is not None:
+        counts.append(("members", g.members, "unit_person"))
+    counts += [
+        ("present", g.present, "unit_person"),
+        ("issued", g.issued, "unit_ballot"),
+        ("collected", g.collected, "unit_ballot"),
+        ("valid_ballots", g.valid_ballots, "unit_ballot"),
+        ("invalid_ballots", g.invalid_ballots, "unit_ballot"),
+    ]
+    for i, (key, value, unit) in enumerate(counts, start=1):
+        b.put(b.row, 1, f"{i}. {lab[key]}", Role.LABEL, to_col=3)
+        b.put(b.row, 4, value, Role.VALUE, checked=True)
+        b.put(b.row, 5, lab[unit], Role.UNIT, to_col=GROUP_COLUMNS)
+        b.row += 1
+    quorum = 3 * g.present >= 2 * g.summoned
+    b.line(lab["quorum_ok" if quorum else "quorum_no"].format(present=g.present, summoned=g.summoned),
+           Role.PARA, checked=True)
+    key = "base_members" if rules.base is Base.MEMBERS else "base_collected"
+    b.line(lab[key].format(base=g.base), Role.PARA, checked=True)
+
+
+def _person_table(
+    b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, str], language: str
+) -> tuple[int, int]:
+    h1 = b.row
+    h2 = h1 + 1
+    for col, key in ((1, "th_no"), (2, "th_name"), (3, "th_positions"), (4, "th_valid"), (5, "th_invalid")):
+        b.put(h1, col, lab[key], Role.TH, to_row=h2)
+    for i, level in enumerate(_LEVELS):
+        col = 6 + 2 * i
+        b.put(h1, col, lab[f"level_{level}"], Role.TH, to_col=col + 1)
+        b.put(h1, col + 1, None, Role.TH)
+        b.put(h2, col, lab["th_count"], Role.TH)
+        b.put(h2, col + 1, lab["th_pct"], Role.TH)
+    b.put(h1, GROUP_COLUMNS, lab["th_note"], Role.TH, to_row=h2)
+    for col in (1, 2, 3, 4, 5, GROUP_COLUMNS):
+        b.put(h2, col, None, Role.TH)     # the merged cells' lower half still needs its border
+    b.row = h2 + 1
+    for n, p in enumerate(g.persons, start=1):
+        _person_row(b, n, p, rules, language)
+    return h1, h2
+
+
+def _person_row(b: _Builder, n: int, p: PersonResult, rules: RuleSet, language: str) -> None:
+    r = b.row
+    hi = bool(p.flags)
+    b.put(r, 1, n, Role.TD_NO, checked=True, highlight=hi)
+    b.put(r, 2, p.name, Role.TD_TEXT, checked=True, highlight=hi)
+    b.put(r, 3, "; ".join(p.positions), Role.TD_TEXT, checked=True, highlight=hi)
+    b.put(r, 4, p.valid, Role.TD_NUM, checked=True, highlight=hi)
+    b.put(r, 5, p.invalid, Role.TD_NUM, checked=True, highlight=hi)
+    levels = ((p.high, p.high_pct), (p.medium, p.medium_pct), (p.low, p.low_pct))
+    for i, (count, pct) in enumerate(levels):
+        strong = hi and i == 2
+        b.put(r, 6 + 2 * i, count, Role.TD_NUM, checked=True, highlight=hi, strong=strong)
+        b.put(r, 7 + 2 * i, format_pct(pct, language), Role.TD_PCT, checked=True,
+              highlight=hi, strong=strong)
+    b.put(r, GROUP_COLUMNS, consequence(rules, p.flags, language), Role.TD_NOTE,
+          checked=True, highlight=hi)
+    b.row += 1
+
+
+def _signature_block(b: _Builder, ev: EventSummary, lab: dict[str, str]) -> tuple[int, int]:
+    """The chair signs on the right "TM. BAN KIỂM PHIẾU"; the others fill left, middle, right."""
+    first = b.row
+    slots = (_LEFT, _MIDDLE, _RIGHT)
+    members = list(ev.committee)
+    if members:
+        chair, others = members[0], members[1:]
+    else:
+        chair, others = ("", ""), []
+    if others:
+        b.put(b.row, _LEFT[0], lab["sign_members"], Role.SIGN_HEAD, to_col=_MIDDLE[1])
+    b.put(b.row, _RIGHT[0], lab["sign_on_behalf"], Role.SIGN_HEAD, to_col=_RIGHT[1])
+    b.row += 1
+    # Row groups of three slots; the chair takes the first group's right slot.
+    placed: list[list[tuple[str, str] | None]] = [[None, None, chair]]
+    queue = list(others)
+    while queue:
+        group = placed[-1]
+        free = [i for i, m in enumerate(group) if m is None]
+        if not free:
+            placed.append([None, None, None])
+            continue
+        group[free[0]] = queue.pop(0)
+    for group in placed:
+        top = b.row
+        for slot, member in zip(slots, group):
+            if member is None:
+                continue
+            name, role = member
+            b.put(top, slot[0], role.upper(), Role.SIGN_ROLE, checked=True, to_col=slot[1])
+            b.put(top + 1, slot[0], lab["sign_hint"], Role.SIGN_HINT, to_col=slot[1])
+            b.put(top + 5, slot[0], name, Role.SIGN_NAME, checked=True, to_col=slot[1])
+        b.row = top + 7
+    return first, b.row - 2
+
+
+def group_sheet(results: Results, g: GroupResult, title: str, footer: str) -> SheetLayout:
+    ev = results.event
+    lab = labels(ev.language)
+    rules = RULE_SETS[ev.rules]
+    b = _Builder(GROUP_COLUMNS)
+    _header_block(b, ev, rules, lab)
+    b.line(lab["title"], Role.TITLE)
+    b.line(g.title, Role.SUBTITLE, checked=True)
+    b.line(ev.title, Role.SUBTITLE_PLAIN, checked=True)
+    b.row += 1
+    b.line(lab["pursuant"].format(citation=rules.citation(ev.language)), Role.PARA_ITALIC, checked=True)
+    b.line(lab["intro"], Role.PARA)
+    _meeting_block(b, g, rules, lab)
+    b.line(lab["section_result"], Role.SECTION)
+    section_row = b.row - 1
+    h1, h2 = _person_table(b, g, rules, lab, ev.language)
+    last_person = b.row - 1
+    b.row += 1
+    b.line(lab["closing"], Role.PARA)
+    b.row += 1
+    sign = _signature_block(b, ev, lab)
+    # Keep the section heading with the table header and its first row.
+    # Keep the section heading with the table header and its first row, and never leave
+    # the signatures alone on a page: the last person's row goes with them.
+    keep = ((section_row, min(h2 + 1, last_person)), (max(last_person, h2 + 1), sign[1]))
+    return b.build(title, SheetKind.GROUP, title_rows=(h1, h2), keep_together=keep, footer=footer)
+
+
+INVALID_COLUMNS = 5
+
+
+def invalid_sheet(results: Results, title: str, footer: str) -> SheetLayout:
+    lab = labels(results.event.language)
+    b = _Builder(INVALID_COLUMNS)
+    b.line(lab["invalid_title"], Role.SHEET_TITLE)
+    b.line(results.event.title, Role.SUBTITLE_PLAIN, checked=True)
+    b.line(lab["invalid_intro"], Role.PARA_ITALIC)
+    b.row += 1
+    head = b.row
+    for col, key in enumerate(("col_group", "col_ballot", "col_person", "col_reason", "col_source"), 1):
+        b.put(head, col, lab[key], Role.TH)
+    b.row += 1
+    any_entry = False
+    for g in results.groups:
+        for e in g.invalid_entries:
+            any_entry = True
+            _invalid_row(b, g, e, lab)
+    if not any_entry:
+        b.put(b.row, 1, lab["no_invalid"], Role.TD_TEXT, to_col=INVALID_COLUMNS)
+        for col in range(2, INVALID_COLUMNS + 1):
+            b.put(b.row, col, None, Role.TD_TEXT)
+        b.row += 1
+    return b.build(title, SheetKind.INVALID, title_rows=(head, head), footer=footer)
+
+
+def person_name(g: GroupResult, e: InvalidEntry) -> str | None:
+    """The name shown for an invalid row: looked up in the group, as results.json keeps ids only."""
+    if e.person_id is None:
+        return None
+    for p in g.persons:
+        if p.id == e.person_id:
+            return p.name
+    return e.person_name or e.person_id
+
+
+def _invalid_row(b: _Builder, g: GroupResult, e: InvalidEntry, lab: dict[str, str]) -> None:
+    r = b.row
+    name = person_name(g, e)
+    b.put(r, 1, g.id, Role.TD_TEXT, checked=True)
+    b.put(r, 2, e.ballot, Role.TD_NUM, checked=True)
+    b.put(r, 3, name if name is not None else lab["whole_ballot"], Role.TD_TEXT, checked=True)
+    b.put(r, 4, e.reason if e.reason.strip() else lab["no_reason"], Role.TD_TEXT, checked=True)
+    b.put(r, 5, e.source, Role.TD_TEXT, checked=True)
+    b.row += 1
+
+
+PROVENANCE_COLUMNS = 2
+
+
+def provenance_sheet(results: Results, results_json: bytes, title: str, footer: str) -> SheetLayout:
+    ev = results.event
+    lab = labels(ev.language)
+    rules = RULE_SETS[ev.rules]
+    b = _Builder(PROVENANCE_COLUMNS)
+    b.line(lab["prov_title"], Role.SHEET_TITLE)
+    b.row += 1
+
+    def pair(key: str, value: CellValue, role: Role = Role.TD_TEXT) -> None:
+        b.put(b.row, 1, key, Role.KEY)
+        b.put(b.row, 2, value, role, checked=True)
+        b.row += 1
+
+    pair(lab["prov_event"], ev.title)
+    pair(lab["prov_organisation"], ev.organisation)
+    pair(lab["prov_date"], format_date(ev.date, None, ev.language))
+    pair(lab["prov_event_file"], ev.sha256, Role.MONO)
+    for f in results.inputs:
+        b.put(b.row, 1, f"{lab['prov_inputs']}: {f.file}", Role.KEY, checked=True)
+        b.put(b.row, 2, f.sha256, Role.MONO, checked=True)
+        b.row += 1
+    pair(lab["prov_rules"], rules.id)
+    pair(lab["prov_citation"], rules.citation(ev.language))
+    pair(lab["prov_tool"], f"{results.tool_name} {results.tool_version}")
+    pair(lab["prov_results"], fingerprint(results_json), Role.MONO)
+    b.row += 1
+    b.line(lab["prov_note"], Role.PARA_ITALIC)
+    return b.build(title, SheetKind.PROVENANCE, footer=footer)
+
+
+def data_sheet(results_json: bytes) -> SheetLayout:
+    """The hidden sheet: results.json in base64, A3 onwards. Columns B..E are left free for
+    the signatures another module embeds."""
+    b = _Builder(1)
+    text = base64.b64encode(results_json).decode("ascii")
+    chunks = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
+    b.put(1, 1, DATA_MARKER, Role.DATA)
+    b.put(2, 1, len(chunks), Role.DATA)
+    for i, chunk in enumerate(chunks):
+        b.put(3 + i, 1, chunk, Role.DATA)
+    return b.build(DATA_SHEET, SheetKind.DATA, hidden=True)
+
+
+def layout(results: Results, results_json: bytes) -> list[SheetLayout]:
+    """Every sheet of the minutes, in order: one per group, invalid ballots, provenance, data.
+
+    Pure and deterministic; it reads only what results.json holds (plus the rule set
+    texts its `rules` id names), so the layout rebuilt from the signed JSON equals the
+    layout the workbook was written from.
+    """
+    lab = labels(results.event.language)
+    taken = {DATA_SHEET.casefold()}
+    invalid_title = sheet_title(lab["invalid_sheet"], taken)
+    prov_title = sheet_title(lab["prov_sheet"], taken)
+    footer = f"{lab['footer_page']}\nresults.json SHA-256: {fingerprint(results_json)}"
+    sheets = [group_sheet(results, g, sheet_title(g.id, taken), footer) for g in results.groups]
+    sheets.append(invalid_sheet(results, invalid_title, footer))
+    sheets.append(provenance_sheet(results, results_json, prov_title, footer))
+    sheets.append(data_sheet(results_json))
+    return sheets
+
+
+# --- from results.json back to Results ---------------------------------------------------
+
+
+def results_from_dict(data: Mapping[str, Any]) -> Results:
+    """The Results a results.json describes (inverse of results_json.to_dict, as far as the
+    minutes need: an invalid row's person name is looked up by id)."""
+    ev = data["event"]
+    event = EventSummary(
+        title=ev["title"],
+        organisation=ev["organisation"],
+        date=ev["date"],
+        rules=ev["rules"],
+        sha256=ev["sha256"],
+        language=ev.get("language", "vi"),
+        parent=ev.get("parent"),
+        place=ev.get("place"),
+        committee=tuple((m["name"], m.get("role", "")) for m in ev.get("committee", [])),
+    )
+    inputs = tuple(InputFile(f["file"], f["sha256"]) for f in data.get("inputs", []))
+    groups = tuple(_group_from_dict(g) for g in data["groups"])
+    tool = data.get("tool", {})
+    return Results(event, inputs, groups, tool.get("name", ""), tool.get("version", ""))
+
+
+def _group_from_dict(g: Mapping[str, Any]) -> GroupResult:
+    persons = tuple(
+        PersonResult(
+            id=p["id"],
+            name=p["name"],
+            positions=tuple(p["positions"]),
+            valid=p["valid"],
+            invalid=p["invalid"],
+            high=p["high"],
+            medium=p["medium"],
+            low=p["low"],
+            high_pct=p["high_pct"],
+            medium_pct=p["medium_pct"],
+            low_pct=p["low_pct"],
+            flags=tuple(Flag(f) for f in p["flags"]),
+        )
+        for p in g["persons"]
+    )
+    names = {p.id: p.name for p in persons}
+    entries = tuple(
+        InvalidEntry(
+            ballot=e["ballot"],
+            person_id=e.get("person"),
+            person_name=names.get(e["person"]) if e.get("person") else None,
+            reason=e.get("reason", ""),
+            source=e.get("source", ""),
+        )
+        for e in g.get("invalid_entries", [])
+    )
+    return GroupResult(
+        id=g["id"],
+        title=g["title"],
+        summoned=g["summoned"],
+        present=g["present"],
+        issued=g["issued"],
+        collected=g["collected"],
+        base=g["base"],
+        valid_ballots=g["valid_ballots"],
+        invalid_ballots=g["invalid_ballots"],
+        persons=persons,
+        invalid_entries=entries,
+        members=g.get("members"),
+    )
+
+
+def expected_cells(results_json: bytes) -> dict[CellKey, CellValue]:
+    """Every checked cell the minutes for this results.json show: (sheet, "D12") -> value,
+    in sheet, row and column order.
+
+    Raises ValueError for bytes that are not a tally-results/1 document (KeyError or
+    TypeError when one is missing a field the minutes show).
+    """
+    data = json.loads(results_json.decode("utf-8"))
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError(f"not a {SCHEMA} document")
+    results = results_from_dict(data)
+    out: dict[CellKey, CellValue] = {}
+    for sheet in layout(results, results_json):
+        for ref, value in sheet.checked().items():
+            out[(sheet.title, ref)] = value
+    return out
+
+
+def _norm_text(value: str) -> str:
+    return clean(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def compare_cells(expected: CellValue, actual: object) -> bool:
+    """True when `actual` (as read back from a workbook) shows `expected`.
+
+    Tolerates what a re-save does without changing a value: 25 stored as 25.0 (or as the
+    text "25"), a string in another Unicode normal form, with CRLF line ends or
+    surrounding spaces, an empty cell read as "" instead of None.
+    """
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return False          # never a layout value: do not let True == 1 pass
+    if isinstance(actual, str):
+        actual = _norm_text(actual) or None
+    if isinstance(expected, str):
+        expected = _norm_text(expected) or None
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(expected, int):
+        if isinstance(actual, (int, float)):
+            return float(actual) == float(expected)
+        return isinstance(actual, str) and actual == str(expected)
+    if isinstance(actual, str):
+        return actual == expected
+    if isinstance(actual, (int, float)) and float(actual).is_integer():
+        return str(int(actual)) == expected
+    return False

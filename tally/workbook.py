@@ -1,0 +1,508 @@
+"""results.xlsx, the counting minutes (SPEC §6): styling, print setup and writing.
+
+What the sheets show comes from :func:`tally.layout.layout`; this module only dresses it
+for print (Times New Roman, A4, borders, row heights, page breaks, footer) and writes
+the bytes. The bytes are the same on every run: document dates come from the event
+date and the zip is re-packed with fixed timestamps.
+
+Every text from the event or the ballot files goes through :func:`put`, which stores it
+as a string: a name such as ``=HYPERLINK(...)`` must never become a formula.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import io
+import math
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from tally.layout import (
+    DATA_MARKER,
+    DATA_SHEET,
+    CellValue,
+    Role,
+    SheetKind,
+    SheetLayout,
+    clean,
+    compare_cells,
+    expected_cells,
+    layout,
+)
+from tally.model import Results
+
+__all__ = [
+    "CellMismatch",
+    "compare_cells",
+    "embedded_json",
+    "expected_cells",
+    "layout",
+    "mismatches",
+    "put",
+    "write_workbook",
+]
+
+FONT_NAME = "Times New Roman"
+MONO_NAME = "Courier New"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+Source = bytes | str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class _Style:
+    size: float
+    bold: bool = False
+    italic: bool = False
+    underline: bool = False
+    h: str = "left"
+    wrap: bool = True
+    border: bool = False
+    fill: str | None = None
+    font: str = FONT_NAME
+    indent: int = 0
+
+
+STYLES: dict[Role, _Style] = {
+    Role.HEAD: _Style(13, h="center", wrap=True),
+    Role.HEAD_BOLD: _Style(13, bold=True, h="center"),
+    Role.HEAD_MOTTO: _Style(13, bold=True, underline=True, h="center"),
+    Role.HEAD_MARK: _Style(13, h="center", wrap=False),
+    Role.DATE: _Style(13, italic=True, h="center"),
+    Role.TITLE: _Style(15, bold=True, h="center"),
+    Role.SUBTITLE: _Style(13, bold=True, h="center"),
+    Role.SUBTITLE_PLAIN: _Style(13, h="center"),
+    Role.PARA: _Style(13),
+    Role.PARA_ITALIC: _Style(13, italic=True),
+    Role.SECTION: _Style(13, bold=True),
+    Role.LABEL: _Style(13, wrap=False, indent=1),
+    Role.VALUE: _Style(13, bold=True, h="center", wrap=False),
+    Role.UNIT: _Style(13, wrap=False),
+    Role.TH: _Style(12, bold=True, h="center", border=True, fill="F2F2F2"),
+    Role.TD_NO: _Style(12, h="center", border=True),
+    Role.TD_TEXT: _Style(12, border=True),
+    Role.TD_NUM: _Style(12, h="center", border=True),
+    Role.TD_PCT: _Style(12, h="center", border=True),
+    Role.TD_NOTE: _Style(11, border=True),
+    Role.SIGN_HEAD: _Style(13, bold=True, h="center"),
+    Role.SIGN_ROLE: _Style(13, bold=True, h="center"),
+    Role.SIGN_HINT: _Style(12, italic=True, h="center"),
+    Role.SIGN_NAME: _Style(13, bold=True, h="center"),
+    Role.SHEET_TITLE: _Style(14, bold=True, h="center"),
+    Role.KEY: _Style(12, bold=True, border=True),
+    Role.MONO: _Style(10, border=True, font=MONO_NAME),
+}
+
+HIGHLIGHT = "FCE4D6"       # a flagged person's row: light enough for a grey-scale printer
+STRONG_COLOR = "9C0006"
+
+# The workbook's default font. Column widths are counted in its digits, so making it
+# Times New Roman (which Excel has, and LibreOffice replaces by the metric-compatible
+# Liberation Serif) gives the same widths everywhere; with Calibri they depend on
+# whether Calibri or some fallback font is installed.
+BASE_FONT = Font(name=FONT_NAME, size=12, family=1)
+DIGIT_PX = 8               # Times New Roman 12 at 96 dpi
+CELL_PADDING_PX = 5
+
+# Column widths in digits of the default font (a digit of Times New Roman 12 is 6 pt).
+WIDTHS: dict[SheetKind, tuple[float, ...]] = {
+    SheetKind.GROUP: (4, 18.5, 23, 6.5, 6.5, 6, 8.5, 6, 8.5, 6, 8.5, 28.5),
+    SheetKind.INVALID: (10, 9, 24, 38, 39),
+    SheetKind.PROVENANCE: (19.5, 66),
+    SheetKind.DATA: (20,),
+}
+
+# Page geometry (points) and margins (inches).
+A4 = (595.0, 842.0)
+MARGINS = {"left": 0.6, "right": 0.4, "top": 0.6, "bottom": 0.8, "header": 0.3, "footer": 0.3}
+BLANK_ROW = 18.0           # an empty row: a line of space, and the room to sign
+
+
+# --- writing one cell ------------------------------------------------------------------
+
+
+def put(ws: Worksheet, row: int, col: int, value: CellValue) -> XlCell:
+    """Write `value` to a cell. Text is always stored as text, never as a formula, and
+    loses the control characters XML cannot hold."""
+    cell = ws.cell(row=row, column=col)
+    if not isinstance(cell, XlCell):     # cells are written before any merge
+        raise TypeError(f"{ws.title}!{cell.coordinate} is inside a merged range")
+    if value is None:
+        return cell
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not text:
+            return cell
+        cell.value = text
+        cell.data_type = "s"    # openpyxl made "=..." a formula on assignment; undo that
+        if text[0] in "=+-@":
+            cell.quotePrefix = True    # and keep it text when someone edits the cell
+    else:
+        cell.value = value
+    return cell
+
+
+# --- styling -----------------------------------------------------------------------------
+
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+def _font(style: _Style, strong: bool) -> Font:
+    return Font(
+        name=style.font,
+        size=style.size,
+        bold=style.bold or strong,
+        italic=style.italic,
+        underline="single" if style.underline else None,
+        color=STRONG_COLOR if strong else None,
+    )
+
+
+def _style_cell(cell: XlCell, role: Role, highlight: bool, strong: bool) -> None:
+    style = STYLES.get(role)
+    if style is None:
+        return
+    cell.font = _font(style, strong)
+    cell.alignment = Alignment(
+        horizontal=style.h, vertical="center", wrap_text=style.wrap, indent=style.indent
+    )
+    if style.border:
+        cell.border = _BORDER
+    fill = HIGHLIGHT if highlight else style.fill
+    if fill:
+        cell.fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
+
+
+# --- row heights -------------------------------------------------------------------------
+
+
+def _column_points(width: float) -> float:
+    """A column's width in points as Excel draws it: a digit per unit plus padding (96 dpi)."""
+    return (width * DIGIT_PX + CELL_PADDING_PX) * 0.75
+
+
+def _column_points_narrow(width: float) -> float:
+    """The same column as LibreOffice draws it: no padding, so a little narrower. Text is
+    wrapped for this width, so it fits in both programs."""
+    return width * DIGIT_PX * 0.75
+
+
+def _char_points(ch: str, size: float, bold: bool) -> float:
+    """A rough average glyph width in Times New Roman."""
+    if ch == " ":
+        k = 0.25
+    elif ch.isupper():
+        k = 0.68
+    elif ch.isdigit():
+        k = 0.5
+    elif ch in "ilj.,;:'!|()[]":
+        k = 0.29
+    else:
+        k = 0.47
+    return size * k * (1.06 if bold else 1.0)
+
+
+def text_lines(text: str, width_points: float, size: float, bold: bool = False) -> int:
+    """How many lines `text` wraps to in a cell `width_points` wide (greedy word wrap)."""
+    room = max(width_points * 0.97 - 3.0, 10.0)    # slack: Excel and LibreOffice wrap a little early
+    lines = 0
+    for para in text.split("\n"):
+        lines += 1
+        used = 0.0
+        for word in para.split(" "):
+            w = sum(_char_points(c, size, bold) for c in word)
+            space = _char_points(" ", size, bold) if used else 0.0
+            if used and used + space + w > room:
+                lines += 1
+                used = w
+            else:
+                used += space + w
+            while used > room:        # a word longer than the line breaks anywhere
+                lines += 1
+                used -= room
+    return lines
+
+
+def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, float]:
+    """The height (points) of every row so that no text is clipped."""
+    spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
+    last = max((c.row for c in sheet.cells), default=0)
+    occupied = {c.row for c in sheet.cells if c.value is not None}
+    heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
+    tall: list[tuple[int, int, float]] = []
+    for cell in sheet.cells:
+        style = STYLES.get(cell.role)
+        if style is None or cell.value is None:
+            continue
+        r2, c2 = spans.get((cell.row, cell.col), (cell.row, cell.col))
+        width = sum(_column_points_narrow(widths[c - 1]) for c in range(cell.col, c2 + 1) if c <= len(widths))
+        bold = style.bold or cell.strong
+        text = str(cell.value)
+        lines = text_lines(text, width - style.indent * 9, style.size, bold) if style.wrap else 1
+        need = lines * style.size * 1.17 + (5 if style.border else 4)
+        if r2 > cell.row:
+            tall.append((cell.row, r2, need))
+        else:
+            heights[cell.row] = max(heights[cell.row], need)
+    for r1, r2, need in tall:
+        have = sum(heights[r] for r in range(r1, r2 + 1))
+        if have < need:
+            extra = (need - have) / (r2 - r1 + 1)
+            for r in range(r1, r2 + 1):
+                heights[r] += extra
+    return {r: math.ceil(h * 4) / 4 for r, h in heights.items()}
+
+
+# --- print setup -------------------------------------------------------------------------
+
+
+def _landscape(kind: SheetKind) -> bool:
+    return kind in (SheetKind.GROUP, SheetKind.INVALID)
+
+
+def print_scale(kind: SheetKind, widths: tuple[float, ...]) -> float:
+    """The larger of the scales Excel and LibreOffice use to fit the columns to the page
+    width (whole percent): the one that puts the fewest rows on a page."""
+    page_w = A4[1] if _landscape(kind) else A4[0]
+    room = page_w - (MARGINS["left"] + MARGINS["right"]) * 72
+    total = sum(_column_points_narrow(w) for w in widths)
+    return min(100, math.floor(100 * room / total)) / 100
+
+
+def page_breaks(sheet: SheetLayout, heights: dict[int, float], scale: float) -> list[int]:
+    """Rows after which a page ends.
+
+    Every page break is set by hand, so Excel and LibreOffice (whose columns, and so whose
+    scale, differ a little) cut the minutes at the same rows; and no keep-together range
+    (the table's head with its first row, the last row with the signatures) is split.
+    """
+    page_h = (A4[0] if _landscape(sheet.kind) else A4[1]) - (MARGINS["top"] + MARGINS["bottom"]) * 72
+    room = page_h / scale - 6.0     # slack for rounding in the spreadsheet program
+    title_h = 0.0
+    if sheet.title_rows:
+        title_h = sum(heights.get(r, 0.0) for r in range(sheet.title_rows[0], sheet.title_rows[1] + 1))
+    keep: dict[int, int] = {}
+    start = -1
+    for a, b in sorted(sheet.keep_together):     # overlapping ranges keep together as one
+        if start >= 0 and a <= keep[start]:
+            keep[start] = max(keep[start], b)
+        else:
+            keep[a] = b
+            start = a
+    breaks: list[int] = []
+    y = 0.0
+
+    def top_of_page(row: int) -> float:
+        # Print titles repeat on the pages after the one where they first appear.
+        return title_h if sheet.title_rows and row > sheet.title_rows[1] else 0.0
+
+    for r in sorted(heights):
+        if r in keep and y > top_of_page(r):
+            block = sum(heights.get(x, 0.0) for x in range(r, keep[r] + 1))
+            if y + block > room and top_of_page(r) + block <= room:
+                breaks.append(r - 1)
+                y = top_of_page(r)
+        if y + heights[r] > room and y > top_of_page(r):
+            breaks.append(r - 1)
+            y = top_of_page(r)
+        y += heights[r]
+    return breaks
+
+
+def _footer_text(footer: str) -> str:
+    """The page line as it is, further lines (the fingerprint) in a smaller size."""
+    first, _, rest = footer.partition("\n")
+    return f"{first}\n&8 {rest}" if rest else first
+
+
+def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, float]) -> None:
+    ps = ws.page_setup
+    ps.paperSize = ws.PAPERSIZE_A4
+    ps.orientation = "landscape" if _landscape(sheet.kind) else "portrait"
+    ps.fitToWidth = 1
+    ps.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = MARGINS["left"]
+    ws.page_margins.right = MARGINS["right"]
+    ws.page_margins.top = MARGINS["top"]
+    ws.page_margins.bottom = MARGINS["bottom"]
+    ws.page_margins.header = MARGINS["header"]
+    ws.page_margins.footer = MARGINS["footer"]
+    if sheet.title_rows:
+        ws.print_title_rows = f"{sheet.title_rows[0]}:{sheet.title_rows[1]}"
+    if sheet.footer:
+        footer = ws.HeaderFooter.oddFooter       # the same on every page
+        if footer is not None:
+            footer.center.text = _footer_text(sheet.footer)
+            footer.center.font = FONT_NAME
+            footer.center.size = 10
+    ws.sheet_view.showGridLines = False
+    for r in page_breaks(sheet, heights, print_scale(sheet.kind, widths)):
+        ws.row_breaks.append(Break(id=r))
+
+
+# --- the workbook ------------------------------------------------------------------------
+
+
+def _fill_sheet(ws: Worksheet, sheet: SheetLayout) -> None:
+    widths = WIDTHS[sheet.kind]
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    for c in sheet.cells:
+        cell = put(ws, c.row, c.col, c.value)
+        _style_cell(cell, c.role, c.highlight, c.strong)
+    for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
+        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+    if sheet.kind is SheetKind.DATA:
+        ws.sheet_state = "hidden"
+        return
+    heights = row_heights(sheet, widths)
+    for r, h in heights.items():
+        ws.row_dimensions[r].height = h
+    _setup_page(ws, sheet, widths, heights)
+
+
+def _document_time(iso: str) -> dt.datetime:
+    try:
+        d = dt.date.fromisoformat(iso)
+    except ValueError:
+        return dt.datetime(1980, 1, 1)
+    return dt.datetime(d.year, d.month, d.day)
+
+
+_HEADER_FOOTER = re.compile(rb"<headerFooter>.*?</headerFooter>", re.DOTALL)
+
+
+def _footer_newlines(xml: bytes) -> bytes:
+    """openpyxl writes a footer's line break as _x000a_, which LibreOffice prints as such;
+    Excel and LibreOffice both read a literal line break."""
+    return _HEADER_FOOTER.sub(lambda m: m.group(0).replace(b"_x000a_", b"\n"), xml)
+
+
+def _repack(data: bytes) -> bytes:
+    """The same zip with fixed timestamps and attributes, so equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                content = _footer_newlines(content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.create_system = 0
+            fixed.external_attr = 0
+            dst.writestr(fixed, content, compresslevel=6)
+    return out.getvalue()
+
+
+def write_workbook(results: Results, results_json: bytes) -> bytes:
+    """The minutes as xlsx bytes; byte-identical for the same results and results.json."""
+    wb = Workbook()
+    # Swap the default font before any cell is styled: style index 0 must point at it.
+    # (openpyxl has no public way to change the default font.)
+    wb._fonts = IndexedList([BASE_FONT])  # type: ignore[attr-defined]
+    wb._named_styles["Normal"].font = BASE_FONT  # type: ignore[attr-defined]
+    wb.remove(wb.worksheets[0])
+    for sheet in layout(results, results_json):
+        _fill_sheet(wb.create_sheet(sheet.title), sheet)
+    wb.active = 0
+    when = _document_time(results.event.date)
+    props = wb.properties
+    props.creator = results.tool_name or "tally"
+    props.lastModifiedBy = None
+    props.title = clean(results.event.title)
+    props.created = when
+    props.modified = when      # openpyxl's save_workbook would stamp the clock here
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return _repack(raw.getvalue())
+
+
+# --- reading back ------------------------------------------------------------------------
+
+
+def _open(source: Source, read_only: bool, data_only: bool = True) -> Workbook:
+    handle: str | os.PathLike[str] | IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    return load_workbook(handle, read_only=read_only, data_only=data_only)
+
+
+def embedded_json(source: Source) -> bytes | None:
+    """The results.json embedded in a workbook's hidden sheet, or None when there is none
+    (no such sheet, another marker, a wrong chunk count or broken base64)."""
+    try:
+        wb = _open(source, read_only=True)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    try:
+        if DATA_SHEET not in wb.sheetnames:
+            return None
+        rows = [r[0] for r in wb[DATA_SHEET].iter_rows(min_col=1, max_col=1, values_only=True)]
+    finally:
+        wb.close()
+    if len(rows) < 2 or rows[0] != DATA_MARKER:
+        return None
+    try:
+        count = int(str(rows[1]).strip().split(".")[0])
+    except ValueError:
+        return None
+    chunks = rows[2 : 2 + count]
+    if count < 0 or len(chunks) != count or not all(isinstance(c, str) for c in chunks):
+        return None
+    try:
+        return base64.b64decode("".join(str(c).strip() for c in chunks), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class CellMismatch:
+    """A checked cell whose value in the workbook is not the signed one."""
+
+    sheet: str
+    cell: str
+    expected: CellValue
+    actual: object
+    missing_sheet: bool = False
+
+
+def mismatches(results_json: bytes, source: Source) -> list[CellMismatch]:
+    """Every checked cell of the workbook that does not show what `results_json` says, in
+    sheet and cell order; a missing sheet is one entry with an empty `cell`. An empty list
+    means every number and name matches."""
+    expected = expected_cells(results_json)
+    wb = _open(source, read_only=False)
+    out: list[CellMismatch] = []
+    missing: set[str] = set()
+    try:
+        for (title, ref), want in expected.items():
+            if title not in wb.sheetnames:
+                if title not in missing:      # one entry for the sheet, not one per cell
+                    missing.add(title)
+                    out.append(CellMismatch(title, "", None, None, missing_sheet=True))
+                continue
+            got = wb[title][ref].value
+            if not compare_cells(want, got):
+                out.append(CellMismatch(title, ref, want, got))
+    finally:
+        wb.close()
+    return out
