@@ -73,7 +73,11 @@ class KeyLocator:
                 self.lines.setdefault((current[0], current[1], key), number)
 
     def line(self, table: str, index: int | None = None, key: str | None = None) -> int | None:
-        return self.lines.get((table, index, key)) or self.lines.get((table, index, None))
+        found = self.lines.get((table, index, key)) or self.lines.get((table, index, None))
+        if found is None and table == "" and key is not None:
+            # a top-level key written as a section: [evnt] or [[evnt]]
+            found = self.lines.get((key, None, None)) or self.lines.get((key, 0, None))
+        return found
 
 
 @dataclass
@@ -330,7 +334,7 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
         held = r.get(item, "positions", "persons", i, "ids")
         appointed = r.get(item, "appointed", "persons", i, "date", required=False)
         retiring = r.get(item, "retiring", "persons", i, "bool", required=False) or False
-        raw_held.update(held or ())
+        raw_held.update(x.casefold() for x in held or ())  # ids match case-insensitively (_known_ids)
         held = _known_ids(r, held, all_position_ids, "persons", i, "position")
         if pid and pname and held:
             persons.append(Person(PersonId(pid), pname, tuple(PositionId(x) for x in held), appointed, retiring))
@@ -350,7 +354,7 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
         if rules == "nq85-2014" and members == 0:
             r.diags.add("E104", f"'{r.path('groups', i, 'members')}' must be more than 0: it is the percentage base",
                         "write the total number of members", r.where("groups", i, "members"))
-        if gpos and not set(gpos) & raw_held and set(gpos) <= position_ids:
+        if gpos and not {x.casefold() for x in gpos} & raw_held and set(gpos) <= position_ids:
             r.diags.add("E107", f"group '{gid}' has nobody on it: no person holds {', '.join(gpos)}",
                         "add the people under review with `tally person add`, or fix the group's positions",
                         r.where("groups", i, "positions"))

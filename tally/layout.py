@@ -261,6 +261,8 @@ class SheetLayout:
 
 def clean(text: str) -> str:
     """Text as the workbook holds it: NFC, without XML-illegal control characters."""
+    if text.isascii() and text.isprintable():   # the common case, checked in C
+        return text
     return _ILLEGAL.sub("", unicodedata.normalize("NFC", text))
 
 
@@ -497,10 +499,10 @@ def group_sheet(results: Results, g: GroupResult, title: str, footer: str) -> Sh
     b.line(lab["closing"], Role.PARA)
     b.row += 1
     sign = _signature_block(b, ev, lab)
-    # Keep the section heading with the table header and its first row.
-    # Keep the section heading with the table header and its first row, and never leave
-    # the signatures alone on a page: the last person's row goes with them.
-    keep = ((section_row, min(h2 + 1, last_person)), (max(last_person, h2 + 1), sign[1]))
+    # Best, the whole result section on one page; else keep the section heading with the table
+    # header and its first row, and never leave the signatures alone on a page: the last
+    # person's row goes with them.
+    keep = ((section_row, sign[1]), (section_row, min(h2 + 1, last_person)), (max(last_person, h2 + 1), sign[1]))
     return b.build(title, SheetKind.GROUP, title_rows=(h1, h2), keep_together=keep, footer=footer)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import datetime as dt
 import io
 import math
@@ -20,7 +21,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -223,6 +224,8 @@ def _char_points(ch: str, size: float, bold: bool) -> float:
 def text_lines(text: str, width_points: float, size: float, bold: bool = False) -> int:
     """How many lines `text` wraps to in a cell `width_points` wide (greedy word wrap)."""
     room = max(width_points * 0.97 - 3.0, 10.0)    # slack: Excel and LibreOffice wrap a little early
+    if "\n" not in text and len(text) * size * 0.68 * (1.06 if bold else 1.0) <= room:
+        return 1    # fits even if every glyph were a capital: most cells, no need to measure
     lines = 0
     for para in text.split("\n"):
         lines += 1
@@ -299,14 +302,12 @@ def page_breaks(sheet: SheetLayout, heights: dict[int, float], scale: float) -> 
     title_h = 0.0
     if sheet.title_rows:
         title_h = sum(heights.get(r, 0.0) for r in range(sheet.title_rows[0], sheet.title_rows[1] + 1))
-    keep: dict[int, int] = {}
-    start = -1
-    for a, b in sorted(sheet.keep_together):     # overlapping ranges keep together as one
-        if start >= 0 and a <= keep[start]:
-            keep[start] = max(keep[start], b)
-        else:
-            keep[a] = b
-            start = a
+    # Ranges starting at a row, longest first: the longest that fits on a fresh page is kept
+    # whole, so a short table stays with its heading and the signatures, and a long one at
+    # least keeps its head with the first row and its last row with the signatures.
+    keep: dict[int, list[int]] = {}
+    for a, b in sheet.keep_together:
+        keep.setdefault(a, []).append(b)
     breaks: list[int] = []
     y = 0.0
 
@@ -316,10 +317,13 @@ def page_breaks(sheet: SheetLayout, heights: dict[int, float], scale: float) -> 
 
     for r in sorted(heights):
         if r in keep and y > top_of_page(r):
-            block = sum(heights.get(x, 0.0) for x in range(r, keep[r] + 1))
-            if y + block > room and top_of_page(r) + block <= room:
-                breaks.append(r - 1)
-                y = top_of_page(r)
+            for end in sorted(keep[r], reverse=True):
+                block = sum(heights.get(x, 0.0) for x in range(r, end + 1))
+                if top_of_page(r) + block <= room:
+                    if y + block > room:
+                        breaks.append(r - 1)
+                        y = top_of_page(r)
+                    break
         if y + heights[r] > room and y > top_of_page(r):
             breaks.append(r - 1)
             y = top_of_page(r)
@@ -363,13 +367,21 @@ def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], he
 # --- the workbook ------------------------------------------------------------------------
 
 
-def _fill_sheet(ws: Worksheet, sheet: SheetLayout) -> None:
+def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool, bool], Any]) -> None:
     widths = WIDTHS[sheet.kind]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     for c in sheet.cells:
         cell = put(ws, c.row, c.col, c.value)
-        _style_cell(cell, c.role, c.highlight, c.strong)
+        # Building and hashing Font/Alignment objects for every cell cost most of the time of a
+        # large invalid-ballot sheet; the few distinct styles are made once and copied.
+        key = (c.role, c.highlight, c.strong)
+        cached = styles.get(key)
+        if cached is None:
+            _style_cell(cell, c.role, c.highlight, c.strong)
+            styles[key] = copy.copy(cell._style)
+        else:
+            cell._style = copy.copy(cached)
     for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     if sheet.kind is SheetKind.DATA:
@@ -422,8 +434,9 @@ def write_workbook(results: Results, results_json: bytes) -> bytes:
     wb._fonts = IndexedList([BASE_FONT])  # type: ignore[attr-defined]
     wb._named_styles["Normal"].font = BASE_FONT  # type: ignore[attr-defined]
     wb.remove(wb.worksheets[0])
+    styles: dict[tuple[Role, bool, bool], Any] = {}
     for sheet in layout(results, results_json):
-        _fill_sheet(wb.create_sheet(sheet.title), sheet)
+        _fill_sheet(wb.create_sheet(sheet.title), sheet, styles)
     wb.active = 0
     when = _document_time(results.event.date)
     props = wb.properties
