@@ -42,7 +42,15 @@ from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Key, Null, Table, Whitespace
 
 from ballots.errors import Diagnostic, ExitCode, Location, TallyError, exit_code_for, fail
-from ballots.event import LANGUAGES, SLUG, KeyLocator, eligibility_warnings, parse_event
+from ballots.event import (
+    COUNT_LABELS,
+    LANGUAGES,
+    SLUG,
+    KeyLocator,
+    eligibility_warnings,
+    meeting_count_checks,
+    parse_event,
+)
 from ballots.model import CommitteeMember, Event
 from tally.rules import DEFAULT_RULES, RULE_SETS
 
@@ -307,40 +315,16 @@ def _count(value: Any) -> int | None:
 
 def meeting_diagnostics(data: dict[str, Any], name: str = "event.toml",
                         locator: KeyLocator | None = None) -> list[Diagnostic]:
-    """SPEC §3 meeting checks on the counts written in the event file.
-
-    Quorum (3 × present ≥ 2 × summoned) and the order collected ≤ issued ≤ present ≤
-    summoned. Works on the raw TOML data, so it also runs while other parts of the
-    file still have errors; counts that are missing or malformed are left to the reader.
-    """
+    """SPEC §3 meeting checks on the raw TOML data, so they also run while other parts of
+    the file still have errors (ballots.event.meeting_count_checks does the checking)."""
     out: list[Diagnostic] = []
-    labels = {
-        "summoned": "summoned (số người được triệu tập)",
-        "present": "present (số người có mặt)",
-        "issued": "issued (số phiếu phát ra)",
-        "collected": "collected (số phiếu thu về)",
-    }
     for i, g in enumerate(_entries(data, "groups")):
         gid = g.get("id") if isinstance(g.get("id"), str) else f"groups[{i + 1}]"
 
         def where(key: str, index: int = i) -> Location:
             return Location(name, line=locator.line("groups", index, key) if locator else None)
 
-        counts = {k: _count(g.get(k)) for k in labels}
-        for small, big in (("collected", "issued"), ("issued", "present"), ("present", "summoned")):
-            a, b = counts[small], counts[big]
-            if a is not None and b is not None and a > b:
-                out.append(Diagnostic(
-                    "E202", f"group '{gid}': {labels[small]} = {a} is more than {labels[big]} = {b}",
-                    "the counts must satisfy collected ≤ issued ≤ present ≤ summoned; check the meeting record",
-                    where(small)))
-        s, p = counts["summoned"], counts["present"]
-        if s is not None and p is not None and p <= s and 3 * p < 2 * s:
-            out.append(Diagnostic(
-                "E201", f"group '{gid}' has no quorum: {p} present of {s} summoned is less than 2/3",
-                "at least 2/3 of those summoned must be present (3 × present ≥ 2 × summoned); "
-                "without quorum no minutes can be produced for this group",
-                where("present")))
+        out.extend(meeting_count_checks(gid, {k: _count(g.get(k)) for k in COUNT_LABELS}, where))
     return out
 
 

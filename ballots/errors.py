@@ -26,6 +26,7 @@ class ExitCode(enum.IntEnum):
     OUTPUT = 7            # an output exists (use --force) or cannot be written
     KEY = 8               # a key, passphrase or certificate problem
     VERIFY = 9            # verification ran and at least one check failed
+    DIFFER = 10           # `tally reconcile`: the two entries of the ballots differ
 
 
 class Severity(enum.Enum):
@@ -85,6 +86,11 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E408", ExitCode.BALLOTS, "duplicate column"),
     ("E409", ExitCode.BALLOTS, "id and name in a header disagree"),
     ("E410", ExitCode.BALLOTS, "same group given twice in one file"),
+    # E41x: paper — entry workbooks made by `tally template`, and `tally reconcile`
+    ("E411", ExitCode.BALLOTS, "entry workbook made for another event file"),
+    ("E412", ExitCode.BALLOTS, "entries made for different event files"),
+    ("E413", ExitCode.EVENT, "no event file for the entries"),
+    ("E414", ExitCode.BALLOTS, "entries have no ballot form in common"),
     # E5xx: ballot rows and cells
     ("E501", ExitCode.BALLOTS, "unknown mark"),
     ("E502", ExitCode.BALLOTS, "mark not entered"),
@@ -104,7 +110,28 @@ CODES: dict[str, CodeInfo] = _codes(
     ("W706", ExitCode.OK, "sheet ignored"),
     ("W707", ExitCode.OK, "mark on an invalid ballot ignored"),
     ("W708", ExitCode.OK, "appointed after the vote"),
-    ("W709", ExitCode.OK, "ballots not yet collected in full"),
+    # E8xx: keys and signatures
+    ("E801", ExitCode.KEY, "wrong passphrase"),
+    ("E802", ExitCode.KEY, "key or certificate file not found or unreadable"),
+    ("E803", ExitCode.KEY, "key file is corrupt or truncated"),
+    ("E804", ExitCode.KEY, "not an Ed25519 private key"),
+    ("E805", ExitCode.KEY, "passphrase missing, too short or not confirmed"),
+    ("E806", ExitCode.KEY, "wrong password for the .p12 file"),
+    ("E807", ExitCode.KEY, ".p12 file is corrupt or holds no key and certificate"),
+    ("E808", ExitCode.KEY, "key type cannot make a CMS signature"),
+    ("E809", ExitCode.KEY, "trust file is not a public key or certificate"),
+    ("E810", ExitCode.KEY, "fingerprint is not 64 hex digits"),
+    # E9xx: verification
+    ("E901", ExitCode.VERIFY, "results file not found or not a workbook"),
+    ("E902", ExitCode.VERIFY, "no embedded results in the workbook"),
+    ("E903", ExitCode.VERIFY, "embedded results are damaged or not tally results"),
+    ("E904", ExitCode.VERIFY, "results.json beside the workbook differs from the embedded one"),
+    ("E905", ExitCode.VERIFY, "workbook shows values that differ from the signed results"),
+    ("E906", ExitCode.VERIFY, "signature does not verify"),
+    ("E907", ExitCode.VERIFY, "signature table in the workbook is damaged"),
+    ("E908", ExitCode.VERIFY, "too few trusted signers"),
+    ("E909", ExitCode.VERIFY, "event or ballot file differs from the signed results"),
+    ("E910", ExitCode.VERIFY, "re-count gives different results"),
 )
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,6 +340,7 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
             persons.append(Person(PersonId(pid), pname, tuple(PositionId(x) for x in held), appointed, retiring))
 
     groups: list[Group] = []
+    lines: list[tuple[str, int]] = []   # where each group's counts are, for the meeting checks
     seen = {}
     for i, item in enumerate(r.table_list(doc, "groups")):
         r.unknown_keys(item, _GROUP_KEYS, "groups", i)
@@ -358,6 +359,10 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
             r.diags.add("E107", f"group '{gid}' has nobody on it: no person holds {', '.join(gpos)}",
                         "add the people under review with `tally person add`, or fix the group's positions",
                         r.where("groups", i, "positions"))
+        for key in ("id", *COUNT_LABELS):
+            line = r.locator.line("groups", i, key)
+            if gid and line is not None:
+                lines.append((f"groups.{gid}.{key}", line))
         if gid and gtitle and gpos and None not in (summoned, present, issued):
             groups.append(Group(GroupId(gid), gtitle, tuple(PositionId(x) for x in gpos), summoned, present, issued,
                                 collected, members))
@@ -370,7 +375,7 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
     return Event(
         title=title, organisation=organisation, date=date, rules=rules, language=language,
         positions=tuple(positions), persons=tuple(persons), groups=tuple(groups), committee=tuple(committee),
-        parent=parent, place=place, source=r.source, sha256=sha256,
+        parent=parent, place=place, source=r.source, sha256=sha256, lines=tuple(lines),
     )
 
 
@@ -394,6 +399,39 @@ def _known_ids(r: _Reader, ids: list[str] | None, known: set[str], table: str, i
         r.diags.add("E105", f"{r.path(table, index, 'positions')} lists the same {what} twice",
                     "list each position once", r.where(table, index, "positions"))
     return out if ok else None
+
+
+COUNT_LABELS = {
+    "summoned": "summoned (số người được triệu tập)",
+    "present": "present (số người có mặt)",
+    "issued": "issued (số phiếu phát ra)",
+    "collected": "collected (số phiếu thu về)",
+}
+
+
+def meeting_count_checks(gid: str, counts: Mapping[str, int | None],
+                         where: Callable[[str], Location]) -> list[Diagnostic]:
+    """SPEC §3 meeting checks on a group's counts as written in the event file.
+
+    Quorum (3 × present ≥ 2 × summoned) and the order collected ≤ issued ≤ present ≤
+    summoned. Counts that are missing (None) are left to the reader's own errors.
+    """
+    out: list[Diagnostic] = []
+    for small, big in (("collected", "issued"), ("issued", "present"), ("present", "summoned")):
+        a, b = counts.get(small), counts.get(big)
+        if a is not None and b is not None and a > b:
+            out.append(Diagnostic(
+                "E202", f"group '{gid}': {COUNT_LABELS[small]} = {a} is more than {COUNT_LABELS[big]} = {b}",
+                "the counts must satisfy collected ≤ issued ≤ present ≤ summoned; check the meeting record",
+                where(small)))
+    s, p = counts.get("summoned"), counts.get("present")
+    if s is not None and p is not None and p <= s and 3 * p < 2 * s:
+        out.append(Diagnostic(
+            "E201", f"group '{gid}' has no quorum: {p} present of {s} summoned is less than 2/3",
+            "at least 2/3 of those summoned must be present (3 × present ≥ 2 × summoned); "
+            "without quorum no minutes can be produced for this group",
+            where("present")))
+    return out
 
 
 def eligibility_warnings(event: Event) -> tuple[Diagnostic, ...]:

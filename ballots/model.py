@@ -87,6 +87,10 @@ class Event:
     place: str | None = None
     source: str = "event.toml"     # file name, for messages
     sha256: str = ""               # of the event file's bytes
+    lines: tuple[tuple[str, int], ...] = ()   # ("groups.btv.present", 31): where keys are, for messages
+
+    def line_of(self, key: str) -> int | None:
+        return next((line for k, line in self.lines if k == key), None)
 
     def position(self, pid: PositionId) -> Position:
         return next(p for p in self.positions if p.id == pid)

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ballots.entry import TEMPLATE_SHEETS, template_problem
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
+from ballots.event import meeting_count_checks
 from ballots.marks import MARK_HELP, MarkReader, Unknown, cell_text, fold, is_blank, parse_status, squeeze
 from ballots.model import Ballot, Event, Group, GroupBallots, Mark, Person, Source
 from ballots.sheets import OpenedFile, SheetData, column_letter, open_ballot_file
@@ -42,6 +44,10 @@ class BallotRead:
     groups: tuple[GroupBallots, ...]
     inputs: tuple[InputSummary, ...]
     diagnostics: tuple[Diagnostic, ...]
+    entered: tuple[tuple[str, int], ...] = ()   # (group id, ballot rows entered, with or without errors)
+
+    def entered_in(self, group_id: str) -> int:
+        return next((n for g, n in self.entered if g == group_id), 0)
 
     @property
     def has_errors(self) -> bool:
@@ -112,8 +118,19 @@ def read_ballots(
             diags.extend(exc.diagnostics)
             continue
         inputs.append(InputSummary(display, opened.sha256))
+        refused = template_problem(opened, event)
+        if refused is not None:  # an entry workbook made for another event file: E411, its sheets unread
+            diags.extend([refused])
+            for sheet_name in opened.sheet_names:
+                group = _group_for(opened, sheet_name, csv_group, group_by_key)
+                if group is not None:
+                    groups_seen.add(group.id)
+                    unreadable.add(group.id)
+            continue
         in_this_file: dict[str, str] = {}
         for sheet_name in opened.sheet_names:
+            if sheet_name in TEMPLATE_SHEETS:  # the fingerprint and legend of `tally template`
+                continue
             group = _group_for(opened, sheet_name, csv_group, group_by_key)
             if group is None:
                 _unknown_sheet(opened, sheet_name, event, diags)
@@ -155,41 +172,34 @@ def read_ballots(
         GroupBallots(g, forms[g.id], tuple(sorted(ballots[g.id], key=lambda b: b.number)))
         for g in event.groups if g.id in groups_seen
     )
-    return BallotRead(result_groups, tuple(inputs), tuple(diags.items))
+    return BallotRead(result_groups, tuple(inputs), tuple(diags.items),
+                      tuple((g.id, entered[g.id]) for g in event.groups if g.id in groups_seen))
 
 
 def meeting_checks(event: Event, entered: dict[str, int]) -> list[Diagnostic]:
     """SPEC §3 meeting checks; `entered` maps group id to ballots entered (omit unknown)."""
     out: list[Diagnostic] = []
-    loc = Location(event.source)
     for g in event.groups:
-        name = f"group '{g.id}'"
-        if 3 * g.present < 2 * g.summoned:
-            out.append(Diagnostic(
-                "E201", f"{name}: no quorum: {g.present} present of {g.summoned} summoned is less than 2/3",
-                "the vote cannot be held for this group; check the counts in the event file", loc))
-        if g.present > g.summoned:
-            out.append(Diagnostic("E202", f"{name}: present ({g.present}) is more than summoned ({g.summoned})",
-                                  "correct 'present' or 'summoned' in the event file", loc))
-        if g.issued > g.present:
-            out.append(Diagnostic("E202", f"{name}: ballots issued ({g.issued}) are more than people present ({g.present})",
-                                  "correct 'issued' or 'present' in the event file", loc))
-        if g.collected is not None and g.collected > g.issued:
-            out.append(Diagnostic("E202", f"{name}: ballots collected ({g.collected}) are more than issued ({g.issued})",
-                                  "correct 'collected' or 'issued' in the event file", loc))
+        def where(key: str, gid: str = g.id) -> Location:
+            return Location(event.source, line=event.line_of(f"groups.{gid}.{key}"))
+
+        counts = {"summoned": g.summoned, "present": g.present, "issued": g.issued, "collected": g.collected}
+        out.extend(meeting_count_checks(g.id, counts, where))
         n = entered.get(g.id)
+        name = f"group '{g.id}'"
         if n is None:
             continue
         if n == 0:
             out.append(Diagnostic("E205", f"{name}: no ballots were entered",
-                                  "enter the ballots in the group's sheet", loc))
+                                  "enter the ballots in the group's sheet", where("id")))
         if n > g.issued:
             out.append(Diagnostic("E204", f"{name}: {n} ballots entered but only {g.issued} issued",
-                                  "look for ballots entered twice or a wrong sheet; or correct 'issued'", loc))
+                                  "look for ballots entered twice or a wrong sheet; or correct 'issued'",
+                                  where("issued")))
         if g.collected is not None and n != g.collected and 0 < n <= g.issued:
             out.append(Diagnostic(
                 "E203", f"{name}: {n} ballots entered but {g.collected} collected (counted on paper)",
-                "find the missing or extra ballots, or correct 'collected' in the event file", loc))
+                "find the missing or extra ballots, or correct 'collected' in the event file", where("collected")))
     return out
 
 
@@ -507,6 +517,10 @@ class _CarefulRows:
         note = cell_text(raw_note).strip()
         source = Source(sheet.file, sheet.name, number, self.status_letter, self.letters)
         if not status:
+            if any(not is_blank(v) for v in raw_marks):
+                diags.add("W707", f"ballot {ballot_no} is wholly invalid; the marks typed on it are not counted",
+                          "nothing to do if the ballot really is invalid; otherwise correct its status",
+                          sheet.where(scol, number) if scol is not None else where)
             self.out.append(Ballot(ballot_no, False, (None,) * len(persons), note, source))
             return
         marks: list[Mark | None] = []
