@@ -1,0 +1,444 @@
+"""Committee keys and the trust anchors an auditor gives (SPEC §7).
+
+A committee member's key is Ed25519: the private half in PKCS#8 PEM encrypted with a
+passphrase (file mode 0600), the public half in SubjectPublicKeyInfo PEM. Its
+fingerprint is the SHA-256 of the raw 32-byte public key, in groups of 4 hex digits,
+so it can be read aloud and typed from paper. A member with an X.509 certificate signs
+with a ``.p12``/``.pfx`` file instead; a certificate's fingerprint is the SHA-256 of its
+DER encoding, as ``openssl x509 -fingerprint -sha256`` prints it.
+
+Nothing here prints, and no function returns private key material as text: the only
+way a private key leaves this module is as a ``cryptography`` key object.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ballots.errors import Location, TallyError, fail
+from tally.results_json import group4
+
+KEY_SUFFIX = ".key"
+PUB_SUFFIX = ".pub"
+MIN_PASSPHRASE = 8
+
+CmsKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+Passphrase = Callable[[], bytes]        # asked only when a file needs one
+
+_PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\s*(.*?)\s*-----END \1-----", re.DOTALL)
+_HEX = re.compile(r"[0-9a-fA-F]")
+
+
+# --- fingerprints ------------------------------------------------------------------------
+
+
+def raw_public(public_key: ed25519.Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_fingerprint(public_key: ed25519.Ed25519PublicKey) -> str:
+    """SHA-256 of the raw 32-byte public key, 64 hex digits (use :func:`group4` to show)."""
+    return hashlib.sha256(raw_public(public_key)).hexdigest()
+
+
+def cert_fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the certificate's DER, 64 hex digits."""
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def short(fingerprint: str) -> str:
+    """The first 16 hex digits: names the per-signer sidecar files."""
+    return fingerprint.replace(" ", "")[:16]
+
+
+def parse_fingerprint(text: str) -> str | None:
+    """64 hex digits typed from paper, with or without spaces or colons; None if `text`
+    does not look like a fingerprint at all; a coded error if it nearly does."""
+    stripped = re.sub(r"[\s:]", "", text)
+    if not stripped or not all(_HEX.fullmatch(c) for c in stripped):
+        return None
+    if len(stripped) != 64:
+        raise fail("E810", f"'{text}' has {len(stripped)} hex digits, a fingerprint has 64",
+                   "copy all 16 groups of 4 from the paper, e.g. \"1a2b 3c4d ...\"")
+    return stripped.lower()
+
+
+# --- passphrases -------------------------------------------------------------------------
+
+
+def normalise_passphrase(text: str) -> bytes:
+    """UTF-8 of the NFC form: the same Vietnamese passphrase typed on two systems (NFC or
+    NFD keyboards) opens the same key."""
+    return unicodedata.normalize("NFC", text).encode("utf-8")
+
+
+def key_type(key: object) -> str:
+    """'Ed25519', 'RSA', 'ECDSA'... for messages."""
+    name = type(key).__name__.removeprefix("_")
+    for suffix in ("PrivateKey", "PublicKey"):
+        name = name.removesuffix(suffix)
+    return {"EllipticCurve": "ECDSA"}.get(name, name)
+
+
+def a_key(key: object) -> str:
+    """'an Ed25519 key', 'an RSA key', 'a DSA key'."""
+    name = key_type(key)
+    return f"{'an' if name[:1] in 'AEFHILMNORSX' else 'a'} {name} key"
+
+
+def check_new_passphrase(passphrase: bytes) -> None:
+    if len(passphrase.decode("utf-8", "replace")) < MIN_PASSPHRASE:
+        raise fail("E805", f"the passphrase is shorter than {MIN_PASSPHRASE} characters",
+                   "choose a longer passphrase; a phrase of several words is easiest to remember")
+
+
+def read_passphrase_file(path: str | Path) -> bytes:
+    """The first line of `path` (without its line end), as the passphrase."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail("E805", f"cannot read the passphrase file: {exc.strerror or exc}",
+                   "check the path given to --passphrase-file", Location(str(path))) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise fail("E805", "the passphrase file is not UTF-8 text", "save it as UTF-8",
+                   Location(str(path))) from None
+    line = text.split("\n", 1)[0].rstrip("\r")
+    if not line:
+        raise fail("E805", "the passphrase file's first line is empty",
+                   "put the passphrase on the first line", Location(str(path)))
+    return normalise_passphrase(line)
+
+
+# --- new keys ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_path: Path
+    public_path: Path
+    fingerprint: str                    # 64 hex digits
+
+    @property
+    def grouped(self) -> str:
+        return group4(self.fingerprint)
+
+
+def key_paths(name: str | Path) -> tuple[Path, Path]:
+    """`committee` or `committee.key` -> (committee.key, committee.pub)."""
+    base = Path(name)
+    if base.suffix in (KEY_SUFFIX, PUB_SUFFIX):
+        base = base.with_suffix("")
+    return base.with_name(base.name + KEY_SUFFIX), base.with_name(base.name + PUB_SUFFIX)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    """Write a file that must not exist yet, atomically, with `mode` from the start."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)  # 0600
+    except OSError as exc:
+        raise fail("E602", f"cannot write in '{directory}': {exc.strerror or exc}",
+                   "check the folder exists and is writable", Location(str(path))) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.link(tmp, path)              # fails if `path` appeared meanwhile: never clobber a key
+    except OSError as exc:
+        raise fail("E602", f"cannot write '{path}': {exc.strerror or exc}",
+                   "check the disk space and permissions", Location(str(path))) from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def new_key(name: str | Path, passphrase: bytes) -> KeyPair:
+    """Make an Ed25519 key pair: NAME.key (encrypted PKCS#8 PEM, 0600) and NAME.pub."""
+    private_path, public_path = key_paths(name)
+    for path in (private_path, public_path):
+        if path.exists():
+            raise fail("E601", f"'{path}' already exists", "a key is never replaced: choose another name",
+                       Location(str(path)))
+    check_new_passphrase(passphrase)
+    key = ed25519.Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.BestAvailableEncryption(passphrase))
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    _write_new(public_path, public_pem, 0o644)
+    try:
+        _write_new(private_path, private_pem, 0o600)
+    except TallyError:
+        public_path.unlink(missing_ok=True)
+        raise
+    return KeyPair(private_path, public_path, key_fingerprint(key.public_key()))
+
+
+# --- loading private keys ----------------------------------------------------------------
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("E802", f"{what} '{path}' not found", "check the path", Location(str(path))) from None
+    except OSError as exc:
+        raise fail("E802", f"cannot read {what} '{path}': {exc.strerror or exc}", "check the permissions",
+                   Location(str(path))) from None
+    return data
+
+
+def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
+    """(label, DER) of every well-formed PEM block; broken base64 drops the block."""
+    out = []
+    for m in _PEM.finditer(data):
+        try:
+            der = base64.b64decode(re.sub(rb"\s", b"", m.group(2)), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        out.append((m.group(1).decode("ascii"), der))
+    return out
+
+
+def _corrupt(path: Path, detail: str) -> TallyError:
+    return fail("E803", f"'{path}' is not a usable private key: {detail}",
+                "use the NAME.key file `tally keys new` wrote, or restore it from your backup",
+                Location(str(path)))
+
+
+def load_private_key(path: str | Path, passphrase: Passphrase) -> ed25519.Ed25519PrivateKey:
+    """The Ed25519 key in `path`, decrypted with the passphrase (asked only if encrypted).
+
+    Raises coded errors: E802 missing file, E803 corrupt or truncated, E804 another kind of
+    key, E801 wrong passphrase.
+    """
+    path = Path(path)
+    data = _read(path, "key file")
+    blocks = _pem_blocks(data)
+    if not blocks:
+        if b"-----BEGIN" in data:
+            raise _corrupt(path, "the PEM block is cut short or damaged (truncated?)")
+        raise _corrupt(path, "no PEM key block in the file")
+    label, der = blocks[0]
+    if label == "PUBLIC KEY":
+        raise fail("E804", f"'{path}' is a public key", "sign with the private NAME.key file, not NAME.pub",
+                   Location(str(path)))
+    if label in ("RSA PRIVATE KEY", "EC PRIVATE KEY", "CERTIFICATE"):
+        raise fail("E804", f"'{path}' holds an {label.lower()}, not an Ed25519 key",
+                   "RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12", Location(str(path)))
+    if label not in ("ENCRYPTED PRIVATE KEY", "PRIVATE KEY"):
+        raise _corrupt(path, f"a '{label}' block is not a PKCS#8 private key")
+    from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+
+    try:   # parse the structure first: a damaged file must not look like a wrong passphrase
+        info = (asn1_keys.EncryptedPrivateKeyInfo if label.startswith("ENCRYPTED") else asn1_keys.PrivateKeyInfo)
+        _ = info.load(der, strict=True).native
+    except (ValueError, TypeError, KeyError):
+        raise _corrupt(path, "its PKCS#8 structure is damaged") from None
+    password = passphrase() if label.startswith("ENCRYPTED") else None
+    try:
+        key = serialization.load_der_private_key(der, password)
+    except ValueError:
+        if password is not None:
+            raise fail("E801", f"wrong passphrase for '{path}'",
+                       "type it again; check the keyboard layout and Caps Lock (if the passphrase is right, "
+                       "the key file is damaged: restore it from your backup)", Location(str(path))) from None
+        raise _corrupt(path, "the key inside cannot be read") from None
+    except (TypeError, UnsupportedAlgorithm) as exc:  # an encryption scheme OpenSSL does not offer
+        raise _corrupt(path, f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(key, ed25519.Ed25519PrivateKey):
+        raise fail("E804", f"'{path}' holds {a_key(key)}, not an Ed25519 key",
+                   "RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12", Location(str(path)))
+    return key
+
+
+def load_p12(path: str | Path, password: Passphrase) -> tuple[CmsKey, x509.Certificate]:
+    """The RSA or ECDSA key and its certificate from a .p12/.pfx file."""
+    path = Path(path)
+    data = _read(path, ".p12 file")
+    from asn1crypto import pkcs12 as asn1_pkcs12
+
+    try:
+        _ = asn1_pkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native
+    except (ValueError, TypeError, KeyError):
+        raise fail("E807", f"'{path}' is not a PKCS#12 (.p12/.pfx) file or is damaged",
+                   "export the certificate with its private key again as .p12", Location(str(path))) from None
+    secret = password()
+    try:
+        key, cert, _chain = pkcs12.load_key_and_certificates(data, secret)
+    except ValueError:
+        raise fail("E806", f"wrong password for '{path}'", "type the password the .p12 was exported with",
+                   Location(str(path))) from None
+    except (TypeError, UnsupportedAlgorithm) as exc:  # an algorithm OpenSSL refuses
+        raise fail("E807", f"'{path}' cannot be read: {type(exc).__name__}: {exc}",
+                   "export it again as .p12 (AES, PBKDF2)", Location(str(path))) from None
+    if key is None or cert is None:
+        raise fail("E807", f"'{path}' holds no private key with its certificate",
+                   "export the certificate together with its private key", Location(str(path)))
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise fail("E808", f"'{path}' holds {a_key(key)}; a CMS signature needs RSA or ECDSA",
+                   "sign with an Ed25519 key through --key NAME.key instead",
+                   Location(str(path)))
+    return key, cert
+
+
+# --- describing a key file (tally keys show) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    path: Path
+    kind: Literal["ed25519-public", "ed25519-private", "certificate", "p12"]
+    fingerprint: str                     # 64 hex digits
+    subject: str = ""                    # a certificate's subject
+    issuer: str = ""
+    algorithm: str = "Ed25519"
+
+    @property
+    def grouped(self) -> str:
+        return group4(self.fingerprint)
+
+
+def _cert_info(path: Path, cert: x509.Certificate, kind: Literal["certificate", "p12"]) -> KeyInfo:
+    return KeyInfo(path, kind, cert_fingerprint(cert), cert.subject.rfc4514_string(),
+                   cert.issuer.rfc4514_string(), _algorithm(cert))
+
+
+def _algorithm(cert: x509.Certificate) -> str:
+    pub = cert.public_key()
+    if isinstance(pub, rsa.RSAPublicKey):
+        return f"RSA {pub.key_size}"
+    if isinstance(pub, ec.EllipticCurvePublicKey):
+        return f"ECDSA {pub.curve.name}"
+    return type(pub).__name__.removeprefix("_").removesuffix("PublicKey")
+
+
+def describe(path: str | Path, passphrase: Passphrase) -> KeyInfo:
+    """What a key, certificate or .p12 file is and its fingerprint (asks the passphrase only
+    for an encrypted private key or a .p12)."""
+    path = Path(path)
+    data = _read(path, "key file")
+    if path.suffix.lower() in (".p12", ".pfx"):
+        _key, cert = load_p12(path, passphrase)
+        return _cert_info(path, cert, "p12")
+    label = _pem_blocks(data)[0][0] if _pem_blocks(data) else ""
+    if "PRIVATE KEY" in label or (b"-----BEGIN" in data and b"PRIVATE KEY" in data):
+        key = load_private_key(path, passphrase)
+        return KeyInfo(path, "ed25519-private", key_fingerprint(key.public_key()))
+    anchors = load_trust(str(path))
+    a = anchors[0]
+    if a.certificate is not None:
+        return _cert_info(path, a.certificate, "certificate")
+    return KeyInfo(path, "ed25519-public", a.fingerprint)
+
+
+# --- trust anchors -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrustAnchor:
+    """Something the auditor trusts: an Ed25519 public key, a certificate (its own
+    signatures and those of certificates it issued), or a fingerprint typed from paper
+    (of an Ed25519 key or of a certificate)."""
+
+    kind: Literal["ed25519", "certificate", "fingerprint"]
+    fingerprint: str                         # 64 hex digits
+    source: str                              # the --trust argument
+    public_key: ed25519.Ed25519PublicKey | None = None
+    certificate: x509.Certificate | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"kind": self.kind, "fingerprint": self.fingerprint, "source": self.source}
+        if self.certificate is not None:
+            out["subject"] = self.certificate.subject.rfc4514_string()
+        return out
+
+
+def _not_trust(source: str, detail: str) -> TallyError:
+    return fail("E809", f"'{source}' is not a public key or certificate: {detail}",
+                "give an Ed25519 NAME.pub, an X.509 certificate (PEM or DER), or a fingerprint of 64 hex digits",
+                Location(source))
+
+
+def _ed25519_anchor(source: str, der: bytes) -> TrustAnchor:
+    try:
+        pub = serialization.load_der_public_key(der)
+    except (ValueError, TypeError):
+        raise _not_trust(source, "the public key block is damaged") from None
+    if not isinstance(pub, ed25519.Ed25519PublicKey):
+        raise _not_trust(source, f"{a_key(pub)} is not an Ed25519 key; "
+                                 "for RSA or ECDSA signers give their certificate")
+    return TrustAnchor("ed25519", key_fingerprint(pub), source, public_key=pub)
+
+
+def _cert_anchor(source: str, der: bytes) -> TrustAnchor:
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        cert.public_key()
+    except (ValueError, TypeError):
+        raise _not_trust(source, "the certificate is damaged") from None
+    return TrustAnchor("certificate", cert_fingerprint(cert), source, certificate=cert)
+
+
+def load_trust(source: str) -> list[TrustAnchor]:
+    """One --trust argument: a file (Ed25519 public key PEM, one or more certificates in
+    PEM, or a DER certificate) or a fingerprint typed from paper."""
+    path = Path(source)
+    if not path.is_file():
+        fp = parse_fingerprint(source)
+        if fp is not None:
+            return [TrustAnchor("fingerprint", fp, source)]
+        if path.exists():
+            raise _not_trust(source, "it is not a file")
+        raise fail("E802", f"trust file '{source}' not found",
+                   "give a path to NAME.pub or a certificate, or a fingerprint of 64 hex digits", Location(source))
+    data = _read(path, "trust file")
+    blocks = _pem_blocks(data)
+    if blocks:
+        anchors = []
+        for label, der in blocks:
+            if label == "PUBLIC KEY":
+                anchors.append(_ed25519_anchor(source, der))
+            elif label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                anchors.append(_cert_anchor(source, der))
+            elif "PRIVATE KEY" in label:
+                raise _not_trust(source, "it is a private key; give the public NAME.pub (never share the .key)")
+        if anchors:
+            return anchors
+        raise _not_trust(source, "no PUBLIC KEY or CERTIFICATE block in it")
+    if b"-----BEGIN" in data:
+        raise _not_trust(source, "the PEM block is cut short or damaged")
+    if data[:1] == b"\x30":         # DER: a certificate, or a bare public key
+        try:
+            return [_cert_anchor(source, data)]
+        except TallyError:
+            return [_ed25519_anchor(source, data)]
+    text = data.decode("utf-8", "replace").strip()
+    fp = parse_fingerprint(text) if text and "\n" not in text else None
+    if fp is not None:            # a fingerprint saved to a file
+        return [TrustAnchor("fingerprint", fp, source)]
+    raise _not_trust(source, "no key or certificate found in the file")

@@ -1,0 +1,569 @@
+"""Signing results (SPEC §7): the signed object is results.json's exact bytes.
+
+A signature is kept twice:
+
+* beside the workbook, as files OpenSSL checks on its own: ``results.json.sig`` (the
+  first Ed25519 signer's raw 64-byte signature), ``results.json.<fp16>.sig`` for every
+  Ed25519 signer (``fp16`` = the first 16 hex digits of the key's fingerprint), and for
+  certificate signers a detached CMS signature in DER, ``results.json.p7s`` (the first)
+  and ``results.json.<fp16>.p7s`` (every one; fingerprint of the certificate);
+* inside the workbook, in the hidden ``_tally`` sheet beside the embedded results.json,
+  so the workbook alone can be verified. Column A holds results.json (see
+  :func:`tally.layout.data_sheet`); columns B..E hold the signatures::
+
+      B1  tally-signatures/1
+      B2  number of signatures N
+      row 2+i, for i = 1..N:
+          B  kind: "ed25519" or "cms"
+          C  the signer: Ed25519 SubjectPublicKeyInfo DER (the .pub file's PEM body), or
+             the certificate's DER, in base64
+          D  the signature: 64 raw bytes (ed25519) or the CMS ContentInfo DER, in base64
+          E  the signer's name and role as given when signing (a label: NOT signed)
+
+Signing edits only the hidden sheet's XML inside the zip; every other part of the
+workbook is copied byte for byte, so the printed minutes do not change. The new
+workbook is read back and checked before it atomically replaces the old one, and
+every file is restored if any write fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import posixpath
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from xml.sax.saxutils import escape
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.serialization import pkcs7
+from openpyxl.utils.cell import get_column_letter
+
+from ballots.errors import Location, TallyError, fail
+from tally.keys import (
+    CmsKey,
+    Passphrase,
+    cert_fingerprint,
+    key_fingerprint,
+    load_p12,
+    load_private_key,
+    short,
+)
+from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, CellValue, compare_cells, data_sheet, expected_cells
+from tally.output import write_atomic
+from tally.results_json import SCHEMA
+from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
+from tally.workbook import CellMismatch
+
+SIG_MARKER = "tally-signatures/1"
+SIG_FIRST_ROW = 3
+Kind = Literal["ed25519", "cms"]
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037\ufffe\uffff]")
+
+
+# --- signers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ed25519Signer:
+    key: ed25519.Ed25519PrivateKey
+
+    @property
+    def kind(self) -> Kind:
+        return "ed25519"
+
+    @property
+    def fingerprint(self) -> str:
+        return key_fingerprint(self.key.public_key())
+
+    def signer_bytes(self) -> bytes:
+        return self.key.public_key().public_bytes(serialization.Encoding.DER,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.key.sign(data)
+
+
+@dataclass(frozen=True)
+class CmsSigner:
+    key: CmsKey
+    cert: x509.Certificate
+
+    @property
+    def kind(self) -> Kind:
+        return "cms"
+
+    @property
+    def fingerprint(self) -> str:
+        return cert_fingerprint(self.cert)
+
+    def signer_bytes(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.DER)
+
+    def sign(self, data: bytes) -> bytes:
+        """A detached CMS SignedData over the exact bytes (binary mode: no MIME line-end
+        canonicalisation), DER, carrying the signer's certificate."""
+        return (
+            pkcs7.PKCS7SignatureBuilder()
+            .set_data(data)
+            .add_signer(self.cert, self.key, hashes.SHA256())
+            .sign(serialization.Encoding.DER,
+                  [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+        )
+
+    def common_name(self) -> str:
+        names = self.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        return str(names[0].value) if names else self.cert.subject.rfc4514_string()
+
+
+Signer = Ed25519Signer | CmsSigner
+
+
+def load_signer(path: str | Path, passphrase: Passphrase) -> Signer:
+    """An Ed25519 NAME.key, or a .p12/.pfx file (told apart by content, not name)."""
+    path = Path(path)
+    head = b""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError:
+        pass                     # load_private_key reports it with its code
+    if path.suffix.lower() in (".p12", ".pfx") or (head[:1] == b"\x30" and b"-----BEGIN" not in head):
+        key, cert = load_p12(path, passphrase)
+        return CmsSigner(key, cert)
+    return Ed25519Signer(load_private_key(path, passphrase))
+
+
+# --- what the workbook holds -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbeddedSignature:
+    kind: Kind
+    signer: bytes              # Ed25519 SubjectPublicKeyInfo DER, or certificate DER
+    signature: bytes           # 64 raw bytes, or CMS ContentInfo DER
+    name: str = ""             # a label, not signed
+
+    def to_cells(self) -> tuple[str, str, str, str | None]:
+        return (self.kind, base64.b64encode(self.signer).decode("ascii"),
+                base64.b64encode(self.signature).decode("ascii"), self.name or None)
+
+
+class Damaged(Exception):
+    """Embedded data present but unreadable; the message says what is wrong."""
+
+
+def _column(snap: Snapshot, index: int) -> list[object]:
+    return [row[index] if index < len(row) else None for row in snap.data_rows]
+
+
+def embedded_results(snap: Snapshot) -> bytes | None:
+    """results.json from column A of the hidden sheet (the format of layout.data_sheet);
+    None when there is no such sheet or marker; Damaged when the chunks are broken."""
+    col = _column(snap, 0)
+    if not snap.has_data_sheet or not col or col[0] != DATA_MARKER:
+        return None
+    try:
+        count = int(str(col[1]).strip().split(".")[0]) if len(col) > 1 else -1
+    except ValueError:
+        count = -1
+    chunks = col[2 : 2 + count] if count >= 0 else []
+    if count < 1 or len(chunks) != count or not all(isinstance(c, str) for c in chunks):
+        raise Damaged("the chunk count in the hidden sheet does not match its chunks")
+    try:
+        return base64.b64decode("".join(str(c).strip() for c in chunks), validate=True)
+    except (binascii.Error, ValueError):
+        raise Damaged("the embedded results.json is not valid base64") from None
+
+
+def embedded_signatures(snap: Snapshot) -> list[EmbeddedSignature]:
+    """The signature table (columns B..E); [] when there is none; Damaged when broken."""
+    b = _column(snap, 1)
+    if not b or b[0] is None:
+        return []
+    if b[0] != SIG_MARKER:
+        raise Damaged(f"B1 of the hidden sheet is {str(b[0])[:40]!r}, not {SIG_MARKER!r}")
+    try:
+        n = int(str(b[1]).strip().split(".")[0]) if len(b) > 1 else -1
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise Damaged("the number of signatures (B2 of the hidden sheet) is missing")
+    out: list[EmbeddedSignature] = []
+    for i in range(n):
+        r = SIG_FIRST_ROW - 1 + i
+        row = snap.data_rows[r] if r < len(snap.data_rows) else ()
+        kind, signer, signature, name = (tuple(row[1:5]) + (None,) * 4)[:4]
+        if kind not in ("ed25519", "cms") or not isinstance(signer, str) or not isinstance(signature, str):
+            raise Damaged(f"signature {i + 1} (row {r + 1} of the hidden sheet) is incomplete")
+        try:
+            signer_der = base64.b64decode(signer.strip(), validate=True)
+            sig = base64.b64decode(signature.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise Damaged(f"signature {i + 1} (row {r + 1} of the hidden sheet) is not valid base64") from None
+        out.append(EmbeddedSignature(kind, signer_der, sig, "" if name is None else str(name)))
+    extra = [row for row in snap.data_rows[SIG_FIRST_ROW - 1 + n :] if any(v is not None for v in row[1:5])]
+    if extra:
+        raise Damaged(f"the hidden sheet holds more signature rows than B2 counts ({n})")
+    return out
+
+
+def signature_fingerprint(sig: EmbeddedSignature) -> str:
+    """The signer's fingerprint as the signature table names it (not proof of anything)."""
+    if sig.kind == "ed25519":
+        try:
+            pub = serialization.load_der_public_key(sig.signer)
+        except (ValueError, TypeError):
+            return ""
+        return key_fingerprint(pub) if isinstance(pub, ed25519.Ed25519PublicKey) else ""
+    try:
+        return cert_fingerprint(x509.load_der_x509_certificate(sig.signer))
+    except ValueError:
+        return ""
+
+
+Expected = dict[tuple[str, str], CellValue]
+
+
+def table_mismatches(results_json: bytes, snap: Snapshot, expected: Expected | None = None) -> list[CellMismatch]:
+    """tally.workbook.mismatches on a snapshot already read: every checked cell of the
+    minutes that does not show what `results_json` says, in sheet and cell order."""
+    if expected is None:
+        expected = expected_cells(results_json)
+    out: list[CellMismatch] = []
+    for (title, ref), want in expected.items():
+        if title not in snap.cells:
+            out.append(CellMismatch(title, ref, want, None, missing_sheet=True))
+            continue
+        got = snap.value(title, ref)
+        if not compare_cells(want, got):
+            out.append(CellMismatch(title, ref, want, got))
+    return out
+
+
+@dataclass(frozen=True)
+class DisplayProblem:
+    """A result cell whose printed look can differ from the value it holds."""
+
+    sheet: str
+    cell: str                 # "" for the whole sheet
+    what: str
+
+
+def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]:
+    """Number formats, formulas, hidden rows, columns or sheets and conditional formatting
+    on the result cells: each can make the paper show another value than the file holds."""
+    from tally.snapshot import col_index
+
+    out: list[DisplayProblem] = []
+    for title in dict.fromkeys(t for t, _ in expected):
+        if title not in snap.cells:
+            continue
+        state = snap.states.get(title, "visible")
+        if state != "visible":
+            out.append(DisplayProblem(title, "", f"the sheet is {state}"))
+        if title in snap.conditional:
+            out.append(DisplayProblem(title, "", "the sheet has conditional formatting"))
+    seen_rows: set[tuple[str, int]] = set()
+    seen_cols: set[tuple[str, str]] = set()
+    for (title, ref), want in expected.items():
+        if title not in snap.cells:
+            continue
+        if ref in snap.formulas.get(title, ()):
+            out.append(DisplayProblem(title, ref, "holds a formula, recalculated when the file is opened"))
+        code = snap.formats.get(title, {}).get(ref)
+        if code is not None and (want is not None or snap.value(title, ref) is not None):
+            out.append(DisplayProblem(title, ref, f"has the number format {code!r}, which can show another value"))
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        if m is None:
+            continue
+        row, letters = int(m.group(2)), m.group(1)
+        if want is not None and row in snap.hidden_rows.get(title, ()) and (title, row) not in seen_rows:
+            seen_rows.add((title, row))
+            out.append(DisplayProblem(title, ref, f"row {row} is hidden"))
+        if want is not None and col_index(letters) in snap.hidden_cols.get(title, ()) \
+                and (title, letters) not in seen_cols:
+            seen_cols.add((title, letters))
+            out.append(DisplayProblem(title, ref, f"column {letters} is hidden"))
+    return out
+
+
+def parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
+    """results.json as a dict, and every checked cell of the minutes it lays out
+    (:func:`tally.layout.expected_cells`); Damaged when it cannot be laid out."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Damaged(f"it is not JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise Damaged(f"its schema is {found!r}, not {SCHEMA!r}")
+    try:
+        expected = expected_cells(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise Damaged(f"a required field is missing or wrong ({type(exc).__name__}: {exc})") from None
+    return doc, expected
+
+
+# --- writing the signature table into the workbook ---------------------------------------
+
+
+def _cell_xml(prefix: str, ref: str, value: object) -> str:
+    if isinstance(value, int):
+        return f'<{prefix}c r="{ref}"><{prefix}v>{value}</{prefix}v></{prefix}c>'
+    text = escape(_ILLEGAL_XML.sub("", str(value)))
+    return (f'<{prefix}c r="{ref}" t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">{text}'
+            f"</{prefix}t></{prefix}is></{prefix}c>")
+
+
+def _sheet_data(prefix: str, results_json: bytes, signatures: Sequence[EmbeddedSignature]) -> tuple[str, int]:
+    grid: dict[int, dict[int, object]] = {}
+    for cell in data_sheet(results_json).cells:          # column A, exactly as the writer lays it out
+        if cell.value is not None:
+            grid.setdefault(cell.row, {})[cell.col] = cell.value
+    if signatures:
+        grid.setdefault(1, {})[2] = SIG_MARKER
+        grid.setdefault(2, {})[2] = len(signatures)
+        for i, sig in enumerate(signatures):
+            for col, value in enumerate(sig.to_cells(), start=2):
+                if value is not None:
+                    grid.setdefault(SIG_FIRST_ROW + i, {})[col] = value
+    rows = []
+    for r in sorted(grid):
+        cells = "".join(_cell_xml(prefix, f"{get_column_letter(c)}{r}", v) for c, v in sorted(grid[r].items()))
+        rows.append(f'<{prefix}row r="{r}">{cells}</{prefix}row>')
+    return f"<{prefix}sheetData>{''.join(rows)}</{prefix}sheetData>", max(grid)
+
+
+def _data_sheet_part(archive: zipfile.ZipFile) -> str:
+    """The zip member holding the hidden sheet, found through workbook.xml and its rels."""
+    from defusedxml import ElementTree  # type: ignore[import-untyped]
+
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        raise NotAWorkbook("no xl/workbook.xml: not an xlsx workbook") from None
+    rid = None
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        if sheet.get("name") == DATA_SHEET:
+            rid = sheet.get(f"{{{_REL_NS}}}id")
+    if rid is None:
+        raise NotAWorkbook(f"no {DATA_SHEET} sheet")
+    for rel in rels.iter(f"{{{_PKG_REL_NS}}}Relationship"):
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    raise NotAWorkbook(f"the {DATA_SHEET} sheet has no part")
+
+
+def embed(xlsx: bytes, results_json: bytes, signatures: Sequence[EmbeddedSignature]) -> bytes:
+    """The workbook with its hidden sheet rewritten to hold results.json and `signatures`;
+    every other zip member is copied unchanged."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src:
+        part = _data_sheet_part(src)
+        xml = src.read(part).decode("utf-8")
+        m = re.search(r"<(\w+:)?sheetData\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetData>)", xml, flags=re.DOTALL)
+        if m is None:
+            raise NotAWorkbook(f"the {DATA_SHEET} sheet has no cell data")
+        prefix = m.group(1) or ""
+        data, last_row = _sheet_data(prefix, results_json, signatures)
+        xml = xml[: m.start()] + data + xml[m.end() :]
+        last_col = "E" if signatures else "A"
+        xml = re.sub(r'(<(?:\w+:)?dimension\s+ref=")[^"]*(")', rf"\g<1>A1:{last_col}{last_row}\g<2>", xml, count=1)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                body = xml.encode("utf-8") if info.filename == part else src.read(info.filename)
+                dst.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+# --- the whole signing step --------------------------------------------------------------
+
+
+def json_path_for(xlsx_path: Path) -> Path:
+    from tally.pipeline import json_path_for as beside
+
+    return beside(xlsx_path)
+
+
+def sidecar_paths(json_path: Path, kind: Kind, fingerprint: str) -> tuple[Path, Path]:
+    """(the first signer's file, this signer's own file) beside results.json."""
+    ext = "sig" if kind == "ed25519" else "p7s"
+    return (json_path.with_name(f"{json_path.name}.{ext}"),
+            json_path.with_name(f"{json_path.name}.{short(fingerprint)}.{ext}"))
+
+
+@dataclass(frozen=True)
+class Signed:
+    xlsx_path: Path
+    json_path: Path
+    kind: Kind
+    fingerprint: str                   # the signer's, 64 hex digits
+    results_sha256: str
+    signatures: int                    # in the workbook now
+    already: bool                      # this signer had signed before: nothing changed
+    written: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def _unusable(path: Path, code: str, message: str, hint: str) -> TallyError:
+    return fail(code, message, hint, Location(str(path)))
+
+
+def load_for_signing(xlsx_path: Path) -> tuple[bytes, Snapshot, bytes, Expected, list[EmbeddedSignature]]:
+    """The workbook's bytes, snapshot, embedded results.json, the cells it lays out, and the
+    signatures; refuses (coded) anything that must not be signed."""
+    try:
+        xlsx = xlsx_path.read_bytes()
+    except FileNotFoundError:
+        raise _unusable(xlsx_path, "E901", f"'{xlsx_path}' not found", "check the path") from None
+    except OSError as exc:
+        raise _unusable(xlsx_path, "E901", f"cannot read '{xlsx_path}': {exc.strerror or exc}",
+                        "check the permissions") from None
+    try:
+        snap = read_snapshot(xlsx)
+    except NotAWorkbook:
+        raise _unusable(xlsx_path, "E901", f"'{xlsx_path}' is not an xlsx workbook",
+                        "sign the results.xlsx that `tally count` wrote") from None
+    try:
+        data = embedded_results(snap)
+    except Damaged as exc:
+        raise _unusable(xlsx_path, "E903", f"the results embedded in '{xlsx_path}' are damaged: {exc}",
+                        "count again with `tally count ... --force`") from None
+    if data is None:
+        raise _unusable(xlsx_path, "E902", f"'{xlsx_path}' holds no embedded results (no hidden {DATA_SHEET} sheet)",
+                        "sign the results.xlsx that `tally count` wrote, not a copy made by another program")
+    try:
+        _doc, expected = parse_results(data)
+    except Damaged as exc:
+        raise _unusable(xlsx_path, "E903", f"the results embedded in '{xlsx_path}' are not tally results: {exc}",
+                        "count again with `tally count ... --force`") from None
+    try:
+        signatures = embedded_signatures(snap)
+    except Damaged as exc:
+        raise _unusable(xlsx_path, "E907", f"the signature table in '{xlsx_path}' is damaged: {exc}",
+                        "sign a copy that was not edited by hand, or count again") from None
+    return xlsx, snap, data, expected, signatures
+
+
+def sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signed:
+    """Sign the results.json embedded in `xlsx_path` and keep every earlier signature.
+
+    Refuses (coded, nothing written) a file that is not a tally workbook, a workbook whose
+    results.json differs from the results.json beside it (E904), and one whose tables do
+    not show the embedded results (E905): a signer must not vouch for changed minutes.
+    """
+    import hashlib
+
+    xlsx_path = Path(xlsx_path)
+    xlsx, snap, data, expected, signatures = load_for_signing(xlsx_path)
+    json_path = json_path_for(xlsx_path)
+    beside: bytes | None = None
+    if json_path.exists():
+        try:
+            beside = json_path.read_bytes()
+        except OSError as exc:
+            raise _unusable(json_path, "E904", f"cannot read '{json_path}': {exc.strerror or exc}",
+                            "check the permissions") from None
+        if beside != data:
+            raise _unusable(json_path, "E904",
+                            f"'{json_path}' differs from the results embedded in '{xlsx_path.name}': "
+                            "one of them was changed after counting",
+                            "find out which; count again from the ballots if in doubt")
+    bad = table_mismatches(data, snap, expected)
+    if bad:
+        first = bad[0]
+        raise fail("E905", f"'{xlsx_path}' shows values that differ from its results.json "
+                   f"({len(bad)} cell{'s' if len(bad) != 1 else ''}; first {first.sheet} › {first.cell}: "
+                   f"shows {first.actual!r}, results.json has {first.expected!r})",
+                   "do not sign edited minutes: count again with `tally count ... --force`",
+                   Location(str(xlsx_path), first.sheet, first.cell))
+    tricks = display_problems(expected, snap)
+    if tricks:
+        t = tricks[0]
+        raise fail("E905", f"'{xlsx_path}' shows result cells that may print differently from their values "
+                   f"({len(tricks)}; first {t.sheet}{' › ' + t.cell if t.cell else ''}: {t.what})",
+                   "do not sign edited minutes: count again with `tally count ... --force`",
+                   Location(str(xlsx_path), t.sheet, t.cell or None))
+    fp = signer.fingerprint
+    sha = hashlib.sha256(data).hexdigest()
+    if any(s.kind == signer.kind and signature_fingerprint(s) == fp for s in signatures):
+        return Signed(xlsx_path, json_path, signer.kind, fp, sha, len(signatures), already=True)
+    label = name.strip() or (signer.common_name() if isinstance(signer, CmsSigner) else "")
+    new = EmbeddedSignature(signer.kind, signer.signer_bytes(), signer.sign(data), label)
+    first_of_kind = not any(s.kind == signer.kind for s in signatures)
+    all_sigs = [*signatures, new]
+    try:
+        signed_xlsx = embed(xlsx, data, all_sigs)
+    except (NotAWorkbook, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+        raise _unusable(xlsx_path, "E901", f"the hidden {DATA_SHEET} sheet of '{xlsx_path}' cannot be rewritten: {exc}",
+                        "sign the results.xlsx that `tally count` wrote") from None
+    # Read it back as verify will: a signing step must never leave a workbook it cannot verify.
+    check = read_snapshot(signed_xlsx)
+    if (embedded_results(check) != data or embedded_signatures(check) != all_sigs
+            or table_mismatches(data, check, expected) or display_problems(expected, check)):
+        raise RuntimeError("the signed workbook did not read back as written")
+    first_path, own_path = sidecar_paths(json_path, signer.kind, fp)
+    writes: list[tuple[Path, bytes]] = []
+    if beside is None:
+        writes.append((json_path, data))
+    if first_of_kind:
+        writes.append((first_path, new.signature))
+    writes.append((own_path, new.signature))
+    writes.append((xlsx_path, signed_xlsx))          # last: the sidecars never name a signature it lacks
+    _write_all(writes)
+    return Signed(xlsx_path, json_path, signer.kind, fp, sha, len(all_sigs), already=False,
+                  written=tuple(p for p, _ in writes))
+
+
+def _write_all(writes: Sequence[tuple[Path, bytes]]) -> None:
+    """Write every file atomically; if one fails, put back what the others held."""
+    before: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, body in writes:
+            before.append((path, path.read_bytes() if path.exists() else None))
+            write_atomic(path, body)
+    except BaseException:
+        for path, old in reversed(before):
+            try:
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    write_atomic(path, old)
+            except (OSError, TallyError):
+                pass
+        raise
+
+
+__all__ = [
+    "CHUNK",
+    "CmsSigner",
+    "Damaged",
+    "Ed25519Signer",
+    "EmbeddedSignature",
+    "NotAWorkbook",
+    "Signed",
+    "Signer",
+    "Snapshot",
+    "display_problems",
+    "embed",
+    "embedded_results",
+    "embedded_signatures",
+    "load_signer",
+    "read_snapshot",
+    "sign_results",
+    "table_mismatches",
+]

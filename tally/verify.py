@@ -1,0 +1,571 @@
+"""Verifying signed results (SPEC §7): a list of checks per file, never an exception for
+a failed check.
+
+Only the trust anchors the auditor gives count: a key or certificate embedded in the
+workbook says who claims to have signed, and proves nothing by itself. For each file:
+
+1. the workbook can be read and embeds a results.json of this schema;
+2. the results.json beside the workbook, if any, is the same bytes;
+3. every embedded signature verifies over those exact bytes (and is reported as trusted
+   or not);
+4. at least ``require`` distinct trusted signers signed;
+5. every checked cell of the minutes (numbers, percentages, names, positions, flags'
+   consequences, titles) shows what the signed results.json says;
+6. given the event and ballot files: their SHA-256 are the signed ones, and a full
+   re-count gives the same results.
+
+Raises only for inputs that make verification meaningless (a --trust argument that is
+not a key, certificate or fingerprint; an unusable event file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
+from tally.results_json import group4
+from tally.sign import (
+    Damaged,
+    EmbeddedSignature,
+    display_problems,
+    embedded_results,
+    embedded_signatures,
+    json_path_for,
+    parse_results,
+    table_mismatches,
+)
+from tally.snapshot import NotAWorkbook, read_snapshot
+
+REPORT_SCHEMA = "tally-verify/1"
+MAX_LISTED = 5            # differing cells named in a reason; the rest are counted
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str                   # stable: workbook, results, sidecar, signature, signers, tables, event, inputs, recount
+    name: str                 # for people: "signature 2 (Ed25519)"
+    passed: bool
+    reason: str
+    where: str | None = None  # "results.xlsx › btv › F23"
+    code: str | None = None   # the E9xx code of a failed check
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "passed": self.passed, "reason": self.reason,
+                "where": self.where, "code": self.code}
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    kind: str                 # ed25519 | cms
+    fingerprint: str          # 64 hex digits ("" when the signer cannot be read)
+    name: str                 # the unsigned label
+    valid: bool
+    trusted: bool
+    trusted_by: str = ""      # the --trust argument that vouches for it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "fingerprint": self.fingerprint, "name": self.name, "valid": self.valid,
+                "trusted": self.trusted, "trusted_by": self.trusted_by or None}
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    checks: tuple[Check, ...]
+    results_sha256: str | None = None
+    signers: tuple[SignerInfo, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.passed)
+
+    @property
+    def results_fingerprint(self) -> str | None:
+        return group4(self.results_sha256) if self.results_sha256 else None
+
+    @property
+    def trusted_signers(self) -> int:
+        return len({s.fingerprint for s in self.signers if s.valid and s.trusted})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.path,
+            "passed": self.passed,
+            "results_sha256": self.results_sha256,
+            "signers": [s.to_dict() for s in self.signers],
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[FileReport, ...]
+    require: int
+    trusted: tuple[TrustAnchor, ...]
+    recount: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.files) and all(f.passed for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": REPORT_SCHEMA,
+            "passed": self.passed,
+            "require": self.require,
+            "trusted": [a.to_dict() for a in self.trusted],
+            "recount": self.recount,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+# --- the inputs, once for all files ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recount:
+    """The event and ballot files as the auditor has them, counted once."""
+
+    event_path: str
+    event_sha256: str
+    inputs: tuple[tuple[str, str], ...]           # (file name, sha256) as given
+    results_json: bytes | None                    # None when the ballots have errors
+    problems: tuple[str, ...] = ()                # why there is no re-count
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def prepare_recount(event: str | Path, ballots: Sequence[str | Path]) -> Recount:
+    """Hash and count the given files. Raises (coded) only when the event file is unusable
+    or a file is missing; ballot-sheet errors become the re-count check's reason."""
+    from ballots.errors import Location, fail
+    from tally.pipeline import check, count_results
+
+    for p in (event, *ballots):
+        if not Path(p).is_file():
+            code = "E100" if p == event else "E300"
+            raise fail(code, f"'{p}' not found", "check the path given to --event / --ballots", Location(str(p)))
+    event_sha = _sha256_file(Path(event))
+    inputs = tuple((Path(b).name, _sha256_file(Path(b))) for b in ballots)
+    checked = check(event, ballots)
+    if checked.has_errors:
+        problems = tuple(f"{d.code} {d.message}" + (f" ({d.location})" if d.location else "")
+                         for d in checked.diagnostics if d.is_error)
+        return Recount(str(event), event_sha, inputs, None, problems)
+    _results, data = count_results(checked)
+    return Recount(str(event), event_sha, inputs, data)
+
+
+# --- signatures --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Sig:
+    valid: bool
+    fingerprint: str
+    reason: str                                   # why it does not verify
+    certificate: x509.Certificate | None = None
+    public_key: ed25519.Ed25519PublicKey | None = None
+
+
+def _check_ed25519(sig: EmbeddedSignature, data: bytes) -> _Sig:
+    try:
+        pub = serialization.load_der_public_key(sig.signer)
+    except (ValueError, TypeError):
+        return _Sig(False, "", "the signer's public key in the workbook is damaged")
+    if not isinstance(pub, ed25519.Ed25519PublicKey):
+        return _Sig(False, "", "the signer's key in the workbook is not Ed25519")
+    fp = key_fingerprint(pub)
+    if len(sig.signature) != 64:
+        return _Sig(False, fp, f"an Ed25519 signature has 64 bytes, this one {len(sig.signature)}")
+    try:
+        pub.verify(sig.signature, data)
+    except InvalidSignature:
+        return _Sig(False, fp, "does not verify over the embedded results.json: the results or the "
+                               "signature were changed after signing")
+    return _Sig(True, fp, "", public_key=pub)
+
+
+_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha224": hashes.SHA224,
+}
+
+
+def check_cms(p7s: bytes, data: bytes) -> _Sig:
+    """A detached CMS SignedData over `data`: the messageDigest attribute is the content's
+    digest and the signer's certificate key verifies the signature over the signed
+    attributes (RSA PKCS#1 v1.5, RSA-PSS or ECDSA)."""
+    from asn1crypto import cms  # type: ignore[import-untyped]
+
+    try:
+        info = cms.ContentInfo.load(p7s, strict=True)
+        if info["content_type"].native != "signed_data":
+            return _Sig(False, "", "the CMS object is not SignedData")
+        signed = info["content"]
+        signer_infos = signed["signer_infos"]
+        if len(signer_infos) != 1:
+            return _Sig(False, "", f"the CMS signature has {len(signer_infos)} signers, tally writes one")
+        si = signer_infos[0]
+        if signed["encap_content_info"]["content"].native is not None:
+            return _Sig(False, "", "the CMS signature is not detached")
+        cert_obj = _signer_certificate(signed, si)
+        if cert_obj is None:
+            return _Sig(False, "", "the CMS signature does not carry its signer's certificate")
+        cert = x509.load_der_x509_certificate(cert_obj.dump())
+        fp = cert_fingerprint(cert)
+        hash_name = si["digest_algorithm"]["algorithm"].native
+        if hash_name not in _HASHES:
+            return _Sig(False, fp, f"unsupported digest algorithm {hash_name}")
+        algo = _HASHES[hash_name]()
+        attrs = si["signed_attrs"]
+        if attrs.native is None or len(attrs) == 0:
+            signed_bytes = data
+        else:
+            values = {a["type"].native: a["values"] for a in attrs}
+            digest = values.get("message_digest")
+            if digest is None or len(digest) != 1:
+                return _Sig(False, fp, "the CMS signature has no messageDigest attribute")
+            h = hashes.Hash(algo)
+            h.update(data)
+            if digest[0].native != h.finalize():
+                return _Sig(False, fp, "does not verify: the results.json digest in the CMS signature differs "
+                                       "(the results were changed after signing)")
+            ctype = values.get("content_type")
+            if ctype is not None and ctype[0].native != "data":
+                return _Sig(False, fp, "the CMS content type is not data")
+            signed_bytes = b"\x31" + attrs.dump()[1:]    # signed over as a SET OF, not [0] IMPLICIT
+        signature = si["signature"].native
+        sig_algo = si["signature_algorithm"]
+        pub = cert.public_key()
+        if isinstance(pub, rsa.RSAPublicKey):
+            if sig_algo.signature_algo == "rsassa_pss":
+                params = sig_algo["parameters"]
+                pss_hash = _HASHES[params["hash_algorithm"]["algorithm"].native]()
+                pad: padding.AsymmetricPadding = padding.PSS(padding.MGF1(pss_hash), params["salt_length"].native)
+                pub.verify(signature, signed_bytes, pad, pss_hash)
+            else:
+                pub.verify(signature, signed_bytes, padding.PKCS1v15(), algo)
+        elif isinstance(pub, ec.EllipticCurvePublicKey):
+            pub.verify(signature, signed_bytes, ec.ECDSA(algo))
+        else:
+            return _Sig(False, fp, f"unsupported certificate key {type(pub).__name__}")
+    except InvalidSignature:
+        return _Sig(False, fp, "does not verify: the CMS signature was changed or made by another key")
+    except (ValueError, TypeError, KeyError) as exc:
+        return _Sig(False, "", f"the CMS signature is damaged ({type(exc).__name__})")
+    return _Sig(True, fp, "", certificate=cert)
+
+
+def _signer_certificate(signed: Any, si: Any) -> Any:
+    sid = si["sid"]
+    for choice in signed["certificates"] or []:
+        if choice.name != "certificate":
+            continue
+        cert = choice.chosen
+        if sid.name == "issuer_and_serial_number":
+            ias = sid.chosen
+            if cert.issuer == ias["issuer"] and cert.serial_number == ias["serial_number"].native:
+                return cert
+        elif sid.name == "subject_key_identifier" and cert.key_identifier == sid.chosen.native:
+            return cert
+    return None
+
+
+def _trusted_by(result: _Sig, anchors: Sequence[TrustAnchor]) -> str:
+    """The --trust argument that vouches for a valid signature's signer, or ""."""
+    for a in anchors:
+        if a.fingerprint == result.fingerprint and a.kind != "certificate" and result.public_key is not None:
+            return a.source
+        if result.certificate is not None:
+            if a.fingerprint == result.fingerprint:      # the same certificate, or its fingerprint
+                return a.source
+            if a.certificate is not None and a.certificate.subject == result.certificate.issuer:
+                try:
+                    result.certificate.verify_directly_issued_by(a.certificate)
+                except (ValueError, TypeError, InvalidSignature):
+                    continue
+                return f"{a.source} (issuer)"
+    return ""
+
+
+def _short_fp(fp: str) -> str:
+    return group4(fp[:16]) + "…" if fp else "(unreadable)"
+
+
+# --- one file ----------------------------------------------------------------------------
+
+
+def _label(path: Path) -> str:
+    return str(path)
+
+
+def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int = 1,
+                recount: Recount | None = None) -> FileReport:
+    path = Path(path)
+    where = _label(path)
+    checks: list[Check] = []
+
+    def add(id: str, name: str, ok: bool, reason: str, code: str, at: str | None = None) -> None:
+        checks.append(Check(id, name, ok, reason, at, None if ok else code))
+
+    try:
+        raw = path.read_bytes()
+        snap = read_snapshot(raw)
+    except FileNotFoundError:
+        add("workbook", "workbook", False, "file not found", "E901", where)
+        return FileReport(str(path), tuple(checks))
+    except OSError as exc:
+        add("workbook", "workbook", False, f"cannot read the file: {exc.strerror or exc}", "E901", where)
+        return FileReport(str(path), tuple(checks))
+    except NotAWorkbook:
+        add("workbook", "workbook", False, "not an xlsx workbook", "E901", where)
+        return FileReport(str(path), tuple(checks))
+    add("workbook", "workbook", True, f"read {len(snap.sheets)} sheets", "E901")
+
+    try:
+        data = embedded_results(snap)
+    except Damaged as exc:
+        add("results", "embedded results.json", False, f"damaged: {exc}", "E903", f"{where} › _tally")
+        return FileReport(str(path), tuple(checks))
+    if data is None:
+        add("results", "embedded results.json", False,
+            "the workbook holds no embedded results (no hidden _tally sheet): it was not written by "
+            "`tally count`, or the sheet was removed", "E902", where)
+        return FileReport(str(path), tuple(checks))
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        doc, expected = parse_results(data)
+    except Damaged as exc:
+        add("results", "embedded results.json", False, f"not tally results: {exc}", "E903", f"{where} › _tally")
+        return FileReport(str(path), tuple(checks), sha)
+    add("results", "embedded results.json", True,
+        f"{doc['event'].get('title', '')!s}, {doc['event'].get('date', '')!s}",
+        "E903")
+
+    beside = json_path_for(path)
+    if beside.is_file():
+        try:
+            same = beside.read_bytes() == data
+        except OSError:
+            same = False
+        add("sidecar", f"{beside.name} beside", same,
+            "the same bytes as the embedded results.json" if same else
+            f"{beside.name} differs from the results.json embedded in the workbook: one of them was changed",
+            "E904", str(beside))
+
+    signers: list[SignerInfo] = []
+    try:
+        sigs = embedded_signatures(snap)
+    except Damaged as exc:
+        add("signature", "signatures", False, f"the signature table is damaged: {exc}", "E907", f"{where} › _tally")
+        sigs = []
+    for i, sig in enumerate(sigs, start=1):
+        result = _check_ed25519(sig, data) if sig.kind == "ed25519" else _check_cms_embedded(sig, data)
+        kind = "Ed25519" if sig.kind == "ed25519" else "CMS"
+        trusted_by = _trusted_by(result, anchors) if result.valid else ""
+        signers.append(SignerInfo(sig.kind, result.fingerprint, sig.name, result.valid, bool(trusted_by),
+                                  trusted_by))
+        who = f"{kind} {_short_fp(result.fingerprint)}" + (f" ({sig.name})" if sig.name else "")
+        if not result.valid:
+            reason = f"{who}: {result.reason}"
+        elif trusted_by:
+            reason = f"valid; signer {who} is trusted ({trusted_by})"
+        else:
+            reason = f"valid, but signer {who} is not among the trusted keys: not counted"
+        add("signature", f"signature {i} ({kind})", result.valid, reason, "E906", f"{where} › _tally › row {i + 2}")
+
+    trusted = len({s.fingerprint for s in signers if s.valid and s.trusted})
+    if not sigs and not any(c.id == "signature" for c in checks):
+        why = f"the workbook carries no signature; {require} trusted required"
+    elif trusted >= require:
+        why = f"{trusted} distinct trusted signer{'s' if trusted != 1 else ''}, {require} required"
+    else:
+        why = f"only {trusted} distinct trusted signer{'s' if trusted != 1 else ''}, {require} required"
+        untrusted = [s for s in signers if s.valid and not s.trusted]
+        if untrusted:
+            why += "; signed by keys not trusted: " + ", ".join(_short_fp(s.fingerprint) for s in untrusted)
+    add("signers", "trusted signers", trusted >= require, why, "E908")
+
+    bad = table_mismatches(data, snap, expected)
+    if bad:
+        listed = "; ".join(
+            f"{m.sheet} › {m.cell}: " + ("sheet missing" if m.missing_sheet else
+                                         f"shows {_show(m.actual)}, signed {_show(m.expected)}")
+            for m in bad[:MAX_LISTED])
+        more = f" and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
+        add("tables", "tables equal the signed results", False,
+            f"{len(bad)} cell{'s differ' if len(bad) != 1 else ' differs'}: {listed}{more}", "E905",
+            f"{where} › {bad[0].sheet} › {bad[0].cell}")
+    else:
+        add("tables", "tables equal the signed results", True,
+            f"{len(expected)} numbers, percentages, names and notes checked", "E905")
+    tricks = display_problems(expected, snap)
+    if tricks:
+        listed = "; ".join(f"{t.sheet}{' › ' + t.cell if t.cell else ''}: {t.what}" for t in tricks[:MAX_LISTED])
+        more = f" and {len(tricks) - MAX_LISTED} more" if len(tricks) > MAX_LISTED else ""
+        add("display", "values print as stored", False, f"{listed}{more}", "E905",
+            f"{where} › {tricks[0].sheet}" + (f" › {tricks[0].cell}" if tricks[0].cell else ""))
+    else:
+        add("display", "values print as stored", True,
+            "no number formats, formulas, hidden rows, columns or sheets on the result cells", "E905")
+
+    if recount is not None:
+        _recount_checks(add, doc, data, recount)
+    return FileReport(str(path), tuple(checks), sha, tuple(signers))
+
+
+def _check_cms_embedded(sig: EmbeddedSignature, data: bytes) -> _Sig:
+    result = check_cms(sig.signature, data)
+    if result.valid and result.certificate is not None \
+            and result.certificate.public_bytes(serialization.Encoding.DER) != sig.signer:
+        return _Sig(False, result.fingerprint, "the certificate in the signature table is not the one "
+                                                   "inside the CMS signature")
+    return result
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    text = str(value).replace("\n", " ⏎ ")
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _recount_checks(add: Callable[..., None], doc: dict[str, Any], data: bytes, rc: Recount) -> None:
+    signed_event = str(doc.get("event", {}).get("sha256", ""))
+    ok = signed_event == rc.event_sha256
+    add("event", "event file", ok,
+        f"SHA-256 {group4(rc.event_sha256[:16])}… equals the signed one" if ok else
+        f"{rc.event_path} has SHA-256 {group4(rc.event_sha256[:16])}…, the signed results name "
+        f"{group4(signed_event[:16])}…: another or a changed event file", "E909", rc.event_path)
+    signed_inputs = [(str(i.get("file", "")), str(i.get("sha256", ""))) for i in doc.get("inputs", [])]
+    signed_hashes = {s for _f, s in signed_inputs}
+    given_hashes = {s for _f, s in rc.inputs}
+    unknown = [f for f, s in rc.inputs if s not in signed_hashes]
+    missing = [f for f, s in signed_inputs if s not in given_hashes]
+    ok = not unknown and not missing
+    parts = []
+    if unknown:
+        parts.append("not among the signed inputs (changed?): " + ", ".join(unknown))
+    if missing:
+        parts.append("signed inputs not given: " + ", ".join(missing))
+    add("inputs", "ballot files", ok,
+        f"{len(rc.inputs)} file{'s' if len(rc.inputs) != 1 else ''}, SHA-256 equal to the signed ones" if ok
+        else "; ".join(parts), "E909")
+    if rc.results_json is None:
+        shown = "; ".join(rc.problems[:3]) + (f" and {len(rc.problems) - 3} more" if len(rc.problems) > 3 else "")
+        add("recount", "re-count", False, f"the ballot files cannot be counted: {shown}", "E910")
+        return
+    if rc.results_json == data:
+        add("recount", "re-count", True, "gives byte-identical results.json", "E910")
+        return
+    diffs = _differences(json.loads(data), json.loads(rc.results_json))
+    only_tool = all(d.startswith("tool") for d in diffs)
+    if only_tool and diffs:
+        add("recount", "re-count", True, "gives the same results (made with another tally version: "
+            + "; ".join(diffs) + ")", "E910")
+        return
+    listed = "; ".join(diffs[:MAX_LISTED]) + (f" and {len(diffs) - MAX_LISTED} more" if len(diffs) > MAX_LISTED else "")
+    add("recount", "re-count", False, f"gives different results: {listed}", "E910")
+
+
+def _differences(signed: Any, recounted: Any, path: str = "") -> list[str]:
+    """Where two results.json documents differ, as JSON paths with both values."""
+    if isinstance(signed, dict) and isinstance(recounted, dict):
+        out: list[str] = []
+        for key in sorted(set(signed) | set(recounted)):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in signed or key not in recounted:
+                out.append(f"{sub}: only in the {'re-count' if key in recounted else 'signed results'}")
+            else:
+                out += _differences(signed[key], recounted[key], sub)
+        return out
+    if isinstance(signed, list) and isinstance(recounted, list):
+        if len(signed) != len(recounted):
+            return [f"{path}: {len(signed)} signed, {len(recounted)} re-counted"]
+        out = []
+        for i, (a, b) in enumerate(zip(signed, recounted)):
+            label = a.get("id") if isinstance(a, dict) and "id" in a else i
+            out += _differences(a, b, f"{path}[{label}]")
+        return out
+    return [] if signed == recounted else [f"{path}: signed {signed!r}, re-counted {recounted!r}"]
+
+
+# --- many files --------------------------------------------------------------------------
+
+
+def load_anchors(sources: Sequence[str]) -> list[TrustAnchor]:
+    anchors: list[TrustAnchor] = []
+    for s in sources:
+        anchors.extend(load_trust(s))
+    return anchors
+
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _worker_init(trust: Sequence[str], require: int, recount: Recount | None) -> None:
+    _WORKER_STATE.update(anchors=load_anchors(trust), require=require, recount=recount)
+
+
+def _worker_verify(path: str) -> FileReport:
+    return verify_file(path, _WORKER_STATE["anchors"], _WORKER_STATE["require"], _WORKER_STATE["recount"])
+
+
+def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int = 1,
+                 event: str | Path | None = None, ballots: Sequence[str | Path] = (),
+                 progress: Callable[[int, int], None] | None = None, workers: int | None = None) -> Report:
+    """Verify every file against the --trust arguments. Many files are spread over the
+    machine's cores; the report keeps the order given."""
+    anchors = load_anchors(trust)
+    if require < 1:
+        from ballots.errors import fail
+
+        raise fail("E908", f"--require must be at least 1, not {require}", "pass --require 1 or more")
+    recount = prepare_recount(event, ballots) if event is not None else None
+    names = [str(p) for p in paths]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if len(names) >= 16 else 1
+    reports: list[FileReport] = []
+    if workers <= 1:
+        for i, name in enumerate(names, start=1):
+            reports.append(verify_file(name, anchors, require, recount))
+            if progress:
+                progress(i, len(names))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(list(trust), require, recount)) as pool:
+            for i, report in enumerate(pool.map(_worker_verify, names, chunksize=8), start=1):
+                reports.append(report)
+                if progress:
+                    progress(i, len(names))
+    return Report(tuple(reports), require, tuple(anchors), recount is not None)
