@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ballots.errors import Diagnostic, TallyError
+from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.event import load_event
 from ballots.model import Event
 from ballots.validate import BallotRead, Progress, read_ballots
@@ -17,6 +20,23 @@ from tally.count import count
 from tally.model import InputFile, Results
 from tally.output import refuse_existing, write_atomic
 from tally.results_json import to_bytes
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during bulk work.
+
+    A large count makes hundreds of thousands of small tuples and cells, none of them in
+    cycles; the collector re-scanning them as they pile up cost a third of the time
+    (3 million cells: 1.4 s of 4.5 s). Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -43,7 +63,8 @@ def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group:
           progress: Progress | None = None) -> Checked:
     """Validate everything; raises only if the event file itself is unusable."""
     event, warnings = load_event(event_path)
-    read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
+    with gc_paused():
+        read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
     return Checked(event, read, tuple(warnings) + read.diagnostics)
 
 
@@ -69,13 +90,31 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
     targets = [output, json_path_for(output)] if output is not None else []
     refuse_existing(targets, force)
     checked = check(event_path, ballot_paths, csv_group, progress)
-    results, data = count_results(checked)
-    if output is None:
-        return Counted(checked, results, data, None, None)
-    from tally.workbook import write_workbook
+    with gc_paused():
+        results, data = count_results(checked)
+        if output is None:
+            return Counted(checked, results, data, None, None)
+        from tally.workbook import write_workbook
 
-    xlsx = write_workbook(results, data)
+        xlsx = write_workbook(results, data)
     json_path = json_path_for(output)
     write_atomic(json_path, data)
     write_atomic(output, xlsx)
+    remove_stale_signatures(json_path)
     return Counted(checked, results, data, output, json_path)
+
+
+def remove_stale_signatures(json_path: Path) -> list[Path]:
+    """After --force replaced the results, signatures of the old results.json would only
+    mislead: they are removed (the new workbook carries none)."""
+    stale = [p for pattern in (f"{json_path.name}.sig", f"{json_path.name}.*.sig", f"{json_path.name}*.p7s")
+             for p in json_path.parent.glob(pattern)]
+    for path in stale:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise fail("E602", f"cannot remove the old signature '{path}': {exc.strerror or exc}",
+                       "remove it by hand: it signs results that no longer exist", Location(str(path))) from None
+    return stale

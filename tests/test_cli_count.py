@@ -96,3 +96,16 @@ def test_input_order_does_not_change_the_results(sample: Path, tmp_path: Path) -
     jc = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
     strip = lambda gs: [{k: v for k, v in g.items() if k != "invalid_entries"} for g in gs]  # noqa: E731
     assert strip(ja["groups"]) == strip(jc["groups"])   # same numbers, whatever the split
+
+
+def test_force_removes_signatures_of_the_replaced_results(sample: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results.xlsx"
+    assert run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out).returncode == 0
+    stale = [tmp_path / "results.json.sig", tmp_path / "results.json.0123456789abcdef.sig",
+             tmp_path / "results.json.p7s"]
+    for path in stale:
+        path.write_bytes(b"old signature")
+    keep = tmp_path / "notes.sig"
+    keep.write_bytes(b"not ours")
+    assert run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out, "--force").returncode == 0
+    assert not [p for p in stale if p.exists()] and keep.exists()
