@@ -512,6 +512,11 @@ def count(
         typer.Option("--output", "-o", help="Write the minutes here (.xlsx) and results.json beside it."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing result files.")] = False,
+    restricted: Annotated[
+        Optional[bool],
+        typer.Option("--restricted/--no-restricted",
+                     help="Mark every page of the minutes 'MẬT' (restricted); default: on for Party rule sets."),
+    ] = None,
     group: GroupOpt = None,
     sign_key: Annotated[
         Optional[Path], typer.Option("--sign", help="Then sign the results with this Ed25519 NAME.key.")
@@ -524,7 +529,7 @@ def count(
     with handled():
         signer = _signer_for_count(sign_key, output, passphrase_file)
         with _progress():
-            counted = pipeline.count_and_write(event, ballots, output, force=force, csv_group=group)
+            counted = pipeline.count_and_write(event, ballots, output, force=force, csv_group=group, restricted=restricted)
         render_diagnostics(counted.checked.diagnostics)
         render_results(counted.results)
         if counted.xlsx_path is not None:

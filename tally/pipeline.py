@@ -82,7 +82,7 @@ def count_results(checked: Checked) -> tuple[Results, bytes]:
 
 def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], output: Path | None,
                     force: bool = False, csv_group: str | None = None,
-                    progress: Progress | None = None) -> Counted:
+                    progress: Progress | None = None, restricted: bool | None = None) -> Counted:
     """Validate, count and (with `output`) write results.xlsx and results.json beside it.
 
     Writes nothing when there are errors or when an output exists without `force`.
@@ -96,7 +96,7 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
             return Counted(checked, results, data, None, None)
         from tally.workbook import write_workbook
 
-        xlsx = write_workbook(results, data)
+        xlsx = write_workbook(results, data, restricted)
     json_path = json_path_for(output)
     write_atomic(json_path, data)
     write_atomic(output, xlsx)

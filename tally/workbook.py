@@ -47,6 +47,7 @@ from tally.layout import (
     layout,
 )
 from tally.model import Results
+from tally.rules import RULE_SETS
 
 __all__ = [
     "CellMismatch",
@@ -337,7 +338,11 @@ def _footer_text(footer: str) -> str:
     return f"{first}\n&8 {rest}" if rest else first
 
 
-def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, float]) -> None:
+RESTRICTED_MARK = {"vi": "MẬT", "en": "RESTRICTED"}
+
+
+def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, float],
+                mark: str | None = None) -> None:
     ps = ws.page_setup
     ps.paperSize = ws.PAPERSIZE_A4
     ps.orientation = "landscape" if _landscape(sheet.kind) else "portrait"
@@ -353,21 +358,36 @@ def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], he
     ws.page_margins.footer = MARGINS["footer"]
     if sheet.title_rows:
         ws.print_title_rows = f"{sheet.title_rows[0]}:{sheet.title_rows[1]}"
+    breaks = page_breaks(sheet, heights, print_scale(sheet.kind, widths))
     if sheet.footer:
         footer = ws.HeaderFooter.oddFooter       # the same on every page
         if footer is not None:
-            footer.center.text = _footer_text(sheet.footer)
+            # Each sheet is a document of its own ("Trang 1/2" on a group's minutes even when
+            # the whole workbook is printed): numbering restarts per sheet, and the total is
+            # the sheet's own page count, known because every page break is set here.
+            footer.center.text = _footer_text(sheet.footer.replace("&N", str(len(breaks) + 1)))
             footer.center.font = FONT_NAME
             footer.center.size = 10
+        ps.firstPageNumber = 1
+        ps.useFirstPageNumber = True
+    if mark:
+        # The confidentiality mark goes in the page header, on every page, where it changes no
+        # cell of the minutes (their cells are what verification compares with results.json).
+        header = ws.HeaderFooter.oddHeader
+        if header is not None:
+            header.right.text = mark
+            header.right.font = f"{FONT_NAME},Bold"
+            header.right.size = 13
     ws.sheet_view.showGridLines = False
-    for r in page_breaks(sheet, heights, print_scale(sheet.kind, widths)):
+    for r in breaks:
         ws.row_breaks.append(Break(id=r))
 
 
 # --- the workbook ------------------------------------------------------------------------
 
 
-def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool, bool], Any]) -> None:
+def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool, bool], Any],
+                mark: str | None = None) -> None:
     widths = WIDTHS[sheet.kind]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
@@ -390,7 +410,7 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
     heights = row_heights(sheet, widths)
     for r, h in heights.items():
         ws.row_dimensions[r].height = h
-    _setup_page(ws, sheet, widths, heights)
+    _setup_page(ws, sheet, widths, heights, mark)
 
 
 def _document_time(iso: str) -> dt.datetime:
@@ -426,7 +446,7 @@ def _repack(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_workbook(results: Results, results_json: bytes) -> bytes:
+def write_workbook(results: Results, results_json: bytes, restricted: bool | None = None) -> bytes:
     """The minutes as xlsx bytes; byte-identical for the same results and results.json."""
     wb = Workbook()
     # Swap the default font before any cell is styled: style index 0 must point at it.
@@ -435,8 +455,11 @@ def write_workbook(results: Results, results_json: bytes) -> bytes:
     wb._named_styles["Normal"].font = BASE_FONT  # type: ignore[attr-defined]
     wb.remove(wb.worksheets[0])
     styles: dict[tuple[Role, bool, bool], Any] = {}
+    if restricted is None:  # Party minutes are marked by default
+        restricted = RULE_SETS[results.event.rules].party
+    mark = RESTRICTED_MARK.get(results.event.language, RESTRICTED_MARK["en"]) if restricted else None
     for sheet in layout(results, results_json):
-        _fill_sheet(wb.create_sheet(sheet.title), sheet, styles)
+        _fill_sheet(wb.create_sheet(sheet.title), sheet, styles, mark)
     wb.active = 0
     when = _document_time(results.event.date)
     props = wb.properties

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
+
+import pdftools
+from pdftools import soffice  # noqa: F401  (re-exported for the signing tests)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -171,27 +170,9 @@ def hide_row(src: Path, dest: Path, sheet: str, row: int) -> None:
 # --- LibreOffice -------------------------------------------------------------------------
 
 
-def soffice() -> str:
-    """The LibreOffice binary; in CI (CI=true) a missing one fails the test instead of skipping."""
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("soffice (LibreOffice) is not installed, and CI must run the round trip for real")
-        pytest.skip("soffice (LibreOffice) is not installed")
-    return exe
-
-
 def convert(exe: str, src: Path, fmt: str, outdir: Path, profile: Path) -> Path:
-    """`soffice --headless --convert-to FMT`; a private profile so parallel runs do not clash."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt,
-         "--outdir", str(outdir), str(src)],
-        capture_output=True, text=True, timeout=240, check=False,
-    )
-    out = outdir / (src.stem + "." + fmt.split(":")[0])
-    assert proc.returncode == 0 and out.exists(), proc.stdout + proc.stderr
-    return out
+    """`soffice --headless --convert-to FMT` (see pdftools.convert); `exe` from pdftools.soffice()."""
+    return pdftools.convert(src, fmt, outdir, profile)
 
 
 def zip_members(path: Path) -> dict[str, bytes]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import DATA, SAMPLES, run_tally
-from test_entry import convert, pdf_pages, squash, write_event
+from pdftools import convert, pdf_pages, squash
+from test_entry import write_event
 
 from ballots.event import load_event
 from ballots.printable import ONE_PAGE_MAX, ballot_workbook, page_breaks, page_room
