@@ -27,7 +27,6 @@ import datetime as dt
 import os
 import re
 import stat
-import tempfile
 import tomllib
 import unicodedata
 from collections import Counter
@@ -45,6 +44,7 @@ from ballots.errors import Diagnostic, ExitCode, Location, TallyError, exit_code
 from ballots.event import (
     COUNT_LABELS,
     LANGUAGES,
+    NO_GROUPS,
     SLUG,
     KeyLocator,
     eligibility_warnings,
@@ -52,6 +52,8 @@ from ballots.event import (
     parse_event,
 )
 from ballots.model import CommitteeMember, Event
+from tally.i18n import N_, _, _n
+from tally.output import write_atomic
 from tally.rules import DEFAULT_RULES, RULE_SETS
 
 __all__ = [
@@ -84,7 +86,8 @@ _KEY_ORDER = {
     "persons": ("id", "name", "positions", "appointed", "retiring"),
     "groups": ("id", "title", "positions", "summoned", "present", "issued", "collected", "members"),
 }
-_WHAT = {"positions": "position", "persons": "person", "groups": "group", "committee": "committee member"}
+_WHAT = {"positions": N_("position"), "persons": N_("person"), "groups": N_("group"),
+         "committee": N_("committee member")}
 _MAX_GENERATED = 24  # leaves room for a numeric suffix within SLUG's 32 characters
 
 DateLike = dt.date | str
@@ -111,12 +114,13 @@ class EditResult:
     def summary(self) -> str:
         """One line: what was written, and where."""
         if self.action == "created":
-            return f"Created {self.path}: {self.label}"
-        what = f"{self.kind} {self.id} {self.label}".rstrip()
-        prep = {"added": "to", "removed": "from", "updated": "in"}[self.action]
-        line = f"{self.action.capitalize()} {what} {prep} {self.path}"
+            return _("Created {path}: {label}").format(path=self.path, label=self.label)
+        what = f"{_(self.kind)} {self.id} {self.label}".rstrip()
+        template = {"added": N_("Added {what} to {path}"), "removed": N_("Removed {what} from {path}"),
+                    "updated": N_("Updated {what} in {path}")}[self.action]
+        line = _(template).format(what=what, path=self.path)
         if self.also:
-            line += f" (also {'; '.join(self.also)})"
+            line = _("{line} (also {changes})").format(line=line, changes="; ".join(self.also))
         return line
 
 
@@ -213,14 +217,15 @@ def _load(path: str | Path) -> _Source:
     try:
         doc = tomlkit.parse(text)
     except (TOMLKitError, ValueError) as exc:  # tomllib accepted it; tomlkit did not
-        raise fail("E101", f"event file cannot be edited: {exc}", "edit it by hand, or simplify its layout",
+        raise fail("E101", _("event file cannot be edited: {exc}")
+                           .format(exc=exc), _("edit it by hand, or simplify its layout"),
                    Location(path.name)) from None
     if tomlkit.dumps(doc) != text:
         raise fail(
             "E104",
-            "the layout of this event file cannot be kept when editing it: "
-            "entries of one table are probably split by another section",
-            "keep all [[positions]], all [[persons]] and all [[groups]] together, then try again",
+            _("the layout of this event file cannot be kept when editing it: "
+            "entries of one table are probably split by another section"),
+            _("keep all [[positions]], all [[persons]] and all [[groups]] together, then try again"),
             Location(path.name),
         )
     assert before.data is not None
@@ -242,9 +247,9 @@ def _find(src: _Source, table: str, id: str) -> int:
     for i, e in enumerate(_entries(src.data, table)):
         if isinstance(e.get("id"), str) and e["id"].casefold() == id.strip().casefold():
             return i
-    known = ", ".join(_ids(src.data, table)) or "(none yet)"
-    raise fail("E106", f"there is no {_WHAT[table]} '{id}' in {src.name}",
-               f"use one of: {known}", Location(src.name))
+    known = ", ".join(_ids(src.data, table)) or _("(none yet)")
+    raise fail("E106", _("there is no {what} '{id}' in {file}").format(what=_(_WHAT[table]), id=id, file=src.name),
+               _("use one of: {known}").format(known=known), Location(src.name))
 
 
 def _check_table_shape(src: _Source, table: str) -> None:
@@ -253,8 +258,8 @@ def _check_table_shape(src: _Source, table: str) -> None:
         return
     ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
     if not ok or not isinstance(src.doc.get(table), (AoT, Array)):
-        raise fail("E104", f"'{table}' should be an array of tables ([[{table}]])",
-                   f"write each entry as a [[{table}]] section, then try again",
+        raise fail("E104", _("'{table}' should be an array of tables ([[{table}]])").format(table=table),
+                   _("write each entry as a [[{table}]] section, then try again").format(table=table),
                    Location(src.name, line=KeyLocator(src.text).line(table)))
 
 
@@ -279,34 +284,12 @@ def _diagnose(raw: bytes, name: str) -> _Diagnosis:
     locator = KeyLocator(text)
     diags = list(loaded.diagnostics)
     if loaded.event is not None:
-        diags.extend(_locate_warnings(eligibility_warnings(loaded.event), loaded.event, locator, name))
+        def entry(table: str, index: int, key: str) -> Location:
+            return Location(name, line=locator.line(table, index, key))
+
+        diags.extend(eligibility_warnings(loaded.event, entry))
     diags.extend(meeting_diagnostics(data, name, locator))
     return _Diagnosis(loaded.event, tuple(diags), data, locator)
-
-
-def _locate_warnings(warnings: Sequence[Diagnostic], event: Event, locator: KeyLocator,
-                     name: str) -> list[Diagnostic]:
-    """Give eligibility warnings the line of the entry they are about.
-
-    `eligibility_warnings` only sees the Event; a valid event keeps every entry in file
-    order, so entry i of the event is entry i of the file.
-    """
-    keys = {"W701": "appointed", "W708": "appointed", "W702": "retiring", "W703": "positions", "W704": "positions"}
-    out = []
-    for d in warnings:
-        line = None
-        if d.code in keys:
-            for i, p in enumerate(event.persons):
-                if d.message.startswith(f"{p.name} ({p.id})"):
-                    line = locator.line("persons", i, keys[d.code])
-                    break
-        elif d.code == "W705":
-            for i, pos in enumerate(event.positions):
-                if d.message.startswith(f"position '{pos.id}'"):
-                    line = locator.line("positions", i, "id")
-                    break
-        out.append(replace(d, location=Location(name, line=line)) if line is not None else d)
-    return out
 
 
 def _count(value: Any) -> int | None:
@@ -354,7 +337,7 @@ def _refusal(errors: Sequence[Diagnostic], name: str) -> TallyError:
     """The would-be file's errors, pointed at the real file (their lines do not exist yet)."""
     return TallyError([
         replace(d, location=Location(name), related=(),
-                hint=f"nothing was written; {d.hint}" if d.hint else "nothing was written")
+                hint=_("nothing was written; {hint}").format(hint=d.hint) if d.hint else _("nothing was written"))
         for d in errors
     ])
 
@@ -448,37 +431,11 @@ def _commit(src: _Source, changes: Sequence[_Change]) -> _Diagnosis:
 
 
 def _write_atomic(path: Path, raw: bytes, mode: int | None = None) -> None:
+    """Replace the event file atomically, keeping its permissions."""
     target = Path(os.path.realpath(path))
-    try:
-        if mode is None:
-            mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode()
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(raw)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        try:
-            dfd = os.open(target.parent, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dfd)
-        except OSError:
-            pass
-        finally:
-            os.close(dfd)
-    except OSError as exc:
-        raise fail("E602", f"cannot write {path}: {exc.strerror or exc}",
-                   "check that the folder exists and that you may write to it", Location(str(path))) from None
+    if mode is None:
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode()
+    write_atomic(target, raw, mode)
 
 
 def _default_mode() -> int:
@@ -704,7 +661,8 @@ def _set_values(entry: Any, table: str, values: dict[str, Any]) -> None:
 
 def _text(value: str | None, field: str, name: str, option: str) -> str:
     if value is None or not value.strip():
-        raise fail("E103", f"{field} is missing or empty", f"give it with {option}", Location(name))
+        raise fail("E103", _("{field} is missing or empty").format(field=_(field)),
+                   _("give it with {option}").format(option=option), Location(name))
     # one spelling of each letter: text typed on some systems arrives decomposed (NFD)
     return unicodedata.normalize("NFC", value.strip())
 
@@ -721,8 +679,8 @@ def _date(value: DateLike | None, field: str, name: str, option: str) -> dt.date
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise fail("E104", f"{field} should be a date like 2023-05-31, found {value!r}",
-               f"write {option} as YYYY-MM-DD", Location(name))
+    raise fail("E104", _("{field} should be a date like 2023-05-31, found {value!r}").format(field=_(field), value=value),
+               _("write {option} as YYYY-MM-DD").format(option=option), Location(name))
 
 
 def _new_id(value: str | None, taken: Sequence[str], what: str, name: str) -> str | None:
@@ -730,13 +688,15 @@ def _new_id(value: str | None, taken: Sequence[str], what: str, name: str) -> st
         return None
     value = value.strip()
     if not SLUG.match(value):
-        raise fail("E110", f"{what} id '{value}' is not a short ASCII slug",
-                   "use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'",
+        raise fail("E110", _("{what} id '{value}' is not a short ASCII slug").format(what=_(what), value=value),
+                   _("use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'"),
                    Location(name))
     clash = next((t for t in taken if t.casefold() == value.casefold()), None)
     if clash is not None:
-        raise fail("E105", f"{what} id '{value}' is already used (by '{clash}')",
-                   f"choose another id, or leave it out to have one made: taken are {', '.join(taken)}",
+        raise fail("E105", _("{what} id '{value}' is already used (by '{clash}')")
+                           .format(what=_(what), value=value, clash=clash),
+                   _("choose another id, or leave it out to have one made: taken are {taken}")
+                   .format(taken=', '.join(taken)),
                    Location(name))
     return value
 
@@ -746,18 +706,21 @@ def _position_refs(src: _Source, given: Sequence[str], what: str) -> list[str]:
     folded = {p.casefold(): p for p in defined}
     refs = [g.strip() for g in given if g.strip()]
     if not refs:
-        raise fail("E103", f"the {what} needs at least one position",
-                   "give --position ID (repeat it for several)", Location(src.name))
+        raise fail("E103", _("the {what} needs at least one position").format(what=_(what)),
+                   _("give --position ID (repeat it for several)"), Location(src.name))
     unknown = [r for r in refs if r.casefold() not in folded]
     if unknown:
-        raise fail("E106", f"position{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)} "
-                   f"{'are' if len(unknown) > 1 else 'is'} not defined in {src.name}",
-                   f"add it with `tally position add`, or use one of: {', '.join(defined) or '(none yet)'}",
+        raise fail("E106", _n("position {positions} is not defined in {file}",
+                              "positions {positions} are not defined in {file}", len(unknown))
+                   .format(positions=', '.join(repr(u) for u in unknown), file=src.name),
+                   _("add it with `tally position add`, or use one of: {defined}")
+                   .format(defined=', '.join(defined) or _("(none yet)")),
                    Location(src.name))
     out = [folded[r.casefold()] for r in refs]
     dupes = sorted({x for x in out if out.count(x) > 1})
     if dupes:
-        raise fail("E105", f"position {', '.join(dupes)} is given twice", "give each position once",
+        raise fail("E105", _("position {positions} is given twice")
+                           .format(positions=', '.join(dupes)), _("give each position once"),
                    Location(src.name))
     return out
 
@@ -773,18 +736,17 @@ def _check_counts(name: str, summoned: int, present: int, issued: int, collected
     for label, value in (("summoned", summoned), ("present", present), ("issued", issued),
                          ("collected", collected), ("members", members)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise fail("E104", f"{label} should be a whole number, 0 or more, found {value!r}",
-                       f"give --{label} N", Location(name))
-    diags = meeting_diagnostics(
-        {"groups": [{"id": "new", "summoned": summoned, "present": present, "issued": issued,
-                     "collected": collected}]}, name)
+            raise fail("E104", _("{label} should be a whole number, 0 or more, found {value!r}")
+                               .format(label=label, value=value),
+                       _("give --{label} N").format(label=label), Location(name))
+    counts = {"summoned": summoned, "present": present, "issued": issued, "collected": collected}
+    diags = meeting_count_checks("new", counts, lambda key: Location(name), subject=_("the group"))
     if diags:
-        raise TallyError([replace(d, message=d.message.replace("group 'new'", "the group"),
-                                  hint="nothing was written; " + d.hint) for d in diags])
+        raise TallyError([replace(d, hint=_("nothing was written; {hint}").format(hint=d.hint)) for d in diags])
     if rules == "nq85-2014" and not members:
-        raise fail("E103", "rule set nq85-2014 takes its percentages of the total number of members: "
-                   "the group needs members, more than 0",
-                   "give --members N (tổng số thành viên / đại biểu)", Location(name))
+        raise fail("E103", _("rule set nq85-2014 takes its percentages of the total number of members: "
+                   "the group needs members, more than 0"),
+                   _("give --members N (tổng số thành viên / đại biểu)"), Location(name))
 
 
 def _result(src: _Source, after: _Diagnosis, action: str, kind: str, id: str, label: str,
@@ -861,17 +823,20 @@ def _toml(value: Any) -> str:
 
 def _event_fields(title: str | None, organisation: str | None, date: DateLike | None, rules: str | None,
                   language: str | None, name: str) -> tuple[str, str, dt.date, str, str]:
-    t = _text(title, "the event's title", name, "--title")
-    o = _text(organisation, "the organisation holding the vote", name, "--organisation")
-    d = _date(date, "the date", name, "--date")
+    t = _text(title, N_("the event's title"), name, "--title")
+    o = _text(organisation, N_("the organisation holding the vote"), name, "--organisation")
+    d = _date(date, N_("the date"), name, "--date")
     if d is None:
-        raise fail("E103", "the date of the vote is missing", "give it with --date YYYY-MM-DD", Location(name))
+        raise fail("E103", _("the date of the vote is missing"), _("give it with --date YYYY-MM-DD"), Location(name))
     r = (rules or DEFAULT_RULES).strip()
     if r not in RULE_SETS:
-        raise fail("E108", f"unknown rule set '{r}'", f"use one of: {', '.join(RULE_SETS)}", Location(name))
+        raise fail("E108", _("unknown rule set '{r}'")
+                           .format(r=r), _("use one of: {rule_sets}")
+                                                      .format(rule_sets=', '.join(RULE_SETS)), Location(name))
     lang = (language or "vi").strip()
     if lang not in LANGUAGES:
-        raise fail("E104", f"language should be \"vi\" or \"en\", found {lang!r}", "give --language vi or en",
+        raise fail("E104", _("language should be \"vi\" or \"en\", found {lang!r}")
+                           .format(lang=lang), _("give --language vi or en"),
                    Location(name))
     return t, o, d, r, lang
 
@@ -940,10 +905,11 @@ def check_new_event_path(path: str | Path, force: bool = False) -> None:
     """Raise E111 if `path` exists (and not `force`): checked before asking the user anything."""
     path = Path(path)
     if path.is_dir():
-        raise fail("E602", f"{path} is a folder", "give a file name, e.g. event.toml", Location(str(path)))
+        raise fail("E602", _("{path} is a folder")
+                           .format(path=path), _("give a file name, e.g. event.toml"), Location(str(path)))
     if path.exists() and not force:
-        raise fail("E111", f"event file '{path}' already exists",
-                   "choose another name, edit it with `tally position|person|group add`, or overwrite it with --force",
+        raise fail("E111", _("event file '{path}' already exists").format(path=path),
+                   _("choose another name, edit it with `tally position|person|group add`, or overwrite it with --force"),
                    Location(str(path)))
 
 
@@ -966,7 +932,7 @@ def init_event(
     raw = text.encode("utf-8")
     after = _diagnose(raw, path.name)
     # A new file has no ballot forms yet; anything else wrong with it is a bug here.
-    unexpected = [d for d in after.diagnostics if d.is_error and not (d.code == "E103" and "[[groups]]" in d.message)]
+    unexpected = [d for d in after.diagnostics if d.is_error and not (d.code == "E103" and d.message == _(NO_GROUPS))]
     if unexpected:
         raise TallyError(unexpected)
     _write_atomic(path, raw)
@@ -980,7 +946,7 @@ def init_event(
 def add_position(path: str | Path, title: str, id: str | None = None) -> EditResult:
     src = _load(path)
     _check_table_shape(src, "positions")
-    title = _text(title, "the position's title", src.name, "--title")
+    title = _text(title, N_("the position's title"), src.name, "--title")
     taken = _ids(src.data, "positions")
     pid = _new_id(id, taken, "position", src.name) or position_id_from_title(title, taken)
     after = _commit(src, [_Append("positions", {"id": pid, "title": title})])
@@ -1005,19 +971,19 @@ def remove_position(path: str | Path, id: str, force: bool = False) -> EditResul
             held = e.get("positions")
             if not isinstance(held, list) or not any(isinstance(x, str) and x.casefold() == folded for x in held):
                 continue
-            label = f"{_WHAT[table]} {e.get('id', '?')} {e.get('name') or e.get('title') or ''}".rstrip()
+            label = f"{_(_WHAT[table])} {e.get('id', '?')} {e.get('name') or e.get('title') or ''}".rstrip()
             users.append(label)
             rest = [x for x in held if not (isinstance(x, str) and x.casefold() == folded)]
             if rest:
                 changes.append(_Drop(table, i, "positions", frozenset({folded})))
-                also.append(f"took {pid} off {label}")
+                also.append(_("took {position} off {label}").format(position=pid, label=label))
             else:
                 removals.append(_Remove(table, i))
-                also.append(f"removed {label}")
+                also.append(_("removed {label}").format(label=label))
     if users and not force:
-        raise fail("E112", f"position '{pid}' is still used by {', '.join(users)}",
-                   "change or remove them first, or use --force to take the position off them "
-                   "(people and groups left with no position are removed too)",
+        raise fail("E112", _("position '{pid}' is still used by {users}").format(pid=pid, users=', '.join(users)),
+                   _("change or remove them first, or use --force to take the position off them "
+                   "(people and groups left with no position are removed too)"),
                    Location(src.name, line=KeyLocator(src.text).line("positions", index, "id")))
     ordered: list[_Remove] = sorted(removals, key=lambda r: (r.table, -r.index))   # later entries first
     changes += ordered
@@ -1039,12 +1005,12 @@ def add_person(
 ) -> EditResult:
     src = _load(path)
     _check_table_shape(src, "persons")
-    name = _text(name, "the person's name", src.name, "--name")
+    name = _text(name, N_("the person's name"), src.name, "--name")
     held = _position_refs(src, positions, "person")
     taken = _ids(src.data, "persons")
     pid = _new_id(id, taken, "person", src.name) or _next_person_id(taken)
     entry: dict[str, Any] = {"id": pid, "name": name, "positions": held}
-    when = _date(appointed, "the appointment date", src.name, "--appointed")
+    when = _date(appointed, N_("the appointment date"), src.name, "--appointed")
     if when is not None:
         entry["appointed"] = when
     if retiring:
@@ -1069,9 +1035,10 @@ def remove_person(path: str | Path, id: str) -> EditResult:
         if gpos & held and not gpos & others:
             emptied.append(str(g.get("id", "?")))
     if emptied:
-        raise fail("E107", f"{person.get('name', '')} ({person['id']}) is the only person on group "
-                   f"{', '.join(emptied)}; without them the form would have nobody on it",
-                   "remove the group first (`tally group remove`), or add the replacement before removing",
+        raise fail("E107", _("{name} ({id}) is the only person on group "
+                   "{groups}; without them the form would have nobody on it")
+                           .format(name=person.get('name', ''), id=person['id'], groups=', '.join(emptied)),
+                   _("remove the group first (`tally group remove`), or add the replacement before removing"),
                    Location(src.name, line=KeyLocator(src.text).line("persons", index, "id")))
     after = _commit(src, [_Remove("persons", index)])
     return _result(src, after, "removed", "person", person["id"], str(person.get("name", "")))
@@ -1093,14 +1060,15 @@ def add_group(
 ) -> EditResult:
     src = _load(path)
     _check_table_shape(src, "groups")
-    title = _text(title, "the group's title", src.name, "--title")
+    title = _text(title, N_("the group's title"), src.name, "--title")
     gpos = _position_refs(src, positions, "group")
     _check_counts(src.name, summoned, present, issued, collected, members, _rules(src))
     held = {x.casefold() for p in _entries(src.data, "persons") if isinstance(p.get("positions"), list)
             for x in p["positions"] if isinstance(x, str)}
     if not {p.casefold() for p in gpos} & held:
-        raise fail("E107", f"nobody holds {', '.join(gpos)}: the form would have nobody on it",
-                   "add the people under review first with `tally person add`", Location(src.name))
+        raise fail("E107", _("nobody holds {positions}: the form would have nobody on it")
+                           .format(positions=', '.join(gpos)),
+                   _("add the people under review first with `tally person add`"), Location(src.name))
     taken = _ids(src.data, "groups")
     gid = _new_id(id, taken, "group", src.name) or _group_id_from_title(title, taken)
     entry: dict[str, Any] = {"id": gid, "title": title, "positions": gpos,
@@ -1130,7 +1098,7 @@ def set_group(
     group = _entries(src.data, "groups")[index]
     values: dict[str, Any] = {}
     if title is not None:
-        values["title"] = _text(title, "the group's title", src.name, "--title")
+        values["title"] = _text(title, N_("the group's title"), src.name, "--title")
     if positions is not None:
         values["positions"] = _position_refs(src, positions, "group")
     for key, value in (("summoned", summoned), ("present", present), ("issued", issued),
@@ -1138,8 +1106,8 @@ def set_group(
         if value is not None:
             values[key] = value
     if not values:
-        raise fail("E103", f"nothing to change for group '{group['id']}'",
-                   "give at least one of --title, --position, --summoned, --present, --issued, --collected, --members",
+        raise fail("E103", _("nothing to change for group '{id}'").format(id=group['id']),
+                   _("give at least one of --title, --position, --summoned, --present, --issued, --collected, --members"),
                    Location(src.name))
     merged = {**group, **values}
     counts = {k: merged.get(k) for k in ("summoned", "present", "issued")}

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import hashlib
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +30,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.model import Event, Group
 from ballots.sheets import OpenedFile
+from tally.i18n import _
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -99,7 +97,8 @@ def refuse_existing(path: str | Path, force: bool) -> None:
     """E601 when `path` exists and `force` was not given."""
     path = Path(path)
     if path.exists() and not force:
-        raise fail("E601", f"'{path}' already exists", "choose another -o, or pass --force to replace it",
+        raise fail("E601", _("'{path}' already exists").format(path=path),
+                   _("choose another -o, or pass --force to replace it"),
                    Location(str(path)))
 
 
@@ -112,33 +111,18 @@ def write_file(path: str | Path, data: bytes, force: bool) -> Path:
     return Path(path)
 
 
-def document_time(event: Event) -> dt.datetime:
-    """Document dates come from the event date, never the clock: equal inputs, equal bytes."""
-    return dt.datetime(event.date.year, event.date.month, event.date.day)
-
-
 DEFAULT_FONT_SIZE: Final = 12.0
 
 
 def new_workbook() -> Workbook:
-    """An empty openpyxl workbook whose default font is Times New Roman 12.
-
-    Column widths are counted in digits of the default font. With openpyxl's Calibri,
-    LibreOffice without Calibri measures wider columns than Excel and shrinks the page to
-    fit; Times New Roman has a metric twin everywhere (Liberation Serif), so both programs
-    agree: a width of w is 8·w pixels, :func:`column_points` of it."""
-    from openpyxl import Workbook
+    """An empty workbook whose default font is Times New Roman 12 (see tally.workbook.new_workbook):
+    a column width of w is then 8·w pixels, :func:`column_points` of it, in Excel and LibreOffice."""
     from openpyxl.styles import Font
-    from openpyxl.utils.indexed_list import IndexedList
 
     from tally.workbook import FONT_NAME
+    from tally.workbook import new_workbook as make
 
-    wb = Workbook()
-    wb.remove(wb.worksheets[0])
-    font = Font(name=FONT_NAME, sz=DEFAULT_FONT_SIZE, family=1)
-    wb._fonts = IndexedList([font])  # type: ignore[attr-defined]  # the font of unstyled cells: index 0
-    wb._named_styles["Normal"].font = font  # type: ignore[attr-defined]
-    return wb
+    return make(Font(name=FONT_NAME, sz=DEFAULT_FONT_SIZE, family=1))
 
 
 def column_points(width: float) -> float:
@@ -148,21 +132,9 @@ def column_points(width: float) -> float:
 
 def finish_workbook(wb: Workbook, event: Event, title: str) -> bytes:
     """Set fixed document properties and return deterministic xlsx bytes."""
-    from openpyxl.writer.excel import ExcelWriter
+    from tally.workbook import deterministic_bytes
 
-    from tally.workbook import _repack
-
-    when = document_time(event)
-    props = wb.properties
-    props.creator = "tally"
-    props.lastModifiedBy = None
-    props.title = title
-    props.created = when
-    props.modified = when          # openpyxl's save would stamp the clock here
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return _repack(raw.getvalue())
+    return deterministic_bytes(wb, event.date, title)
 
 
 # --- the fingerprint ------------------------------------------------------------------
@@ -214,11 +186,13 @@ def fingerprint_problem(fp: Fingerprint, event: Event, display: str) -> Diagnost
         return None
     return Diagnostic(
         "E411",
-        f"this entry workbook was made by `tally template` for the event file '{fp.source}' as it was then "
-        f"(SHA-256 {fp.sha256[:12]}…), not for this '{event.source}' ({event.sha256[:12]}…): another event, "
-        "or the same file edited since; it is not read",
-        f"check that you gave the right event file; if '{event.source}' was corrected since, make a new entry "
-        f"workbook with `tally template {event.source} -o entry.xlsx` and copy the ballot rows into it",
+        _("this entry workbook was made by `tally template` for the event file '{made_for}' as it was then "
+        "(SHA-256 {made_sha}…), not for this '{event}' ({event_sha}…): another event, "
+        "or the same file edited since; it is not read")
+        .format(made_for=fp.source, made_sha=fp.sha256[:12], event=event.source, event_sha=event.sha256[:12]),
+        _("check that you gave the right event file; if '{event}' was corrected since, make a new entry "
+        "workbook with `tally template {event} -o entry.xlsx` and copy the ballot rows into it")
+        .format(event=event.source),
         Location(display),
     )
 

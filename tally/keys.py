@@ -16,9 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ballots.errors import Location, TallyError, fail
+from tally.i18n import N_, _
+from tally.output import write_atomic
 from tally.results_json import group4
 
 KEY_SUFFIX = ".key"
@@ -74,8 +74,8 @@ def parse_fingerprint(text: str) -> str | None:
     if not stripped or not all(_HEX.fullmatch(c) for c in stripped):
         return None
     if len(stripped) != 64:
-        raise fail("E810", f"'{text}' has {len(stripped)} hex digits, a fingerprint has 64",
-                   "copy all 16 groups of 4 from the paper, e.g. \"1a2b 3c4d ...\"")
+        raise fail("E810", _("'{text}' has {n} hex digits, a fingerprint has 64").format(text=text, n=len(stripped)),
+                   _("copy all 16 groups of 4 from the paper, e.g. \"1a2b 3c4d ...\""))
     return stripped.lower()
 
 
@@ -99,13 +99,13 @@ def key_type(key: object) -> str:
 def a_key(key: object) -> str:
     """'an Ed25519 key', 'an RSA key', 'a DSA key'."""
     name = key_type(key)
-    return f"{'an' if name[:1] in 'AEFHILMNORSX' else 'a'} {name} key"
+    return (_("an {kind} key") if name[:1] in "AEFHILMNORSX" else _("a {kind} key")).format(kind=name)
 
 
 def check_new_passphrase(passphrase: bytes) -> None:
     if len(passphrase.decode("utf-8", "replace")) < MIN_PASSPHRASE:
-        raise fail("E805", f"the passphrase is shorter than {MIN_PASSPHRASE} characters",
-                   "choose a longer passphrase; a phrase of several words is easiest to remember")
+        raise fail("E805", _("the passphrase is shorter than {n} characters").format(n=MIN_PASSPHRASE),
+                   _("choose a longer passphrase; a phrase of several words is easiest to remember"))
 
 
 def read_passphrase_file(path: str | Path) -> bytes:
@@ -114,17 +114,17 @@ def read_passphrase_file(path: str | Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise fail("E805", f"cannot read the passphrase file: {exc.strerror or exc}",
-                   "check the path given to --passphrase-file", Location(str(path))) from None
+        raise fail("E805", _("cannot read the passphrase file: {reason}").format(reason=exc.strerror or exc),
+                   _("check the path given to --passphrase-file"), Location(str(path))) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise fail("E805", "the passphrase file is not UTF-8 text", "save it as UTF-8",
+        raise fail("E805", _("the passphrase file is not UTF-8 text"), _("save it as UTF-8"),
                    Location(str(path))) from None
     line = text.split("\n", 1)[0].rstrip("\r")
     if not line:
-        raise fail("E805", "the passphrase file's first line is empty",
-                   "put the passphrase on the first line", Location(str(path)))
+        raise fail("E805", _("the passphrase file's first line is empty"),
+                   _("put the passphrase on the first line"), Location(str(path)))
     return normalise_passphrase(line)
 
 
@@ -152,28 +152,7 @@ def key_paths(name: str | Path) -> tuple[Path, Path]:
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:
     """Write a file that must not exist yet, atomically, with `mode` from the start."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)  # 0600
-    except OSError as exc:
-        raise fail("E602", f"cannot write in '{directory}': {exc.strerror or exc}",
-                   "check the folder exists and is writable", Location(str(path))) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.link(tmp, path)              # fails if `path` appeared meanwhile: never clobber a key
-    except OSError as exc:
-        raise fail("E602", f"cannot write '{path}': {exc.strerror or exc}",
-                   "check the disk space and permissions", Location(str(path))) from None
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+    write_atomic(path, data, mode, exclusive=True)
 
 
 def new_key(name: str | Path, passphrase: bytes) -> KeyPair:
@@ -181,7 +160,8 @@ def new_key(name: str | Path, passphrase: bytes) -> KeyPair:
     private_path, public_path = key_paths(name)
     for path in (private_path, public_path):
         if path.exists():
-            raise fail("E601", f"'{path}' already exists", "a key is never replaced: choose another name",
+            raise fail("E601", _("'{path}' already exists").format(path=path),
+                       _("a key is never replaced: choose another name"),
                        Location(str(path)))
     check_new_passphrase(passphrase)
     key = ed25519.Ed25519PrivateKey.generate()
@@ -205,9 +185,11 @@ def _read(path: Path, what: str) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise fail("E802", f"{what} '{path}' not found", "check the path", Location(str(path))) from None
+        raise fail("E802", _("{what} '{path}' not found").format(what=_(what), path=path), _("check the path"),
+                   Location(str(path))) from None
     except OSError as exc:
-        raise fail("E802", f"cannot read {what} '{path}': {exc.strerror or exc}", "check the permissions",
+        raise fail("E802", _("cannot read {what} '{path}': {reason}")
+                           .format(what=_(what), path=path, reason=exc.strerror or exc), _("check the permissions"),
                    Location(str(path))) from None
     return data
 
@@ -225,8 +207,8 @@ def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
 
 
 def _corrupt(path: Path, detail: str) -> TallyError:
-    return fail("E803", f"'{path}' is not a usable private key: {detail}",
-                "use the NAME.key file `tally keys new` wrote, or restore it from your backup",
+    return fail("E803", _("'{path}' is not a usable private key: {detail}").format(path=path, detail=detail),
+                _("use the NAME.key file `tally keys new` wrote, or restore it from your backup"),
                 Location(str(path)))
 
 
@@ -237,71 +219,75 @@ def load_private_key(path: str | Path, passphrase: Passphrase) -> ed25519.Ed2551
     key, E801 wrong passphrase.
     """
     path = Path(path)
-    data = _read(path, "key file")
+    data = _read(path, N_("key file"))
     blocks = _pem_blocks(data)
     if not blocks:
         if b"-----BEGIN" in data:
-            raise _corrupt(path, "the PEM block is cut short or damaged (truncated?)")
-        raise _corrupt(path, "no PEM key block in the file")
+            raise _corrupt(path, _("the PEM block is cut short or damaged (truncated?)"))
+        raise _corrupt(path, _("no PEM key block in the file"))
     label, der = blocks[0]
     if label == "PUBLIC KEY":
-        raise fail("E804", f"'{path}' is a public key", "sign with the private NAME.key file, not NAME.pub",
+        raise fail("E804", _("'{path}' is a public key").format(path=path),
+                   _("sign with the private NAME.key file, not NAME.pub"),
                    Location(str(path)))
     if label in ("RSA PRIVATE KEY", "EC PRIVATE KEY", "CERTIFICATE"):
-        raise fail("E804", f"'{path}' holds an {label.lower()}, not an Ed25519 key",
-                   "RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12", Location(str(path)))
+        raise fail("E804", _("'{path}' holds an {kind}, not an Ed25519 key").format(path=path, kind=label.lower()),
+                   _("RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12"), Location(str(path)))
     if label not in ("ENCRYPTED PRIVATE KEY", "PRIVATE KEY"):
-        raise _corrupt(path, f"a '{label}' block is not a PKCS#8 private key")
+        raise _corrupt(path, _("a '{label}' block is not a PKCS#8 private key").format(label=label))
     from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 
     try:   # parse the structure first: a damaged file must not look like a wrong passphrase
         info = (asn1_keys.EncryptedPrivateKeyInfo if label.startswith("ENCRYPTED") else asn1_keys.PrivateKeyInfo)
         _ = info.load(der, strict=True).native
     except (ValueError, TypeError, KeyError):
-        raise _corrupt(path, "its PKCS#8 structure is damaged") from None
+        raise _corrupt(path, _("its PKCS#8 structure is damaged")) from None
     password = passphrase() if label.startswith("ENCRYPTED") else None
     try:
         key = serialization.load_der_private_key(der, password)
     except ValueError:
         if password is not None:
-            raise fail("E801", f"wrong passphrase for '{path}'",
-                       "type it again; check the keyboard layout and Caps Lock (if the passphrase is right, "
-                       "the key file is damaged: restore it from your backup)", Location(str(path))) from None
-        raise _corrupt(path, "the key inside cannot be read") from None
+            raise fail("E801", _("wrong passphrase for '{path}'").format(path=path),
+                       _("type it again; check the keyboard layout and Caps Lock (if the passphrase is right, "
+                       "the key file is damaged: restore it from your backup)"), Location(str(path))) from None
+        raise _corrupt(path, _("the key inside cannot be read")) from None
     except (TypeError, UnsupportedAlgorithm) as exc:  # an encryption scheme OpenSSL does not offer
         raise _corrupt(path, f"{type(exc).__name__}: {exc}") from None
     if not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise fail("E804", f"'{path}' holds {a_key(key)}, not an Ed25519 key",
-                   "RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12", Location(str(path)))
+        raise fail("E804", _("'{path}' holds {kind}, not an Ed25519 key").format(path=path, kind=a_key(key)),
+                   _("RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12"), Location(str(path)))
     return key
 
 
 def load_p12(path: str | Path, password: Passphrase) -> tuple[CmsKey, x509.Certificate]:
     """The RSA or ECDSA key and its certificate from a .p12/.pfx file."""
     path = Path(path)
-    data = _read(path, ".p12 file")
+    data = _read(path, N_(".p12 file"))
     from asn1crypto import pkcs12 as asn1_pkcs12
 
     try:
         _ = asn1_pkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native
     except (ValueError, TypeError, KeyError):
-        raise fail("E807", f"'{path}' is not a PKCS#12 (.p12/.pfx) file or is damaged",
-                   "export the certificate with its private key again as .p12", Location(str(path))) from None
+        raise fail("E807", _("'{path}' is not a PKCS#12 (.p12/.pfx) file or is damaged").format(path=path),
+                   _("export the certificate with its private key again as .p12"), Location(str(path))) from None
     secret = password()
     try:
         key, cert, _chain = pkcs12.load_key_and_certificates(data, secret)
     except ValueError:
-        raise fail("E806", f"wrong password for '{path}'", "type the password the .p12 was exported with",
+        raise fail("E806", _("wrong password for '{path}'").format(path=path),
+                   _("type the password the .p12 was exported with"),
                    Location(str(path))) from None
     except (TypeError, UnsupportedAlgorithm) as exc:  # an algorithm OpenSSL refuses
-        raise fail("E807", f"'{path}' cannot be read: {type(exc).__name__}: {exc}",
-                   "export it again as .p12 (AES, PBKDF2)", Location(str(path))) from None
+        raise fail("E807", _("'{path}' cannot be read: {error}: {exc}")
+                           .format(path=path, error=type(exc).__name__, exc=exc),
+                   _("export it again as .p12 (AES, PBKDF2)"), Location(str(path))) from None
     if key is None or cert is None:
-        raise fail("E807", f"'{path}' holds no private key with its certificate",
-                   "export the certificate together with its private key", Location(str(path)))
+        raise fail("E807", _("'{path}' holds no private key with its certificate").format(path=path),
+                   _("export the certificate together with its private key"), Location(str(path)))
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        raise fail("E808", f"'{path}' holds {a_key(key)}; a CMS signature needs RSA or ECDSA",
-                   "sign with an Ed25519 key through --key NAME.key instead",
+        raise fail("E808", _("'{path}' holds {kind}; a CMS signature needs RSA or ECDSA")
+                           .format(path=path, kind=a_key(key)),
+                   _("sign with an Ed25519 key through --key NAME.key instead"),
                    Location(str(path)))
     return key, cert
 
@@ -341,7 +327,7 @@ def describe(path: str | Path, passphrase: Passphrase) -> KeyInfo:
     """What a key, certificate or .p12 file is and its fingerprint (asks the passphrase only
     for an encrypted private key or a .p12)."""
     path = Path(path)
-    data = _read(path, "key file")
+    data = _read(path, N_("key file"))
     if path.suffix.lower() in (".p12", ".pfx"):
         _key, cert = load_p12(path, passphrase)
         return _cert_info(path, cert, "p12")
@@ -379,8 +365,9 @@ class TrustAnchor:
 
 
 def _not_trust(source: str, detail: str) -> TallyError:
-    return fail("E809", f"'{source}' is not a public key or certificate: {detail}",
-                "give an Ed25519 NAME.pub, an X.509 certificate (PEM or DER), or a fingerprint of 64 hex digits",
+    return fail("E809", _("'{source}' is not a public key or certificate: {detail}")
+                        .format(source=source, detail=detail),
+                _("give an Ed25519 NAME.pub, an X.509 certificate (PEM or DER), or a fingerprint of 64 hex digits"),
                 Location(source))
 
 
@@ -388,10 +375,10 @@ def _ed25519_anchor(source: str, der: bytes) -> TrustAnchor:
     try:
         pub = serialization.load_der_public_key(der)
     except (ValueError, TypeError):
-        raise _not_trust(source, "the public key block is damaged") from None
+        raise _not_trust(source, _("the public key block is damaged")) from None
     if not isinstance(pub, ed25519.Ed25519PublicKey):
-        raise _not_trust(source, f"{a_key(pub)} is not an Ed25519 key; "
-                                 "for RSA or ECDSA signers give their certificate")
+        raise _not_trust(source, _("{kind} is not an Ed25519 key; "
+                                 "for RSA or ECDSA signers give their certificate").format(kind=a_key(pub)))
     return TrustAnchor("ed25519", key_fingerprint(pub), source, public_key=pub)
 
 
@@ -400,7 +387,7 @@ def _cert_anchor(source: str, der: bytes) -> TrustAnchor:
         cert = x509.load_der_x509_certificate(der)
         cert.public_key()
     except (ValueError, TypeError):
-        raise _not_trust(source, "the certificate is damaged") from None
+        raise _not_trust(source, _("the certificate is damaged")) from None
     return TrustAnchor("certificate", cert_fingerprint(cert), source, certificate=cert)
 
 
@@ -413,10 +400,10 @@ def load_trust(source: str) -> list[TrustAnchor]:
         if fp is not None:
             return [TrustAnchor("fingerprint", fp, source)]
         if path.exists():
-            raise _not_trust(source, "it is not a file")
-        raise fail("E802", f"trust file '{source}' not found",
-                   "give a path to NAME.pub or a certificate, or a fingerprint of 64 hex digits", Location(source))
-    data = _read(path, "trust file")
+            raise _not_trust(source, _("it is not a file"))
+        raise fail("E802", _("trust file '{source}' not found").format(source=source),
+                   _("give a path to NAME.pub or a certificate, or a fingerprint of 64 hex digits"), Location(source))
+    data = _read(path, N_("trust file"))
     blocks = _pem_blocks(data)
     if blocks:
         anchors = []
@@ -426,12 +413,12 @@ def load_trust(source: str) -> list[TrustAnchor]:
             elif label in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
                 anchors.append(_cert_anchor(source, der))
             elif "PRIVATE KEY" in label:
-                raise _not_trust(source, "it is a private key; give the public NAME.pub (never share the .key)")
+                raise _not_trust(source, _("it is a private key; give the public NAME.pub (never share the .key)"))
         if anchors:
             return anchors
-        raise _not_trust(source, "no PUBLIC KEY or CERTIFICATE block in it")
+        raise _not_trust(source, _("no PUBLIC KEY or CERTIFICATE block in it"))
     if b"-----BEGIN" in data:
-        raise _not_trust(source, "the PEM block is cut short or damaged")
+        raise _not_trust(source, _("the PEM block is cut short or damaged"))
     if data[:1] == b"\x30":         # DER: a certificate, or a bare public key
         try:
             return [_cert_anchor(source, data)]
@@ -441,4 +428,4 @@ def load_trust(source: str) -> list[TrustAnchor]:
     fp = parse_fingerprint(text) if text and "\n" not in text else None
     if fp is not None:            # a fingerprint saved to a file
         return [TrustAnchor("fingerprint", fp, source)]
-    raise _not_trust(source, "no key or certificate found in the file")
+    raise _not_trust(source, _("no key or certificate found in the file"))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ballots.errors import Location, fail
+from tally.i18n import _
 
 
 def refuse_existing(paths: Sequence[Path], force: bool) -> None:
@@ -20,34 +21,50 @@ def refuse_existing(paths: Sequence[Path], force: bool) -> None:
         return
     for path in paths:
         if path.exists():
-            raise fail("E601", f"'{path}' already exists and may be signed results",
-                       "choose another -o, or pass --force to replace it", Location(str(path)))
+            raise fail("E601", _("'{path}' already exists and may be signed results").format(path=path),
+                       _("choose another -o, or pass --force to replace it"), Location(str(path)))
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    path = Path(path)
+def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same folder (created 0600, so a private key is
+    never readable in between), are flushed to disk, get `mode`, and are renamed over the
+    target in one step. With `exclusive`, the target must not exist, even if it appears
+    meanwhile (a hard link never replaces): used for keys, which are never overwritten.
+    A symbolic link is followed: its target is replaced, the link stays.
+    """
+    path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise fail("E602", f"cannot write in '{directory}': {exc.strerror or exc}",
-                   "check the folder exists and is writable", Location(str(path))) from None
+        raise fail("E602", _("cannot write in '{directory}': {reason}")
+                           .format(directory=directory, reason=exc.strerror or exc),
+                   _("check the folder exists and is writable"), Location(str(path))) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.chmod(tmp, mode)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, FileExistsError):
+            raise fail("E601", _("'{path}' already exists").format(path=path), _("choose another name"),
+                       Location(str(path))) from None
         if isinstance(exc, OSError):
-            raise fail("E602", f"cannot write '{path}': {exc.strerror or exc}",
-                       "check the disk space and permissions", Location(str(path))) from None
+            raise fail("E602", _("cannot write '{path}': {reason}").format(path=path, reason=exc.strerror or exc),
+                       _("check the disk space and permissions"), Location(str(path))) from None
         raise
     try:  # make the rename itself durable
         dfd = os.open(directory, os.O_RDONLY)

@@ -413,12 +413,11 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
     _setup_page(ws, sheet, widths, heights, mark)
 
 
-def _document_time(iso: str) -> dt.datetime:
+def _document_date(iso: str) -> dt.date:
     try:
-        d = dt.date.fromisoformat(iso)
+        return dt.date.fromisoformat(iso)
     except ValueError:
-        return dt.datetime(1980, 1, 1)
-    return dt.datetime(d.year, d.month, d.day)
+        return dt.date(1980, 1, 1)
 
 
 _HEADER_FOOTER = re.compile(rb"<headerFooter>.*?</headerFooter>", re.DOTALL)
@@ -446,14 +445,40 @@ def _repack(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def new_workbook(font: Font = BASE_FONT) -> Workbook:
+    """An empty workbook whose default font is `font` (Times New Roman 12).
+
+    Column widths are counted in digits of the default font: with openpyxl's Calibri,
+    LibreOffice (which lacks it) measures wider columns than Excel and shrinks the page.
+    The default is swapped before any cell is styled, since style index 0 must point at it;
+    openpyxl has no public way to do this.
+    """
+    wb = Workbook()
+    wb._fonts = IndexedList([font])  # type: ignore[attr-defined]
+    wb._named_styles["Normal"].font = font  # type: ignore[attr-defined]
+    wb.remove(wb.worksheets[0])
+    return wb
+
+
+def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = "tally") -> bytes:
+    """The workbook as xlsx bytes that depend only on its content: document times from `date`
+    (openpyxl's own save would stamp the clock) and fixed zip entry times."""
+    when = dt.datetime(date.year, date.month, date.day)
+    props = wb.properties
+    props.creator = creator
+    props.lastModifiedBy = None
+    props.title = clean(title)
+    props.created = when
+    props.modified = when
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return _repack(raw.getvalue())
+
+
 def write_workbook(results: Results, results_json: bytes, restricted: bool | None = None) -> bytes:
     """The minutes as xlsx bytes; byte-identical for the same results and results.json."""
-    wb = Workbook()
-    # Swap the default font before any cell is styled: style index 0 must point at it.
-    # (openpyxl has no public way to change the default font.)
-    wb._fonts = IndexedList([BASE_FONT])  # type: ignore[attr-defined]
-    wb._named_styles["Normal"].font = BASE_FONT  # type: ignore[attr-defined]
-    wb.remove(wb.worksheets[0])
+    wb = new_workbook()
     styles: dict[tuple[Role, bool, bool], Any] = {}
     if restricted is None:  # Party minutes are marked by default
         restricted = RULE_SETS[results.event.rules].party
@@ -461,17 +486,8 @@ def write_workbook(results: Results, results_json: bytes, restricted: bool | Non
     for sheet in layout(results, results_json):
         _fill_sheet(wb.create_sheet(sheet.title), sheet, styles, mark)
     wb.active = 0
-    when = _document_time(results.event.date)
-    props = wb.properties
-    props.creator = results.tool_name or "tally"
-    props.lastModifiedBy = None
-    props.title = clean(results.event.title)
-    props.created = when
-    props.modified = when      # openpyxl's save_workbook would stamp the clock here
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return _repack(raw.getvalue())
+    return deterministic_bytes(wb, _document_date(results.event.date), results.event.title,
+                               results.tool_name or "tally")
 
 
 # --- reading back ------------------------------------------------------------------------
