@@ -307,7 +307,7 @@ def meeting_diagnostics(data: dict[str, Any], name: str = "event.toml",
         def where(key: str, index: int = i) -> Location:
             return Location(name, line=locator.line("groups", index, key) if locator else None)
 
-        out.extend(meeting_count_checks(gid, {k: _count(g.get(k)) for k in COUNT_LABELS}, where))
+        out.extend(meeting_count_checks(str(gid), {k: _count(g.get(k)) for k in COUNT_LABELS}, where))
     return out
 
 

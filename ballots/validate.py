@@ -457,7 +457,7 @@ class _CarefulRows:
         self.sheet, self.persons, self.cols, self.person_cols = sheet, persons, cols, person_cols
         self.letters, self.status_letter, self.width = letters, status_letter, width
         self.seen, self.reader, self.diags, self.out = seen, reader, diags, out
-        self.mapped = {c for c in person_cols if c is not None} | {cols.ballot, cols.status, cols.note} - {None}
+        self.mapped = {c for c in (*person_cols, cols.ballot, cols.status, cols.note) if c is not None}
         self.warned_columns: set[int] = set()
         self.entered = 0
 

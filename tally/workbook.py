@@ -399,9 +399,9 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
         cached = styles.get(key)
         if cached is None:
             _style_cell(cell, c.role, c.highlight, c.strong)
-            styles[key] = copy.copy(cell._style)
+            styles[key] = copy.copy(cell._style)  # type: ignore[attr-defined]  # openpyxl's StyleArray
         else:
-            cell._style = copy.copy(cached)
+            cell._style = copy.copy(cached)  # type: ignore[attr-defined]
     for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     if sheet.kind is SheetKind.DATA:
