@@ -1,0 +1,691 @@
+"""Resource limits, checked before a ballot file is handed to a parser (issue 5).
+
+A ballot file may come from anywhere, and a small file can ask for a great deal: a zip
+member that inflates to gigabytes, a sheet with one cell at XFD1048576, an .ods row
+repeated a million times. python-calamine, which reads the ballots, holds each sheet as
+a dense grid (32 bytes per cell of the rectangle from the first to the last cell that
+has a value) and aborts the whole process when an allocation fails, so nothing can be
+caught after the fact: the limits are checked here, on the raw bytes, first.
+
+What is measured, for each kind of file:
+
+* every file: its size on disk;
+* zip containers (.xlsx, .xlsm, .ods): the number of members, read from the end of the
+  central directory before the directory itself is parsed; then every member is
+  inflated in a stream, counting the bytes that really come out (a zip header can lie
+  about them): the total must stay under ``max_size``, and a member that passes
+  ``RATIO_FLOOR`` bytes at more than ``ZIP_RATIO`` times its compressed size is a zip
+  bomb and is refused as soon as it is seen;
+* .xlsx sheets: the rectangle calamine would allocate (last row × last column holding a
+  value), found with a few regular-expression passes over the XML stream; sheets written
+  in unusual ways (cells without a reference) are walked element by element instead;
+* shared strings: their number (each is a cell's worth of memory);
+* .ods: each table's rows and columns with ``number-rows-repeated`` and
+  ``number-columns-repeated`` expanded, walked with expat (no DTD, no entities);
+* .csv: bytes, lines and cells (delimiters) counted in C.
+
+.xls (BIFF) files cannot be checked this way (calamine's reader trusts sizes written inside
+the file): ballots.sheets reads them in a child process with bounded memory instead.
+
+The defaults, and why (README, "Limits"): the largest real vote is a few thousand
+ballots of a few dozen people, and the benchmark's 100,000 ballots × 30 people (3.1 M
+cells, a 103 MB sheet) must pass with room to spare.
+
+* ``max_size`` 256 MB of unpacked data per file (the benchmark sheet is 103 MB);
+* ``max_rows`` 1,000,000 rows per sheet (Excel's own limit is 1,048,576);
+* ``max_cells`` 5,000,000 cells per sheet, the rectangle calamine allocates (~160 MB);
+* a zip member inflating more than 100:1 past 16 MB (spreadsheet XML inflates about
+  10:1; only a bomb reaches 100:1 and beyond; deflate's ceiling is about 1,030:1);
+* at most 10,000 zip members (a workbook has tens).
+
+Each refusal is a coded error (E307 size, E308 rows, E309 cells, E310 zip bomb) naming
+the limit, the value found and the option that raises it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from xml.parsers import expat
+
+from ballots.errors import Location, TallyError, fail
+from tally.i18n import _
+
+MB = 1024 * 1024
+ZIP_RATIO = 100
+RATIO_FLOOR = 16 * MB
+MAX_MEMBERS = 10_000
+CHUNK = 4 * MB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one ballot file may hold; raise with --max-size/--max-rows/--max-cells."""
+
+    max_size: int = 256 * MB      # bytes of unpacked data (or of a .csv/.xls file)
+    max_rows: int = 1_000_000     # rows of one sheet
+    max_cells: int = 5_000_000    # cells of one sheet: rows × columns up to the last value
+
+    def with_options(self, max_size_mb: int | None = None, max_rows: int | None = None,
+                     max_cells: int | None = None) -> Limits:
+        return Limits(self.max_size if max_size_mb is None else max_size_mb * MB,
+                      self.max_rows if max_rows is None else max_rows,
+                      self.max_cells if max_cells is None else max_cells)
+
+
+DEFAULT_LIMITS = Limits()
+_ACTIVE: ContextVar[Limits] = ContextVar("tally_limits", default=DEFAULT_LIMITS)
+
+
+def active_limits() -> Limits:
+    """The limits in force: DEFAULT_LIMITS unless a caller chose others with `using_limits`."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def using_limits(limits: Limits) -> Iterator[Limits]:
+    """Read every ballot file opened inside the block with these limits (the CLI's
+    --max-size/--max-rows/--max-cells), however deep the call that opens it."""
+    token = _ACTIVE.set(limits)
+    try:
+        yield limits
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:,.1f} MB"
+
+
+def too_big(display: str, found: int, limits: Limits, what: str = "unpacked data") -> TallyError:
+    message = (_("the file holds more than {limit} of unpacked data (the size limit): {found} or more")
+               if what == "unpacked data" else
+               _("the file holds more than {limit} of bytes on disk (the size limit): {found}"))
+    return fail("E307", message.format(limit=_mb(limits.max_size), found=_mb(found)),
+                _("if this really is a ballot sheet, raise the limit with --max-size {mb} (MB); "
+                  "otherwise check that this is the right file").format(mb=found // MB + 1), Location(display))
+
+
+def _too_many_rows(display: str, sheet: str | None, rows: int, limits: Limits) -> TallyError:
+    return fail("E308", _("the sheet reaches row {rows:,}, beyond the limit of {limit:,} rows")
+                .format(rows=rows, limit=limits.max_rows),
+                _("delete what lies below the ballots (a stray value far down the sheet), or raise the limit "
+                  "with --max-rows {rows}").format(rows=rows), Location(display, sheet))
+
+
+def _too_many_cells(display: str, sheet: str | None, rows: int, cols: int, limits: Limits) -> TallyError:
+    cells = rows * cols
+    return fail("E309", _("the sheet spans {rows:,} rows × {cols:,} columns = {cells:,} cells, beyond the limit of "
+                          "{limit:,} cells").format(rows=rows, cols=cols, cells=cells, limit=limits.max_cells),
+                _("delete stray values far below or to the right of the ballots, "
+                  "or raise the limit with --max-cells {cells}").format(cells=cells), Location(display, sheet))
+
+
+def _bomb(display: str, member: str, compressed: int, inflated: int) -> TallyError:
+    return fail("E310", _("part '{part}' inflates from {compressed:,} bytes to more than {inflated:,} "
+                          "({ratio:,}:1): a zip bomb, not a spreadsheet")
+                .format(part=member[:80], compressed=compressed, inflated=inflated,
+                        ratio=inflated // max(compressed, 1)),
+                _("do not open this file; ask for the ballot sheet again"), Location(display))
+
+
+CELL_BYTES = 48    # calamine's 32 bytes a cell, and room for the rows handed to Python
+
+
+def memory_bytes() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_dimensions(display: str, sheet: str | None, rows: int, cols: int, limits: Limits) -> None:
+    if rows > limits.max_rows:
+        raise _too_many_rows(display, sheet, rows, limits)
+    if rows * cols > limits.max_cells:
+        raise _too_many_cells(display, sheet, rows, cols, limits)
+    memory = memory_bytes()
+    if memory and rows * cols * CELL_BYTES > memory // 2:
+        # Raised limits still cannot make the reader allocate more than the machine has:
+        # it would abort the whole process instead of saying why.
+        raise fail("E309", _("the sheet spans {rows:,} rows × {cols:,} columns = {cells:,} cells, which would "
+                             "need {need:,.1f} GB of memory; this computer has {have:,.1f} GB")
+                   .format(rows=rows, cols=cols, cells=rows * cols, need=rows * cols * CELL_BYTES / MB / 1024,
+                           have=memory / MB / 1024),
+                   _("delete stray values far below or to the right of the ballots"),
+                   Location(display, sheet))
+
+
+# --- the zip container -------------------------------------------------------------------
+
+
+def zip_member_count(data: bytes) -> int | None:
+    """The number of members the end of the central directory declares (None if not found)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return None
+    total = struct.unpack_from("<H", data, end + 10)[0]
+    if total != 0xFFFF:
+        return int(total)
+    loc = data.rfind(b"PK\x06\x07", max(0, end - 20), end)   # zip64 locator
+    if loc < 0 or loc + 20 > len(data):
+        return None
+    offset = struct.unpack_from("<Q", data, loc + 8)[0]
+    if offset + 56 > len(data) or data[offset:offset + 4] != b"PK\x06\x06":
+        return None
+    return int(struct.unpack_from("<Q", data, offset + 32)[0])
+
+
+def check_zip_members(data: bytes, display: str) -> None:
+    n = zip_member_count(data)
+    if n is not None and n > MAX_MEMBERS:
+        raise fail("E310", _("the zip container declares {n:,} parts; a spreadsheet has a few dozen").format(n=n),
+                   _("do not open this file; ask for the ballot sheet again"), Location(display))
+
+
+def _raw_stream(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member's bytes as they really inflate, in chunks, whatever its header declares."""
+    offset = info.header_offset
+    if offset + 30 > len(data) or data[offset:offset + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename!r}")
+    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    raw = memoryview(data)[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        for i in range(0, len(raw), CHUNK):
+            yield bytes(raw[i:i + CHUNK])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise NotImplementedError(f"compression method {info.compress_type}")
+    inflater = zlib.decompressobj(-15)
+    for i in range(0, len(raw), 1 << 16):
+        block = bytes(raw[i:i + (1 << 16)])
+        while block:
+            out = inflater.decompress(block, CHUNK)
+            if out:
+                yield out
+            block = inflater.unconsumed_tail
+    rest = inflater.flush()
+    if rest:
+        yield rest
+
+
+def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, scan: dict[str, object]) -> None:
+    """Inflate every member once, counting real bytes; feed the sheet parts to their scanners."""
+    total = 0
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        scanner = scan.get(info.filename)
+        inflated = 0
+        try:
+            for chunk in _raw_stream(data, info):
+                inflated += len(chunk)
+                total += len(chunk)
+                if inflated > RATIO_FLOOR and inflated > ZIP_RATIO * max(info.compress_size, 1):
+                    raise _bomb(display, info.filename, info.compress_size, inflated)
+                if total > limits.max_size:
+                    raise too_big(display, total, limits)
+                if scanner is not None:
+                    scanner.feed(chunk)  # type: ignore[attr-defined]
+        except (zlib.error, zipfile.BadZipFile, NotImplementedError, struct.error) as exc:
+            # the reader reports damage with its own words; only sizes are checked here
+            if scanner is not None:
+                scan.pop(info.filename, None)
+            del exc
+            continue
+        if scanner is not None:
+            scanner.close()  # type: ignore[attr-defined]
+
+
+def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Sizes, a zip bomb, and each sheet's extent, before calamine sees the file."""
+    check_zip_members(data, display)
+    import io
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return                       # sniff() and the reader report the damage
+    with zf:
+        names = {i.filename: i for i in zf.infolist()}
+        scan: dict[str, object] = {}
+        if kind == "xlsx":
+            for name in names:
+                low = name.lower()
+                if low.startswith("xl/worksheets/") and low.endswith(".xml"):
+                    scan[name] = _XlsxSheetScan()
+                elif low.endswith("sharedstrings.xml"):
+                    scan[name] = _CountScan(re.compile(rb"<(?:\w{1,32}:)?si[\s>/]"))
+        elif kind == "ods":
+            for name in names:
+                if name == "content.xml":
+                    scan[name] = _OdsScan()
+        _members(data, zf, display, limits, scan)
+        for name, scanner in list(scan.items()):
+            if isinstance(scanner, _XlsxSheetScan) and (scanner.odd or not _within(scanner, limits)):
+                walk: _XlsxExactWalk | _XlsxValuedCells = (
+                    _XlsxExactWalk() if scanner.odd else _XlsxValuedCells(scanner.prefix))
+                try:
+                    for chunk in _raw_stream(data, names[name]):
+                        walk.feed(chunk)
+                except (zlib.error, zipfile.BadZipFile, NotImplementedError, struct.error):
+                    pass
+                walk.close()
+                if walk.problem and "document type" in walk.problem:
+                    raise fail("E303", _("sheet part {name} is unsafe: {problem}").format(name=name, problem=walk.problem),
+                               _("open it in Excel or LibreOffice and save it again"), Location(display))
+                scan[name] = walk
+        labels = _sheet_names(zf) if kind == "xlsx" else {}
+    for name, scanner in scan.items():
+        if isinstance(scanner, (_XlsxSheetScan, _XlsxExactWalk, _XlsxValuedCells)):
+            check_dimensions(display, labels.get(name, name), scanner.max_row, scanner.max_col, limits)
+        elif isinstance(scanner, _CountScan) and scanner.count > limits.max_cells:
+            raise fail("E309", _("the workbook holds {n:,} different texts, beyond the limit of {limit:,} cells")
+                       .format(n=scanner.count, limit=limits.max_cells),
+                       _("raise the limit with --max-cells {n}").format(n=scanner.count),
+                       Location(display))
+        elif isinstance(scanner, _OdsScan):
+            if scanner.problem:
+                raise fail("E303", _("the ods file is damaged or unsafe: {problem}").format(problem=scanner.problem),
+                           _("open it in LibreOffice and save it again"), Location(display))
+            for table, (rows, cols) in scanner.tables.items():
+                check_dimensions(display, table, rows, cols, limits)
+
+
+def _within(scan: _XlsxSheetScan, limits: Limits) -> bool:
+    return scan.max_row <= limits.max_rows and scan.max_row * scan.max_col <= limits.max_cells
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet part -> sheet name, from workbook.xml and its relationships (best effort: the
+    messages name the sheet as the user knows it)."""
+    from defusedxml import ElementTree  # type: ignore[import-untyped]
+
+    try:
+        parts = []
+        for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            info = zf.getinfo(name)
+            if info.file_size > 4 * MB:
+                return {}
+            with zf.open(info) as fh:
+                parts.append(ElementTree.fromstring(fh.read(4 * MB)))
+        book, rels = parts
+        targets = {}
+        for rel in rels:
+            target = rel.get("Target", "")
+            targets[rel.get("Id", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        out = {}
+        for node in book.iter():
+            if node.tag.rsplit("}", 1)[-1] == "sheet":
+                rid = next((v for k, v in node.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
+                if rid in targets:
+                    out[targets[rid]] = node.get("name", "")
+        return out
+    except Exception:  # noqa: BLE001 - only labels; the reader reports a broken workbook
+        return {}
+
+
+class _CountScan:
+    def __init__(self, pattern: re.Pattern[bytes]) -> None:
+        self.pattern, self.count, self.carry = pattern, 0, b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.carry + chunk
+        cut = max(0, len(buf) - 64)
+        self.count += len(self.pattern.findall(buf, 0, cut))
+        self.carry = buf[cut:]
+
+    def close(self) -> None:
+        self.count += len(self.pattern.findall(self.carry))
+        self.carry = b""
+
+
+# --- xlsx sheets -------------------------------------------------------------------------
+
+_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]{0,31}):)?worksheet[\s>]")
+
+
+def _at_most(n: int) -> bytes:
+    """A regular expression for decimal numbers 1..n written without leading zeros."""
+    s = str(n)
+    alts = [rb"[1-9]\d{0,%d}" % (len(s) - 2)] if len(s) > 1 else []
+    for i, ch in enumerate(s):
+        d = int(ch)
+        low = 1 if i == 0 else 0
+        if d > low:
+            alts.append(s[:i].encode() + (b"[%d-%d]" % (low, d - 1)) + (rb"\d{%d}" % (len(s) - i - 1)))
+    alts.append(s.encode())
+    return rb"(?:" + b"|".join(alts) + rb")"
+
+
+def _letters_at_most(col: int) -> bytes:
+    """A regular expression for column letters A..the letters of column `col` (1 = A)."""
+    s = _letters(col)
+    alts = [rb"[A-Z]{1,%d}" % (len(s) - 1)] if len(s) > 1 else []
+    for i, ch in enumerate(s):
+        if ch > "A":
+            alts.append(s[:i].encode() + f"[A-{chr(ord(ch) - 1)}]".encode() + (rb"[A-Z]{%d}" % (len(s) - i - 1)))
+    alts.append(s.encode())
+    return rb"(?:" + b"|".join(alts) + rb")"
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+class _XlsxSheetScan:
+    """The last row and column holding a value, as calamine counts them, from the XML stream.
+
+    Fast for normal files: the row numbers come from the row tags (one findall), and one
+    search per chunk finds every cell that is *not* a plain ``<c r="A1"`` inside the
+    rectangle known so far; in a normal file it finds nothing. What it finds is looked at
+    in Python: a cell that closes itself (``<c r="Z9" s="1"/>``) holds no value and does
+    not count (calamine skips it), a cell further out grows the rectangle, and anything
+    unusual (no reference, another attribute first) sets `odd`. Row tags of rows without
+    values still count here, so a sheet found too large, or odd, is walked again exactly
+    (:class:`_XlsxExactWalk`) before it is refused."""
+
+    def __init__(self) -> None:
+        self.max_row = 0
+        self.max_col = 0
+        self.carry = b""
+        self.odd = False
+        self._prefix: bytes | None = None
+        self.prefix = b""
+        self._rows: re.Pattern[bytes] | None = None
+        self._tag: re.Pattern[bytes] | None = None
+        self._rx: re.Pattern[bytes] | None = None
+        self._rx_key: tuple[int, int] = (-1, -1)
+
+    def _outside(self) -> re.Pattern[bytes]:
+        key = (self.max_row, self.max_col)
+        if self._rx is None or self._rx_key != key:
+            assert self._prefix is not None
+            inside = (_letters_at_most(self.max_col) + _at_most(self.max_row)) if all(key) else rb"(?!)"
+            self._rx = re.compile(re.escape(b"<" + self._prefix) + rb'c(?! r="' + inside + rb'")[\s>/]')
+            self._rx_key = key
+        return self._rx
+
+    def feed(self, chunk: bytes) -> None:
+        if self.odd:
+            return
+        buf = self.carry + chunk
+        cut = buf.rfind(b"<", max(0, len(buf) - 8192))
+        if cut < 0:
+            cut = len(buf)
+        self._scan(buf, cut)
+        self.carry = buf[cut:]
+
+    def _scan(self, buf: bytes, end: int) -> None:
+        if self._prefix is None:
+            root = _ROOT.search(buf, 0, min(end, 1 << 16))
+            self._prefix = self.prefix = (root.group(1) + b":") if root and root.group(1) else b""
+            p = re.escape(b"<" + self._prefix)
+            self._rows = re.compile(p + rb'row r="0*(\d{1,12})"[^>/]*>')
+            self._tag = re.compile(p + rb'c r="([A-Z]{1,3})0*(\d{1,7})"[^<>]*?(/?)>')
+        assert self._rows is not None and self._tag is not None
+        rows = self._rows.findall(buf, 0, end)
+        if rows:
+            self.max_row = max(self.max_row, max(map(int, rows)))
+        pos = 0
+        while True:
+            m = self._outside().search(buf, pos, end)
+            if m is None:
+                return
+            tag = self._tag.match(buf, m.start(), end)
+            if tag is None:
+                self.odd = True
+                return
+            pos = tag.end()
+            if tag.group(3) == b"/":
+                continue        # no value: calamine skips it
+            self.max_col = max(self.max_col, _col_number(tag.group(1)))
+            self.max_row = max(self.max_row, int(tag.group(2)))
+
+    def close(self) -> None:
+        if not self.odd and self.carry:
+            self._scan(self.carry, len(self.carry))
+        self.carry = b""
+
+
+class _XlsxValuedCells:
+    """For a sheet whose tags are all plain but whose row tags reach too far: the extent of
+    the cells that hold a value, each one looked at (a regular expression, still in C)."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self.max_row = 0
+        self.max_col = 0
+        self.problem = ""
+        self.carry = b""
+        self._cells = re.compile(re.escape(b"<" + prefix) + rb'c r="([A-Z]{1,3})0*(\d{1,7})"[^<>]*?(?<!/)>')
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.carry + chunk
+        cut = buf.rfind(b"<", max(0, len(buf) - 8192))
+        if cut < 0:
+            cut = len(buf)
+        self._scan(buf, cut)
+        self.carry = buf[cut:]
+
+    def _scan(self, buf: bytes, end: int) -> None:
+        found = self._cells.findall(buf, 0, end)
+        if found:
+            self.max_row = max(self.max_row, max(int(r) for _c, r in found))
+            self.max_col = max(self.max_col, max(_col_number(c) for c in {c for c, _r in found}))
+
+    def close(self) -> None:
+        self._scan(self.carry, len(self.carry))
+        self.carry = b""
+
+
+class _XlsxExactWalk:
+    """The same extent, element by element, for sheets written without cell references
+    (or with them in another order): slow, and only for such files. Follows calamine: a
+    row's r sets the row, a cell's r sets row and column, otherwise they count on."""
+
+    def __init__(self) -> None:
+        self.max_row = 0
+        self.max_col = 0
+        self.problem = ""
+        self._parser = expat.ParserCreate()
+        self._parser.StartElementHandler = self._start
+        self._parser.EndElementHandler = self._end
+        self._parser.CharacterDataHandler = self._text
+        self._parser.StartDoctypeDeclHandler = _refuse_doctype
+        self._parser.EntityDeclHandler = _refuse_doctype
+        self._row = 0
+        self._col = 0
+        self._cell: tuple[int, int] | None = None
+        self._in_v = False
+        self._valued = False
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "row":
+            r = _ref_number(attrs.get("r", ""))
+            self._row = r if r else self._row + 1
+            self._col = 0
+        elif local == "c":
+            ref = _REF.fullmatch(attrs.get("r", "").upper())
+            if ref:
+                self._row = int(ref.group(2)) if ref.group(2) else self._row
+                self._col = _col_number(ref.group(1).encode())
+            else:
+                self._col += 1
+            self._cell = (max(self._row, 1), max(self._col, 1))
+            self._valued = False
+        elif self._cell is not None:
+            if local == "is":
+                self._valued = True
+            elif local == "v":
+                self._in_v = True
+
+    def _text(self, text: str) -> None:
+        if self._in_v and text.strip():
+            self._valued = True
+
+    def _end(self, tag: str) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "v":
+            self._in_v = False
+        elif local == "c" and self._cell is not None:
+            if self._valued:
+                self.max_row = max(self.max_row, self._cell[0])
+                self.max_col = max(self.max_col, self._cell[1])
+            self._cell = None
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.problem:
+            try:
+                self._parser.Parse(chunk, False)
+            except (expat.ExpatError, ValueError) as exc:
+                self.problem = str(exc)
+
+    def close(self) -> None:
+        self.feed(b"")
+        if not self.problem:
+            try:
+                self._parser.Parse(b"", True)
+            except (expat.ExpatError, ValueError) as exc:
+                self.problem = str(exc)
+
+
+_REF = re.compile(r"([A-Z]{1,12})0*(\d{0,12})")
+
+
+def _ref_number(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) <= 12 else 0
+
+
+def _refuse_doctype(*args: object) -> None:
+    raise ValueError("the XML declares a document type or entities, which a spreadsheet never needs")
+
+
+# --- ods ---------------------------------------------------------------------------------
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+class _OdsScan:
+    """Each table's extent with repeats expanded, as calamine fills its grid: the last row
+    and column holding a value. Streamed through expat; a DTD is refused."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, tuple[int, int]] = {}
+        self.problem = ""
+        self._parser = expat.ParserCreate(namespace_separator=" ")
+        self._parser.StartElementHandler = self._start
+        self._parser.EndElementHandler = self._end
+        self._parser.StartDoctypeDeclHandler = _refuse_doctype
+        self._parser.EntityDeclHandler = _refuse_doctype
+        self._table: str | None = None
+        self._row = 0                   # rows before the current one
+        self._row_rep = 1
+        self._col = 0
+        self._rows = 0
+        self._cols = 0
+        self._cell_depth = 0
+        self._cell_valued = False
+        self._cell_rep = 1
+        self._row_last_col = 0
+        self._depth = 0
+
+    @staticmethod
+    def _rep(attrs: dict[str, str], name: str) -> int:
+        try:
+            return max(1, int(attrs.get(f"{_TABLE} {name}", "1")))
+        except ValueError:
+            return 1
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self._cell_depth:
+            self._cell_depth += 1
+            if tag.endswith((" p", " s", " span")):
+                self._cell_valued = True
+            return
+        if tag == f"{_TABLE} table":
+            self._table = attrs.get(f"{_TABLE} name", f"table {len(self.tables) + 1}")
+            self._row = self._rows = self._cols = 0
+        elif tag == f"{_TABLE} table-row":
+            self._row_rep = self._rep(attrs, "number-rows-repeated")
+            self._col = 0
+            self._row_last_col = 0
+        elif tag in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"):
+            self._cell_depth = 1
+            self._cell_rep = self._rep(attrs, "number-columns-repeated")
+            self._cell_valued = f"{_OFFICE} value-type" in attrs
+
+    def _end(self, tag: str) -> None:
+        if self._cell_depth:
+            self._cell_depth -= 1
+            if self._cell_depth:
+                return
+            self._col += self._cell_rep
+            if self._cell_valued:
+                self._row_last_col = self._col
+            return
+        if tag == f"{_TABLE} table-row":
+            self._row += self._row_rep
+            if self._row_last_col:
+                self._rows = self._row
+                self._cols = max(self._cols, self._row_last_col)
+        elif tag == f"{_TABLE} table" and self._table is not None:
+            self.tables[self._table] = (self._rows, self._cols)
+            self._table = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self.problem:
+            return
+        try:
+            self._parser.Parse(chunk, False)
+        except (expat.ExpatError, ValueError) as exc:
+            self.problem = str(exc)
+
+    def close(self) -> None:
+        if self.problem:
+            return
+        try:
+            self._parser.Parse(b"", True)
+        except (expat.ExpatError, ValueError) as exc:
+            self.problem = str(exc)
+
+
+# --- csv ---------------------------------------------------------------------------------
+
+
+def check_csv(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    rows = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if rows > limits.max_rows:
+        raise _too_many_rows(display, None, rows, limits)
+    head = data[:65536]
+    delimiter = max((b",", b";", b"\t"), key=lambda d: head.split(b"\n", 1)[0].count(d))
+    cells = data.count(delimiter) + rows
+    if cells > limits.max_cells:
+        raise fail("E309", _("the CSV file holds about {cells:,} cells, beyond the limit of {limit:,}")
+                           .format(cells=cells, limit=limits.max_cells),
+                   _("raise the limit with --max-cells {cells}").format(cells=cells), Location(display))
+
+
+def check_file_size(size: int, display: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    if size > limits.max_size:
+        raise too_big(display, size, limits, "bytes on disk")
