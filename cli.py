@@ -2,6 +2,10 @@
 
 Heavy libraries (openpyxl, calamine, cryptography, rich tables) are imported inside the
 commands that need them so that `tally --help` stays fast.
+
+Everything a person reads is English in the code and translated through tally.i18n
+(`_()`), help texts included (cli_support translates them when help is shown); the
+language comes from --lang, TALLY_LANG or the system locale.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+
+from cli_support import lang_callback, localise, progress_bar
+from tally.i18n import N_, _, _n
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -29,12 +36,34 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: typer's rich help formatter costs ~0.1 s of imports at every start
 )
 
+# Set by the global options (main_options) before any command runs.
+STATE = {"quiet": False, "json": False}
+
+
+@app.callback()
+def main_options(
+    lang: Annotated[Optional[str], typer.Option(
+        "--lang", help="Language of messages and help: vi or en (default: TALLY_LANG, else the system locale).",
+        metavar="vi|en", is_eager=True, callback=lang_callback, show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", help="No progress bar and no tables: only problems and the closing summary line.")] = False,
+) -> None:
+    # The options of the whole program; cli_support also accepts them after the command.
+    STATE["quiet"] = quiet
+    STATE["json"] = False   # set by the command's own --json
+
 
 # ---------------------------------------------------------------- output helpers
 def out() -> Console:
+    """Where people read results: stdout, or stderr when stdout carries --json."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, stderr=STATE["json"])
+
+
+def chatty() -> bool:
+    """Tables and details: not with --quiet, not beside --json."""
+    return not (STATE["quiet"] or STATE["json"])
 
 
 def err() -> Console:
@@ -58,7 +87,7 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
         if d.location is not None:
             console.print(Text("    " + str(d.location), style="cyan"))
         for rel in d.related:
-            console.print(Text("    also: " + str(rel), style="cyan"))
+            console.print(Text("    " + _("also: {place}").format(place=rel), style="cyan"))
         if d.hint:
             console.print(Text("    → " + d.hint, style="dim"))
     errors = sum(1 for d in diagnostics if d.is_error)
@@ -66,17 +95,19 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
     if errors or warnings:
         summary = Text()
         if errors:
-            summary.append(f"{errors} error{'s' if errors != 1 else ''}", style="bold red")
+            summary.append(_n("{n} error", "{n} errors", errors).format(n=errors), style="bold red")
         if warnings:
             if errors:
                 summary.append(", ")
-            summary.append(f"{warnings} warning{'s' if warnings != 1 else ''}", style="bold yellow")
+            summary.append(_n("{n} warning", "{n} warnings", warnings).format(n=warnings), style="bold yellow")
         console.print(summary)
 
 
 @contextmanager
 def handled() -> Iterator[None]:
     """Map the core's errors to messages and documented exit codes; never a traceback."""
+    from rich.text import Text
+
     from ballots.errors import ExitCode, TallyError
 
     try:
@@ -85,18 +116,20 @@ def handled() -> Iterator[None]:
         render_diagnostics(exc.diagnostics)
         raise typer.Exit(int(exc.exit_code)) from None
     except KeyboardInterrupt:
-        err().print("[yellow]Interrupted; nothing was written.[/yellow]")
+        err().print(Text(_("Interrupted; nothing was written."), style="yellow"))
         raise typer.Exit(130) from None
     except typer.Exit:
         raise
     except Exception as exc:  # a bug: say so plainly, keep the traceback for TALLY_DEBUG
         if os.environ.get("TALLY_DEBUG"):
             raise
-        from rich.markup import escape
-
-        err().print(f"[bold red]✗ internal error:[/bold red] {escape(type(exc).__name__)}: {escape(str(exc))}")
-        err().print("    → this is a bug in tally; run again with TALLY_DEBUG=1 and report the output")
+        err().print(Text("✗ " + _("internal error:"), style="bold red") + Text(f" {type(exc).__name__}: {exc}"))
+        err().print(Text("    → " + _("this is a bug in tally; run again with TALLY_DEBUG=1 and report the output")))
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document on stdout (documented in docs/json.md); "
+                                       "messages go to stderr.")]
 
 
 # ---------------------------------------------------------------- event definition commands
@@ -131,7 +164,7 @@ def _ask(label: str, default: str | None = None, check: Callable[[str], bool] = 
         value = str(typer.prompt(label, default=default) if default is not None else typer.prompt(label))
         if check(value):
             return value.strip()
-        err().print(f"  {problem or 'please give a value'}", markup=False)
+        err().print(f"  {problem or _('please give a value')}", markup=False)
 
 
 def _is_date(value: str) -> bool:
@@ -155,8 +188,10 @@ def _report_edit(result: Any, todo: str | None = None) -> None:
     errors = [d for d in result.diagnostics if d.is_error]
     console = out()
     if todo or errors:
-        more = f" (and {len(errors) - 1} more: see `tally show {result.path}`)" if len(errors) > 1 else ""
-        console.print(Text(f"  still to do: {todo or errors[0].message + more}", style="dim"))
+        more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=result.path) \
+            if len(errors) > 1 else ""
+        console.print(Text("  " + _("still to do: {todo}").format(todo=todo or errors[0].message + more),
+                           style="dim"))
     console.print(Text("✓ " + result.summary, style="green"))
 
 
@@ -189,22 +224,26 @@ def init(
         missing = [opt for opt, value in (("--title", title), ("--organisation", organisation), ("--date", date))
                    if not (value and value.strip())]
         if missing and not _interactive():
-            raise fail("E103", f"missing {', '.join(missing)}: `tally init` asks for them only in a terminal",
-                       "give " + " ".join(f"{m} ..." for m in missing), Location(str(event)))
+            raise fail("E103", _("missing {options}: `tally init` asks for them only in a terminal")
+                       .format(options=", ".join(missing)),
+                       _("give {options}").format(options=" ".join(f"{m} ..." for m in missing)),
+                       Location(str(event)))
         if missing:
-            title = title or _ask("Title / Tên cuộc lấy phiếu")
-            organisation = organisation or _ask("Organisation / Cơ quan, tổ chức")
-            date = date or _ask("Date / Ngày (YYYY-MM-DD)", dt.date.today().isoformat(), _is_date,
-                                "write the date as YYYY-MM-DD")
-            rules = rules or _ask(f"Rule set ({', '.join(RULE_SETS)})", DEFAULT_RULES, lambda v: v.strip() in RULE_SETS,
-                                  f"use one of: {', '.join(RULE_SETS)}")
-            language = language or _ask("Language of the documents (vi, en)", "vi",
-                                        lambda v: v.strip() in ("vi", "en"), "use vi or en")
+            title = title or _ask(_("Title of the vote"))
+            organisation = organisation or _ask(_("Organisation holding the vote"))
+            date = date or _ask(_("Date (YYYY-MM-DD)"), dt.date.today().isoformat(), _is_date,
+                                _("write the date as YYYY-MM-DD"))
+            rules = rules or _ask(_("Rule set ({choices})").format(choices=", ".join(RULE_SETS)), DEFAULT_RULES,
+                                  lambda v: v.strip() in RULE_SETS,
+                                  _("use one of: {rule_sets}").format(rule_sets=", ".join(RULE_SETS)))
+            language = language or _ask(_("Language of the documents (vi, en)"), "vi",
+                                        lambda v: v.strip() in ("vi", "en"), _("use vi or en"))
         members = [CommitteeMember(*(part.strip() for part in c.split(":", 1))) for c in committee or ()]
         assert title is not None and organisation is not None and date is not None
         result = edit.init_event(event, title, organisation, date, rules or DEFAULT_RULES, language or "vi",
                                  parent, place, members, force=force)
-        _report_edit(result, f"add positions, persons, then ballot forms: tally position add {event} --title ...")
+        _report_edit(result, _("add positions, persons, then ballot forms: tally position add {event} --title ...")
+                     .format(event=event))
 
 
 @position_app.command("add")
@@ -313,9 +352,9 @@ def _positions_table(view: Any) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text("Positions (chức danh)", style="bold"), title_justify="left")
-    for name in ("Id", "Title", "Held by", "Groups"):
-        table.add_column(name)
+    table = Table(title=Text(_("Positions (chức danh)"), style="bold"), title_justify="left")
+    for name in (N_("Id"), N_("Title"), N_("Held by"), N_("Groups")):
+        table.add_column(_(name))
     for p in view.positions:
         table.add_row(Text(p.id), Text(p.title), Text(", ".join(f"{x.id} {x.name}" for x in view.holders(p.id))),
                       Text(", ".join(g.id for g in view.groups_using(p.id))))
@@ -326,15 +365,15 @@ def _persons_table(view: Any) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text("Persons under review (người được lấy phiếu)", style="bold"), title_justify="left")
-    for name, justify in (("No.", "right"), ("Id", "left"), ("Name", "left"), ("Positions", "left"),
-                          ("Appointed", "left"), ("Retiring", "left"), ("Forms", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table = Table(title=Text(_("Persons under review (người được lấy phiếu)"), style="bold"), title_justify="left")
+    for name, justify in ((N_("No."), "right"), (N_("Id"), "left"), (N_("Name"), "left"), (N_("Positions"), "left"),
+                          (N_("Appointed"), "left"), (N_("Retiring"), "left"), (N_("Forms"), "left")):
+        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
     for i, p in enumerate(view.persons, start=1):
         forms = view.forms_of(p)
         table.add_row(str(i), Text(p.id), Text(p.name), Text(", ".join(view.position_title(x) for x in p.positions)),
-                      Text(p.appointed.isoformat() if p.appointed else ""), Text("yes" if p.retiring else ""),
-                      Text(", ".join(g.id for g in forms) or "(none)", style="" if forms else "yellow"))
+                      Text(p.appointed.isoformat() if p.appointed else ""), Text(_("yes") if p.retiring else ""),
+                      Text(", ".join(g.id for g in forms) or _("(none)"), style="" if forms else "yellow"))
     return table
 
 
@@ -345,11 +384,11 @@ def _groups_table(view: Any) -> Any:
     def n(value: int | None) -> Text:
         return Text("?" if value is None else str(value), style="red" if value is None else "")
 
-    table = Table(title=Text("Ballot forms (phiếu)", style="bold"), title_justify="left", show_lines=True)
-    for name, justify in (("Id", "left"), ("Title", "left"), ("Summoned", "right"), ("Present", "right"),
-                          ("Issued", "right"), ("Collected", "right"), ("Quorum 3×present ≥ 2×summoned", "left"),
-                          ("On the form", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table = Table(title=Text(_("Ballot forms (phiếu)"), style="bold"), title_justify="left", show_lines=True)
+    for name, justify in ((N_("Id"), "left"), (N_("Title"), "left"), (N_("Summoned"), "right"),
+                          (N_("Present"), "right"), (N_("Issued"), "right"), (N_("Collected"), "right"),
+                          (N_("Quorum 3×present ≥ 2×summoned"), "left"), (N_("On the form"), "left")):
+        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
     for g in view.groups:
         if g.quorum is None:
             quorum = Text("?", style="red")
@@ -359,10 +398,10 @@ def _groups_table(view: Any) -> Any:
         people = view.persons_on(g)
         on_form = Text("\n".join(
             f"{p.id} {p.name} ({', '.join(view.position_title(x) for x in p.positions if x in g.positions)})"
-            for p in people) or "(nobody)", style="" if people else "bold red")
+            for p in people) or _("(nobody)"), style="" if people else "bold red")
         collected = n(g.collected) if g.collected is not None else Text("–", style="dim")
         if view.rules == "nq85-2014":
-            collected.append(f"\nmembers {'?' if g.members is None else g.members}")
+            collected.append("\n" + _("members {n}").format(n="?" if g.members is None else g.members))
         table.add_row(Text(g.id), Text(g.title), n(g.summoned), n(g.present), n(g.issued), collected, quorum,
                       on_form)
     return table
@@ -370,13 +409,18 @@ def _groups_table(view: Any) -> Any:
 
 def _count_line(view: Any) -> str:
     errors, warnings = len(view.errors), len(view.warnings)
-    return (f"{view.path}: {len(view.positions)} positions, {len(view.persons)} persons, {len(view.groups)} groups; "
-            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+    return _("{file}: {positions}, {persons}, {groups}; {errors}, {warnings}").format(
+        file=view.path, positions=_n("{n} position", "{n} positions", len(view.positions)).format(n=len(view.positions)),
+        persons=_n("{n} person", "{n} persons", len(view.persons)).format(n=len(view.persons)),
+        groups=_n("{n} group", "{n} groups", len(view.groups)).format(n=len(view.groups)),
+        errors=_n("{n} error", "{n} errors", errors).format(n=errors),
+        warnings=_n("{n} warning", "{n} warnings", warnings).format(n=warnings))
 
 
 @app.command(rich_help_panel="Define the event")
-def show(event: EventFileArg) -> None:
+def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
     """Show the event as tables, then every error and warning in it."""
+    STATE["json"] = as_json
     with handled():
         from rich.table import Table
         from rich.text import Text
@@ -385,22 +429,32 @@ def show(event: EventFileArg) -> None:
         from tally.rules import RULE_SETS
 
         view = edit.inspect_event(event)
+        if as_json:
+            from tally.reports import dumps, show_document
+
+            sys.stdout.write(dumps(show_document(view)))
+            render_diagnostics(view.diagnostics)
+            err().print(Text(_count_line(view), style="bold red" if view.errors else "green"))
+            if view.errors:
+                raise typer.Exit(int(view.exit_code))
+            return
         console = out()
         header = Table.grid(padding=(0, 2))
         header.add_column(style="bold")
         header.add_column()
         rule_set = RULE_SETS.get(view.rules)
         rows = [
-            ("Title", view.title or "?"), ("Organisation", view.organisation or "?"),
-            ("Superior body", view.parent or ""), ("Place", view.place or ""),
-            ("Date", view.date.isoformat() if view.date else "?"),
-            ("Rules", f"{view.rules}: {rule_set.citation(view.language)}" if rule_set else f"{view.rules} (unknown)"),
-            ("Language", view.language),
-            ("Committee", "; ".join(f"{m.name}, {m.role}" if m.role else m.name for m in view.committee)),
+            (N_("Title"), view.title or "?"), (N_("Organisation"), view.organisation or "?"),
+            (N_("Superior body"), view.parent or ""), (N_("Place"), view.place or ""),
+            (N_("Date"), view.date.isoformat() if view.date else "?"),
+            (N_("Rules"), f"{view.rules}: {rule_set.citation(view.language)}" if rule_set
+             else _("{rules} (unknown)").format(rules=view.rules)),
+            (N_("Language"), view.language),
+            (N_("Committee"), "; ".join(f"{m.name}, {m.role}" if m.role else m.name for m in view.committee)),
         ]
         for label, value in rows:
             if value:
-                header.add_row(Text(label), Text(value))
+                header.add_row(Text(_(label)), Text(value))
         console.print(header)
         for table in (_positions_table(view), _persons_table(view), _groups_table(view)):
             console.print(table)
@@ -419,9 +473,13 @@ def _list(event: Path, make: Callable[[Any], Any], what: str) -> None:
     console = out()
     console.print(make(view))
     count = len(getattr(view, what))
-    console.print(Text(f"{count} {what if count != 1 else what[:-1]} in {event}"
-                       + (f"; the file has {len(view.errors)} error(s): see `tally show {event}`" if view.errors
-                          else ""), style="dim"))
+    counted = {"positions": _n("{n} position", "{n} positions", count), "persons": _n("{n} person", "{n} persons", count),
+               "groups": _n("{n} group", "{n} groups", count)}[what].format(n=count)
+    line = _("{counted} in {file}").format(counted=counted, file=event)
+    if view.errors:
+        line = _("{line}; the file has {errors}: see `tally show {file}`").format(
+            line=line, errors=_n("{n} error", "{n} errors", len(view.errors)).format(n=len(view.errors)), file=event)
+    console.print(Text(line, style="dim"))
 
 
 @position_app.command("list")
@@ -456,14 +514,30 @@ GroupOpt = Annotated[
 ]
 
 
-def _progress() -> Any:
-    """A spinner on a terminal while files are read; nothing when piped."""
-    console = err()
-    if not console.is_terminal:
-        from contextlib import nullcontext
+MaxSizeOpt = Annotated[Optional[int], typer.Option(
+    "--max-size", min=1, metavar="MB", show_default=False,
+    help="Refuse a ballot file holding more unpacked data than this many MB (default 256).")]
+MaxRowsOpt = Annotated[Optional[int], typer.Option(
+    "--max-rows", min=1, metavar="N", show_default=False,
+    help="Refuse a ballot sheet reaching beyond this row (default 1000000).")]
+MaxCellsOpt = Annotated[Optional[int], typer.Option(
+    "--max-cells", min=1, metavar="N", show_default=False,
+    help="Refuse a ballot sheet spanning more cells, rows x columns (default 5000000).")]
 
-        return nullcontext(None)
-    return console.status("Reading ballot files…")
+
+@contextmanager
+def _limits(max_size: int | None, max_rows: int | None, max_cells: int | None) -> Iterator[None]:
+    """Ballot files read inside the block are checked against these limits (ballots.limits)."""
+    from ballots.limits import DEFAULT_LIMITS, using_limits
+
+    with using_limits(DEFAULT_LIMITS.with_options(max_size, max_rows, max_cells)):
+        yield
+
+
+def _progress() -> Any:
+    """A progress bar on a terminal while files are read, counted and written; nothing when
+    piped or --quiet. Yields the core's progress callback (or None)."""
+    return progress_bar(not STATE["quiet"])
 
 
 def _exit_for(diagnostics: Any) -> None:
@@ -475,31 +549,48 @@ def _exit_for(diagnostics: Any) -> None:
 
 
 @app.command()
-def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None) -> None:
+def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size: MaxSizeOpt = None,
+          max_rows: MaxRowsOpt = None, max_cells: MaxCellsOpt = None, as_json: JsonOpt = False) -> None:
     """Check the event and ballot sheets; report every problem at once. Writes nothing."""
     from rich.text import Text
 
+    from ballots.errors import TallyError
     from tally import pipeline
+    from tally.reports import check_document, dumps
 
-    with handled():
-        with _progress():
-            checked = pipeline.check(event, ballots, csv_group=group)
+    STATE["json"] = as_json
+    with handled(), _limits(max_size, max_rows, max_cells):
+        try:
+            with _progress() as progress:
+                checked = pipeline.check(event, ballots, csv_group=group, progress=progress)
+        except TallyError as exc:  # the event file itself is unusable
+            if as_json:
+                sys.stdout.write(dumps(check_document(event, None, exc.diagnostics)))
+            raise
+        if as_json:
+            sys.stdout.write(dumps(check_document(event, checked)))
         render_diagnostics(checked.diagnostics)
         console = out()
-        for gb in checked.read.groups:
+        for gb in checked.read.groups if chatty() else ():
             entered = checked.read.entered_in(gb.group.id)
             line = Text(f"  {gb.group.id}: ", style="bold")
-            line.append(f"{entered} ballots entered")
+            line.append(_n("{n} ballot entered", "{n} ballots entered", entered).format(n=entered))
             if not checked.has_errors:  # with errors, some rows are not yet ballots: no split to show
                 invalid = sum(1 for b in gb.ballots if not b.valid)
-                line.append(f" ({entered - invalid} valid, {invalid} invalid)")
-            line.append(f", {gb.group.issued} issued, {len(gb.persons)} people on the form")
+                line.append(" " + _("({valid} valid, {invalid} invalid)").format(valid=entered - invalid,
+                                                                                 invalid=invalid))
+            line.append(", " + _("{issued} issued, {people} people on the form").format(
+                issued=gb.group.issued, people=len(gb.persons)))
             console.print(line)
         if checked.has_errors:
-            console.print(Text("✗ Not ready to count: fix the errors above and run `tally check` again.",
-                               style="bold red"))
+            console.print(Text("✗ " + _("Not ready to count: fix the errors above and run `tally check` again. "
+                                        "Nothing was written."), style="bold red"))
         else:
-            console.print(Text("✓ Ready to count.", style="bold green"))
+            total = sum(checked.read.entered_in(gb.group.id) for gb in checked.read.groups)
+            forms = len(checked.read.groups)
+            console.print(Text("✓ " + _("Ready to count: {ballots} in {forms}. Nothing was written.").format(
+                ballots=_n("{n} ballot", "{n} ballots", total).format(n=total),
+                forms=_n("{n} form", "{n} forms", forms).format(n=forms)), style="bold green"))
         _exit_for(checked.diagnostics)
 
 
@@ -522,32 +613,46 @@ def count(
         Optional[Path], typer.Option("--sign", help="Then sign the results with this Ed25519 NAME.key.")
     ] = None,
     passphrase_file: PassphraseFileOpt = None,
+    max_size: MaxSizeOpt = None,
+    max_rows: MaxRowsOpt = None,
+    max_cells: MaxCellsOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Check, count and write the minutes (results.xlsx) and results.json."""
+    from rich.text import Text
+
+    from ballots.errors import TallyError
     from tally import pipeline
+    from tally.reports import count_document, dumps
 
-    with handled():
-        signer = _signer_for_count(sign_key, output, passphrase_file)
-        with _progress():
-            counted = pipeline.count_and_write(event, ballots, output, force=force, csv_group=group, restricted=restricted)
-        render_diagnostics(counted.checked.diagnostics)
-        render_results(counted.results)
-        if counted.xlsx_path is not None:
-            from tally.results_json import fingerprint
-
+    STATE["json"] = as_json
+    with handled(), _limits(max_size, max_rows, max_cells):
+        try:
+            signer = _signer_for_count(sign_key, output, passphrase_file)
+            with _progress() as progress:
+                counted = pipeline.count_and_write(event, ballots, output, force=force, csv_group=group,
+                                                   restricted=restricted, progress=progress)
+            render_diagnostics(counted.checked.diagnostics)
+            if chatty():
+                render_results(counted.results)
             console = out()
-            console.print(f"[bold green]✓[/bold green] Wrote {_esc(str(counted.xlsx_path))} and "
-                          f"{_esc(str(counted.json_path))}")
-            console.print(f"  results fingerprint (SHA-256): {fingerprint(counted.results_json)}")
-            _sign_after_count(counted.xlsx_path, signer)
+            if counted.xlsx_path is not None:
+                from tally.results_json import fingerprint
+
+                console.print(Text("  " + _("results fingerprint (SHA-256): {fingerprint}")
+                                   .format(fingerprint=fingerprint(counted.results_json))), soft_wrap=True)
+            signed = _sign_after_count(counted.xlsx_path, signer)
+        except TallyError as exc:
+            if as_json:
+                sys.stdout.write(dumps(count_document(None, exc.diagnostics, exit_code=exc.exit_code)))
+            raise
+        if as_json:
+            sys.stdout.write(dumps(count_document(counted, signed=_signed_json(signed))))
+        if counted.xlsx_path is not None:
+            console.print(Text("✓ " + _("Wrote {xlsx} and {json}").format(xlsx=counted.xlsx_path,
+                                                                       json=counted.json_path), style="bold green"))
         else:
-            out().print("[dim]Nothing written: pass -o results.xlsx to write the minutes.[/dim]")
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+            console.print(Text(_("Nothing written: pass -o results.xlsx to write the minutes."), style="dim"))
 
 
 def render_results(results: Any) -> None:
@@ -555,36 +660,41 @@ def render_results(results: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from tally.i18n import language
     from tally.rules import RULE_SETS, Flag
 
     rules = RULE_SETS[results.event.rules]
     console = out()
+
+    def pct(value: str) -> str:  # 38.88 → 38,88 in Vietnamese, as on the minutes
+        return value.replace(".", ",") if language() == "vi" else value
+
     for g in results.groups:
         table = Table(
             title=Text(f"{g.title} ({g.id})", style="bold"),
-            caption=Text(
-                f"summoned {g.summoned} · present {g.present} · issued {g.issued} · collected {g.collected} "
-                f"({g.valid_ballots} valid, {g.invalid_ballots} invalid) · percentage base {g.base}"
-            ),
+            caption=Text(_("summoned {summoned} · present {present} · issued {issued} · collected {collected} "
+                           "({valid} valid, {invalid} invalid) · percentage base {base}").format(
+                summoned=g.summoned, present=g.present, issued=g.issued, collected=g.collected,
+                valid=g.valid_ballots, invalid=g.invalid_ballots, base=g.base)),
             show_lines=False,
         )
-        for name, justify in (("No.", "right"), ("Name", "left"), ("Valid", "right"), ("Invalid", "right"),
-                              ("High (cao)", "right"), ("Medium", "right"), ("Low (thấp)", "right"),
-                              ("Flags", "left")):
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for name, justify in ((N_("No."), "right"), (N_("Name"), "left"), (N_("Valid"), "right"),
+                              (N_("Invalid"), "right"), (N_("High (cao)"), "right"), (N_("Medium"), "right"),
+                              (N_("Low (thấp)"), "right"), (N_("Flags"), "left")):
+            table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
         for i, p in enumerate(g.persons, start=1):
             flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
             style = "bold red" if flagged else None
             flags = Text(", ".join(f.value for f in p.flags), style="red" if p.flags else "")
             table.add_row(
                 str(i), Text(p.name), str(p.valid), str(p.invalid),
-                f"{p.high} ({p.high_pct}%)", f"{p.medium} ({p.medium_pct}%)", f"{p.low} ({p.low_pct}%)",
+                f"{p.high} ({pct(p.high_pct)}%)", f"{p.medium} ({pct(p.medium_pct)}%)", f"{p.low} ({pct(p.low_pct)}%)",
                 flags, style=style,
             )
         console.print(table)
         for p in g.persons:
             for f in p.flags:
-                console.print(Text(f"  ⚑ {p.name}: ", style="bold red") + Text(rules.consequence(f, "en")))
+                console.print(Text(f"  ⚑ {p.name}: ", style="bold red") + Text(rules.consequence(f, language())))
 
 
 # ---------------------------------------------------------------- keys / sign / verify (SPEC §7)
@@ -610,20 +720,19 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
             return read_passphrase_file(passphrase_file)
         if os.environ.get("TALLY_PASSPHRASE"):
             return normalise_passphrase(os.environ["TALLY_PASSPHRASE"])
-        hint = "type it at the prompt, or use --passphrase-file FILE or the TALLY_PASSPHRASE variable"
+        hint = _("type it at the prompt, or use --passphrase-file FILE or the TALLY_PASSPHRASE variable")
         if sys.stdin is None or not sys.stdin.isatty():
-            lines = [sys.stdin.readline().rstrip("\r\n") if sys.stdin else "" for _ in range(2 if confirm else 1)]
+            lines = [sys.stdin.readline().rstrip("\r\n") if sys.stdin else "" for _line in range(2 if confirm else 1)]
             if not lines[0]:
-                raise fail("E805", "no passphrase given", hint)
+                raise fail("E805", _("no passphrase given"), hint)
             if confirm and lines[0] != lines[1]:
-                raise fail("E805", "the two passphrases differ", hint)
+                raise fail("E805", _("the two passphrases differ"), hint)
             return normalise_passphrase(lines[0])
-        import click
-
         try:
-            text = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
-        except click.exceptions.Abort:
-            raise fail("E805", "no passphrase given", hint) from None
+            text = typer.prompt(prompt, hide_input=True, err=True,
+                                confirmation_prompt=_("Repeat for confirmation") if confirm else False)
+        except typer.Abort:
+            raise fail("E805", _("no passphrase given"), hint) from None
         return normalise_passphrase(text)
 
     return get
@@ -631,7 +740,9 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
 
 def _fp_line(label: str, grouped: str) -> None:
     """A fingerprint on one line, never wrapped, so it can be copied and read aloud."""
-    out().print(f"  {label}: [bold]{grouped}[/bold]", soft_wrap=True)
+    from rich.text import Text
+
+    out().print(Text(f"  {label}: ") + Text(grouped, style="bold"), soft_wrap=True)
 
 
 @keys_app.command("new")
@@ -644,12 +755,15 @@ def keys_new(
 
     with handled():
         private_path, _public = key_paths(name)
-        pair = new_key(name, _passphrase(passphrase_file, f"Passphrase for {private_path}", confirm=True)())
+        pair = new_key(name, _passphrase(passphrase_file, _("Passphrase for {file}").format(file=private_path),
+                                         confirm=True)())
         console = out()
-        console.print(f"[bold green]✓[/bold green] Wrote {_esc(str(pair.private_path))} (private: keep it offline, "
-                      f"never share it) and {_esc(str(pair.public_path))} (public: give it to the auditors)")
-        _fp_line("key fingerprint (SHA-256)", pair.grouped)
-        console.print("  Write the fingerprint on the signed minutes, so auditors can check the key they are given.")
+        _fp_line(_("key fingerprint (SHA-256)"), pair.grouped)
+        console.print("  " + _("Write the fingerprint on the signed minutes, so auditors can check the key they are "
+                               "given."), markup=False)
+        console.print("✓ " + _("Wrote {private} (private: keep it offline, never share it) and {public} (public: give "
+                               "it to the auditors)").format(private=pair.private_path, public=pair.public_path),
+                      style="bold green", markup=False)
 
 
 @keys_app.command("show")
@@ -661,15 +775,16 @@ def keys_show(
     from tally.keys import describe
 
     with handled():
-        info = describe(file, _passphrase(passphrase_file, f"Passphrase for {file}"))
-        kinds = {"ed25519-public": "Ed25519 public key", "ed25519-private": "Ed25519 private key (encrypted)",
-                 "certificate": f"X.509 certificate ({info.algorithm})", "p12": f"PKCS#12 file ({info.algorithm})"}
+        info = describe(file, _passphrase(passphrase_file, _("Passphrase for {file}").format(file=file)))
+        kinds = {"ed25519-public": _("Ed25519 public key"), "ed25519-private": _("Ed25519 private key (encrypted)"),
+                 "certificate": _("X.509 certificate ({algorithm})").format(algorithm=info.algorithm),
+                 "p12": _("PKCS#12 file ({algorithm})").format(algorithm=info.algorithm)}
         console = out()
-        console.print(f"{_esc(str(file))}: {kinds[info.kind]}")
         if info.subject:
-            console.print(f"  subject: {_esc(info.subject)}", soft_wrap=True)
-            console.print(f"  issuer:  {_esc(info.issuer)}", soft_wrap=True)
-        _fp_line("fingerprint (SHA-256)", info.grouped)
+            console.print("  " + _("subject: {subject}").format(subject=info.subject), soft_wrap=True, markup=False)
+            console.print("  " + _("issuer: {issuer}").format(issuer=info.issuer), soft_wrap=True, markup=False)
+        _fp_line(_("fingerprint (SHA-256)"), info.grouped)
+        console.print(_("{file}: {kind}; nothing written").format(file=file, kind=kinds[info.kind]), markup=False)
 
 
 def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | None) -> Any:
@@ -677,26 +792,27 @@ def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | Non
 
     path = key if key is not None else p12
     assert path is not None
-    what = "Password for" if p12 is not None else "Passphrase for"
-    return load_signer(path, _passphrase(passphrase_file, f"{what} {path}"))
+    prompt = _("Password for {file}") if p12 is not None else _("Passphrase for {file}")
+    return load_signer(path, _passphrase(passphrase_file, prompt.format(file=path)))
 
 
 def _report_signed(signed: Any) -> None:
     from tally.results_json import group4
 
     console = out()
-    kind = "Ed25519 key" if signed.kind == "ed25519" else "certificate"
+    _fp_line(_("signer ({kind})").format(kind=_("Ed25519 key") if signed.kind == "ed25519" else _("certificate")),
+             group4(signed.fingerprint))
+    _fp_line(_("results.json (SHA-256)"), group4(signed.results_sha256))
     if signed.already:
-        console.print(f"[bold green]✓[/bold green] {_esc(str(signed.xlsx_path))} was already signed by this {kind}; "
-                      "nothing changed")
+        console.print("✓ " + (_("{file} was already signed by this Ed25519 key; nothing changed") if signed.kind ==
+                              "ed25519" else _("{file} was already signed by this certificate; nothing changed"))
+                      .format(file=signed.xlsx_path), style="bold green", markup=False)
     else:
-        console.print(f"[bold green]✓[/bold green] Signed {_esc(str(signed.xlsx_path))} "
-                      f"({signed.signatures} signature{'s' if signed.signatures != 1 else ''} now)")
-        for path in signed.written:
-            if path != signed.xlsx_path:
-                console.print(f"  wrote {_esc(str(path))}")
-    _fp_line(f"signer ({kind})", group4(signed.fingerprint))
-    _fp_line("results.json (SHA-256)", group4(signed.results_sha256))
+        console.print("✓ " + _n("Signed {file} ({n} signature now); wrote {written}",
+                                "Signed {file} ({n} signatures now); wrote {written}", signed.signatures)
+                      .format(file=signed.xlsx_path, n=signed.signatures,
+                              written=", ".join(str(p) for p in signed.written) or signed.xlsx_path),
+                      style="bold green", markup=False)
 
 
 @app.command(rich_help_panel="Sign and verify")
@@ -721,7 +837,7 @@ def sign(
     from tally.sign import sign_results
 
     if (key is None) == (p12 is None):
-        err().print("[bold red]✗[/bold red] give exactly one of --key NAME.key or --p12 FILE.p12")
+        err().print("✗ " + _("give exactly one of --key NAME.key or --p12 FILE.p12"), style="bold red", markup=False)
         raise typer.Exit(2)
     with handled():
         signer = _load_signer(key, p12, passphrase_file)
@@ -733,17 +849,28 @@ def _signer_for_count(key: Path | None, output: Path | None, passphrase_file: Pa
     if key is None:
         return None
     if output is None:
-        err().print("[bold red]✗[/bold red] --sign needs -o results.xlsx: there is nothing to sign otherwise")
+        err().print("✗ " + _("--sign needs -o results.xlsx: there is nothing to sign otherwise"), style="bold red",
+                    markup=False)
         raise typer.Exit(2)
     return _load_signer(key, None, passphrase_file)
 
 
-def _sign_after_count(xlsx_path: Path | None, signer: Any) -> None:
+def _sign_after_count(xlsx_path: Path | None, signer: Any) -> Any:
     if signer is None or xlsx_path is None:
-        return
+        return None
     from tally.sign import sign_results
 
-    _report_signed(sign_results(xlsx_path, signer))
+    signed = sign_results(xlsx_path, signer)
+    _report_signed(signed)
+    return signed
+
+
+def _signed_json(signed: Any) -> dict[str, Any] | None:
+    """`count --sign --json`: who signed, and what was written."""
+    if signed is None:
+        return None
+    return {"kind": signed.kind, "fingerprint": signed.fingerprint, "signatures": signed.signatures,
+            "written": [str(p) for p in signed.written]}
 
 
 def _check_mark(ok: bool) -> Any:
@@ -758,8 +885,8 @@ def _render_file_report(report: Any) -> None:
 
     table = Table(title=Text(report.path, style="bold"), show_lines=False, expand=False)
     table.add_column("", width=1)
-    table.add_column("Check", no_wrap=True)
-    table.add_column("Result")
+    table.add_column(_("Check"), no_wrap=True)
+    table.add_column(_("Result"))
     for c in report.checks:
         detail = Text(c.reason)
         if not c.passed:
@@ -770,16 +897,17 @@ def _render_file_report(report: Any) -> None:
         table.add_row(_check_mark(c.passed), c.name, detail)
     out().print(table)
     if report.results_fingerprint:
-        _fp_line("results.json SHA-256", report.results_fingerprint)
+        _fp_line(_("results.json SHA-256"), report.results_fingerprint)
 
 
 def _render_summary(report: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(f"{len(report.files)} files", style="bold"))
-    for head in ("", "File", "Trusted signers", "results.json SHA-256", "Failed checks"):
-        table.add_column(head)
+    table = Table(title=Text(_n("{n} file", "{n} files", len(report.files)).format(n=len(report.files)),
+                             style="bold"))
+    for head in ("", N_("File"), N_("Trusted signers"), N_("results.json SHA-256"), N_("Failed checks")):
+        table.add_column(_(head) if head else "")
     for f in report.files:
         failed = ", ".join(f"{c.name} ({c.code})" for c in f.failed)
         sha = " ".join(f.results_fingerprint.split()[:4]) + "…" if f.results_fingerprint else "-"
@@ -805,6 +933,9 @@ def verify(
         typer.Option("--ballots", help="A ballot file for the re-count; repeat for several.", show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
+    max_size: MaxSizeOpt = None,
+    max_rows: MaxRowsOpt = None,
+    max_cells: MaxCellsOpt = None,
 ) -> None:
     """Verify signed results: signatures, trusted signers, the tables against the signed
     results.json, and (with --event and --ballots) the inputs and a full re-count.
@@ -815,18 +946,18 @@ def verify(
     from tally.verify import verify_files
 
     if (event is None) != (not ballots):
-        err().print("[bold red]✗[/bold red] --event and --ballots go together: the re-count needs both")
+        err().print("✗ " + _("--event and --ballots go together: the re-count needs both"), style="bold red",
+                    markup=False)
         raise typer.Exit(2)
-    with handled():
-        console = err()
-        status = console.status("Verifying…") if console.is_terminal and len(results) > 1 else None
-        if status is not None:
-            status.start()
-        try:
-            report = verify_files(results, trust, require=require, event=event, ballots=ballots or [])
-        finally:
-            if status is not None:
-                status.stop()
+    STATE["json"] = as_json
+    with handled(), _limits(max_size, max_rows, max_cells):
+        with progress_bar(not STATE["quiet"] and len(results) > 1) as bar:
+            def progress(done: int, total: int) -> None:
+                if bar is not None:
+                    bar(_("Verifying"), done, total)
+
+            report = verify_files(results, trust, require=require, event=event, ballots=ballots or [],
+                                  progress=progress)
         if as_json:
             sys.stdout.write(report.to_json())
         else:
@@ -837,13 +968,16 @@ def verify(
                     if not f.passed:
                         _render_file_report(f)
                 _render_summary(report)
-            bad = sum(1 for f in report.files if not f.passed)
-            if report.passed:
-                out().print(f"[bold green]✓ Verified:[/bold green] every check of {len(report.files)} "
-                            f"file{'s' if len(report.files) != 1 else ''} passed.")
-            else:
-                out().print(f"[bold red]✗ Not verified:[/bold red] {bad} of {len(report.files)} "
-                            f"file{'s' if len(report.files) != 1 else ''} failed a check.")
+        bad = sum(1 for f in report.files if not f.passed)
+        n = len(report.files)
+        if report.passed:
+            out().print("✓ " + _n("Verified: every check of {n} file passed; nothing written.",
+                                  "Verified: every check of {n} files passed; nothing written.", n).format(n=n),
+                        style="bold green", markup=False)
+        else:
+            out().print("✗ " + _n("Not verified: {bad} of {n} file failed a check; nothing written.",
+                                  "Not verified: {bad} of {n} files failed a check; nothing written.", n)
+                        .format(bad=bad, n=n), style="bold red", markup=False)
         if not report.passed:
             raise typer.Exit(int(ExitCode.VERIFY))
 
@@ -872,12 +1006,14 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
         paper, path, forms = write_ballots(event, output, force=force)
         _paper_warnings(paper)
         console = out()
-        console.print(f"[bold green]✓[/bold green] Wrote {_esc(str(path))}: {len(forms)} ballot "
-                      f"form{'s' if len(forms) != 1 else ''}")
-        for form in forms:
+        for form in forms if chatty() else ():
             group = paper.event.group(form.group)
-            console.print(f"  {_esc(form.group)}: {_esc(group.title)} — {form.persons} people, "
-                          f"{form.pages} page{'s' if form.pages != 1 else ''}; print {group.issued} copies")
+            console.print(f"  {form.group}: {group.title} — " + _("{people}, {pages}; print {copies} copies").format(
+                people=_n("{n} person on the form", "{n} people on the form", form.persons).format(n=form.persons),
+                pages=_n("{n} page", "{n} pages", form.pages).format(n=form.pages), copies=group.issued),
+                markup=False)
+        console.print("✓ " + _n("Wrote {file}: {n} ballot form", "Wrote {file}: {n} ballot forms", len(forms))
+                      .format(file=path, n=len(forms)), style="bold green", markup=False)
 
 
 @app.command("template", rich_help_panel="Paper")
@@ -894,10 +1030,15 @@ def template_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = Fals
         paper, path, sheets = write_template(event, output, force=force)
         _paper_warnings(paper)
         console = out()
-        console.print(f"[bold green]✓[/bold green] Wrote {_esc(str(path))}: one sheet per group")
-        for sheet in sheets:
-            console.print(f"  {_esc(sheet.group)}: ballots 1–{sheet.rows}, {sheet.persons} people")
-        console.print("  Two clerks each fill a copy; then: tally reconcile FIRST SECOND")
+        for sheet in sheets if chatty() else ():
+            console.print(f"  {sheet.group}: " + _("ballots 1–{rows}, {people}").format(
+                rows=sheet.rows, people=_n("{n} person on the form", "{n} people on the form", sheet.persons)
+                .format(n=sheet.persons)),
+                markup=False)
+        if chatty():
+            console.print("  " + _("Two clerks each fill a copy; then: tally reconcile FIRST SECOND"), markup=False)
+        console.print("✓ " + _("Wrote {file}: one sheet per group").format(file=path), style="bold green",
+                      markup=False)
 
 
 @app.command("reconcile", rich_help_panel="Paper")
@@ -915,6 +1056,9 @@ def reconcile_cmd(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output even when it is not the differences "
                                         "workbook of an earlier run.")] = False,
+    max_size: MaxSizeOpt = None,
+    max_rows: MaxRowsOpt = None,
+    max_cells: MaxCellsOpt = None,
 ) -> None:
     """Compare two independent entries of the same ballots, group by group and ballot by
     ballot; list every cell that differs with both values and cell references.
@@ -923,7 +1067,7 @@ def reconcile_cmd(
     """
     from ballots.reconcile import reconcile_and_write
 
-    with handled():
+    with handled(), _limits(max_size, max_rows, max_cells):
         rec = reconcile_and_write(first, second, event, output, force=force)
         _render_reconciliation(rec, output)
         if int(rec.exit_code):
@@ -935,20 +1079,26 @@ def _render_reconciliation(rec: Any, output: Path | None) -> None:
     from rich.text import Text
 
     from ballots.reconcile import describe_kind, describe_value, labels
+    from tally.i18n import language
 
-    lab = labels("en")
+    lab = labels(language())   # the differences workbook's own labels, in the reader's language
     console = out()
-    console.print(f"Event: {_esc(rec.event.title)} ({_esc(rec.event.source)})")
+    console.print(_("Event: {title} ({file})").format(title=rec.event.title, file=rec.event.source), markup=False)
     for n, entry in ((1, rec.first), (2, rec.second)):
-        made = "made by `tally template`" if entry.fingerprint else "hand-made"
-        console.print(f"  entry {n}: {_esc(entry.file)} — {entry.ballots} ballots in {len(entry.groups)} "
-                      f"form{'s' if len(entry.groups) != 1 else ''} ({made})")
+        made = _("made by `tally template`") if entry.fingerprint else _("hand-made")
+        console.print("  " + _("entry {n}: {file} — {ballots} in {forms} ({made})").format(
+            n=n, file=entry.file, ballots=_n("{n} ballot", "{n} ballots", entry.ballots).format(n=entry.ballots),
+            forms=_n("{n} form", "{n} forms", len(entry.groups)).format(n=len(entry.groups)), made=made),
+            markup=False)
         if entry.diagnostics:
-            console.print(Text(f"  Problems in {entry.file}, as `tally check` reports them:", style="bold"))
+            console.print(Text("  " + _("Problems in {file}, as `tally check` reports them:").format(file=entry.file),
+                               style="bold"))
             render_diagnostics(entry.diagnostics, console)
     if rec.differences:
-        table = Table(title=Text(f"{len(rec.differences)} differences", style="bold red"), show_lines=False)
-        for head in ("Form", "Ballot", "Difference", rec.first.file, rec.second.file):
+        n = len(rec.differences)
+        table = Table(title=Text(_n("{n} difference", "{n} differences", n).format(n=n), style="bold red"),
+                      show_lines=False)
+        for head in (_("Form"), _("Ballot"), _("Difference"), rec.first.file, rec.second.file):
             table.add_column(head, overflow="fold")
         def side(s: Any, kind: Any) -> Text:
             value = describe_value(s, kind, lab)
@@ -958,13 +1108,18 @@ def _render_reconciliation(rec: Any, output: Path | None) -> None:
             table.add_row(d.group, str(d.ballot or ""), describe_kind(d, lab), side(d.first, d.kind),
                           side(d.second, d.kind))
         console.print(table)
-        console.print(Text("✗ The entries differ: check each difference against the paper ballot, correct the "
-                           "wrong entry, and run `tally reconcile` again before counting.", style="bold red"))
+        console.print(Text("✗ " + _("The entries differ: check each difference against the paper ballot, correct "
+                                    "the wrong entry, and run `tally reconcile` again before counting."),
+                           style="bold red"))
     else:
-        console.print(Text(f"✓ The two entries agree: {rec.first.ballots} ballots in {len(rec.compared)} "
-                           f"form{'s' if len(rec.compared) != 1 else ''}.", style="bold green"))
-    if output is not None:
-        console.print(f"  wrote {_esc(str(output))}")
+        console.print(Text("✓ " + _("The two entries agree: {ballots} in {forms}.").format(
+            ballots=_n("{n} ballot", "{n} ballots", rec.first.ballots).format(n=rec.first.ballots),
+            forms=_n("{n} form", "{n} forms", len(rec.compared)).format(n=len(rec.compared))), style="bold green"))
+    console.print(Text(_("Wrote {file}").format(file=output) if output is not None else _("Nothing written."),
+                       style="dim"))
+
+
+localise(app)   # help and usage errors in the reader's language (cli_support)
 
 
 def main() -> None:

@@ -75,6 +75,10 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E304", ExitCode.UNREADABLE, "file is empty"),
     ("E305", ExitCode.UNREADABLE, "CSV text is not UTF-8"),
     ("E306", ExitCode.UNREADABLE, "file cannot be read"),
+    ("E307", ExitCode.UNREADABLE, "file is larger than the size limit"),
+    ("E308", ExitCode.UNREADABLE, "sheet has more rows than the row limit"),
+    ("E309", ExitCode.UNREADABLE, "sheet has more cells than the cell limit"),
+    ("E310", ExitCode.UNREADABLE, "zip bomb: a part inflates far more than a spreadsheet can"),
     # E4xx: ballot sheet structure
     ("E401", ExitCode.BALLOTS, "sheet for a group that does not exist"),
     ("E402", ExitCode.BALLOTS, "no sheet for a group"),
@@ -91,6 +95,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E412", ExitCode.BALLOTS, "entries made for different event files"),
     ("E413", ExitCode.EVENT, "no event file for the entries"),
     ("E414", ExitCode.BALLOTS, "entries have no ballot form in common"),
+    ("E415", ExitCode.BALLOTS, "column holds voter identity"),
     # E5xx: ballot rows and cells
     ("E501", ExitCode.BALLOTS, "unknown mark"),
     ("E502", ExitCode.BALLOTS, "mark not entered"),
@@ -110,6 +115,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("W706", ExitCode.OK, "sheet ignored"),
     ("W707", ExitCode.OK, "mark on an invalid ballot ignored"),
     ("W708", ExitCode.OK, "appointed after the vote"),
+    ("W709", ExitCode.OK, "text typed in a legacy Vietnamese font was decoded"),
     # E8xx: keys and signatures
     ("E801", ExitCode.KEY, "wrong passphrase"),
     ("E802", ExitCode.KEY, "key or certificate file not found or unreadable"),

@@ -27,6 +27,7 @@ from ballots.model import (
     Position,
     PositionId,
 )
+from tally.i18n import N_, _
 from tally.rules import DEFAULT_RULES, RULE_SETS
 
 SCHEMA_VERSION = 1
@@ -105,8 +106,9 @@ class _Reader:
             if key not in allowed:
                 self.diags.add(
                     "E102",
-                    f"unknown key '{self.path(table, index, key)}'",
-                    f"remove it or correct its spelling; allowed here: {', '.join(sorted(allowed))}",
+                    _("unknown key '{key}'").format(key=self.path(table, index, key)),
+                    _("remove it or correct its spelling; allowed here: {allowed}")
+                    .format(allowed=', '.join(sorted(allowed))),
                     self.where(table, index, key),
                 )
 
@@ -123,8 +125,10 @@ class _Reader:
             if required:
                 self.diags.add(
                     "E103",
-                    f"required field '{self.path(table, index, key)}' is missing",
-                    f"add `{key} = ...` to {'[[' + table + ']]' if index is not None else '[' + table + ']' if table else 'the top of the file'}",
+                    _("required field '{key}' is missing").format(key=self.path(table, index, key)),
+                    _("add `{key} = ...` to {section}")
+                    .format(key=key, section=f"[[{table}]]" if index is not None else f"[{table}]" if table
+                            else _("the top of the file")),
                     self.where(table, index),
                 )
             return None
@@ -134,8 +138,9 @@ class _Reader:
         if converted is _BAD:
             self.diags.add(
                 "E104",
-                f"'{self.path(table, index, key)}' should be {expected}, found {value!r}",
-                f"write it as {expected}",
+                _("'{key}' should be {expected}, found {value!r}")
+                .format(key=self.path(table, index, key), expected=_(expected), value=value),
+                _("write it as {expected}").format(expected=_(expected)),
                 self.where(table, index, key),
             )
             return None
@@ -146,8 +151,8 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.diags.add(
                 "E104",
-                f"'{name}' should be an array of tables ([[{name}]])",
-                f"write each entry as a [[{name}]] section",
+                _("'{name}' should be an array of tables ([[{name}]])").format(name=name),
+                _("write each entry as a [[{name}]] section").format(name=name),
                 self.where(name),
             )
             return []
@@ -159,8 +164,9 @@ class _Reader:
         if not SLUG.match(value):
             self.diags.add(
                 "E110",
-                f"{what} id '{value}' in {self.path(table, index, 'id')} is not a short ASCII slug",
-                "use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'",
+                _("{what} id '{value}' in {key} is not a short ASCII slug")
+                .format(what=_(KIND_NAMES[what]), value=value, key=self.path(table, index, 'id')),
+                _("use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'"),
                 self.where(table, index, "id"),
             )
             return None
@@ -168,8 +174,10 @@ class _Reader:
         if folded in seen:
             self.diags.add(
                 "E105",
-                f"{what} id '{value}' is used twice ({self.path(table, seen[folded])} and {self.path(table, index)})",
-                "give each entry its own id",
+                _("{what} id '{value}' is used twice ({first} and {second})")
+                .format(what=_(KIND_NAMES[what]), value=value, first=self.path(table, seen[folded]),
+                        second=self.path(table, index)),
+                _("give each entry its own id"),
                 self.where(table, index, "id"),
                 (self.where(table, seen[folded], "id"),),
             )
@@ -217,12 +225,12 @@ def _ids(v: Any) -> Any:
 
 
 _KINDS: dict[str, tuple[Callable[[Any], Any], str]] = {
-    "str": (_str, "a non-empty text in quotes"),
-    "opt_str": (_opt_str, "a text in quotes"),
-    "int": (_int, "a whole number, 0 or more"),
-    "bool": (_bool, "true or false"),
-    "date": (_date, "a date like 2023-05-31"),
-    "ids": (_ids, 'a non-empty list of ids like ["btv", "gd"]'),
+    "str": (_str, N_("a non-empty text in quotes")),
+    "opt_str": (_opt_str, N_("a text in quotes")),
+    "int": (_int, N_("a whole number, 0 or more")),
+    "bool": (_bool, N_("true or false")),
+    "date": (_date, N_("a date like 2023-05-31")),
+    "ids": (_ids, N_('a non-empty list of ids like ["btv", "gd"]')),
 }
 
 
@@ -239,12 +247,14 @@ def read_event(path: str | Path) -> EventLoad:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        d = Diagnostic("E100", f"event file '{path}' does not exist", "check the path, or create one with `tally init`",
+        d = Diagnostic("E100", _("event file '{path}' does not exist").format(path=path),
+                       _("check the path, or create one with `tally init`"),
                        Location(str(path)))
         return EventLoad(None, (d,))
     except OSError as exc:
-        d = Diagnostic("E100", f"event file '{path}' cannot be read: {exc.strerror or exc}",
-                       "check the file's permissions", Location(str(path)))
+        d = Diagnostic("E100", _("event file '{path}' cannot be read: {reason}")
+                               .format(path=path, reason=exc.strerror or exc),
+                       _("check the file's permissions"), Location(str(path)))
         return EventLoad(None, (d,))
     return parse_event(raw, name)
 
@@ -253,16 +263,16 @@ def parse_event(raw: bytes, name: str = "event.toml") -> EventLoad:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        d = Diagnostic("E101", f"event file is not UTF-8 text (byte {exc.start})",
-                       "save the file as UTF-8 (in Notepad: Save as › Encoding › UTF-8)", Location(name))
+        d = Diagnostic("E101", _("event file is not UTF-8 text (byte {position})").format(position=exc.start),
+                       _("save the file as UTF-8 (in Notepad: Save as › Encoding › UTF-8)"), Location(name))
         return EventLoad(None, (d,))
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
-        d = Diagnostic("E101", f"event file is not valid TOML: {exc}",
-                       "fix the syntax at that line: text needs quotes, each [[section]] on its own line",
+        d = Diagnostic("E101", _("event file is not valid TOML: {exc}").format(exc=exc),
+                       _("fix the syntax at that line: text needs quotes, each [[section]] on its own line"),
                        Location(name, line=line))
         return EventLoad(None, (d,))
     r = _Reader(name, KeyLocator(text))
@@ -282,12 +292,13 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
     r.unknown_keys(doc, _TOP_KEYS, "")
     schema = r.get(doc, "schema", "", None, "int")
     if schema is not None and schema != SCHEMA_VERSION:
-        r.diags.add("E109", f"schema = {schema} is not supported; this version of tally reads schema = {SCHEMA_VERSION}",
-                    "use a newer tally, or write schema = 1", r.where("", None, "schema"))
+        r.diags.add("E109", _("schema = {schema} is not supported; this version of tally reads schema = {version}")
+                            .format(schema=schema, version=SCHEMA_VERSION),
+                    _("use a newer tally, or write schema = 1"), r.where("", None, "schema"))
 
     ev = doc.get("event")
     if not isinstance(ev, dict):
-        r.diags.add("E103", "the [event] section is missing", "add an [event] section with title, organisation and date",
+        r.diags.add("E103", _("the [event] section is missing"), _("add an [event] section with title, organisation and date"),
                     Location(r.source))
         ev = {}
     r.unknown_keys(ev, _EVENT_KEYS, "event")
@@ -298,12 +309,14 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
     date = r.get(ev, "date", "event", None, "date")
     rules = r.get(ev, "rules", "event", None, "str", required=False) or DEFAULT_RULES
     if rules not in RULE_SETS:
-        r.diags.add("E108", f"unknown rule set '{rules}'",
-                    f"use one of: {', '.join(RULE_SETS)}", r.where("event", None, "rules"))
+        r.diags.add("E108", _("unknown rule set '{rules}'").format(rules=rules),
+                    _("use one of: {rule_sets}")
+                    .format(rule_sets=', '.join(RULE_SETS)), r.where("event", None, "rules"))
     language = r.get(ev, "language", "event", None, "str", required=False) or "vi"
     if language not in LANGUAGES:
-        r.diags.add("E104", f"'event.language' should be \"vi\" or \"en\", found {language!r}",
-                    'write language = "vi" or language = "en"', r.where("event", None, "language"))
+        r.diags.add("E104", _("'event.language' should be \"vi\" or \"en\", found {language!r}")
+                            .format(language=language),
+                    _('write language = "vi" or language = "en"'), r.where("event", None, "language"))
 
     committee = []
     for i, item in enumerate(r.table_list(doc, "committee")):
@@ -353,11 +366,13 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
         collected = r.get(item, "collected", "groups", i, "int", required=False)
         members = r.get(item, "members", "groups", i, "int", required=rules == "nq85-2014")
         if rules == "nq85-2014" and members == 0:
-            r.diags.add("E104", f"'{r.path('groups', i, 'members')}' must be more than 0: it is the percentage base",
-                        "write the total number of members", r.where("groups", i, "members"))
+            r.diags.add("E104", _("'{key}' must be more than 0: it is the percentage base")
+                                .format(key=r.path('groups', i, 'members')),
+                        _("write the total number of members"), r.where("groups", i, "members"))
         if gpos and not {x.casefold() for x in gpos} & raw_held and set(gpos) <= position_ids:
-            r.diags.add("E107", f"group '{gid}' has nobody on it: no person holds {', '.join(gpos)}",
-                        "add the people under review with `tally person add`, or fix the group's positions",
+            r.diags.add("E107", _("group '{gid}' has nobody on it: no person holds {positions}")
+                                .format(gid=gid, positions=', '.join(gpos)),
+                        _("add the people under review with `tally person add`, or fix the group's positions"),
                         r.where("groups", i, "positions"))
         for key in ("id", *COUNT_LABELS):
             line = r.locator.line("groups", i, key)
@@ -368,8 +383,8 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
                                 collected, members))
 
     if not groups and not r.diags.has_errors:
-        r.diags.add("E103", "the event has no [[groups]] (ballot forms)",
-                    "add one with `tally group add`", Location(r.source))
+        r.diags.add("E103", _(NO_GROUPS),
+                    _("add one with `tally group add`"), Location(r.source))
     if r.diags.has_errors or title is None or organisation is None or date is None:
         return None
     return Event(
@@ -392,78 +407,101 @@ def _known_ids(r: _Reader, ids: list[str] | None, known: set[str], table: str, i
             out.append(folded[x.casefold()])
         else:
             ok = False
-            r.diags.add("E106", f"{r.path(table, index, 'positions')} names {what} '{x}', which is not defined",
-                        f"define it in [[positions]] or use one of: {', '.join(sorted(known)) or '(none yet)'}",
+            r.diags.add("E106", _("{key} names position '{x}', which is not defined")
+                                .format(key=r.path(table, index, 'positions'), x=x),
+                        _("define it in [[positions]] or use one of: {known}")
+                        .format(known=', '.join(sorted(known)) or _("(none yet)")),
                         r.where(table, index, "positions"))
     if len(set(out)) != len(out):
-        r.diags.add("E105", f"{r.path(table, index, 'positions')} lists the same {what} twice",
-                    "list each position once", r.where(table, index, "positions"))
+        r.diags.add("E105", _("{key} lists the same position twice")
+                            .format(key=r.path(table, index, 'positions')),
+                    _("list each position once"), r.where(table, index, "positions"))
     return out if ok else None
 
 
-COUNT_LABELS = {
-    "summoned": "summoned (số người được triệu tập)",
-    "present": "present (số người có mặt)",
-    "issued": "issued (số phiếu phát ra)",
-    "collected": "collected (số phiếu thu về)",
+COUNT_LABELS = {   # English with the official Vietnamese term; translated where shown
+    "summoned": N_("summoned (số người được triệu tập)"),
+    "present": N_("present (số người có mặt)"),
+    "issued": N_("issued (số phiếu phát ra)"),
+    "collected": N_("collected (số phiếu thu về)"),
 }
+NO_GROUPS = N_("the event has no [[groups]] (ballot forms)")
+KIND_NAMES = {"position": N_("position"), "person": N_("person"), "group": N_("group")}
 
 
 def meeting_count_checks(gid: str, counts: Mapping[str, int | None],
-                         where: Callable[[str], Location]) -> list[Diagnostic]:
+                         where: Callable[[str], Location], subject: str | None = None) -> list[Diagnostic]:
     """SPEC §3 meeting checks on a group's counts as written in the event file.
 
     Quorum (3 × present ≥ 2 × summoned) and the order collected ≤ issued ≤ present ≤
     summoned. Counts that are missing (None) are left to the reader's own errors.
+    `subject` names the group in the messages (default: "group 'ID'").
     """
     out: list[Diagnostic] = []
+    subject = subject or _("group '{id}'").format(id=gid)
     for small, big in (("collected", "issued"), ("issued", "present"), ("present", "summoned")):
         a, b = counts.get(small), counts.get(big)
         if a is not None and b is not None and a > b:
             out.append(Diagnostic(
-                "E202", f"group '{gid}': {COUNT_LABELS[small]} = {a} is more than {COUNT_LABELS[big]} = {b}",
-                "the counts must satisfy collected ≤ issued ≤ present ≤ summoned; check the meeting record",
+                "E202", _("{group}: {small} = {a} is more than {big} = {b}")
+                        .format(group=subject, small=_(COUNT_LABELS[small]), a=a, big=_(COUNT_LABELS[big]), b=b),
+                _("the counts must satisfy collected ≤ issued ≤ present ≤ summoned; check the meeting record"),
                 where(small)))
     s, p = counts.get("summoned"), counts.get("present")
     if s is not None and p is not None and p <= s and 3 * p < 2 * s:
         out.append(Diagnostic(
-            "E201", f"group '{gid}' has no quorum: {p} present of {s} summoned is less than 2/3",
-            "at least 2/3 of those summoned must be present (3 × present ≥ 2 × summoned); "
-            "without quorum no minutes can be produced for this group",
+            "E201", _("{group} has no quorum: {p} present of {s} summoned is less than 2/3")
+                    .format(group=subject, p=p, s=s),
+            _("at least 2/3 of those summoned must be present (3 × present ≥ 2 × summoned); "
+            "without quorum no minutes can be produced for this group"),
             where("present")))
     return out
 
 
-def eligibility_warnings(event: Event) -> tuple[Diagnostic, ...]:
-    """SPEC §3 eligibility: warn, never refuse."""
+def eligibility_warnings(event: Event,
+                         entry: Callable[[str, int, str], Location] | None = None) -> tuple[Diagnostic, ...]:
+    """SPEC §3 eligibility: warn, never refuse.
+
+    `entry(table, index, key)` locates a key of an entry ("persons", 2, "appointed"), for a
+    caller that knows the file's lines; by default every warning points at the file.
+    """
     out: list[Diagnostic] = []
-    loc = Location(event.source)
-    for person in event.persons:
+
+    def at(table: str, index: int, key: str) -> Location:
+        return entry(table, index, key) if entry is not None else Location(event.source)
+
+    for i, person in enumerate(event.persons):
         where = f"{person.name} ({person.id})"
         if person.appointed is not None:
             if person.appointed.year == event.date.year and person.appointed <= event.date:
                 out.append(Diagnostic(
-                    "W701", f"{where} was appointed or elected on {person.appointed.isoformat()}, in the year of the vote",
-                    "by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots",
-                    loc))
+                    "W701", _("{where} was appointed or elected on {date}, in the year of the vote")
+                            .format(where=where, date=person.appointed.isoformat()),
+                    _("by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots"),
+                    at("persons", i, "appointed")))
             elif person.appointed > event.date:
                 out.append(Diagnostic(
-                    "W708", f"{where} has an appointment date {person.appointed.isoformat()} after the vote",
-                    "check the date", loc))
+                    "W708", _("{where} has an appointment date {date} after the vote")
+                            .format(where=where, date=person.appointed.isoformat()),
+                    _("check the date"), at("persons", i, "appointed")))
         if person.retiring:
             out.append(Diagnostic(
-                "W702", f"{where} has been notified of retirement",
-                "by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots", loc))
+                "W702", _("{where} has been notified of retirement").format(where=where),
+                _("by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots"),
+                at("persons", i, "retiring")))
         places = [g.id for g in event.groups if set(g.positions) & set(person.positions)]
         if not places:
-            out.append(Diagnostic("W704", f"{where} is on no ballot form", "add a group for one of their positions", loc))
+            out.append(Diagnostic("W704", _("{where} is on no ballot form").format(where=where),
+                                  _("add a group for one of their positions"), at("persons", i, "positions")))
         elif len(places) > 2 and event.rules == "qd96-2023":
             out.append(Diagnostic(
-                "W703", f"{where} is voted on in {len(places)} places ({', '.join(places)})",
-                "QĐ 96 allows at most 2 places: keep the two most senior", loc))
+                "W703", _("{where} is voted on in {n} places ({places})")
+                        .format(where=where, n=len(places), places=', '.join(places)),
+                _("QĐ 96 allows at most 2 places: keep the two most senior"), at("persons", i, "positions")))
     held = {pid for p in event.persons for pid in p.positions}
-    for position in event.positions:
+    for j, position in enumerate(event.positions):
         if position.id not in held:
-            out.append(Diagnostic("W705", f"position '{position.id}' ({position.title}) is held by nobody",
-                                  "add the person, or remove the position", loc))
+            out.append(Diagnostic("W705", _("position '{id}' ({title}) is held by nobody")
+                                          .format(id=position.id, title=position.title),
+                                  _("add the person, or remove the position"), at("positions", j, "id")))
     return tuple(out)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final
+from typing import Final, TypeVar
 
 from ballots.model import Mark
+from tally.i18n import N_
 
 _SPACES = re.compile(r"\s+")
+_T = TypeVar("_T")
 
 
 def squeeze(text: str) -> str:
@@ -113,7 +115,7 @@ def parse_mark(value: object) -> Mark | Unknown | None:
         try:  # "1.0" typed as text
             number = float(key)
         except ValueError:
-            return Unknown(value)
+            return _legacy(value, _MARKS, Unknown(value))
         if number.is_integer():
             return _MARKS.get(str(int(number)), Unknown(value))
     return Unknown(value)
@@ -127,10 +129,21 @@ def parse_status(value: object) -> bool | Unknown:
         key = fold(value)
         if key in _STATUS:
             return _STATUS[key]
+        return _legacy(value, _STATUS, Unknown(value))
     return Unknown(value)
 
 
-MARK_HELP: Final = (
+def _legacy(value: str, table: dict[str, _T], otherwise: Unknown) -> _T | Unknown:
+    """A mark or status typed in a legacy Vietnamese font ('thÊp' in .VnTime is 'thấp')."""
+    from ballots.legacy import decodings
+
+    for _encoding, decoded in decodings(value):
+        if fold(decoded) in table:
+            return table[fold(decoded)]
+    return otherwise
+
+
+MARK_HELP: Final = N_(   # English; translate where shown: _(MARK_HELP)
     "use 1/C/cao (high), 2/T/tín nhiệm (medium), 3/TH/thấp (low), "
     "or 0/-/không hợp lệ for a row the voter spoiled (no box, several boxes, name crossed out)"
 )

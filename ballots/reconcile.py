@@ -47,6 +47,7 @@ from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
 from ballots.sheets import OpenedFile, column_letter, open_ballot_file
 from ballots.validate import _ballot_number, _group_for, _map_header, display_names, read_ballots
+from tally.i18n import _
 
 
 class DiffKind(enum.Enum):
@@ -256,10 +257,12 @@ def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> 
     if a is not None and b is not None and a.sha256 != b.sha256:
         raise TallyError(Diagnostic(
             "E412",
-            f"the two entries were made by `tally template` for different event files: {first.display} for "
-            f"'{a.source}' ({a.sha256[:12]}…), {second.display} for '{b.source}' ({b.sha256[:12]}…)",
-            "compare two entries of the same ballots, made from the same event file; if the event file was "
-            "corrected in between, copy the older entry's rows into a new `tally template`",
+            _("the two entries were made by `tally template` for different event files: {first} for "
+            "'{first_event}' ({first_sha}…), {second} for '{second_event}' ({second_sha}…)")
+            .format(first=first.display, first_event=a.source, first_sha=a.sha256[:12], second=second.display,
+                    second_event=b.source, second_sha=b.sha256[:12]),
+            _("compare two entries of the same ballots, made from the same event file; if the event file was "
+            "corrected in between, copy the older entry's rows into a new `tally template`"),
             Location(first.display), (Location(second.display),)))
     if event_path is not None:
         from ballots.event import load_event
@@ -273,10 +276,10 @@ def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> 
             if loaded.event is None:
                 raise TallyError([d for d in loaded.diagnostics if d.is_error])
             return loaded.event
-    why = ("neither entry was made by `tally template`" if a is None and b is None
-           else "the event file embedded in the entry cannot be read back")
-    raise fail("E413", f"which event are these ballots for? {why}",
-               "give the event file: tally reconcile FIRST SECOND --event event.toml",
+    why = (_("neither entry was made by `tally template`") if a is None and b is None
+           else _("the event file embedded in the entry cannot be read back"))
+    raise fail("E413", _("which event are these ballots for? {why}").format(why=why),
+               _("give the event file: tally reconcile FIRST SECOND --event event.toml"),
                Location(first.display))
 
 
@@ -390,9 +393,11 @@ def reconcile(first: str | Path, second: str | Path, event_path: str | Path | No
     if a.sheets and b.sheets and not set(a.sheets) & set(b.sheets):
         raise TallyError(Diagnostic(
             "E414",
-            f"the two entries hold different ballot forms: {a.display} has {', '.join(a.sheets)}, "
-            f"{b.display} has {', '.join(b.sheets)}",
-            "compare two entries of the same ballots: each clerk enters every ballot of the form",
+            _("the two entries hold different ballot forms: {first} has {first_forms}, "
+            "{second} has {second_forms}")
+            .format(first=a.display, first_forms=', '.join(a.sheets), second=b.display,
+                    second_forms=', '.join(b.sheets)),
+            _("compare two entries of the same ballots: each clerk enters every ballot of the form"),
             Location(a.display), (Location(b.display),)))
     compared, diffs = compare(event, a, b)
     return Reconciliation(event, _summary(a), _summary(b), compared, diffs)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ballots.errors import Location, fail
+from ballots.errors import Location, TallyError, fail
+from ballots.limits import Limits, active_limits, check_csv, check_file_size, check_zip, check_zip_members
+from tally.i18n import _
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -65,28 +69,45 @@ class OpenedFile:
     def sheet(self, name: str) -> SheetData:
         if self.kind == "csv":
             return SheetData(self.display, None, 0, _csv_rows(self._data, self.display))
-        from python_calamine import CalamineError
-
+        if isinstance(self._book, dict):    # an .xls read in a child process (see _read_xls)
+            first_col, rows = self._book[name]
+            return SheetData(self.display, name, first_col, iter(rows))
         try:
             sheet = self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
             start = sheet.start
             first_col = start[1] if start else 0
-            return SheetData(self.display, name, first_col, sheet.iter_rows())
-        except CalamineError as exc:
-            raise fail("E303", f"sheet '{name}' cannot be read: {exc}",
-                       "open the file in Excel or LibreOffice and save it again as .xlsx",
-                       Location(self.display, name)) from None
+            return SheetData(self.display, name, first_col, _guarded_rows(sheet, self.display, name))
+        except BaseException as exc:  # calamine's own errors, and a Rust panic (a BaseException)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)) or isinstance(exc, TallyError):
+                raise
+            raise _damaged_sheet(self.display, name, exc) from None
+
+
+def _damaged_sheet(display: str, name: str, exc: BaseException) -> TallyError:
+    return fail("E303", _("sheet '{name}' cannot be read: {error}: {detail}")
+                        .format(name=name, error=type(exc).__name__, detail=str(exc)[:200]),
+                _("open the file in Excel or LibreOffice and save it again as .xlsx"), Location(display, name))
+
+
+def _guarded_rows(sheet: object, display: str, name: str) -> Iterator[list[object]]:
+    """The sheet's rows; a failure of the reader half-way becomes a coded error."""
+    try:
+        yield from sheet.iter_rows()  # type: ignore[attr-defined]
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise _damaged_sheet(display, name, exc) from None
 
 
 def sniff(data: bytes, display: str) -> str:
     """The real format of a file's bytes, or a coded error saying what it is instead."""
     where = Location(display)
     if not data:
-        raise fail("E304", "the file is empty (0 bytes)", "export the ballot sheet again", where)
+        raise fail("E304", _("the file is empty (0 bytes)"), _("export the ballot sheet again"), where)
     if data.startswith(OLE_MAGIC):
         if _ENCRYPTED_OOXML in data[:1 << 20] or b"EncryptedPackage".decode().encode("utf-16-le") in data:
-            raise fail("E302", "the workbook is protected with a password",
-                       "open it, remove the password (File › Info › Protect Workbook), save, and try again", where)
+            raise fail("E302", _("the workbook is protected with a password"),
+                       _("open it, remove the password (File › Info › Protect Workbook), save, and try again"), where)
         return "xls"
     if data.startswith(ZIP_MAGIC):
         try:
@@ -96,81 +117,179 @@ def sniff(data: bytes, display: str) -> str:
                         or "xl/workbook.bin" in names:
                     return "xlsx"
                 if "mimetype" in names:
-                    mime = zf.read("mimetype")[:100]
+                    with zf.open("mimetype") as fh:   # read(): a "mimetype" may inflate to gigabytes
+                        mime = fh.read(100)
                     if b"opendocument.spreadsheet" in mime:
                         return "ods"
-                    raise fail("E301", f"this is a {_describe_zip(names, mime)}, not a spreadsheet",
-                               "give the ballot workbook (.xlsx, .ods, .xls) or a .csv", where)
+                    raise fail("E301", _("this is a {kind}, not a spreadsheet").format(kind=_describe_zip(names, mime)),
+                               _("give the ballot workbook (.xlsx, .ods, .xls) or a .csv"), where)
                 if "content.xml" in names:
                     return "ods"
-                raise fail("E301", f"this is a {_describe_zip(names, b'')}, not a spreadsheet",
-                           "give the ballot workbook (.xlsx, .ods, .xls) or a .csv", where)
-        except zipfile.BadZipFile as exc:
-            raise fail("E303", f"the file is damaged (broken zip container: {exc})",
-                       "copy the file again from its source, or re-save it in Excel/LibreOffice", where) from None
+                raise fail("E301", _("this is a {kind}, not a spreadsheet").format(kind=_describe_zip(names, b'')),
+                           _("give the ballot workbook (.xlsx, .ods, .xls) or a .csv"), where)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError,
+                ValueError) as exc:   # RuntimeError: an encrypted member; NotImplementedError: a zip feature
+            raise fail("E303", _("the file is damaged (broken zip container: {exc})").format(exc=exc),
+                       _("copy the file again from its source, or re-save it in Excel/LibreOffice"), where) from None
     head = data[:2048].lstrip()
     if head.startswith(b"%PDF"):
-        raise fail("E301", "this is a PDF document, not a spreadsheet",
-                   "enter the ballots in a spreadsheet; a scan cannot be counted", where)
+        raise fail("E301", _("this is a PDF document, not a spreadsheet"),
+                   _("enter the ballots in a spreadsheet; a scan cannot be counted"), where)
     if b"\x00" in data[:8192]:
-        raise fail("E301", "this is a binary file of unknown type, not a spreadsheet",
-                   "give the ballot workbook (.xlsx, .ods, .xls) or a .csv", where)
+        raise fail("E301", _("this is a binary file of unknown type, not a spreadsheet"),
+                   _("give the ballot workbook (.xlsx, .ods, .xls) or a .csv"), where)
     low = head[:512].lower()
     if low.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
-        raise fail("E301", "this is an HTML/XML page saved with a spreadsheet name, not a real workbook",
-                   "open it in Excel or LibreOffice and save as .xlsx", where)
+        raise fail("E301", _("this is an HTML/XML page saved with a spreadsheet name, not a real workbook"),
+                   _("open it in Excel or LibreOffice and save as .xlsx"), where)
     return "csv"
 
 
 def _describe_zip(names: set[str], mime: bytes) -> str:
     if any(n.startswith("word/") for n in names) or b"opendocument.text" in mime:
-        return "word-processor document"
+        return _("word-processor document")
     if any(n.startswith("ppt/") for n in names) or b"opendocument.presentation" in mime:
-        return "presentation"
-    return "zip archive"
+        return _("presentation")
+    return _("zip archive")
 
 
-def open_ballot_file(path: str | Path, display: str | None = None) -> OpenedFile:
+def open_ballot_file(path: str | Path, display: str | None = None, limits: Limits | None = None) -> OpenedFile:
+    """Read, recognise and open a ballot file; every resource limit (`limits`, else those in
+    force: ballots.limits.using_limits) is checked on the raw bytes before a parser sees them."""
+    limits = limits or active_limits()
     path = Path(path)
     display = display or path.name
     where = Location(display)
     try:
         if path.is_dir():
-            raise fail("E306", f"'{path}' is a folder, not a file", "give the ballot files inside it", where)
+            raise fail("E306", _("'{path}' is a folder, not a file").format(path=path),
+                       _("give the ballot files inside it"), where)
+        check_file_size(path.stat().st_size, display, limits)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise fail("E300", f"ballot file '{path}' does not exist", "check the file name and folder", where) from None
+        raise fail("E300", _("ballot file '{path}' does not exist").format(path=path),
+                   _("check the file name and folder"), where) from None
     except PermissionError:
-        raise fail("E306", f"ballot file '{path}' cannot be read: permission denied",
-                   "check the file's permissions", where) from None
+        raise fail("E306", _("ballot file '{path}' cannot be read: permission denied").format(path=path),
+                   _("check the file's permissions"), where) from None
     except OSError as exc:
-        raise fail("E306", f"ballot file '{path}' cannot be read: {exc.strerror or exc}",
-                   "check the file and the disk", where) from None
+        raise fail("E306", _("ballot file '{path}' cannot be read: {reason}")
+                           .format(path=path, reason=exc.strerror or exc),
+                   _("check the file and the disk"), where) from None
+    if data.startswith(ZIP_MAGIC):
+        check_zip_members(data, display)   # before zipfile parses the central directory
     kind = sniff(data, display)
     sha = hashlib.sha256(data).hexdigest()
     if kind == "csv":
         _decode(data, display)  # fail early with E305
+        check_csv(data, display, limits)
         return OpenedFile(path, display, sha, kind, [path.stem], data)
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+    if kind in ("xlsx", "ods"):
+        check_zip(data, kind, display, limits)
+    if kind == "xls":
+        names, sheets = _read_xls(path, data, display, limits)
+        return OpenedFile(path, display, sha, kind, names, data, sheets)
+    from python_calamine import CalamineWorkbook, PasswordError
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(book.sheet_names)
     except PasswordError:
-        raise fail("E302", "the workbook is protected with a password",
-                   "open it, remove the password, save, and try again", where) from None
-    except (CalamineError, Exception) as exc:  # calamine raises several error types for damaged files
-        raise fail("E303", f"the {kind} file is damaged and cannot be read ({type(exc).__name__}: {exc})",
-                   "copy the file again from its source, or open and re-save it in Excel/LibreOffice", where) from None
+        raise fail("E302", _("the workbook is protected with a password"),
+                   _("open it, remove the password, save, and try again"), where) from None
+    except BaseException as exc:  # calamine raises several error types for damaged files, and may panic
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise fail("E303", _("the {kind} file is damaged and cannot be read ({error}: {exc})")
+                           .format(kind=kind, error=type(exc).__name__, exc=exc),
+                   _("copy the file again from its source, or open and re-save it in Excel/LibreOffice"), where) from None
     return OpenedFile(path, display, sha, kind, names, data, book)
+
+
+_XLS_CHILD = r"""
+import io, marshal, resource, sys
+limit = int(sys.argv[1])
+max_rows, max_cells = int(sys.argv[2]), int(sys.argv[3])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from python_calamine import CalamineWorkbook, PasswordError
+data = sys.stdin.buffer.read()
+try:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    out = {}
+    for name in book.sheet_names:
+        sheet = book.get_sheet_by_name(name)
+        start = sheet.start
+        rows, cols = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+        if rows > max_rows or rows * cols > max_cells:
+            out[name] = ("limit", rows, cols)
+            continue
+        values = [[v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for v in row]
+                  for row in sheet.iter_rows()]
+        out[name] = ("rows", start[1] if start else 0, values)
+    result = ("ok", list(book.sheet_names), out)
+except PasswordError:
+    result = ("password", "", None)
+except BaseException as exc:
+    result = ("error", f"{type(exc).__name__}: {str(exc)[:200]}", None)
+sys.stdout.buffer.write(marshal.dumps(result))
+"""
+XLS_MEMORY = 2 * 1024 * 1024 * 1024   # address space of the child that reads an .xls
+
+
+def _read_xls(path: Path, data: bytes, display: str, limits: Limits) -> tuple[list[str], dict[str, object]]:
+    """An .xls (BIFF) file read by calamine in a child process with bounded memory.
+
+    calamine's .xls reader trusts sizes written in the file: a damaged or forged one can make
+    it allocate tens of gigabytes, and a failed allocation in Rust aborts the process
+    outright (tests/data/fuzz/xls_flip_alloc_32gb.xls). The format cannot be checked
+    cheaply beforehand, so the child takes the risk; its death is a coded error.
+    """
+    import marshal
+    import subprocess
+    import sys
+
+    from ballots.limits import check_dimensions
+
+    where = Location(display)
+    damaged = _("copy the file again from its source, or open it in Excel/LibreOffice and save it as .xlsx")
+    try:
+        proc = subprocess.run([sys.executable, "-c", _XLS_CHILD, str(XLS_MEMORY), str(limits.max_rows),
+                               str(limits.max_cells)], input=data, capture_output=True, timeout=120,
+                              env={**os.environ, "RUST_BACKTRACE": "0"})
+    except subprocess.TimeoutExpired:
+        raise fail("E303", _("the xls file could not be read in 120 seconds"), damaged, where) from None
+    except OSError as exc:
+        raise fail("E306", _("cannot start the reader for the xls file: {exc}").format(exc=exc), _("try again"),
+                   where) from None
+    try:
+        status, detail, sheets = marshal.loads(proc.stdout) if proc.returncode == 0 else ("died", "", None)
+    except (EOFError, ValueError, TypeError):
+        status, detail, sheets = "died", "", None
+    if status == "password":
+        raise fail("E302", _("the workbook is protected with a password"),
+                   _("open it, remove the password, save, and try again"), where)
+    if status == "error":
+        raise fail("E303", _("the xls file is damaged and cannot be read ({detail})")
+                           .format(detail=detail), damaged, where)
+    if status != "ok":
+        raise fail("E303", _("the xls file is damaged: reading it exhausted memory or crashed the reader "
+                   "(exit status {status})").format(status=proc.returncode), damaged, where)
+    out: dict[str, object] = {}
+    assert isinstance(sheets, dict)
+    for name, entry in sheets.items():
+        if entry[0] == "limit":
+            check_dimensions(display, name, entry[1], entry[2], limits)
+        out[name] = (entry[1], entry[2])
+    return list(detail), out
 
 
 def _decode(data: bytes, display: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise fail("E305", f"the CSV file is not UTF-8 text (invalid byte at position {exc.start})",
-                   "in Excel choose Save As › 'CSV UTF-8 (Comma delimited)'; in LibreOffice pick UTF-8",
+        raise fail("E305", _("the CSV file is not UTF-8 text (invalid byte at position {position})")
+                           .format(position=exc.start),
+                   _("in Excel choose Save As › 'CSV UTF-8 (Comma delimited)'; in LibreOffice pick UTF-8"),
                    Location(display)) from None
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 from ballots.entry import TEMPLATE_SHEETS, template_problem
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
 from ballots.event import meeting_count_checks
+from ballots.legacy import decodings
 from ballots.marks import MARK_HELP, MarkReader, Unknown, cell_text, fold, is_blank, parse_status, squeeze
 from ballots.model import Ballot, Event, Group, GroupBallots, Mark, Person, Source
 from ballots.sheets import OpenedFile, SheetData, column_letter, open_ballot_file
+from tally.i18n import _, _n
 
 Progress = Callable[[str, int, int], None]
 """progress(what, done, total): called as files and rows are read."""
@@ -30,6 +32,13 @@ STATUS_HEADERS = {fold(h) for h in ("Tình trạng", "Status")}
 NOTE_HEADERS = {fold(h) for h in ("Ghi chú", "Note", "Notes")}
 TOTAL_WORDS = ("tong", "total", "cong", "sum", "tong cong")
 _ID_AND_NAME = re.compile(r"^(\S+?)\s*(?:[-–—:.|)/]\s*|\s+)(.+)$")
+# Headers of columns that identify a voter (folded: no case, no diacritics). Checked only
+# for a header that is not a person under review, so a person's own name never trips it.
+_VOTER_IDENTITY = re.compile(
+    r"\b(?:ho (?:va )?ten|nguoi (?:bo|danh) phieu|cu tri|chu ky|ky ten|so cmnd|cmnd|cccd|can cuoc|"
+    r"ma (?:can bo|nhan vien|so)|so dien thoai|dien thoai|email|e-mail|dia chi|voter|signature|signed|"
+    r"full name|name|employee|staff id|id number|phone|address)\b")
+ROWS_PER_TICK = 8192        # progress on a large sheet: one call per this many rows costs nothing
 MAX_REPORTED_PER_CODE = 10_000  # beyond this the list is summarised, so a wrong file cannot exhaust memory
 
 
@@ -136,9 +145,9 @@ def read_ballots(
                 _unknown_sheet(opened, sheet_name, event, diags)
                 continue
             if group.id in in_this_file:
-                diags.add("E410", f"group '{group.id}' appears twice in this file: sheets "
-                          f"'{in_this_file[group.id]}' and '{sheet_name}'",
-                          "keep one sheet per group; merge the rows", Location(display, sheet_name))
+                diags.add("E410", _("group '{group}' appears twice in this file: sheets '{first}' and '{second}'")
+                          .format(group=group.id, first=in_this_file[group.id], second=sheet_name),
+                          _("keep one sheet per group; merge the rows"), Location(display, sheet_name))
                 continue
             in_this_file[group.id] = sheet_name
             groups_seen.add(group.id)
@@ -148,8 +157,9 @@ def read_ballots(
                 diags.extend(exc.diagnostics)
                 unreadable.add(group.id)
                 continue
+            tick = (lambda rows, where=f"{display} › {sheet_name}": progress(where, rows, 0)) if progress else None
             n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,
-                            diags)
+                            diags, tick)
             if n is None:
                 unreadable.add(group.id)
             else:
@@ -159,15 +169,18 @@ def read_ballots(
         progress("", len(files), len(files))
     for group in event.groups:
         if group.id not in groups_seen and inputs:
-            diags.add("E402", f"no sheet for group '{group.id}' ({group.title}) in the ballot files",
-                      f"add a sheet named '{group.id}' (or a file {group.id}.csv) with that form's ballots",
+            diags.add("E402", _("no sheet for group '{group}' ({title}) in the ballot files")
+                              .format(group=group.id, title=group.title),
+                      _("add a sheet named '{group}' (or a file {group}.csv) with that form's ballots")
+                      .format(group=group.id),
                       Location(", ".join(i.file for i in inputs)))
     diags.extend(meeting_checks(event, {g: n for g, n in entered.items() if g in groups_seen and g not in unreadable}))
     if diags.per_code:
         for code, n in diags.per_code.items():
             if n > MAX_REPORTED_PER_CODE:
-                diags.items.append(Diagnostic(code, f"… and {n - MAX_REPORTED_PER_CODE} more problems of this kind",
-                                              "fix the ones listed first; they often share one cause"))
+                diags.items.append(Diagnostic(code, _("… and {n} more problems of this kind")
+                                                    .format(n=n - MAX_REPORTED_PER_CODE),
+                                              _("fix the ones listed first; they often share one cause")))
     result_groups = tuple(
         GroupBallots(g, forms[g.id], tuple(sorted(ballots[g.id], key=lambda b: b.number)))
         for g in event.groups if g.id in groups_seen
@@ -186,20 +199,22 @@ def meeting_checks(event: Event, entered: dict[str, int]) -> list[Diagnostic]:
         counts = {"summoned": g.summoned, "present": g.present, "issued": g.issued, "collected": g.collected}
         out.extend(meeting_count_checks(g.id, counts, where))
         n = entered.get(g.id)
-        name = f"group '{g.id}'"
+        name = _("group '{id}'").format(id=g.id)
         if n is None:
             continue
         if n == 0:
-            out.append(Diagnostic("E205", f"{name}: no ballots were entered",
-                                  "enter the ballots in the group's sheet", where("id")))
+            out.append(Diagnostic("E205", _("{name}: no ballots were entered").format(name=name),
+                                  _("enter the ballots in the group's sheet"), where("id")))
         if n > g.issued:
-            out.append(Diagnostic("E204", f"{name}: {n} ballots entered but only {g.issued} issued",
-                                  "look for ballots entered twice or a wrong sheet; or correct 'issued'",
+            out.append(Diagnostic("E204", _("{name}: {n} ballots entered but only {issued} issued")
+                                          .format(name=name, n=n, issued=g.issued),
+                                  _("look for ballots entered twice or a wrong sheet; or correct 'issued'"),
                                   where("issued")))
         if g.collected is not None and n != g.collected and 0 < n <= g.issued:
             out.append(Diagnostic(
-                "E203", f"{name}: {n} ballots entered but {g.collected} collected (counted on paper)",
-                "find the missing or extra ballots, or correct 'collected' in the event file", where("collected")))
+                "E203", _("{name}: {n} ballots entered but {collected} collected (counted on paper)")
+                        .format(name=name, n=n, collected=g.collected),
+                _("find the missing or extra ballots, or correct 'collected' in the event file"), where("collected")))
     return out
 
 
@@ -211,8 +226,8 @@ def _group_for(opened: OpenedFile, sheet_name: str, csv_group: str | None, group
 def _unknown_sheet(opened: OpenedFile, sheet_name: str, event: Event, diags: Diagnostics) -> None:
     ids = ", ".join(g.id for g in event.groups)
     if opened.kind == "csv":
-        diags.add("E401", f"the CSV file is named '{sheet_name}', which is not a group of this event",
-                  f"name the file after its group ({ids}) or pass --group", Location(opened.display))
+        diags.add("E401", _("the CSV file is named '{sheet}', which is not a group of this event").format(sheet=sheet_name),
+                  _("name the file after its group ({ids}) or pass --group").format(ids=ids), Location(opened.display))
         return
     try:
         sheet = opened.sheet(sheet_name)
@@ -221,12 +236,13 @@ def _unknown_sheet(opened: OpenedFile, sheet_name: str, event: Event, diags: Dia
         header = []
     if any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in header):
         close = difflib.get_close_matches(squeeze(sheet_name), [g.id for g in event.groups], n=1, cutoff=0.5)
-        hint = f"rename the sheet to its group id ({ids})" + (f"; did you mean '{close[0]}'?" if close else "")
-        diags.add("E401", f"sheet '{sheet_name}' holds ballots but is not a group of this event", hint,
+        hint = (_("rename the sheet to its group id ({ids}); did you mean '{close}'?") if close
+                else _("rename the sheet to its group id ({ids})")).format(ids=ids, close=close[0] if close else "")
+        diags.add("E401", _("sheet '{sheet}' holds ballots but is not a group of this event").format(sheet=sheet_name), hint,
                   Location(opened.display, sheet_name))
     elif any(not is_blank(v) for v in header):
-        diags.add("W706", f"sheet '{sheet_name}' is not a group of this event and was ignored",
-                  f"ballot sheets are named by group id: {ids}", Location(opened.display, sheet_name))
+        diags.add("W706", _("sheet '{sheet}' is not a group of this event and was ignored").format(sheet=sheet_name),
+                  _("ballot sheets are named by group id: {ids}").format(ids=ids), Location(opened.display, sheet_name))
 
 
 def _map_header(sheet: SheetData, header: list[object], row: int, persons: tuple[Person, ...],
@@ -242,8 +258,9 @@ def _map_header(sheet: SheetData, header: list[object], row: int, persons: tuple
 
     def claim(key: str, col: int, label: str) -> bool:
         if key in first_seen:
-            diags.add("E408", f"two columns for {label}: {sheet.cell(first_seen[key], row)} and {sheet.cell(col, row)}",
-                      "delete or rename one of them", sheet.where(col, row), (sheet.where(first_seen[key], row),))
+            diags.add("E408", _("two columns for {label}: {first} and {second}")
+                              .format(label=label, first=sheet.cell(first_seen[key], row), second=sheet.cell(col, row)),
+                      _("delete or rename one of them"), sheet.where(col, row), (sheet.where(first_seen[key], row),))
             return False
         first_seen[key] = col
         return True
@@ -253,18 +270,28 @@ def _map_header(sheet: SheetData, header: list[object], row: int, persons: tuple
             cols.ignored[col] = ""
             continue
         text = cell_text(value)
+        if not _known_header(text, by_id, by_name, persons, others):
+            # typed with a legacy font (TCVN3 .VnTime, VNI-Times)? Use the decoded text only if it matches.
+            for encoding, decoded in decodings(text):
+                if _known_header(decoded, by_id, by_name, persons, others):
+                    diags.add("W709", _("header '{header}' was typed in a legacy Vietnamese font ({encoding}) and is read as '{read}'")
+                              .format(header=' '.join(text.split()), encoding=encoding, read=' '.join(decoded.split())),
+                              _("nothing to do; to avoid this, retype the header in a Unicode font (Times New Roman)"),
+                              sheet.where(col, row))
+                    text = decoded
+                    break
         key = squeeze(text)
         loose = fold(text)
         if loose in BALLOT_HEADERS:
-            if claim("#ballot", col, "the ballot number"):
+            if claim("#ballot", col, _("the ballot number")):
                 cols.ballot = col
             continue
         if loose in STATUS_HEADERS:
-            if claim("#status", col, "the ballot status"):
+            if claim("#status", col, _("the ballot status")):
                 cols.status = col
             continue
         if loose in NOTE_HEADERS:
-            if claim("#note", col, "the note"):
+            if claim("#note", col, _("the note")):
                 cols.note = col
             continue
         found = _match_person(key, by_id, by_name, persons, text)
@@ -273,33 +300,48 @@ def _map_header(sheet: SheetData, header: list[object], row: int, persons: tuple
                 cols.persons[found] = col
             continue
         if isinstance(found, str):
-            diags.add("E409", found, "write the header as 'id - full name' exactly as in the event file",
+            diags.add("E409", found, _("write the header as 'id - full name' exactly as in the event file"),
                       sheet.where(col, row))
+            cols.ignored[col] = text
+            continue
+        if _VOTER_IDENTITY.search(loose):
+            # Secret ballot: who voted how must never be typed in, let alone carried into results.
+            diags.add("E415", _("column '{header}' looks like the voter's identity "
+                        "(name, signature, ID number, e-mail): the vote is secret")
+                      .format(header=' '.join(text.split())[:60]),
+                      _("delete the column and its contents; the ballot sheet holds only the ballot number, status, "
+                      "note and marks (and notes must not name the voter)"), sheet.where(col, row))
             cols.ignored[col] = text
             continue
         other = others.get(key) or _split_other(key, others)
         if other is not None:
-            diags.add("E406", f"column '{text}' is for {other.id} {other.name}, who is not on this form",
-                      "this may be another group's sheet; move the column to the right sheet or delete it",
+            diags.add("E406", _("column '{header}' is for {id} {name}, who is not on this form")
+                              .format(header=text, id=other.id, name=other.name),
+                      _("this may be another group's sheet; move the column to the right sheet or delete it"),
                       sheet.where(col, row))
         else:
             names = [p.name for p in persons] + [p.id for p in persons]
-            close = difflib.get_close_matches(fold(text), [fold(n) for n in names], n=1, cutoff=0.6)
+            close = []
+            for variant in [text, *(d for _e, d in decodings(text))]:   # a misspelling typed in .VnTime too
+                close = difflib.get_close_matches(fold(variant), [fold(n) for n in names], n=1, cutoff=0.6)
+                if close:
+                    break
             suggestion = ""
             if close:
                 target = next(p for p in persons if close[0] in (fold(p.name), fold(p.id)))
-                suggestion = f"; did you mean '{target.id} - {target.name}'?"
-            diags.add("E405", f"column header '{text}' is not a person on this form, nor Số phiếu/Tình trạng/Ghi chú",
-                      "correct the header to a person's id or full name as in the event file, or delete the column"
+                suggestion = _("; did you mean '{id} - {name}'?").format(id=target.id, name=target.name)
+            diags.add("E405", _("column header '{header}' is not a person on this form, nor Số phiếu/Tình trạng/Ghi chú")
+                              .format(header=text),
+                      _("correct the header to a person's id or full name as in the event file, or delete the column")
                       + suggestion, sheet.where(col, row))
         cols.ignored[col] = text
     if cols.ballot is None:
-        diags.add("E404", "the header row has no 'Số phiếu' (Ballot) column",
-                  "add a column headed 'Số phiếu' holding each ballot's number", sheet.where(0, row))
+        diags.add("E404", _("the header row has no 'Số phiếu' (Ballot) column"),
+                  _("add a column headed 'Số phiếu' holding each ballot's number"), sheet.where(0, row))
     for i, person in enumerate(persons):
         if i not in cols.persons:
-            diags.add("E407", f"no column for {person.id} {person.name}, who is on this form",
-                      f"add a column headed '{person.id} - {person.name}'", Location(sheet.file, sheet.name))
+            diags.add("E407", _("no column for {id} {name}, who is on this form").format(id=person.id, name=person.name),
+                      _("add a column headed '{id} - {name}'").format(id=person.id, name=person.name), Location(sheet.file, sheet.name))
     return cols
 
 
@@ -321,9 +363,20 @@ def _match_person(key: str, by_id: dict[str, int], by_name: dict[str, list[int]]
             shown = " ".join(text.split()) or key
             typed = _ID_AND_NAME.match(shown)
             said = typed.group(2).strip() if typed else rest
-            return (f"header '{shown}' starts with id {persons[i].id}, which is {persons[i].name}, "
-                    f"but the name says '{said}'")
+            return (_("header '{header}' starts with id {id}, which is {name}, but the name says '{said}'")
+                    .format(header=shown, id=persons[i].id, name=persons[i].name, said=said))
     return None
+
+
+def _known_header(text: str, by_id: dict[str, int], by_name: dict[str, list[int]], persons: tuple[Person, ...],
+                  others: dict[str, Person]) -> bool:
+    """Whether a header names something as it is: a fixed column, a person (or another form's)."""
+    loose = fold(text)
+    if loose in BALLOT_HEADERS or loose in STATUS_HEADERS or loose in NOTE_HEADERS:
+        return True
+    key = squeeze(text)
+    return isinstance(_match_person(key, by_id, by_name, persons, text), int) or key in others \
+        or _split_other(key, others) is not None
 
 
 def _split_other(key: str, others: dict[str, Person]) -> Person | None:
@@ -351,6 +404,8 @@ def _ballot_number(value: object) -> int | None:
         return int(value) if value.is_integer() and value > 0 else None
     if isinstance(value, str):
         text = value.strip()
+        if not text.isascii():   # "²".isdigit() is true, and int() refuses it
+            return None
         if text.isdigit():
             n = int(text)
             return n if n > 0 else None
@@ -363,27 +418,30 @@ def _ballot_number(value: object) -> int | None:
 
 
 def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[Person, ...], out: list[Ballot],
-                seen: dict[int, _Seen], reader: MarkReader, diags: Diagnostics) -> int | None:
+                seen: dict[int, _Seen], reader: MarkReader, diags: Diagnostics,
+                tick: Callable[[int], None] | None = None) -> int | None:
     """Append the sheet's clean ballots to `out`; return the number of ballot rows entered (with or
-    without errors in their cells), or None when the header could not be read."""
+    without errors in their cells), or None when the header could not be read. `tick(rows)` is
+    told every ROWS_PER_TICK rows, for a progress bar."""
     rows = sheet.rows()
     header_row, header = next(rows, (1, []))
     while header_row == 1 and all(is_blank(v) for v in header):
         # Row 1 is the header by contract; look ahead only to say where the header went.
         for number, values in rows:
             if any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in values):
-                diags.add("E403", f"the header row is row {number}, not row 1",
-                          f"delete the {number - 1} empty row(s) above the header", sheet.where(0, number))
+                diags.add("E403", _("the header row is row {number}, not row 1").format(number=number),
+                          _n("delete the {n} empty row above the header", "delete the {n} empty rows above the header", number - 1)
+                          .format(n=number - 1), sheet.where(0, number))
                 return None
             if number > 50:
                 break
-        diags.add("E403", "the sheet is empty: no header row", "row 1 must hold the column headers (Số phiếu, people…)",
+        diags.add("E403", _("the sheet is empty: no header row"), _("row 1 must hold the column headers (Số phiếu, people…)"),
                   sheet.where(0, 1))
         return None
     if not any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in header) and \
             all(is_blank(v) or _ballot_number(v) is not None or not isinstance(reader(v), Unknown) for v in header):
-        diags.add("E403", "row 1 holds ballot data, not the column headers",
-                  "insert a header row: Số phiếu, Tình trạng, Ghi chú, then one column per person", sheet.where(0, 1))
+        diags.add("E403", _("row 1 holds ballot data, not the column headers"),
+                  _("insert a header row: Số phiếu, Tình trạng, Ghi chú, then one column per person"), sheet.where(0, 1))
         return None
     cols = _map_header(sheet, header, header_row, persons, everyone, diags)
     if cols.ballot is None:
@@ -404,6 +462,8 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     numbers: list[tuple[int, int]] = []       # (ballot number, row) of each candidate
     valid_status: dict[object, bool] = {}
     for number, values in rows:
+        if tick is not None and not number % ROWS_PER_TICK:
+            tick(number)
         if complete and len(values) == width:
             raw_ballot = values[bcol]
             raw_status = values[scol] if scol is not None else None
@@ -478,48 +538,49 @@ class _CarefulRows:
             if c not in self.mapped and c not in self.warned_columns and not is_blank(values[c]) \
                     and (c >= self.width or cols.ignored.get(c) == ""):  # a CSV row may be longer than its header
                 self.warned_columns.add(c)
-                diags.add("E405", f"column {column_letter(sheet.first_col + c)} has data but no header",
-                          "give it a header (a person's id or name) or delete its contents", sheet.where(c, number))
+                diags.add("E405", _("column {column} has data but no header").format(column=column_letter(sheet.first_col + c)),
+                          _("give it a header (a person's id or name) or delete its contents"), sheet.where(c, number))
         if is_blank(raw_ballot):
             if _looks_like_total(values) or _numbers_above_three(raw_marks):
-                diags.add("E506", "this looks like a total row",
-                          "delete it: tally computes the totals itself", sheet.where(bcol, number))
+                diags.add("E506", _("this looks like a total row"),
+                          _("delete it: tally computes the totals itself"), sheet.where(bcol, number))
             else:
-                diags.add("E504", "the ballot number is missing", "write the ballot's number in the Số phiếu column",
+                diags.add("E504", _("the ballot number is missing"), _("write the ballot's number in the Số phiếu column"),
                           sheet.where(bcol, number))
             return
         ballot_no = _ballot_number(raw_ballot)
         if ballot_no is None:
             if _looks_like_total(values):
-                diags.add("E506", f"this looks like a total row ('{cell_text(raw_ballot)}')",
-                          "delete it: tally computes the totals itself", sheet.where(bcol, number))
+                diags.add("E506", _("this looks like a total row ('{found}')").format(found=cell_text(raw_ballot)),
+                          _("delete it: tally computes the totals itself"), sheet.where(bcol, number))
             else:
-                diags.add("E504", f"ballot number '{cell_text(raw_ballot)}' is not a positive whole number",
-                          "write the ballot's number (1, 2, 3…)", sheet.where(bcol, number))
+                diags.add("E504", _("ballot number '{found}' is not a positive whole number")
+                                  .format(found=cell_text(raw_ballot)),
+                          _("write the ballot's number (1, 2, 3…)"), sheet.where(bcol, number))
             return
         if rest_blank:
             return  # an unused pre-numbered row
         where = sheet.where(bcol, number)
         if ballot_no in self.seen:
             other = _seen_location(self.seen[ballot_no])
-            diags.add("E503", f"ballot number {ballot_no} is entered twice (also at {other})",
-                      "each paper ballot is entered once: delete the duplicate or correct its number",
+            diags.add("E503", _("ballot number {number} is entered twice (also at {other})").format(number=ballot_no, other=other),
+                      _("each paper ballot is entered once: delete the duplicate or correct its number"),
                       where, (other,))
             return
         self.seen[ballot_no] = (sheet, bcol, number)
         self.entered += 1
         status = parse_status(raw_status)
         if isinstance(status, Unknown):
-            diags.add("E505", f"ballot status '{cell_text(raw_status)}' is not understood",
-                      "leave it blank or write 'hợp lệ' (valid), or 'không hợp lệ' (invalid ballot)",
+            diags.add("E505", _("ballot status '{found}' is not understood").format(found=cell_text(raw_status)),
+                      _("leave it blank or write 'hợp lệ' (valid), or 'không hợp lệ' (invalid ballot)"),
                       sheet.where(scol, number))
             return
         note = cell_text(raw_note).strip()
         source = Source(sheet.file, sheet.name, number, self.status_letter, self.letters)
         if not status:
             if any(not is_blank(v) for v in raw_marks):
-                diags.add("W707", f"ballot {ballot_no} is wholly invalid; the marks typed on it are not counted",
-                          "nothing to do if the ballot really is invalid; otherwise correct its status",
+                diags.add("W707", _("ballot {number} is wholly invalid; the marks typed on it are not counted").format(number=ballot_no),
+                          _("nothing to do if the ballot really is invalid; otherwise correct its status"),
                           sheet.where(scol, number) if scol is not None else where)
             self.out.append(Ballot(ballot_no, False, (None,) * len(persons), note, source))
             return
@@ -535,12 +596,13 @@ class _CarefulRows:
             if col is None:
                 continue
             if mark is None:
-                diags.add("E502", f"no mark entered for {persons[i].id} on ballot {ballot_no}",
-                          "type the mark from the paper ballot; if the voter left the row blank, enter 0 "
-                          "(invalid row)", sheet.where(col, number))
+                diags.add("E502", _("no mark entered for {person} on ballot {number}").format(person=persons[i].id, number=ballot_no),
+                          _("type the mark from the paper ballot; if the voter left the row blank, enter 0 "
+                          "(invalid row)"), sheet.where(col, number))
             else:
-                diags.add("E501", f"'{cell_text(mark.found)}' is not a mark (ballot {ballot_no}, {persons[i].id})",
-                          MARK_HELP, sheet.where(col, number))
+                diags.add("E501", _("'{found}' is not a mark (ballot {number}, {person})")
+                                  .format(found=cell_text(mark.found), number=ballot_no, person=persons[i].id),
+                          _(MARK_HELP), sheet.where(col, number))
         if ok:
             self.out.append(Ballot(ballot_no, True, tuple(marks), note, source))
 

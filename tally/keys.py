@@ -239,7 +239,7 @@ def load_private_key(path: str | Path, passphrase: Passphrase) -> ed25519.Ed2551
 
     try:   # parse the structure first: a damaged file must not look like a wrong passphrase
         info = (asn1_keys.EncryptedPrivateKeyInfo if label.startswith("ENCRYPTED") else asn1_keys.PrivateKeyInfo)
-        _ = info.load(der, strict=True).native
+        _parsed = info.load(der, strict=True).native
     except (ValueError, TypeError, KeyError):
         raise _corrupt(path, _("its PKCS#8 structure is damaged")) from None
     password = passphrase() if label.startswith("ENCRYPTED") else None
@@ -266,7 +266,7 @@ def load_p12(path: str | Path, password: Passphrase) -> tuple[CmsKey, x509.Certi
     from asn1crypto import pkcs12 as asn1_pkcs12
 
     try:
-        _ = asn1_pkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native
+        _parsed = asn1_pkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native
     except (ValueError, TypeError, KeyError):
         raise fail("E807", _("'{path}' is not a PKCS#12 (.p12/.pfx) file or is damaged").format(path=path),
                    _("export the certificate with its private key again as .p12"), Location(str(path))) from None

@@ -727,7 +727,7 @@ def compare_cells(expected: CellValue, actual: object) -> bool:
         return expected is None and actual is None
     if isinstance(expected, int):
         if isinstance(actual, (int, float)):
-            return float(actual) == float(expected)
+            return actual == expected     # exact, also for an integer too large for a float
         return isinstance(actual, str) and actual == str(expected)
     if isinstance(actual, str):
         return actual == expected

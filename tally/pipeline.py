@@ -17,7 +17,9 @@ from ballots.event import load_event
 from ballots.model import Event
 from ballots.validate import BallotRead, Progress, read_ballots
 from tally.count import count
+from tally.i18n import _
 from tally.model import InputFile, Results
+from tally.locking import output_lock
 from tally.output import refuse_existing, write_atomic
 from tally.results_json import to_bytes
 
@@ -91,16 +93,21 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
     refuse_existing(targets, force)
     checked = check(event_path, ballot_paths, csv_group, progress)
     with gc_paused():
+        if progress:
+            progress(_("Counting"), 0, 0)
         results, data = count_results(checked)
         if output is None:
             return Counted(checked, results, data, None, None)
         from tally.workbook import write_workbook
 
+        if progress:
+            progress(_("Writing the minutes"), 0, 0)
         xlsx = write_workbook(results, data, restricted)
     json_path = json_path_for(output)
-    write_atomic(json_path, data)
-    write_atomic(output, xlsx)
-    remove_stale_signatures(json_path)
+    with output_lock(output):      # two runs at once: one whole result, never a mixed pair
+        write_atomic(json_path, data)
+        write_atomic(output, xlsx)
+        remove_stale_signatures(json_path)
     return Counted(checked, results, data, output, json_path)
 
 
@@ -115,6 +122,7 @@ def remove_stale_signatures(json_path: Path) -> list[Path]:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise fail("E602", f"cannot remove the old signature '{path}': {exc.strerror or exc}",
-                       "remove it by hand: it signs results that no longer exist", Location(str(path))) from None
+            raise fail("E602", _("cannot remove the old signature '{path}': {reason}")
+                               .format(path=path, reason=exc.strerror or exc),
+                       _("remove it by hand: it signs results that no longer exist"), Location(str(path))) from None
     return stale

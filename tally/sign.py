@@ -48,6 +48,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from openpyxl.utils.cell import get_column_letter
 
 from ballots.errors import Location, TallyError, fail
+from tally.i18n import _, _n
 from tally.keys import (
     CmsKey,
     Passphrase,
@@ -181,11 +182,11 @@ def embedded_results(snap: Snapshot) -> bytes | None:
         count = -1
     chunks = col[2 : 2 + count] if count >= 0 else []
     if count < 1 or len(chunks) != count or not all(isinstance(c, str) for c in chunks):
-        raise Damaged("the chunk count in the hidden sheet does not match its chunks")
+        raise Damaged(_("the chunk count in the hidden sheet does not match its chunks"))
     try:
         return base64.b64decode("".join(str(c).strip() for c in chunks), validate=True)
     except (binascii.Error, ValueError):
-        raise Damaged("the embedded results.json is not valid base64") from None
+        raise Damaged(_("the embedded results.json is not valid base64")) from None
 
 
 def embedded_signatures(snap: Snapshot) -> list[EmbeddedSignature]:
@@ -194,29 +195,31 @@ def embedded_signatures(snap: Snapshot) -> list[EmbeddedSignature]:
     if not b or b[0] is None:
         return []
     if b[0] != SIG_MARKER:
-        raise Damaged(f"B1 of the hidden sheet is {str(b[0])[:40]!r}, not {SIG_MARKER!r}")
+        raise Damaged(_("B1 of the hidden sheet is {found!r}, not {marker!r}")
+                      .format(found=str(b[0])[:40], marker=SIG_MARKER))
     try:
         n = int(str(b[1]).strip().split(".")[0]) if len(b) > 1 else -1
     except ValueError:
         n = -1
     if n < 0:
-        raise Damaged("the number of signatures (B2 of the hidden sheet) is missing")
+        raise Damaged(_("the number of signatures (B2 of the hidden sheet) is missing"))
     out: list[EmbeddedSignature] = []
     for i in range(n):
         r = SIG_FIRST_ROW - 1 + i
         row = snap.data_rows[r] if r < len(snap.data_rows) else ()
         kind, signer, signature, name = (tuple(row[1:5]) + (None,) * 4)[:4]
         if kind not in ("ed25519", "cms") or not isinstance(signer, str) or not isinstance(signature, str):
-            raise Damaged(f"signature {i + 1} (row {r + 1} of the hidden sheet) is incomplete")
+            raise Damaged(_("signature {n} (row {row} of the hidden sheet) is incomplete").format(n=i + 1, row=r + 1))
         try:
             signer_der = base64.b64decode(signer.strip(), validate=True)
             sig = base64.b64decode(signature.strip(), validate=True)
         except (binascii.Error, ValueError):
-            raise Damaged(f"signature {i + 1} (row {r + 1} of the hidden sheet) is not valid base64") from None
+            raise Damaged(_("signature {n} (row {row} of the hidden sheet) is not valid base64")
+                          .format(n=i + 1, row=r + 1)) from None
         out.append(EmbeddedSignature(kind, signer_der, sig, "" if name is None else str(name)))
     extra = [row for row in snap.data_rows[SIG_FIRST_ROW - 1 + n :] if any(v is not None for v in row[1:5])]
     if extra:
-        raise Damaged(f"the hidden sheet holds more signature rows than B2 counts ({n})")
+        raise Damaged(_("the hidden sheet holds more signature rows than B2 counts ({n})").format(n=n))
     return out
 
 
@@ -268,35 +271,36 @@ def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]
     from tally.snapshot import col_index
 
     out: list[DisplayProblem] = []
-    for title in dict.fromkeys(t for t, _ in expected):
+    for title in dict.fromkeys(t for t, _cell in expected):
         if title not in snap.cells:
             continue
         state = snap.states.get(title, "visible")
         if state != "visible":
-            out.append(DisplayProblem(title, "", f"the sheet is {state}"))
+            out.append(DisplayProblem(title, "", _("the sheet is {state}").format(state=state)))
         if title in snap.conditional:
-            out.append(DisplayProblem(title, "", "the sheet has conditional formatting"))
+            out.append(DisplayProblem(title, "", _("the sheet has conditional formatting")))
     seen_rows: set[tuple[str, int]] = set()
     seen_cols: set[tuple[str, str]] = set()
     for (title, ref), want in expected.items():
         if title not in snap.cells:
             continue
         if ref in snap.formulas.get(title, ()):
-            out.append(DisplayProblem(title, ref, "holds a formula, recalculated when the file is opened"))
+            out.append(DisplayProblem(title, ref, _("holds a formula, recalculated when the file is opened")))
         code = snap.formats.get(title, {}).get(ref)
         if code is not None and (want is not None or snap.value(title, ref) is not None):
-            out.append(DisplayProblem(title, ref, f"has the number format {code!r}, which can show another value"))
+            out.append(DisplayProblem(title, ref, _("has the number format {code!r}, which can show another value")
+                                                  .format(code=code)))
         m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
         if m is None:
             continue
         row, letters = int(m.group(2)), m.group(1)
         if want is not None and row in snap.hidden_rows.get(title, ()) and (title, row) not in seen_rows:
             seen_rows.add((title, row))
-            out.append(DisplayProblem(title, ref, f"row {row} is hidden"))
+            out.append(DisplayProblem(title, ref, _("row {row} is hidden").format(row=row)))
         if want is not None and col_index(letters) in snap.hidden_cols.get(title, ()) \
                 and (title, letters) not in seen_cols:
             seen_cols.add((title, letters))
-            out.append(DisplayProblem(title, ref, f"column {letters} is hidden"))
+            out.append(DisplayProblem(title, ref, _("column {letters} is hidden").format(letters=letters)))
     return out
 
 
@@ -306,14 +310,15 @@ def parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Damaged(f"it is not JSON ({exc})") from None
+        raise Damaged(_("it is not JSON ({exc})").format(exc=exc)) from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise Damaged(f"its schema is {found!r}, not {SCHEMA!r}")
+        raise Damaged(_("its schema is {found!r}, not {schema!r}").format(found=found, schema=SCHEMA))
     try:
         expected = expected_cells(data)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise Damaged(f"a required field is missing or wrong ({type(exc).__name__}: {exc})") from None
+        raise Damaged(_("a required field is missing or wrong ({error}: {exc})")
+                      .format(error=type(exc).__name__, exc=exc)) from None
     return doc, expected
 
 
@@ -429,37 +434,52 @@ def load_for_signing(xlsx_path: Path) -> tuple[bytes, Snapshot, bytes, Expected,
     try:
         xlsx = xlsx_path.read_bytes()
     except FileNotFoundError:
-        raise _unusable(xlsx_path, "E901", f"'{xlsx_path}' not found", "check the path") from None
+        raise _unusable(xlsx_path, "E901", _("'{file}' not found").format(file=xlsx_path),
+                        _("check the path")) from None
     except OSError as exc:
-        raise _unusable(xlsx_path, "E901", f"cannot read '{xlsx_path}': {exc.strerror or exc}",
-                        "check the permissions") from None
+        raise _unusable(xlsx_path, "E901", _("cannot read '{file}': {reason}")
+                                           .format(file=xlsx_path, reason=exc.strerror or exc),
+                        _("check the permissions")) from None
     try:
         snap = read_snapshot(xlsx)
     except NotAWorkbook:
-        raise _unusable(xlsx_path, "E901", f"'{xlsx_path}' is not an xlsx workbook",
-                        "sign the results.xlsx that `tally count` wrote") from None
+        raise _unusable(xlsx_path, "E901", _("'{file}' is not an xlsx workbook").format(file=xlsx_path),
+                        _("sign the results.xlsx that `tally count` wrote")) from None
     try:
         data = embedded_results(snap)
     except Damaged as exc:
-        raise _unusable(xlsx_path, "E903", f"the results embedded in '{xlsx_path}' are damaged: {exc}",
-                        "count again with `tally count ... --force`") from None
+        raise _unusable(xlsx_path, "E903", _("the results embedded in '{file}' are damaged: {exc}")
+                                           .format(file=xlsx_path, exc=exc),
+                        _("count again with `tally count ... --force`")) from None
     if data is None:
-        raise _unusable(xlsx_path, "E902", f"'{xlsx_path}' holds no embedded results (no hidden {DATA_SHEET} sheet)",
-                        "sign the results.xlsx that `tally count` wrote, not a copy made by another program")
+        raise _unusable(xlsx_path, "E902", _("'{file}' holds no embedded results (no hidden {sheet} sheet)")
+                                           .format(file=xlsx_path, sheet=DATA_SHEET),
+                        _("sign the results.xlsx that `tally count` wrote, not a copy made by another program"))
     try:
         _doc, expected = parse_results(data)
     except Damaged as exc:
-        raise _unusable(xlsx_path, "E903", f"the results embedded in '{xlsx_path}' are not tally results: {exc}",
-                        "count again with `tally count ... --force`") from None
+        raise _unusable(xlsx_path, "E903", _("the results embedded in '{file}' are not tally results: {exc}")
+                                           .format(file=xlsx_path, exc=exc),
+                        _("count again with `tally count ... --force`")) from None
     try:
         signatures = embedded_signatures(snap)
     except Damaged as exc:
-        raise _unusable(xlsx_path, "E907", f"the signature table in '{xlsx_path}' is damaged: {exc}",
-                        "sign a copy that was not edited by hand, or count again") from None
+        raise _unusable(xlsx_path, "E907", _("the signature table in '{file}' is damaged: {exc}")
+                                           .format(file=xlsx_path, exc=exc),
+                        _("sign a copy that was not edited by hand, or count again")) from None
     return xlsx, snap, data, expected, signatures
 
 
 def sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signed:
+    """Sign the results embedded in `xlsx_path` (see `_sign_results`), one signer at a time:
+    two members signing at once both keep their signature (tally.locking)."""
+    from tally.locking import output_lock
+
+    with output_lock(Path(xlsx_path)):
+        return _sign_results(xlsx_path, signer, name)
+
+
+def _sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signed:
     """Sign the results.json embedded in `xlsx_path` and keep every earlier signature.
 
     Refuses (coded, nothing written) a file that is not a tally workbook, a workbook whose
@@ -476,27 +496,35 @@ def sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signe
         try:
             beside = json_path.read_bytes()
         except OSError as exc:
-            raise _unusable(json_path, "E904", f"cannot read '{json_path}': {exc.strerror or exc}",
-                            "check the permissions") from None
+            raise _unusable(json_path, "E904", _("cannot read '{json}': {reason}")
+                                               .format(json=json_path, reason=exc.strerror or exc),
+                            _("check the permissions")) from None
         if beside != data:
             raise _unusable(json_path, "E904",
-                            f"'{json_path}' differs from the results embedded in '{xlsx_path.name}': "
-                            "one of them was changed after counting",
-                            "find out which; count again from the ballots if in doubt")
+                            _("'{json}' differs from the results embedded in '{workbook}': "
+                            "one of them was changed after counting")
+                            .format(json=json_path, workbook=xlsx_path.name),
+                            _("find out which; count again from the ballots if in doubt"))
     bad = table_mismatches(data, snap, expected)
     if bad:
         first = bad[0]
-        raise fail("E905", f"'{xlsx_path}' shows values that differ from its results.json "
-                   f"({len(bad)} cell{'s' if len(bad) != 1 else ''}; first {first.sheet} › {first.cell}: "
-                   f"shows {first.actual!r}, results.json has {first.expected!r})",
-                   "do not sign edited minutes: count again with `tally count ... --force`",
+        raise fail("E905", _n("'{file}' shows values that differ from its results.json "
+                              "({n} cell; first {sheet} › {cell}: shows {shown!r}, results.json has {signed!r})",
+                              "'{file}' shows values that differ from its results.json "
+                              "({n} cells; first {sheet} › {cell}: shows {shown!r}, results.json has {signed!r})",
+                              len(bad))
+                   .format(file=xlsx_path, n=len(bad), sheet=first.sheet, cell=first.cell, shown=first.actual,
+                           signed=first.expected),
+                   _("do not sign edited minutes: count again with `tally count ... --force`"),
                    Location(str(xlsx_path), first.sheet, first.cell))
     tricks = display_problems(expected, snap)
     if tricks:
         t = tricks[0]
-        raise fail("E905", f"'{xlsx_path}' shows result cells that may print differently from their values "
-                   f"({len(tricks)}; first {t.sheet}{' › ' + t.cell if t.cell else ''}: {t.what})",
-                   "do not sign edited minutes: count again with `tally count ... --force`",
+        raise fail("E905", _("'{file}' shows result cells that may print differently from their values "
+                   "({n}; first {place}: {what})")
+                   .format(file=xlsx_path, n=len(tricks), place=t.sheet + (' › ' + t.cell if t.cell else ''),
+                           what=t.what),
+                   _("do not sign edited minutes: count again with `tally count ... --force`"),
                    Location(str(xlsx_path), t.sheet, t.cell or None))
     fp = signer.fingerprint
     sha = hashlib.sha256(data).hexdigest()
@@ -509,8 +537,9 @@ def sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signe
     try:
         signed_xlsx = embed(xlsx, data, all_sigs)
     except (NotAWorkbook, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
-        raise _unusable(xlsx_path, "E901", f"the hidden {DATA_SHEET} sheet of '{xlsx_path}' cannot be rewritten: {exc}",
-                        "sign the results.xlsx that `tally count` wrote") from None
+        raise _unusable(xlsx_path, "E901", _("the hidden {sheet} sheet of '{file}' cannot be rewritten: {exc}")
+                                           .format(sheet=DATA_SHEET, file=xlsx_path, exc=exc),
+                        _("sign the results.xlsx that `tally count` wrote")) from None
     # Read it back as verify will: a signing step must never leave a workbook it cannot verify.
     check = read_snapshot(signed_xlsx)
     if (embedded_results(check) != data or embedded_signatures(check) != all_sigs

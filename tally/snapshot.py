@@ -33,6 +33,9 @@ from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-u
 from tally.layout import DATA_SHEET
 
 MAX_PART = 64 * 1024 * 1024           # bytes of one unpacked xml part
+MAX_TOTAL = 256 * 1024 * 1024         # bytes of all the parts read (ballots.limits: the same default)
+MAX_ROW, MAX_COL = 1_048_576, 16_384  # a worksheet's own bounds: a reference beyond them is forged
+MAX_DATA_ROWS = 100_000               # rows of the hidden sheet: results.json would be 3 GB
 PLAIN_FORMATS = {"general", "0", "@", "standard"}
 _PLAIN_BUILTIN = {0, 1, 49}           # General, 0, @
 _INT = re.compile(r"[+-]?\d+")
@@ -90,9 +93,10 @@ class _Package:
     def __init__(self, source: bytes | str | Path) -> None:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise NotAWorkbook(f"not a zip package ({exc})") from None
         self.names = set(self.zip.namelist())
+        self.read_bytes = 0
 
     def xml(self, name: str) -> Element:
         try:
@@ -101,6 +105,10 @@ class _Package:
             raise NotAWorkbook(f"part {name} is missing") from None
         if info.file_size > MAX_PART:
             raise NotAWorkbook(f"part {name} is too large ({info.file_size} bytes)")
+        # zipfile never inflates past the declared size, so the sum of declared sizes bounds the work
+        self.read_bytes += info.file_size
+        if self.read_bytes > MAX_TOTAL:
+            raise NotAWorkbook(f"the parts read hold more than {MAX_TOTAL // (1024 * 1024)} MB")
         try:
             root: Element = ElementTree.fromstring(self.zip.read(info))
         except (ElementTree.ParseError, DefusedXmlException, zipfile.BadZipFile, zlib.error, EOFError,
@@ -251,13 +259,18 @@ def _read(pkg: _Package) -> Snapshot:
                 for spec in section:
                     width = spec.get("width")
                     if _true(spec.get("hidden")) or (width is not None and _float(width) <= 0):
-                        hcols.update(range(int(spec.get("min", "1")), int(spec.get("max", "1")) + 1))
+                        low, high = int(spec.get("min", "1")), int(spec.get("max", "1"))
+                        if not 1 <= low <= high <= MAX_COL:
+                            raise NotAWorkbook(f"a column range {low}:{high} outside the worksheet")
+                        hcols.update(range(low, high + 1))
             elif tag == "conditionalFormatting":
                 conditional.add(name)
             elif tag == "sheetData":
                 r = 0
                 for row in section:
                     r = int(row.get("r") or r + 1)
+                    if not 1 <= r <= MAX_ROW:
+                        raise NotAWorkbook(f"row {r} is outside a worksheet")
                     ht = row.get("ht")
                     if _true(row.get("hidden")) or (ht is not None and _true(row.get("customHeight"))
                                                      and _float(ht) <= 0):
@@ -270,6 +283,8 @@ def _read(pkg: _Package) -> Snapshot:
                             col = col_index(m.group(1)) if m else col + 1
                         else:
                             col += 1
+                        if col > MAX_COL:
+                            raise NotAWorkbook(f"column {col} is outside a worksheet")
                         key = f"{_LETTERS[col - 1] if col <= len(_LETTERS) else col_letters(col)}{r}"
                         value = _cell_value(c, c.get("t", "n"), shared)
                         if value is not None and value != "":
@@ -286,6 +301,8 @@ def _read(pkg: _Package) -> Snapshot:
                         if any(_local(x.tag) == "f" for x in c):
                             forms.add(key)
         if name == DATA_SHEET:
+            if last_row > MAX_DATA_ROWS:
+                raise NotAWorkbook(f"the hidden {DATA_SHEET} sheet reaches row {last_row}")
             data_rows = [tuple(values.get(f"{L}{i}") for L in "ABCDE") for i in range(1, last_row + 1)]
             continue
         snap_cells[name] = values

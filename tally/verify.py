@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from tally.i18n import _, _n, language, set_language
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.results_json import group4
 from tally.sign import (
@@ -168,7 +169,8 @@ def prepare_recount(event: str | Path, ballots: Sequence[str | Path]) -> Recount
     for p in (event, *ballots):
         if not Path(p).is_file():
             code = "E100" if p == event else "E300"
-            raise fail(code, f"'{p}' not found", "check the path given to --event / --ballots", Location(str(p)))
+            raise fail(code, _("'{path}' not found").format(path=p), _("check the path given to --event / --ballots"),
+                       Location(str(p)))
     event_sha = _sha256_file(Path(event))
     inputs = tuple((Path(b).name, _sha256_file(Path(b))) for b in ballots)
     checked = check(event, ballots)
@@ -196,17 +198,17 @@ def _check_ed25519(sig: EmbeddedSignature, data: bytes) -> _Sig:
     try:
         pub = serialization.load_der_public_key(sig.signer)
     except (ValueError, TypeError):
-        return _Sig(False, "", "the signer's public key in the workbook is damaged")
+        return _Sig(False, "", _("the signer's public key in the workbook is damaged"))
     if not isinstance(pub, ed25519.Ed25519PublicKey):
-        return _Sig(False, "", "the signer's key in the workbook is not Ed25519")
+        return _Sig(False, "", _("the signer's key in the workbook is not Ed25519"))
     fp = key_fingerprint(pub)
     if len(sig.signature) != 64:
-        return _Sig(False, fp, f"an Ed25519 signature has 64 bytes, this one {len(sig.signature)}")
+        return _Sig(False, fp, _("an Ed25519 signature has 64 bytes, this one {n}").format(n=len(sig.signature)))
     try:
         pub.verify(sig.signature, data)
     except InvalidSignature:
-        return _Sig(False, fp, "does not verify over the embedded results.json: the results or the "
-                               "signature were changed after signing")
+        return _Sig(False, fp, _("does not verify over the embedded results.json: the results or the "
+                               "signature were changed after signing"))
     return _Sig(True, fp, "", public_key=pub)
 
 
@@ -224,22 +226,23 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
     try:
         info = cms.ContentInfo.load(p7s, strict=True)
         if info["content_type"].native != "signed_data":
-            return _Sig(False, "", "the CMS object is not SignedData")
+            return _Sig(False, "", _("the CMS object is not SignedData"))
         signed = info["content"]
         signer_infos = signed["signer_infos"]
         if len(signer_infos) != 1:
-            return _Sig(False, "", f"the CMS signature has {len(signer_infos)} signers, tally writes one")
+            return _Sig(False, "", _("the CMS signature has {n} signers, tally writes one")
+                        .format(n=len(signer_infos)))
         si = signer_infos[0]
         if signed["encap_content_info"]["content"].native is not None:
-            return _Sig(False, "", "the CMS signature is not detached")
+            return _Sig(False, "", _("the CMS signature is not detached"))
         cert_obj = _signer_certificate(signed, si)
         if cert_obj is None:
-            return _Sig(False, "", "the CMS signature does not carry its signer's certificate")
+            return _Sig(False, "", _("the CMS signature does not carry its signer's certificate"))
         cert = x509.load_der_x509_certificate(cert_obj.dump())
         fp = cert_fingerprint(cert)
         hash_name = si["digest_algorithm"]["algorithm"].native
         if hash_name not in _HASHES:
-            return _Sig(False, fp, f"unsupported digest algorithm {hash_name}")
+            return _Sig(False, fp, _("unsupported digest algorithm {hash_name}").format(hash_name=hash_name))
         algo = _HASHES[hash_name]()
         attrs = si["signed_attrs"]
         if attrs.native is None or len(attrs) == 0:
@@ -248,15 +251,15 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
             values = {a["type"].native: a["values"] for a in attrs}
             digest = values.get("message_digest")
             if digest is None or len(digest) != 1:
-                return _Sig(False, fp, "the CMS signature has no messageDigest attribute")
+                return _Sig(False, fp, _("the CMS signature has no messageDigest attribute"))
             h = hashes.Hash(algo)
             h.update(data)
             if digest[0].native != h.finalize():
-                return _Sig(False, fp, "does not verify: the results.json digest in the CMS signature differs "
-                                       "(the results were changed after signing)")
+                return _Sig(False, fp, _("does not verify: the results.json digest in the CMS signature differs "
+                                       "(the results were changed after signing)"))
             ctype = values.get("content_type")
             if ctype is not None and ctype[0].native != "data":
-                return _Sig(False, fp, "the CMS content type is not data")
+                return _Sig(False, fp, _("the CMS content type is not data"))
             signed_bytes = b"\x31" + attrs.dump()[1:]    # signed over as a SET OF, not [0] IMPLICIT
         signature = si["signature"].native
         sig_algo = si["signature_algorithm"]
@@ -272,11 +275,11 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
         elif isinstance(pub, ec.EllipticCurvePublicKey):
             pub.verify(signature, signed_bytes, ec.ECDSA(algo))
         else:
-            return _Sig(False, fp, f"unsupported certificate key {type(pub).__name__}")
+            return _Sig(False, fp, _("unsupported certificate key {kind}").format(kind=type(pub).__name__))
     except InvalidSignature:
-        return _Sig(False, fp, "does not verify: the CMS signature was changed or made by another key")
+        return _Sig(False, fp, _("does not verify: the CMS signature was changed or made by another key"))
     except (ValueError, TypeError, KeyError) as exc:
-        return _Sig(False, "", f"the CMS signature is damaged ({type(exc).__name__})")
+        return _Sig(False, "", _("the CMS signature is damaged ({error})").format(error=type(exc).__name__))
     return _Sig(True, fp, "", certificate=cert)
 
 
@@ -313,7 +316,7 @@ def _trusted_by(result: _Sig, anchors: Sequence[TrustAnchor]) -> str:
 
 
 def _short_fp(fp: str) -> str:
-    return group4(fp[:16]) + "…" if fp else "(unreadable)"
+    return group4(fp[:16]) + "…" if fp else _("(unreadable)")
 
 
 # --- one file ----------------------------------------------------------------------------
@@ -336,33 +339,36 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         raw = path.read_bytes()
         snap = read_snapshot(raw)
     except FileNotFoundError:
-        add("workbook", "workbook", False, "file not found", "E901", where)
+        add("workbook", _("workbook"), False, _("file not found"), "E901", where)
         return FileReport(str(path), tuple(checks))
     except OSError as exc:
-        add("workbook", "workbook", False, f"cannot read the file: {exc.strerror or exc}", "E901", where)
+        add("workbook", _("workbook"), False,
+            _("cannot read the file: {reason}").format(reason=exc.strerror or exc), "E901", where)
         return FileReport(str(path), tuple(checks))
     except NotAWorkbook:
-        add("workbook", "workbook", False, "not an xlsx workbook", "E901", where)
+        add("workbook", _("workbook"), False, _("not an xlsx workbook"), "E901", where)
         return FileReport(str(path), tuple(checks))
-    add("workbook", "workbook", True, f"read {len(snap.sheets)} sheets", "E901")
+    add("workbook", _("workbook"), True, _n("read {n} sheet", "read {n} sheets", len(snap.sheets)).format(n=len(snap.sheets)), "E901")
 
     try:
         data = embedded_results(snap)
     except Damaged as exc:
-        add("results", "embedded results.json", False, f"damaged: {exc}", "E903", f"{where} › _tally")
+        add("results", _("embedded results.json"), False, _("damaged: {exc}").format(exc=exc), "E903",
+            f"{where} › _tally")
         return FileReport(str(path), tuple(checks))
     if data is None:
-        add("results", "embedded results.json", False,
-            "the workbook holds no embedded results (no hidden _tally sheet): it was not written by "
-            "`tally count`, or the sheet was removed", "E902", where)
+        add("results", _("embedded results.json"), False,
+            _("the workbook holds no embedded results (no hidden _tally sheet): it was not written by "
+            "`tally count`, or the sheet was removed"), "E902", where)
         return FileReport(str(path), tuple(checks))
     sha = hashlib.sha256(data).hexdigest()
     try:
         doc, expected = parse_results(data)
     except Damaged as exc:
-        add("results", "embedded results.json", False, f"not tally results: {exc}", "E903", f"{where} › _tally")
+        add("results", _("embedded results.json"), False, _("not tally results: {exc}").format(exc=exc), "E903",
+            f"{where} › _tally")
         return FileReport(str(path), tuple(checks), sha)
-    add("results", "embedded results.json", True,
+    add("results", _("embedded results.json"), True,
         f"{doc['event'].get('title', '')!s}, {doc['event'].get('date', '')!s}",
         "E903")
 
@@ -372,16 +378,18 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
             same = beside.read_bytes() == data
         except OSError:
             same = False
-        add("sidecar", f"{beside.name} beside", same,
-            "the same bytes as the embedded results.json" if same else
-            f"{beside.name} differs from the results.json embedded in the workbook: one of them was changed",
+        add("sidecar", _("{file} beside").format(file=beside.name), same,
+            _("the same bytes as the embedded results.json") if same else
+            _("{file} differs from the results.json embedded in the workbook: one of them was changed")
+            .format(file=beside.name),
             "E904", str(beside))
 
     signers: list[SignerInfo] = []
     try:
         sigs = embedded_signatures(snap)
     except Damaged as exc:
-        add("signature", "signatures", False, f"the signature table is damaged: {exc}", "E907", f"{where} › _tally")
+        add("signature", _("signatures"), False, _("the signature table is damaged: {exc}").format(exc=exc), "E907",
+            f"{where} › _tally")
         sigs = []
     for i, sig in enumerate(sigs, start=1):
         result = _check_ed25519(sig, data) if sig.kind == "ed25519" else _check_cms_embedded(sig, data)
@@ -393,45 +401,49 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         if not result.valid:
             reason = f"{who}: {result.reason}"
         elif trusted_by:
-            reason = f"valid; signer {who} is trusted ({trusted_by})"
+            reason = _("valid; signer {who} is trusted ({trusted_by})").format(who=who, trusted_by=trusted_by)
         else:
-            reason = f"valid, but signer {who} is not among the trusted keys: not counted"
-        add("signature", f"signature {i} ({kind})", result.valid, reason, "E906", f"{where} › _tally › row {i + 2}")
+            reason = _("valid, but signer {who} is not among the trusted keys: not counted").format(who=who)
+        add("signature", _("signature {i} ({kind})").format(i=i, kind=kind), result.valid, reason, "E906",
+            f"{where} › _tally › " + _("row {row}").format(row=i + 2))
 
     trusted = len({s.fingerprint for s in signers if s.valid and s.trusted})
     if not sigs and not any(c.id == "signature" for c in checks):
-        why = f"the workbook carries no signature; {require} trusted required"
+        why = _("the workbook carries no signature; {require} trusted required").format(require=require)
     elif trusted >= require:
-        why = f"{trusted} distinct trusted signer{'s' if trusted != 1 else ''}, {require} required"
+        why = _n("{n} distinct trusted signer, {require} required", "{n} distinct trusted signers, {require} required",
+                 trusted).format(n=trusted, require=require)
     else:
-        why = f"only {trusted} distinct trusted signer{'s' if trusted != 1 else ''}, {require} required"
+        why = _n("only {n} distinct trusted signer, {require} required",
+                 "only {n} distinct trusted signers, {require} required", trusted).format(n=trusted, require=require)
         untrusted = [s for s in signers if s.valid and not s.trusted]
         if untrusted:
-            why += "; signed by keys not trusted: " + ", ".join(_short_fp(s.fingerprint) for s in untrusted)
-    add("signers", "trusted signers", trusted >= require, why, "E908")
+            why = _("{why}; signed by keys not trusted: {keys}").format(
+                why=why, keys=", ".join(_short_fp(s.fingerprint) for s in untrusted))
+    add("signers", _("trusted signers"), trusted >= require, why, "E908")
 
     bad = table_mismatches(data, snap, expected)
     if bad:
         listed = "; ".join(
-            f"{m.sheet} › {m.cell}: " + ("sheet missing" if m.missing_sheet else
-                                         f"shows {_show(m.actual)}, signed {_show(m.expected)}")
+            f"{m.sheet} › {m.cell}: " + (_("sheet missing") if m.missing_sheet else
+                                         _("shows {shown}, signed {signed}")
+                                         .format(shown=_show(m.actual), signed=_show(m.expected)))
             for m in bad[:MAX_LISTED])
-        more = f" and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
-        add("tables", "tables equal the signed results", False,
-            f"{len(bad)} cell{'s differ' if len(bad) != 1 else ' differs'}: {listed}{more}", "E905",
+        add("tables", _("tables equal the signed results"), False,
+            _n("{n} cell differs: {listed}", "{n} cells differ: {listed}", len(bad))
+            .format(n=len(bad), listed=_more(listed, len(bad) - MAX_LISTED)), "E905",
             f"{where} › {bad[0].sheet} › {bad[0].cell}")
     else:
-        add("tables", "tables equal the signed results", True,
-            f"{len(expected)} numbers, percentages, names and notes checked", "E905")
+        add("tables", _("tables equal the signed results"), True,
+            _("{n} numbers, percentages, names and notes checked").format(n=len(expected)), "E905")
     tricks = display_problems(expected, snap)
     if tricks:
         listed = "; ".join(f"{t.sheet}{' › ' + t.cell if t.cell else ''}: {t.what}" for t in tricks[:MAX_LISTED])
-        more = f" and {len(tricks) - MAX_LISTED} more" if len(tricks) > MAX_LISTED else ""
-        add("display", "values print as stored", False, f"{listed}{more}", "E905",
+        add("display", _("values print as stored"), False, _more(listed, len(tricks) - MAX_LISTED), "E905",
             f"{where} › {tricks[0].sheet}" + (f" › {tricks[0].cell}" if tricks[0].cell else ""))
     else:
-        add("display", "values print as stored", True,
-            "no number formats, formulas, hidden rows, columns or sheets on the result cells", "E905")
+        add("display", _("values print as stored"), True,
+            _("no number formats, formulas, hidden rows, columns or sheets on the result cells"), "E905")
 
     if recount is not None:
         _recount_checks(add, doc, data, recount)
@@ -442,14 +454,14 @@ def _check_cms_embedded(sig: EmbeddedSignature, data: bytes) -> _Sig:
     result = check_cms(sig.signature, data)
     if result.valid and result.certificate is not None \
             and result.certificate.public_bytes(serialization.Encoding.DER) != sig.signer:
-        return _Sig(False, result.fingerprint, "the certificate in the signature table is not the one "
-                                                   "inside the CMS signature")
+        return _Sig(False, result.fingerprint, _("the certificate in the signature table is not the one "
+                                                   "inside the CMS signature"))
     return result
 
 
 def _show(value: object) -> str:
     if value is None:
-        return "(empty)"
+        return _("(empty)")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{value:g}" if isinstance(value, float) else str(value)
     text = str(value).replace("\n", " ⏎ ")
@@ -459,10 +471,11 @@ def _show(value: object) -> str:
 def _recount_checks(add: Callable[..., None], doc: dict[str, Any], data: bytes, rc: Recount) -> None:
     signed_event = str(doc.get("event", {}).get("sha256", ""))
     ok = signed_event == rc.event_sha256
-    add("event", "event file", ok,
-        f"SHA-256 {group4(rc.event_sha256[:16])}… equals the signed one" if ok else
-        f"{rc.event_path} has SHA-256 {group4(rc.event_sha256[:16])}…, the signed results name "
-        f"{group4(signed_event[:16])}…: another or a changed event file", "E909", rc.event_path)
+    add("event", _("event file"), ok,
+        _("SHA-256 {sha}… equals the signed one").format(sha=group4(rc.event_sha256[:16])) if ok else
+        _("{file} has SHA-256 {sha}…, the signed results name {signed}…: another or a changed event file")
+        .format(file=rc.event_path, sha=group4(rc.event_sha256[:16]), signed=group4(signed_event[:16])),
+        "E909", rc.event_path)
     signed_inputs = [(str(i.get("file", "")), str(i.get("sha256", ""))) for i in doc.get("inputs", [])]
     signed_hashes = {s for _f, s in signed_inputs}
     given_hashes = {s for _f, s in rc.inputs}
@@ -471,49 +484,58 @@ def _recount_checks(add: Callable[..., None], doc: dict[str, Any], data: bytes, 
     ok = not unknown and not missing
     parts = []
     if unknown:
-        parts.append("not among the signed inputs (changed?): " + ", ".join(unknown))
+        parts.append(_("not among the signed inputs (changed?): {files}").format(files=", ".join(unknown)))
     if missing:
-        parts.append("signed inputs not given: " + ", ".join(missing))
-    add("inputs", "ballot files", ok,
-        f"{len(rc.inputs)} file{'s' if len(rc.inputs) != 1 else ''}, SHA-256 equal to the signed ones" if ok
+        parts.append(_("signed inputs not given: {files}").format(files=", ".join(missing)))
+    add("inputs", _("ballot files"), ok,
+        _n("{n} file, SHA-256 equal to the signed ones", "{n} files, SHA-256 equal to the signed ones",
+           len(rc.inputs)).format(n=len(rc.inputs)) if ok
         else "; ".join(parts), "E909")
     if rc.results_json is None:
-        shown = "; ".join(rc.problems[:3]) + (f" and {len(rc.problems) - 3} more" if len(rc.problems) > 3 else "")
-        add("recount", "re-count", False, f"the ballot files cannot be counted: {shown}", "E910")
+        shown = _more("; ".join(rc.problems[:3]), len(rc.problems) - 3)
+        add("recount", _("re-count"), False, _("the ballot files cannot be counted: {problems}").format(problems=shown),
+            "E910")
         return
     if rc.results_json == data:
-        add("recount", "re-count", True, "gives byte-identical results.json", "E910")
+        add("recount", _("re-count"), True, _("gives byte-identical results.json"), "E910")
         return
-    diffs = _differences(json.loads(data), json.loads(rc.results_json))
-    only_tool = all(d.startswith("tool") for d in diffs)
-    if only_tool and diffs:
-        add("recount", "re-count", True, "gives the same results (made with another tally version: "
-            + "; ".join(diffs) + ")", "E910")
+    found = _differences(json.loads(data), json.loads(rc.results_json))
+    diffs = [f"{where}: {what}" for where, what in found]
+    if found and all(where.startswith("tool") for where, _what in found):
+        add("recount", _("re-count"), True, _("gives the same results (made with another tally version: {changes})")
+            .format(changes="; ".join(diffs)), "E910")
         return
-    listed = "; ".join(diffs[:MAX_LISTED]) + (f" and {len(diffs) - MAX_LISTED} more" if len(diffs) > MAX_LISTED else "")
-    add("recount", "re-count", False, f"gives different results: {listed}", "E910")
+    listed = _more("; ".join(diffs[:MAX_LISTED]), len(diffs) - MAX_LISTED)
+    add("recount", _("re-count"), False, _("gives different results: {listed}").format(listed=listed), "E910")
 
 
-def _differences(signed: Any, recounted: Any, path: str = "") -> list[str]:
-    """Where two results.json documents differ, as JSON paths with both values."""
+def _more(listed: str, more: int) -> str:
+    """A list cut short, saying how much was left out."""
+    return _("{listed} and {n} more").format(listed=listed, n=more) if more > 0 else listed
+
+
+def _differences(signed: Any, recounted: Any, path: str = "") -> list[tuple[str, str]]:
+    """Where two results.json documents differ: (JSON path, both values)."""
     if isinstance(signed, dict) and isinstance(recounted, dict):
-        out: list[str] = []
+        out: list[tuple[str, str]] = []
         for key in sorted(set(signed) | set(recounted)):
             sub = f"{path}.{key}" if path else str(key)
             if key not in signed or key not in recounted:
-                out.append(f"{sub}: only in the {'re-count' if key in recounted else 'signed results'}")
+                out.append((sub, _("only in the re-count") if key in recounted else _("only in the signed results")))
             else:
                 out += _differences(signed[key], recounted[key], sub)
         return out
     if isinstance(signed, list) and isinstance(recounted, list):
         if len(signed) != len(recounted):
-            return [f"{path}: {len(signed)} signed, {len(recounted)} re-counted"]
+            return [(path, _("{signed} signed, {recounted} re-counted").format(signed=len(signed),
+                                                                              recounted=len(recounted)))]
         out = []
         for i, (a, b) in enumerate(zip(signed, recounted)):
             label = a.get("id") if isinstance(a, dict) and "id" in a else i
             out += _differences(a, b, f"{path}[{label}]")
         return out
-    return [] if signed == recounted else [f"{path}: signed {signed!r}, re-counted {recounted!r}"]
+    return [] if signed == recounted else [(path, _("signed {signed!r}, re-counted {recounted!r}")
+                                            .format(signed=signed, recounted=recounted))]
 
 
 # --- many files --------------------------------------------------------------------------
@@ -529,7 +551,8 @@ def load_anchors(sources: Sequence[str]) -> list[TrustAnchor]:
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _worker_init(trust: Sequence[str], require: int, recount: Recount | None) -> None:
+def _worker_init(trust: Sequence[str], require: int, recount: Recount | None, lang: str = "en") -> None:
+    set_language(lang)  # a spawned worker starts in English; the reasons it writes are for the same reader
     _WORKER_STATE.update(anchors=load_anchors(trust), require=require, recount=recount)
 
 
@@ -546,7 +569,8 @@ def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int
     if require < 1:
         from ballots.errors import fail
 
-        raise fail("E908", f"--require must be at least 1, not {require}", "pass --require 1 or more")
+        raise fail("E908", _("--require must be at least 1, not {require}")
+                           .format(require=require), _("pass --require 1 or more"))
     recount = prepare_recount(event, ballots) if event is not None else None
     names = [str(p) for p in paths]
     if workers is None:
@@ -563,7 +587,7 @@ def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int
 
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(list(trust), require, recount)) as pool:
+                                 initargs=(list(trust), require, recount, language())) as pool:
             for i, report in enumerate(pool.map(_worker_verify, names, chunksize=8), start=1):
                 reports.append(report)
                 if progress:

@@ -139,6 +139,11 @@ BLANK_ROW = 18.0           # an empty row: a line of space, and the room to sign
 # --- writing one cell ------------------------------------------------------------------
 
 
+# What makes a spreadsheet program read typed text as a formula (OWASP "CSV injection"):
+# such text gets the quote prefix, so that editing the cell keeps it text.
+FORMULA_STARTS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
+
+
 def put(ws: Worksheet, row: int, col: int, value: CellValue) -> XlCell:
     """Write `value` to a cell. Text is always stored as text, never as a formula, and
     loses the control characters XML cannot hold."""
@@ -153,7 +158,7 @@ def put(ws: Worksheet, row: int, col: int, value: CellValue) -> XlCell:
             return cell
         cell.value = text
         cell.data_type = "s"    # openpyxl made "=..." a formula on assignment; undo that
-        if text[0] in "=+-@":
+        if text[0] in FORMULA_STARTS:
             cell.quotePrefix = True    # and keep it text when someone edits the cell
     else:
         cell.value = value

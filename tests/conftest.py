@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+# The tests read English messages: whatever this machine's locale, unless a test asks for
+# another language (tests/test_i18n.py sets TALLY_LANG or --lang itself).
+os.environ["TALLY_LANG"] = "en"
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -81,7 +81,7 @@ def test_walkthrough_runs_as_written(tmp_path: Path) -> None:
             fill_entry(work / "out" / "entry.xlsx", SAMPLES / "ballots.xlsx", work / "out" / "entry-2.xlsx", typo)
             proc = _run(block, work, env)
             assert proc.returncode == 10, proc.stdout + proc.stderr
-            assert "1 differences" in proc.stdout and "F7: 1 (high)" in proc.stdout and "F7: 3 (low)" in proc.stdout
+            assert "1 difference" in proc.stdout and "F7: 1 (high)" in proc.stdout and "F7: 3 (low)" in proc.stdout
             ws = openpyxl.load_workbook(work / "out" / "differences.xlsx").worksheets[0]
             assert ["btv", 6, "đánh dấu: p03 - Đinh Thị Lan Anh", "F7", "1 (tín nhiệm cao)", "F7",
                     "3 (tín nhiệm thấp)"] in [[c for c in row] for row in ws.iter_rows(values_only=True)]

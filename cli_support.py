@@ -1,0 +1,296 @@
+"""What `cli.py` needs from typer beyond commands: help and usage errors in the reader's
+language, global options anywhere on the line, and a progress bar for long work.
+
+Help texts stay English in the code (command docstrings, ``help=``); they are msgids of
+the catalogue (``tools/i18n.py`` collects them from the real command tree) and are
+translated when the help is shown, so ``tally --lang vi check --help`` and
+``TALLY_LANG=vi tally --help`` need nothing decided at import time. The framework's own
+words (Usage, Options, [default: …], "Missing argument …") are translated here too.
+
+Imports stay light: rich is imported only when a progress bar is actually shown.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from typer import _click
+from typer.core import TyperCommand, TyperGroup
+
+from tally.i18n import LANGUAGES, N_, _, detect_language, language, set_language
+
+GLOBAL_FLAGS = ("--quiet",)
+GLOBAL_VALUED = ("--lang",)
+
+# The framework's words, for the catalogue; shown through _() where typer prints them.
+CHROME = (
+    N_("Usage: "), N_("Arguments"), N_("Options"), N_("Commands"), N_("default: {default}"), N_("required"),
+    N_("Try '{command} {option}' for help."), N_("Error: {message}"), N_("Aborted!"),
+    N_("Missing argument '{name}'."), N_("Missing option '{name}'."), N_("Missing command."),
+    N_("No such option: {name}"), N_("No such option: {name}. Did you mean {suggestion}?"),
+    N_("No such command '{name}'."), N_("No such command '{name}'. Did you mean {suggestion}?"),
+    N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
+    N_("Option '{name}' requires an argument."), N_("Invalid value for '{name}': {problem}"),
+    N_("'{value}' is not a valid integer."), N_("{value} is not in the range {range}."),
+    N_("Repeat for confirmation"),
+)
+
+_USAGE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+    (r"^Missing argument '(?P<name>.+)'\.$", "Missing argument '{name}'."),
+    (r"^Missing option '(?P<name>.+)'\.$", "Missing option '{name}'."),
+    (r"^Missing command\.$", "Missing command."),
+    (r"^No such option: (?P<name>\S+?)\. Did you mean (?P<suggestion>.+)\?$",
+     "No such option: {name}. Did you mean {suggestion}?"),
+    (r"^No such option: (?P<name>\S+)$", "No such option: {name}"),
+    (r"^No such command '(?P<name>.+)'\. Did you mean (?P<suggestion>.+)\?$",
+     "No such command '{name}'. Did you mean {suggestion}?"),
+    (r"^No such command '(?P<name>.+)'\.$", "No such command '{name}'."),
+    (r"^Got unexpected extra argument \((?P<args>.*)\)$", "Got unexpected extra argument ({args})"),
+    (r"^Got unexpected extra arguments \((?P<args>.*)\)$", "Got unexpected extra arguments ({args})"),
+    (r"^Option '(?P<name>.+)' requires an argument\.$", "Option '{name}' requires an argument."),
+    (r"^Invalid value for '?(?P<name>[^':]+)'?: (?P<problem>.*)$", "Invalid value for '{name}': {problem}"),
+    (r"^'(?P<value>.*)' is not a valid integer\.$", "'{value}' is not a valid integer."),
+    (r"^(?P<value>\S+) is not in the range (?P<range>.+)\.$", "{value} is not in the range {range}."),
+))
+
+
+def translate_usage_message(message: str) -> str:
+    """A usage error of the command-line parser, in the active language (unknown ones as they are)."""
+    for pattern, template in _USAGE_ERRORS:
+        m = pattern.match(message)
+        if m:
+            values = m.groupdict()
+            if "problem" in values:
+                values["problem"] = translate_usage_message(values["problem"])
+            return _(template).format(**values)
+    return message
+
+
+# ---------------------------------------------------------------- global options anywhere
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """`tally check EVENT BALLOTS --lang en` works like `tally --lang en check EVENT BALLOTS`:
+    --lang and --quiet are options of the whole program, accepted anywhere before `--`."""
+    front: list[str] = []
+    rest: list[str] = []
+    items = list(args)
+    i = 0
+    while i < len(items):
+        arg = items[i]
+        if arg == "--":
+            rest.extend(items[i:])
+            break
+        if arg in GLOBAL_FLAGS or any(arg.startswith(v + "=") for v in GLOBAL_VALUED):
+            front.append(arg)
+        elif arg in GLOBAL_VALUED and i + 1 < len(items):
+            front.extend(items[i:i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def option_value(args: Sequence[str], name: str) -> str | None:
+    """The value of `name` (``--lang vi`` or ``--lang=vi``) in `args`, last one wins."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == name and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith(name + "="):
+            found = arg.split("=", 1)[1]
+    return found
+
+
+# ---------------------------------------------------------------- help in the reader's language
+
+
+class LocalisedFormatter(_click.HelpFormatter):
+    """Click's help formatter with its own words translated."""
+
+    _DEFAULT = re.compile(r"\[default: (.*?)\]")
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        def local(text: str) -> str:
+            text = self._DEFAULT.sub(lambda m: "[" + _("default: {default}").format(default=m.group(1)) + "]", text)
+            return text.replace("[required]", "[" + _("required") + "]")
+
+        super().write_dl([(term, local(text)) for term, text in rows], col_max, col_spacing)
+
+
+class LocalisedContext(_click.Context):
+    formatter_class = LocalisedFormatter
+
+
+def _localise_help(obj: Any) -> None:
+    """Set obj.help (a command or parameter) to the translation of its English text."""
+    if not hasattr(obj, "_tally_msgid"):
+        obj._tally_msgid = getattr(obj, "help", None)
+    msgid = obj._tally_msgid
+    if msgid:
+        obj.help = _(msgid)
+
+
+class _Localised:
+    """Shared by commands and groups: help and usage errors in the active language."""
+
+    context_class = LocalisedContext
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _localise_help(self)
+        for param in self.get_params(ctx):  # type: ignore[attr-defined]
+            _localise_help(param)
+        super().format_help(ctx, formatter)  # type: ignore[misc]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        _localise_help(self)
+        return super().get_short_help_str(limit)  # type: ignore[misc,no-any-return]
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)  # type: ignore[misc]
+        except _click.exceptions.NoArgsIsHelpError:
+            raise   # the help itself, already in the reader's language
+        except _click.exceptions.UsageError as exc:
+            raise LocalisedUsageError(exc) from None
+
+
+class LocalisedUsageError(_click.exceptions.UsageError):
+    """A parser error shown in the active language: usage line, where to get help, the error."""
+
+    def __init__(self, original: _click.exceptions.UsageError) -> None:
+        super().__init__(translate_usage_message(original.format_message()), original.ctx)
+        self.exit_code = original.exit_code
+
+    def show(self, file: Any = None) -> None:
+        file = file or sys.stderr
+        if self.ctx is not None:
+            hint = ""
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                hint = _("Try '{command} {option}' for help.").format(
+                    command=self.ctx.command_path, option=self.ctx.help_option_names[0]) + "\n"
+            _click.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=self.ctx.color)
+        _click.echo(_("Error: {message}").format(message=self.format_message()), file=file)
+
+
+class LocalisedCommand(_Localised, TyperCommand):
+    pass
+
+
+class LocalisedGroup(_Localised, TyperGroup):
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except (LocalisedUsageError, _click.exceptions.NoArgsIsHelpError):
+            raise
+        except _click.exceptions.UsageError as exc:
+            raise LocalisedUsageError(exc) from None
+
+
+class TallyGroup(LocalisedGroup):
+    """The root command: decides the language before anything is parsed or shown, and lets
+    the global options stand anywhere on the line."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = hoist_global_options(sys.argv[1:] if args is None else args)
+        chosen = option_value(argv, "--lang")
+        before = language()
+        set_language(detect_language(chosen if chosen in LANGUAGES else None))
+        try:
+            return self._main(argv, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            set_language(before)   # in-process callers (tests, CliRunner) keep their own language
+
+    def _main(self, argv: list[str], prog_name: str | None, complete_var: str | None, standalone_mode: bool,
+              **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except _click.exceptions.ClickException as exc:
+            if isinstance(exc, _click.exceptions.UsageError) and not isinstance(
+                    exc, (LocalisedUsageError, _click.exceptions.NoArgsIsHelpError)):
+                exc = LocalisedUsageError(exc)
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _click.echo(_("Aborted!"), file=sys.stderr)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def localise(app: typer.Typer, root: bool = True) -> None:
+    """Make every command and group of `app` use the localised classes (call once, after all
+    commands are registered)."""
+    if app.info.cls is None or not isinstance(app.info.cls, type):
+        app.info.cls = TallyGroup if root else LocalisedGroup
+    for command in app.registered_commands:
+        if command.cls is None or command.cls is TyperCommand:
+            command.cls = LocalisedCommand
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            localise(group.typer_instance, root=False)
+            group.cls = LocalisedGroup
+
+
+def lang_callback(value: str | None) -> str | None:
+    """--lang: checked and applied at once (eager), so `--lang vi --help` is in Vietnamese."""
+    if value is None:
+        return None
+    if value not in LANGUAGES:
+        raise typer.BadParameter(_("use one of: {languages}").format(languages=", ".join(LANGUAGES)))
+    set_language(value)
+    return value
+
+
+# ---------------------------------------------------------------- progress on long work
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
+    """A rich progress bar on stderr while files are read, rows counted, files verified;
+    None (nothing shown, nothing imported) when stderr is not a terminal or --quiet.
+
+    The callback is the core's ``progress(what, done, total)``: `what` is a file name (done
+    of total files), ``file › sheet`` (rows read so far in a large sheet), or a step such
+    as "Counting"; a total of 0 means unknown, shown as a moving bar.
+    """
+    if not enabled or not _stderr_is_terminal():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(_("Reading ballot files"), total=None)
+
+        def report(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what or _("Done"), completed=done, total=total or None)
+
+        yield report
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
