@@ -64,9 +64,11 @@ def is_blank(value: object) -> bool:
 
 
 def cell_text(value: object) -> str:
-    """A cell as a person would read it: 1.0 -> '1'."""
+    """A cell as a person would read it: 1.0 -> '1', True -> 'TRUE' (as spreadsheets show it)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -132,7 +132,7 @@ def test_text_helpers() -> None:
 
 
 @pytest.mark.parametrize(("value", "text"), [
-    (None, ""), (1.0, "1"), (3, "3"), (1.5, "1.5"), ("x", "x"), (True, "True"), (-0.0, "0"),
+    (None, ""), (1.0, "1"), (3, "3"), (1.5, "1.5"), ("x", "x"), (True, "TRUE"), (-0.0, "0"),
 ])
 def test_cell_text(value: object, text: str) -> None:
     assert cell_text(value) == text
@@ -158,3 +158,9 @@ def test_any_case_padding_and_form(entry: tuple[str, Mark], cases: list[bool], l
     typed = "".join(c.upper() if up else c.lower() for c, up in zip(word, cases + [False] * len(word)))
     typed = left + unicodedata.normalize(form, typed) + right
     assert parse_mark(typed) is mark
+
+
+def test_cells_read_as_a_spreadsheet_shows_them() -> None:
+    from ballots.marks import cell_text
+
+    assert [cell_text(v) for v in (True, False, 1.0, 2.5, None, "x")] == ["TRUE", "FALSE", "1", "2.5", "", "x"]

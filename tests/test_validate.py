@@ -165,7 +165,7 @@ def test_unknown_marks_quote_what_was_found() -> None:
     messages = {str(d.location): d.message for d in only(check("bad_mark.xlsx"), "E501")}
     assert "'x'" in messages["bad_mark.xlsx › btv › D3"]
     assert "'1.5'" in messages["bad_mark.xlsx › btv › E3"]
-    assert "'True'" in messages["bad_mark.xlsx › btv › F5"]
+    assert "'TRUE'" in messages["bad_mark.xlsx › btv › F5"]
     assert "'4'" in messages["bad_mark.xlsx › btv › D6"]
     assert all("ballot" in m for m in messages.values())
 
