@@ -655,6 +655,13 @@ def count(
             console.print(Text(_("Nothing written: pass -o results.xlsx to write the minutes."), style="dim"))
 
 
+FLAG_LABELS = {  # keyed by tally.rules.Flag; results.json keeps the stable ids
+    "over_half_low": N_("over half low"),
+    "two_thirds_low": N_("two thirds or more low"),
+    "exactly_two_thirds_low": N_("exactly two thirds"),
+}
+
+
 def render_results(results: Any) -> None:
     """One table per group; flagged people in red with the rule set's consequence."""
     from rich.table import Table
@@ -685,7 +692,7 @@ def render_results(results: Any) -> None:
         for i, p in enumerate(g.persons, start=1):
             flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
             style = "bold red" if flagged else None
-            flags = Text(", ".join(f.value for f in p.flags), style="red" if p.flags else "")
+            flags = Text(", ".join(_(FLAG_LABELS[f.value]) for f in p.flags), style="red" if p.flags else "")
             table.add_row(
                 str(i), Text(p.name), str(p.valid), str(p.invalid),
                 f"{p.high} ({pct(p.high_pct)}%)", f"{p.medium} ({pct(p.medium_pct)}%)", f"{p.low} ({pct(p.low_pct)}%)",

@@ -22,7 +22,7 @@ def test_count_sample_writes_both_files_and_prints_flagged(sample: Path, tmp_pat
     doc = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     flagged = [p["name"] for g in doc["groups"] for p in g["persons"] if p["flags"]]
     assert flagged and all(name in proc.stdout for name in flagged)
-    assert "over_half_low" in proc.stdout
+    assert "over half low" in proc.stdout
     fp = re.search(r"SHA-256\): ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})", proc.stdout)
     assert fp and fp.group(1).replace(" ", "") == sha(out.with_suffix(".json"))
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp files left
