@@ -15,17 +15,32 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
+from cli_render import (
+    STATE,
+    _count_line,
+    _fp_line,
+    _groups_table,
+    _paper_warnings,
+    _persons_table,
+    _positions_table,
+    _render_file_report,
+    _render_reconciliation,
+    _render_summary,
+    _report_edit,
+    _report_signed,
+    chatty,
+    err,
+    out,
+    render_diagnostics,
+    render_results,
+)
 from cli_support import lang_callback, localise, progress_bar
 from tally.i18n import N_, _, _n
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from ballots.errors import Diagnostic
 
 app = typer.Typer(
     name="tally",
@@ -35,9 +50,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: typer's rich help formatter costs ~0.1 s of imports at every start
 )
-
-# Set by the global options (main_options) before any command runs.
-STATE = {"quiet": False, "json": False}
 
 
 @app.callback()
@@ -54,53 +66,6 @@ def main_options(
 
 
 # ---------------------------------------------------------------- output helpers
-def out() -> Console:
-    """Where people read results: stdout, or stderr when stdout carries --json."""
-    from rich.console import Console
-
-    return Console(highlight=False, stderr=STATE["json"])
-
-
-def chatty() -> bool:
-    """Tables and details: not with --quiet, not beside --json."""
-    return not (STATE["quiet"] or STATE["json"])
-
-
-def err() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], console: Console | None = None) -> None:
-    """One block per problem: code and what was found, where, what to do."""
-    from rich.text import Text
-
-    console = console or err()
-    for d in diagnostics:
-        style = "bold red" if d.is_error else "bold yellow"
-        mark = "✗" if d.is_error else "!"
-        line = Text()
-        line.append(f"{mark} {d.code} ", style=style)
-        line.append(d.message)
-        console.print(line)
-        if d.location is not None:
-            console.print(Text("    " + str(d.location), style="cyan"))
-        for rel in d.related:
-            console.print(Text("    " + _("also: {place}").format(place=rel), style="cyan"))
-        if d.hint:
-            console.print(Text("    → " + d.hint, style="dim"))
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
-    if errors or warnings:
-        summary = Text()
-        if errors:
-            summary.append(_n("{n} error", "{n} errors", errors).format(n=errors), style="bold red")
-        if warnings:
-            if errors:
-                summary.append(", ")
-            summary.append(_n("{n} warning", "{n} warnings", warnings).format(n=warnings), style="bold yellow")
-        console.print(summary)
 
 
 @contextmanager
@@ -175,24 +140,6 @@ def _is_date(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _report_edit(result: Any, todo: str | None = None) -> None:
-    """What the edit brought (new warnings), what is still missing, and last one line: what was
-    written, where."""
-    from rich.text import Text
-
-    new = [d for d in result.new if not d.is_error]
-    if new:
-        render_diagnostics(new)
-    errors = [d for d in result.diagnostics if d.is_error]
-    console = out()
-    if todo or errors:
-        more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=result.path) \
-            if len(errors) > 1 else ""
-        console.print(Text("  " + _("still to do: {todo}").format(todo=todo or errors[0].message + more),
-                           style="dim"))
-    console.print(Text("✓ " + result.summary, style="green"))
 
 
 @app.command(rich_help_panel="Define the event")
@@ -346,75 +293,6 @@ def group_remove(event: EventFileArg,
         from ballots import edit
 
         _report_edit(edit.remove_group(event, id))
-
-
-def _positions_table(view: Any) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=Text(_("Positions (chức danh)"), style="bold"), title_justify="left")
-    for name in (N_("Id"), N_("Title"), N_("Held by"), N_("Groups")):
-        table.add_column(_(name))
-    for p in view.positions:
-        table.add_row(Text(p.id), Text(p.title), Text(", ".join(f"{x.id} {x.name}" for x in view.holders(p.id))),
-                      Text(", ".join(g.id for g in view.groups_using(p.id))))
-    return table
-
-
-def _persons_table(view: Any) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=Text(_("Persons under review (người được lấy phiếu)"), style="bold"), title_justify="left")
-    for name, justify in ((N_("No."), "right"), (N_("Id"), "left"), (N_("Name"), "left"), (N_("Positions"), "left"),
-                          (N_("Appointed"), "left"), (N_("Retiring"), "left"), (N_("Forms"), "left")):
-        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
-    for i, p in enumerate(view.persons, start=1):
-        forms = view.forms_of(p)
-        table.add_row(str(i), Text(p.id), Text(p.name), Text(", ".join(view.position_title(x) for x in p.positions)),
-                      Text(p.appointed.isoformat() if p.appointed else ""), Text(_("yes") if p.retiring else ""),
-                      Text(", ".join(g.id for g in forms) or _("(none)"), style="" if forms else "yellow"))
-    return table
-
-
-def _groups_table(view: Any) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
-    def n(value: int | None) -> Text:
-        return Text("?" if value is None else str(value), style="red" if value is None else "")
-
-    table = Table(title=Text(_("Ballot forms (phiếu)"), style="bold"), title_justify="left", show_lines=True)
-    for name, justify in ((N_("Id"), "left"), (N_("Title"), "left"), (N_("Summoned"), "right"),
-                          (N_("Present"), "right"), (N_("Issued"), "right"), (N_("Collected"), "right"),
-                          (N_("Quorum 3×present ≥ 2×summoned"), "left"), (N_("On the form"), "left")):
-        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
-    for g in view.groups:
-        if g.quorum is None:
-            quorum = Text("?", style="red")
-        else:
-            quorum = Text(f"{'✓' if g.quorum else '✗'} 3×{g.present} {'≥' if g.quorum else '<'} 2×{g.summoned}",
-                          style="green" if g.quorum else "bold red")
-        people = view.persons_on(g)
-        on_form = Text("\n".join(
-            f"{p.id} {p.name} ({', '.join(view.position_title(x) for x in p.positions if x in g.positions)})"
-            for p in people) or _("(nobody)"), style="" if people else "bold red")
-        collected = n(g.collected) if g.collected is not None else Text("–", style="dim")
-        if view.rules == "nq85-2014":
-            collected.append("\n" + _("members {n}").format(n="?" if g.members is None else g.members))
-        table.add_row(Text(g.id), Text(g.title), n(g.summoned), n(g.present), n(g.issued), collected, quorum,
-                      on_form)
-    return table
-
-
-def _count_line(view: Any) -> str:
-    errors, warnings = len(view.errors), len(view.warnings)
-    return _("{file}: {positions}, {persons}, {groups}; {errors}, {warnings}").format(
-        file=view.path, positions=_n("{n} position", "{n} positions", len(view.positions)).format(n=len(view.positions)),
-        persons=_n("{n} person", "{n} persons", len(view.persons)).format(n=len(view.persons)),
-        groups=_n("{n} group", "{n} groups", len(view.groups)).format(n=len(view.groups)),
-        errors=_n("{n} error", "{n} errors", errors).format(n=errors),
-        warnings=_n("{n} warning", "{n} warnings", warnings).format(n=warnings))
 
 
 @app.command(rich_help_panel="Define the event")
@@ -655,55 +533,6 @@ def count(
             console.print(Text(_("Nothing written: pass -o results.xlsx to write the minutes."), style="dim"))
 
 
-FLAG_LABELS = {  # keyed by tally.rules.Flag; results.json keeps the stable ids
-    "over_half_low": N_("over half low"),
-    "two_thirds_low": N_("two thirds or more low"),
-    "exactly_two_thirds_low": N_("exactly two thirds"),
-}
-
-
-def render_results(results: Any) -> None:
-    """One table per group; flagged people in red with the rule set's consequence."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from tally.i18n import language
-    from tally.rules import RULE_SETS, Flag
-
-    rules = RULE_SETS[results.event.rules]
-    console = out()
-
-    def pct(value: str) -> str:  # 38.88 → 38,88 in Vietnamese, as on the minutes
-        return value.replace(".", ",") if language() == "vi" else value
-
-    for g in results.groups:
-        table = Table(
-            title=Text(f"{g.title} ({g.id})", style="bold"),
-            caption=Text(_("summoned {summoned} · present {present} · issued {issued} · collected {collected} "
-                           "({valid} valid, {invalid} invalid) · percentage base {base}").format(
-                summoned=g.summoned, present=g.present, issued=g.issued, collected=g.collected,
-                valid=g.valid_ballots, invalid=g.invalid_ballots, base=g.base)),
-            show_lines=False,
-        )
-        for name, justify in ((N_("No."), "right"), (N_("Name"), "left"), (N_("Valid"), "right"),
-                              (N_("Invalid"), "right"), (N_("High (cao)"), "right"), (N_("Medium"), "right"),
-                              (N_("Low (thấp)"), "right"), (N_("Flags"), "left")):
-            table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
-        for i, p in enumerate(g.persons, start=1):
-            flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
-            style = "bold red" if flagged else None
-            flags = Text(", ".join(_(FLAG_LABELS[f.value]) for f in p.flags), style="red" if p.flags else "")
-            table.add_row(
-                str(i), Text(p.name), str(p.valid), str(p.invalid),
-                f"{p.high} ({pct(p.high_pct)}%)", f"{p.medium} ({pct(p.medium_pct)}%)", f"{p.low} ({pct(p.low_pct)}%)",
-                flags, style=style,
-            )
-        console.print(table)
-        for p in g.persons:
-            for f in p.flags:
-                console.print(Text(f"  ⚑ {p.name}: ", style="bold red") + Text(rules.consequence(f, language())))
-
-
 # ---------------------------------------------------------------- keys / sign / verify (SPEC §7)
 keys_app = typer.Typer(help="Committee signing keys (Ed25519): new, show.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys", rich_help_panel="Sign and verify")
@@ -743,13 +572,6 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
         return normalise_passphrase(text)
 
     return get
-
-
-def _fp_line(label: str, grouped: str) -> None:
-    """A fingerprint on one line, never wrapped, so it can be copied and read aloud."""
-    from rich.text import Text
-
-    out().print(Text(f"  {label}: ") + Text(grouped, style="bold"), soft_wrap=True)
 
 
 @keys_app.command("new")
@@ -801,25 +623,6 @@ def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | Non
     assert path is not None
     prompt = _("Password for {file}") if p12 is not None else _("Passphrase for {file}")
     return load_signer(path, _passphrase(passphrase_file, prompt.format(file=path)))
-
-
-def _report_signed(signed: Any) -> None:
-    from tally.results_json import group4
-
-    console = out()
-    _fp_line(_("signer ({kind})").format(kind=_("Ed25519 key") if signed.kind == "ed25519" else _("certificate")),
-             group4(signed.fingerprint))
-    _fp_line(_("results.json (SHA-256)"), group4(signed.results_sha256))
-    if signed.already:
-        console.print("✓ " + (_("{file} was already signed by this Ed25519 key; nothing changed") if signed.kind ==
-                              "ed25519" else _("{file} was already signed by this certificate; nothing changed"))
-                      .format(file=signed.xlsx_path), style="bold green", markup=False)
-    else:
-        console.print("✓ " + _n("Signed {file} ({n} signature now); wrote {written}",
-                                "Signed {file} ({n} signatures now); wrote {written}", signed.signatures)
-                      .format(file=signed.xlsx_path, n=signed.signatures,
-                              written=", ".join(str(p) for p in signed.written) or signed.xlsx_path),
-                      style="bold green", markup=False)
 
 
 @app.command(rich_help_panel="Sign and verify")
@@ -878,49 +681,6 @@ def _signed_json(signed: Any) -> dict[str, Any] | None:
         return None
     return {"kind": signed.kind, "fingerprint": signed.fingerprint, "signatures": signed.signatures,
             "written": [str(p) for p in signed.written]}
-
-
-def _check_mark(ok: bool) -> Any:
-    from rich.text import Text
-
-    return Text("✓", style="bold green") if ok else Text("✗", style="bold red")
-
-
-def _render_file_report(report: Any) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=Text(report.path, style="bold"), show_lines=False, expand=False)
-    table.add_column("", width=1)
-    table.add_column(_("Check"), no_wrap=True)
-    table.add_column(_("Result"))
-    for c in report.checks:
-        detail = Text(c.reason)
-        if not c.passed:
-            if c.code:
-                detail = Text(f"{c.code} ", style="bold red") + detail
-            if c.where:
-                detail.append(f"\n{c.where}", style="cyan")
-        table.add_row(_check_mark(c.passed), c.name, detail)
-    out().print(table)
-    if report.results_fingerprint:
-        _fp_line(_("results.json SHA-256"), report.results_fingerprint)
-
-
-def _render_summary(report: Any) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=Text(_n("{n} file", "{n} files", len(report.files)).format(n=len(report.files)),
-                             style="bold"))
-    for head in ("", N_("File"), N_("Trusted signers"), N_("results.json SHA-256"), N_("Failed checks")):
-        table.add_column(_(head) if head else "")
-    for f in report.files:
-        failed = ", ".join(f"{c.name} ({c.code})" for c in f.failed)
-        sha = " ".join(f.results_fingerprint.split()[:4]) + "…" if f.results_fingerprint else "-"
-        table.add_row(_check_mark(f.passed), f.path, f"{f.trusted_signers}/{report.require}", sha,
-                      Text(failed, style="red"))
-    out().print(table)
 
 
 @app.command(rich_help_panel="Sign and verify")
@@ -993,11 +753,6 @@ def verify(
 PaperOutputOpt = Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
                                               show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")]
-
-
-def _paper_warnings(paper: Any) -> None:
-    if paper.warnings:
-        render_diagnostics(paper.warnings)
 
 
 @app.command("ballots", rich_help_panel="Paper")
@@ -1079,51 +834,6 @@ def reconcile_cmd(
         _render_reconciliation(rec, output)
         if int(rec.exit_code):
             raise typer.Exit(int(rec.exit_code))
-
-
-def _render_reconciliation(rec: Any, output: Path | None) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from ballots.reconcile import describe_kind, describe_value, labels
-    from tally.i18n import language
-
-    lab = labels(language())   # the differences workbook's own labels, in the reader's language
-    console = out()
-    console.print(_("Event: {title} ({file})").format(title=rec.event.title, file=rec.event.source), markup=False)
-    for n, entry in ((1, rec.first), (2, rec.second)):
-        made = _("made by `tally template`") if entry.fingerprint else _("hand-made")
-        console.print("  " + _("entry {n}: {file} — {ballots} in {forms} ({made})").format(
-            n=n, file=entry.file, ballots=_n("{n} ballot", "{n} ballots", entry.ballots).format(n=entry.ballots),
-            forms=_n("{n} form", "{n} forms", len(entry.groups)).format(n=len(entry.groups)), made=made),
-            markup=False)
-        if entry.diagnostics:
-            console.print(Text("  " + _("Problems in {file}, as `tally check` reports them:").format(file=entry.file),
-                               style="bold"))
-            render_diagnostics(entry.diagnostics, console)
-    if rec.differences:
-        n = len(rec.differences)
-        table = Table(title=Text(_n("{n} difference", "{n} differences", n).format(n=n), style="bold red"),
-                      show_lines=False)
-        for head in (_("Form"), _("Ballot"), _("Difference"), rec.first.file, rec.second.file):
-            table.add_column(head, overflow="fold")
-        def side(s: Any, kind: Any) -> Text:
-            value = describe_value(s, kind, lab)
-            return Text(f"{s.cell}: {value}" if s is not None and s.cell else value)
-
-        for d in rec.differences:
-            table.add_row(d.group, str(d.ballot or ""), describe_kind(d, lab), side(d.first, d.kind),
-                          side(d.second, d.kind))
-        console.print(table)
-        console.print(Text("✗ " + _("The entries differ: check each difference against the paper ballot, correct "
-                                    "the wrong entry, and run `tally reconcile` again before counting."),
-                           style="bold red"))
-    else:
-        console.print(Text("✓ " + _("The two entries agree: {ballots} in {forms}.").format(
-            ballots=_n("{n} ballot", "{n} ballots", rec.first.ballots).format(n=rec.first.ballots),
-            forms=_n("{n} form", "{n} forms", len(rec.compared)).format(n=len(rec.compared))), style="bold green"))
-    console.print(Text(_("Wrote {file}").format(file=output) if output is not None else _("Nothing written."),
-                       style="dim"))
 
 
 localise(app)   # help and usage errors in the reader's language (cli_support)
