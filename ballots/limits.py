@@ -49,7 +49,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -378,11 +378,10 @@ def _letters_at_most(col: int) -> bytes:
 
 
 def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """1 -> 'A' (ballots.sheets.column_letter counts from 0)."""
+    from ballots.sheets import column_letter  # here, not at the top: sheets imports this module
+
+    return column_letter(col - 1)
 
 
 def _col_number(letters: bytes) -> int:
@@ -390,6 +389,17 @@ def _col_number(letters: bytes) -> int:
     for ch in letters:
         n = n * 26 + ch - 64
     return n
+
+
+def _feed_tags(carry: bytes, chunk: bytes, scan: Callable[[bytes, int], None]) -> bytes:
+    """Scan `carry + chunk` up to its last tag start (a tag may straddle two chunks); return
+    what is left over for the next chunk."""
+    buf = carry + chunk
+    cut = buf.rfind(b"<", max(0, len(buf) - 8192))
+    if cut < 0:
+        cut = len(buf)
+    scan(buf, cut)
+    return buf[cut:]
 
 
 class _XlsxSheetScan:
@@ -428,12 +438,7 @@ class _XlsxSheetScan:
     def feed(self, chunk: bytes) -> None:
         if self.odd:
             return
-        buf = self.carry + chunk
-        cut = buf.rfind(b"<", max(0, len(buf) - 8192))
-        if cut < 0:
-            cut = len(buf)
-        self._scan(buf, cut)
-        self.carry = buf[cut:]
+        self.carry = _feed_tags(self.carry, chunk, self._scan)
 
     def _scan(self, buf: bytes, end: int) -> None:
         if self._prefix is None:
@@ -479,12 +484,7 @@ class _XlsxValuedCells:
         self._cells = re.compile(re.escape(b"<" + prefix) + rb'c r="([A-Z]{1,3})0*(\d{1,7})"[^<>]*?(?<!/)>')
 
     def feed(self, chunk: bytes) -> None:
-        buf = self.carry + chunk
-        cut = buf.rfind(b"<", max(0, len(buf) - 8192))
-        if cut < 0:
-            cut = len(buf)
-        self._scan(buf, cut)
-        self.carry = buf[cut:]
+        self.carry = _feed_tags(self.carry, chunk, self._scan)
 
     def _scan(self, buf: bytes, end: int) -> None:
         found = self._cells.findall(buf, 0, end)

@@ -30,6 +30,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-untyped]
 
+from ballots.sheets import column_letter
 from tally.layout import DATA_SHEET
 
 MAX_PART = 64 * 1024 * 1024           # bytes of one unpacked xml part
@@ -71,11 +72,8 @@ def col_index(letters: str) -> int:
 
 
 def col_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """1 -> 'A' (ballots.sheets.column_letter counts from 0)."""
+    return column_letter(index - 1)
 
 
 _LETTERS = [col_letters(i) for i in range(1, 200)]
