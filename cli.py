@@ -3,7 +3,7 @@
 Heavy libraries (openpyxl, calamine, cryptography, rich tables) are imported inside the
 commands that need them so that `tally --help` stays fast.
 
-Everything a person reads is English in the code and translated through tally.i18n
+Everything a person reads is English in the code and translated through ballots.i18n
 (`_()`), help texts included (cli_support translates them when help is shown); the
 language comes from --lang, TALLY_LANG or the system locale.
 """
@@ -19,6 +19,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ballots.i18n import N_, _, _n
 from cli_render import (
     STATE,
     _count_line,
@@ -39,8 +40,6 @@ from cli_render import (
     render_results,
 )
 from cli_support import lang_callback, localise, progress_bar
-from tally.i18n import N_, _, _n
-
 
 app = typer.Typer(
     name="tally",
@@ -165,7 +164,7 @@ def init(
         from ballots import edit
         from ballots.errors import Location, fail
         from ballots.model import CommitteeMember
-        from tally.rules import DEFAULT_RULES, RULE_SETS
+        from ballots.rules import DEFAULT_RULES, RULE_SETS
 
         edit.check_new_event_path(event, force)
         missing = [opt for opt, value in (("--title", title), ("--organisation", organisation), ("--date", date))
@@ -304,7 +303,7 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
         from rich.text import Text
 
         from ballots import edit
-        from tally.rules import RULE_SETS
+        from ballots.rules import RULE_SETS
 
         view = edit.inspect_event(event)
         if as_json:
@@ -762,7 +761,7 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
     Up to 20 people fit one page; longer forms flow onto numbered pages. Writes nothing
     when the event file has errors.
     """
-    from ballots.printable import write_ballots
+    from tally.printable import write_ballots
 
     with handled():
         paper, path, forms = write_ballots(event, output, force=force)
@@ -786,7 +785,7 @@ def template_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = Fals
     It carries the event file's fingerprint: `check` and `count` refuse it with another
     event file (E411). Writes nothing when the event file has errors.
     """
-    from ballots.entry import write_template
+    from tally.template import write_template
 
     with handled():
         paper, path, sheets = write_template(event, output, force=force)
@@ -827,7 +826,7 @@ def reconcile_cmd(
 
     Exit 0 only when they agree (and neither has errors); 10 when they differ.
     """
-    from ballots.reconcile import reconcile_and_write
+    from tally.reconcile import reconcile_and_write
 
     with handled(), _limits(max_size, max_rows, max_cells):
         rec = reconcile_and_write(first, second, event, output, force=force)

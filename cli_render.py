@@ -1,7 +1,7 @@
 """How the command line shows things: consoles, diagnostics, tables and reports, with rich.
 
 cli.py parses arguments and calls the core; what it shows a person is drawn here. Everything
-is English in the code and translated through tally.i18n; rich is imported inside the
+is English in the code and translated through ballots.i18n; rich is imported inside the
 functions so that `tally --help` stays fast.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tally.i18n import N_, _, _n
+from ballots.i18n import N_, _, _n
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -158,7 +158,7 @@ def _count_line(view: Any) -> str:
         warnings=_n("{n} warning", "{n} warnings", warnings).format(n=warnings))
 
 
-FLAG_LABELS = {  # keyed by tally.rules.Flag; results.json keeps the stable ids
+FLAG_LABELS = {  # keyed by ballots.rules.Flag; results.json keeps the stable ids
     "over_half_low": N_("over half low"),
     "two_thirds_low": N_("two thirds or more low"),
     "exactly_two_thirds_low": N_("exactly two thirds"),
@@ -170,8 +170,8 @@ def render_results(results: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from tally.i18n import language
-    from tally.rules import RULE_SETS, Flag
+    from ballots.i18n import language
+    from ballots.rules import RULE_SETS, Flag
 
     rules = RULE_SETS[results.event.rules]
     console = out()
@@ -285,8 +285,8 @@ def _render_reconciliation(rec: Any, output: Path | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ballots.reconcile import describe_kind, describe_value, labels
-    from tally.i18n import language
+    from ballots.i18n import language
+    from tally.reconcile import describe_kind, describe_value, labels
 
     lab = labels(language())   # the differences workbook's own labels, in the reader's language
     console = out()

@@ -22,7 +22,7 @@ import typer
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
-from tally.i18n import LANGUAGES, N_, _, detect_language, language, set_language
+from ballots.i18n import LANGUAGES, N_, _, detect_language, language, set_language
 
 GLOBAL_FLAGS = ("--quiet",)
 GLOBAL_VALUED = ("--lang",)

@@ -51,10 +51,10 @@ from ballots.event import (
     meeting_count_checks,
     parse_event,
 )
+from ballots.i18n import N_, _, _n
 from ballots.model import CommitteeMember, Event
-from tally.i18n import N_, _, _n
-from tally.output import write_atomic
-from tally.rules import DEFAULT_RULES, RULE_SETS
+from ballots.output import write_atomic
+from ballots.rules import DEFAULT_RULES, RULE_SETS
 
 __all__ = [
     "EditResult",

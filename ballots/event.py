@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
+from ballots.i18n import N_, _
 from ballots.model import (
     CommitteeMember,
     Event,
@@ -27,8 +28,7 @@ from ballots.model import (
     Position,
     PositionId,
 )
-from tally.i18n import N_, _
-from tally.rules import DEFAULT_RULES, RULE_SETS
+from ballots.rules import DEFAULT_RULES, RULE_SETS
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("vi", "en")

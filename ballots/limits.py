@@ -55,8 +55,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from xml.parsers import expat
 
+from ballots.cells import column_index, column_letters
 from ballots.errors import Location, TallyError, fail
-from tally.i18n import _
+from ballots.i18n import _
 
 MB = 1024 * 1024
 ZIP_RATIO = 100
@@ -368,7 +369,7 @@ def _at_most(n: int) -> bytes:
 
 def _letters_at_most(col: int) -> bytes:
     """A regular expression for column letters A..the letters of column `col` (1 = A)."""
-    s = _letters(col)
+    s = column_letters(col)
     alts = [rb"[A-Z]{1,%d}" % (len(s) - 1)] if len(s) > 1 else []
     for i, ch in enumerate(s):
         if ch > "A":
@@ -377,18 +378,6 @@ def _letters_at_most(col: int) -> bytes:
     return rb"(?:" + b"|".join(alts) + rb")"
 
 
-def _letters(col: int) -> str:
-    """1 -> 'A' (ballots.sheets.column_letter counts from 0)."""
-    from ballots.sheets import column_letter  # here, not at the top: sheets imports this module
-
-    return column_letter(col - 1)
-
-
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _feed_tags(carry: bytes, chunk: bytes, scan: Callable[[bytes, int], None]) -> bytes:
@@ -463,7 +452,7 @@ class _XlsxSheetScan:
             pos = tag.end()
             if tag.group(3) == b"/":
                 continue        # no value: calamine skips it
-            self.max_col = max(self.max_col, _col_number(tag.group(1)))
+            self.max_col = max(self.max_col, column_index(tag.group(1)))
             self.max_row = max(self.max_row, int(tag.group(2)))
 
     def close(self) -> None:
@@ -490,7 +479,7 @@ class _XlsxValuedCells:
         found = self._cells.findall(buf, 0, end)
         if found:
             self.max_row = max(self.max_row, max(int(r) for _c, r in found))
-            self.max_col = max(self.max_col, max(_col_number(c) for c in {c for c, _r in found}))
+            self.max_col = max(self.max_col, max(column_index(c) for c in {c for c, _r in found}))
 
     def close(self) -> None:
         self._scan(self.carry, len(self.carry))
@@ -528,7 +517,7 @@ class _XlsxExactWalk:
             ref = _REF.fullmatch(attrs.get("r", "").upper())
             if ref:
                 self._row = int(ref.group(2)) if ref.group(2) else self._row
-                self._col = _col_number(ref.group(1).encode())
+                self._col = column_index(ref.group(1).encode())
             else:
                 self._col += 1
             self._cell = (max(self._row, 1), max(self._col, 1))

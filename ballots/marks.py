@@ -10,8 +10,8 @@ import re
 import unicodedata
 from typing import Final, TypeVar
 
+from ballots.i18n import N_
 from ballots.model import Mark
-from tally.i18n import N_
 
 _SPACES = re.compile(r"\s+")
 _T = TypeVar("_T")

@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import io
+import os
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
+from ballots.i18n import _
 from ballots.limits import Limits, active_limits, check_csv, check_file_size, check_zip, check_zip_members
-from tally.i18n import _
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _ENCRYPTED_OOXML = "EncryptionInfo".encode("utf-16-le")
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 @dataclass(frozen=True)
@@ -49,7 +40,7 @@ class SheetData:
             yield number, values
 
     def cell(self, col: int, row: int) -> str:
-        return f"{column_letter(self.first_col + col)}{row}"
+        return f"{column_letters(self.first_col + col + 1)}{row}"
 
     def where(self, col: int | None = None, row: int | None = None) -> Location:
         cell = self.cell(col, row) if col is not None and row is not None else None

@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, template_problem
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
 from ballots.event import meeting_count_checks
+from ballots.i18n import _, _n
 from ballots.legacy import decodings
 from ballots.marks import MARK_HELP, MarkReader, Unknown, cell_text, fold, is_blank, parse_status, squeeze
 from ballots.model import Ballot, Event, Group, GroupBallots, Mark, Person, Source
-from ballots.sheets import OpenedFile, SheetData, column_letter, open_ballot_file
-from tally.i18n import _, _n
+from ballots.sheets import OpenedFile, SheetData, open_ballot_file
 
 Progress = Callable[[str, int, int], None]
 """progress(what, done, total): called as files and rows are read."""
@@ -447,9 +448,9 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     if cols.ballot is None:
         return None
     person_cols = [cols.persons.get(i) for i in range(len(persons))]
-    letters = tuple(column_letter(sheet.first_col + c) if c is not None else "" for c in person_cols)
+    letters = tuple(column_letters(sheet.first_col + c + 1) if c is not None else "" for c in person_cols)
     bcol, scol, ncol = cols.ballot, cols.status, cols.note
-    status_letter = column_letter(sheet.first_col + (scol if scol is not None else bcol))
+    status_letter = column_letters(sheet.first_col + (scol if scol is not None else bcol) + 1)
     width = len(header)
     headerless = [c for c, h in cols.ignored.items() if h == ""]
     complete = all(c is not None for c in person_cols) and bool(person_cols)
@@ -538,7 +539,7 @@ class _CarefulRows:
             if c not in self.mapped and c not in self.warned_columns and not is_blank(values[c]) \
                     and (c >= self.width or cols.ignored.get(c) == ""):  # a CSV row may be longer than its header
                 self.warned_columns.add(c)
-                diags.add("E405", _("column {column} has data but no header").format(column=column_letter(sheet.first_col + c)),
+                diags.add("E405", _("column {column} has data but no header").format(column=column_letters(sheet.first_col + c + 1)),
                           _("give it a header (a person's id or name) or delete its contents"), sheet.where(c, number))
         if is_blank(raw_ballot):
             if _looks_like_total(values) or _numbers_above_three(raw_marks):

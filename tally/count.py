@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ballots.model import Event, GroupBallots, Mark
+from ballots.rules import RULE_SETS, Base, flags_for, percent
 from tally import TOOL_NAME, __version__
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
-from tally.rules import RULE_SETS, Base, flags_for, percent
 
 
 def percentage_base(event: Event, gb: GroupBallots) -> int:

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ballots.errors import Location, TallyError, fail
-from tally.i18n import N_, _
-from tally.output import write_atomic
+from ballots.i18n import N_, _
+from ballots.output import write_atomic
 from tally.results_json import group4
 
 KEY_SUFFIX = ".key"

@@ -23,11 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
-
+from ballots.cells import column_letters
+from ballots.rules import RULE_SETS, Base, Flag, RuleSet
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 from tally.results_json import SCHEMA, fingerprint
-from tally.rules import RULE_SETS, Base, Flag, RuleSet
 
 # A cell's value as laid out: a count, a text, or nothing (an empty cell that is checked
 # to stay empty, e.g. the note of a person without flags).
@@ -329,7 +328,7 @@ class _Builder:
     ) -> None:
         if isinstance(value, str):
             value = clean(value)
-        ref = f"{get_column_letter(col)}{row}"
+        ref = f"{column_letters(col)}{row}"
         self.cells.append(Cell(ref, row, col, value, role, checked, highlight, strong))
         last_col = to_col or col
         last_row = to_row or row

@@ -1,6 +1,6 @@
 """One writer at a time for a results workbook and the files beside it.
 
-Each file is written atomically (tally.output.write_atomic), so a reader never sees half
+Each file is written atomically (ballots.output.write_atomic), so a reader never sees half
 of one; but `count` writes two files and `sign` several, and two runs interleaving them
 could leave results.json from one run beside results.xlsx from the other, or lose a
 co-signer's signature (two signers reading the same workbook, each adding their own).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tally.rules import Flag
+from ballots.rules import Flag
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from typing import Sequence
 
 from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.event import load_event
+from ballots.i18n import _
 from ballots.model import Event
+from ballots.output import refuse_existing, write_atomic
 from ballots.validate import BallotRead, Progress, read_ballots
 from tally.count import count
-from tally.i18n import _
-from tally.model import InputFile, Results
 from tally.locking import output_lock
-from tally.output import refuse_existing, write_atomic
+from tally.model import InputFile, Results
 from tally.results_json import to_bytes
 
 

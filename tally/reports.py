@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ballots.errors import CODES, Diagnostic, ExitCode, exit_code_for
+from ballots.i18n import _, language
 from tally import TOOL_NAME, __version__
-from tally.i18n import _, language
 
 if TYPE_CHECKING:
     from ballots.edit import EventView

@@ -45,10 +45,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import pkcs7
-from openpyxl.utils.cell import get_column_letter
 
+from ballots.cells import column_index, column_letters
 from ballots.errors import Location, TallyError, fail
-from tally.i18n import _, _n
+from ballots.i18n import _, _n
+from ballots.output import write_atomic
 from tally.keys import (
     CmsKey,
     Passphrase,
@@ -59,7 +60,6 @@ from tally.keys import (
     short,
 )
 from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, CellValue, compare_cells, data_sheet, expected_cells
-from tally.output import write_atomic
 from tally.results_json import SCHEMA
 from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
 from tally.workbook import CellMismatch
@@ -268,7 +268,6 @@ class DisplayProblem:
 def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]:
     """Number formats, formulas, hidden rows, columns or sheets and conditional formatting
     on the result cells: each can make the paper show another value than the file holds."""
-    from tally.snapshot import col_index
 
     out: list[DisplayProblem] = []
     for title in dict.fromkeys(t for t, _cell in expected):
@@ -297,7 +296,7 @@ def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]
         if want is not None and row in snap.hidden_rows.get(title, ()) and (title, row) not in seen_rows:
             seen_rows.add((title, row))
             out.append(DisplayProblem(title, ref, _("row {row} is hidden").format(row=row)))
-        if want is not None and col_index(letters) in snap.hidden_cols.get(title, ()) \
+        if want is not None and column_index(letters) in snap.hidden_cols.get(title, ()) \
                 and (title, letters) not in seen_cols:
             seen_cols.add((title, letters))
             out.append(DisplayProblem(title, ref, _("column {letters} is hidden").format(letters=letters)))
@@ -347,7 +346,7 @@ def _sheet_data(prefix: str, results_json: bytes, signatures: Sequence[EmbeddedS
                     grid.setdefault(SIG_FIRST_ROW + i, {})[col] = value
     rows = []
     for r in sorted(grid):
-        cells = "".join(_cell_xml(prefix, f"{get_column_letter(c)}{r}", v) for c, v in sorted(grid[r].items()))
+        cells = "".join(_cell_xml(prefix, f"{column_letters(c)}{r}", v) for c, v in sorted(grid[r].items()))
         rows.append(f'<{prefix}row r="{r}">{cells}</{prefix}row>')
     return f"<{prefix}sheetData>{''.join(rows)}</{prefix}sheetData>", max(grid)
 

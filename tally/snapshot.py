@@ -30,7 +30,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-untyped]
 
-from ballots.sheets import column_letter
+from ballots.cells import column_index as col_index
+from ballots.cells import column_letters as col_letters
 from tally.layout import DATA_SHEET
 
 MAX_PART = 64 * 1024 * 1024           # bytes of one unpacked xml part
@@ -62,18 +63,6 @@ class Snapshot:
 
     def value(self, sheet: str, ref: str) -> object:
         return self.cells.get(sheet, {}).get(ref)
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def col_letters(index: int) -> str:
-    """1 -> 'A' (ballots.sheets.column_letter counts from 0)."""
-    return column_letter(index - 1)
 
 
 _LETTERS = [col_letters(i) for i in range(1, 200)]

@@ -33,7 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from tally.i18n import _, _n, language, set_language
+from ballots.i18n import _, _n, language, set_language
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.results_json import group4
 from tally.sign import (

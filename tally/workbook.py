@@ -27,13 +27,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from ballots.cells import column_letters
+from ballots.rules import RULE_SETS
 from tally.layout import (
     DATA_MARKER,
     DATA_SHEET,
@@ -47,7 +48,6 @@ from tally.layout import (
     layout,
 )
 from tally.model import Results
-from tally.rules import RULE_SETS
 
 __all__ = [
     "CellMismatch",
@@ -395,7 +395,7 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
                 mark: str | None = None) -> None:
     widths = WIDTHS[sheet.kind]
     for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+        ws.column_dimensions[column_letters(i)].width = w
     for c in sheet.cells:
         cell = put(ws, c.row, c.col, c.value)
         # Building and hashing Font/Alignment objects for every cell cost most of the time of a

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-
 import pdftools
-from pdftools import soffice  # noqa: F401  (re-exported for the signing tests)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from pdftools import soffice  # noqa: F401  (re-exported for the signing tests)
 
 from tally import pipeline
 from tally.layout import layout, results_from_dict

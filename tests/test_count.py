@@ -1,4 +1,4 @@
-"""tally/count.py and tally/rules.py: exact thresholds and the SPEC §3 invariants."""
+"""tally/count.py and ballots/rules.py: exact thresholds and the SPEC §3 invariants."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballots.model import Ballot, Event, Group, GroupBallots, GroupId, Mark, Person, PersonId, Position, PositionId
+from ballots.rules import RULE_SETS, Flag, flags_for, percent
 from tally.count import count, count_group
-from tally.rules import RULE_SETS, Flag, flags_for, percent
 
 
 def make_event(n_persons: int, rules: str = "qd96-2023", members: int | None = None) -> Event:

@@ -72,8 +72,8 @@ def parse_command_line(line: str) -> None:
     import typer
 
     import cli
+    from ballots.i18n import LANGUAGES
     from cli_support import LocalisedContext, hoist_global_options
-    from tally.i18n import LANGUAGES
 
     words = shlex.split(line)[1:]
     for i, word in enumerate(words):

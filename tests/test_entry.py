@@ -14,26 +14,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from pdftools import convert, pdf_pages, squash
 from conftest import DATA, SAMPLES, run_tally
 from openpyxl.worksheet.worksheet import Worksheet
+from pdftools import convert, pdf_pages, squash
 
-from ballots.entry import (
-    FINGERPRINT_MARKER,
-    FINGERPRINT_SHEET,
-    MARK_CODES,
-    STATUS_WORDS,
-    load_paper_event,
-    read_fingerprint,
-    template_workbook,
-)
+from ballots.entry import FINGERPRINT_MARKER, FINGERPRINT_SHEET, MARK_CODES, STATUS_WORDS, read_fingerprint
 from ballots.errors import TallyError
 from ballots.event import load_event
 from ballots.marks import parse_mark, parse_status
 from ballots.model import Mark
+from ballots.paper import load_paper_event
 from ballots.sheets import open_ballot_file
 from ballots.validate import read_ballots
 from tally import pipeline
+from tally.template import template_workbook
 
 Cell = tuple[str, str]   # (sheet, "D7")
 

@@ -1,5 +1,5 @@
-"""Vietnamese and English everywhere a person reads (tally/i18n.py, cli_support.py,
-tally/locale/vi/LC_MESSAGES/tally.po).
+"""Vietnamese and English everywhere a person reads (ballots/i18n.py, cli_support.py,
+ballots/locale/vi/LC_MESSAGES/tally.po).
 
 The catalogue is complete both ways (every message the code can show has Vietnamese, and
 the catalogue holds nothing the code no longer says), tally.mo is tally.po compiled, and
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, tally_cmd
 
-from tally import i18n
+from ballots import i18n
 
 # A sheet with a problem of every common kind: an unknown mark, a cell not entered, a
 # duplicate ballot number, a total row, a column for nobody, and too few ballots.
@@ -78,7 +78,7 @@ def test_every_error_code_title_has_vietnamese() -> None:
 
 
 def test_translations_are_nfc_with_vietnamese_letters() -> None:
-    po = (ROOT / "tally" / "locale" / "vi" / "LC_MESSAGES" / "tally.po").read_text(encoding="utf-8")
+    po = (ROOT / "ballots" / "locale" / "vi" / "LC_MESSAGES" / "tally.po").read_text(encoding="utf-8")
     assert unicodedata.normalize("NFC", po) == po
     with i18n.using("vi"):
         assert i18n._("no quorum") == "hội nghị không đủ số lượng"
@@ -90,9 +90,9 @@ def test_installed_package_ships_the_compiled_catalogue() -> None:
     import tomllib
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = data["tool"]["setuptools"]["package-data"]["tally"]
+    patterns = data["tool"]["setuptools"]["package-data"]["ballots"]
     assert "locale/*/LC_MESSAGES/*.mo" in patterns
-    assert (ROOT / "tally" / "locale" / "vi" / "LC_MESSAGES" / "tally.mo").stat().st_size > 10_000
+    assert (ROOT / "ballots" / "locale" / "vi" / "LC_MESSAGES" / "tally.mo").stat().st_size > 10_000
 
 
 # ---------------------------------------------------------------- which language

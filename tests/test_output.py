@@ -1,4 +1,4 @@
-"""tally/output.py: atomic writes and refusing to clobber."""
+"""ballots/output.py: atomic writes and refusing to clobber."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ballots.errors import TallyError
-from tally.output import refuse_existing, write_atomic
+from ballots.output import refuse_existing, write_atomic
 
 
 def test_failed_rename_leaves_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

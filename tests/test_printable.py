@@ -1,4 +1,4 @@
-"""Printable ballots (ballots/printable.py): the official layout, pages, and the PDF LibreOffice makes."""
+"""Printable ballots (tally/printable.py): the official layout, pages, and the PDF LibreOffice makes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pdftools import convert, pdf_pages, squash
 from test_entry import write_event
 
 from ballots.event import load_event
-from ballots.printable import ONE_PAGE_MAX, ballot_workbook, page_breaks, page_room
+from tally.printable import ONE_PAGE_MAX, ballot_workbook, page_breaks, page_room
 
 A4 = (595.3, 841.9)
 

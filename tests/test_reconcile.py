@@ -1,4 +1,4 @@
-"""Double entry (ballots/reconcile.py): every kind of difference, with both values and cells."""
+"""Double entry (tally/reconcile.py): every kind of difference, with both values and cells."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from conftest import SAMPLES, run_tally
 from test_entry import entry, fill_entry, write_event  # noqa: F401  (entry is a fixture)
 
 from ballots.errors import ExitCode, TallyError
-from ballots.reconcile import (
+from tally.reconcile import (
     Difference,
     DiffKind,
     differences_workbook,

@@ -8,9 +8,9 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from conftest import SAMPLES
 from python_calamine import CalamineWorkbook
 
-from conftest import SAMPLES
 from tally import pipeline
 from tally.results_json import dumps, fingerprint
 

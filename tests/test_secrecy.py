@@ -6,10 +6,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import DATA
 
 from ballots.event import load_event
 from ballots.validate import read_ballots
-from conftest import DATA
 
 EVENT = DATA / "ballots" / "event.toml"
 

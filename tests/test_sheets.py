@@ -12,21 +12,20 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 
+from ballots.cells import column_letters
 from ballots.errors import ExitCode, Location, TallyError
 from ballots.event import load_event
 from ballots.model import Ballot, Mark
 from ballots.sheets import (
     OLE_MAGIC,
     SheetData,
-    column_letter,
     open_ballot_file,
     sniff,
     sniff_delimiter,
 )
 from ballots.validate import BallotRead, read_ballots
-
-from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 
 
 def read(*names: str, group: str | None = None) -> BallotRead:
@@ -233,7 +232,7 @@ def test_sniff_delimiter(text: str, delimiter: str) -> None:
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (3, "D"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"),
                                                 (702, "AAA"), (16383, "XFD")])
 def test_column_letter(index: int, letters: str) -> None:
-    assert column_letter(index) == letters
+    assert column_letters(index + 1) == letters
 
 
 def test_sheet_locations_count_from_the_first_used_column() -> None:

@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 from conftest import run_tally
 from python_calamine import CalamineWorkbook
 
@@ -20,8 +21,6 @@ from ballots.marks import MARK_WORDS, cell_text, fold
 from ballots.model import Mark
 from ballots.validate import BallotRead, meeting_checks, read_ballots
 from tally import pipeline
-
-from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 
 
 def check(*names: str, event: str = "event.toml", group: str | None = None) -> pipeline.Checked:

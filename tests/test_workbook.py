@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import dataclasses
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ballots.rules import RULE_SETS, Flag, flags_for, percent
 from tally.layout import (
     DATA_SHEET,
     LABELS,
@@ -30,7 +30,6 @@ from tally.layout import (
 )
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 from tally.results_json import fingerprint, to_bytes
-from tally.rules import RULE_SETS, Flag, flags_for, percent
 from tally.workbook import embedded_json, mismatches, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """The message catalogue, for maintainers (needs Babel: pip install -e ".[dev]").
 
-    python tools/i18n.py update    # collect every message; merge into tally/locale/vi/LC_MESSAGES/tally.po
+    python tools/i18n.py update    # collect every message; merge into ballots/locale/vi/LC_MESSAGES/tally.po
     python tools/i18n.py compile   # tally.po -> tally.mo (committed: an install needs no Babel)
     python tools/i18n.py check     # what tests/test_i18n.py enforces; lists every problem, exit 1 if any
 
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PO = ROOT / "tally" / "locale" / "vi" / "LC_MESSAGES" / "tally.po"
+PO = ROOT / "ballots" / "locale" / "vi" / "LC_MESSAGES" / "tally.po"
 MO = PO.with_suffix(".mo")
 KEYWORDS = {"_": None, "_n": (1, 2), "N_": None}
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)   # the header never changes by itself

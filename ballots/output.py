@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ballots.errors import Location, fail
-from tally.i18n import _
+from ballots.i18n import _
 
 
 def refuse_existing(paths: Sequence[Path], force: bool) -> None:

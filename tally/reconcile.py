@@ -32,22 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from ballots.entry import (
-    TEMPLATE_SHEETS,
-    Fingerprint,
-    column_points,
-    finish_workbook,
-    new_workbook,
-    read_fingerprint,
-    refuse_existing,
-    write_file,
-)
+from ballots.cells import column_letters
+from ballots.entry import TEMPLATE_SHEETS, Fingerprint, read_fingerprint
 from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail
+from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
-from ballots.sheets import OpenedFile, column_letter, open_ballot_file
+from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import _ballot_number, _group_for, _map_header, display_names, read_ballots
-from tally.i18n import _
+from tally.template import column_points, finish_workbook, new_workbook, refuse_existing, write_file
 
 
 class DiffKind(enum.Enum):
@@ -209,7 +202,7 @@ def _read(entry: _Entry, event: Event, path: Path) -> None:
             continue
 
         def letter(c: int | None, first: int = sheet.first_col) -> str | None:
-            return column_letter(first + c) if c is not None else None
+            return column_letters(first + c + 1) if c is not None else None
 
         person_cols = [cols.persons.get(i) for i in range(len(persons))]
         found = _Sheet(group, persons, sheet.name, letter(cols.ballot) or "", letter(cols.status), letter(cols.note),
@@ -506,7 +499,6 @@ def differences_workbook(rec: Reconciliation) -> bytes:
     Byte-identical for the same two entries."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill
     from openpyxl.styles import Side as Line
-    from openpyxl.utils.cell import get_column_letter
 
     from tally.workbook import FONT_NAME, put
 
@@ -514,8 +506,8 @@ def differences_workbook(rec: Reconciliation) -> bytes:
     wb = new_workbook()
     ws = wb.create_sheet(lab["sheet"])
     for i, w in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-    last = get_column_letter(len(_WIDTHS))
+        ws.column_dimensions[column_letters(i)].width = w
+    last = column_letters(len(_WIDTHS))
     thin = Line(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
 

@@ -23,16 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ballots.entry import (
-    PaperEvent,
-    column_points,
-    finish_workbook,
-    load_paper_event,
-    new_workbook,
-    refuse_existing,
-    write_file,
-)
+from ballots.cells import column_letters
 from ballots.model import Event, Group
+from ballots.paper import PaperEvent, load_paper_event
+from tally.template import column_points, finish_workbook, new_workbook, refuse_existing, write_file
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as XlCell
@@ -183,15 +177,14 @@ class _Sheet:
 
 
 def _ballot_sheet(ws: Worksheet, event: Event, group: Group) -> BallotForm:
-    from openpyxl.utils.cell import get_column_letter
 
-    from tally.rules import RULE_SETS
+    from ballots.rules import RULE_SETS
 
     words = _words(event.language)
     party = RULE_SETS[event.rules].party
     sheet = _Sheet(ws)
     for i, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.column_dimensions[column_letters(i)].width = width
 
     # Header block: the superior body and the organisation (left), the national header (right).
     left = [(event.parent.upper(), HEAD)] if event.parent else []
