@@ -97,7 +97,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document on 
 
 
 # ---------------------------------------------------------------- event definition commands
-# (init, position, person, group, show): thin glue over ballots/edit.py
+# (init, position, person, group, show): thin glue over ballots/edit.py, skeleton.py and event_view.py
 EventFileArg = Annotated[Path, typer.Argument(help="The event file (TOML, SPEC §4), e.g. event.toml.",
                                               metavar="EVENT", show_default=False)]
 PositionsOpt = Annotated[
@@ -165,8 +165,9 @@ def init(
         from ballots.errors import Location, fail
         from ballots.model import CommitteeMember
         from ballots.rules import DEFAULT_RULES, RULE_SETS
+        from ballots.skeleton import check_new_event_path
 
-        edit.check_new_event_path(event, force)
+        check_new_event_path(event, force)
         missing = [opt for opt, value in (("--title", title), ("--organisation", organisation), ("--date", date))
                    if not (value and value.strip())]
         if missing and not _interactive():
@@ -302,10 +303,10 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
         from rich.table import Table
         from rich.text import Text
 
-        from ballots import edit
+        from ballots.event_view import inspect_event
         from ballots.rules import RULE_SETS
 
-        view = edit.inspect_event(event)
+        view = inspect_event(event)
         if as_json:
             from tally.reports import dumps, show_document
 
@@ -344,9 +345,9 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
 def _list(event: Path, make: Callable[[Any], Any], what: str) -> None:
     from rich.text import Text
 
-    from ballots import edit
+    from ballots.event_view import inspect_event
 
-    view = edit.inspect_event(event)
+    view = inspect_event(event)
     console = out()
     console.print(make(view))
     count = len(getattr(view, what))

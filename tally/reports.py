@@ -21,7 +21,7 @@ from ballots.i18n import _, language
 from tally import TOOL_NAME, __version__
 
 if TYPE_CHECKING:
-    from ballots.edit import EventView
+    from ballots.event_view import EventView
     from tally.pipeline import Checked, Counted
 
 CHECK_SCHEMA = "tally-check/1"

@@ -15,9 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ballots import edit
-from ballots.errors import ExitCode, TallyError
-from ballots.event import load_event, parse_event, read_event
-from ballots.model import CommitteeMember
+from ballots.errors import TallyError
+from ballots.event import load_event, read_event
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "samples" / "event.toml"
@@ -100,35 +99,6 @@ def test_generated_group_id_skips_the_form_prefix(sample: Path) -> None:
 
 
 # ---------------------------------------------------------------- a new event file
-
-
-def test_new_event_document_is_a_commented_skeleton() -> None:
-    text = edit.new_event_document("Lấy phiếu \"giữa\" nhiệm kỳ", "Đảng bộ Sở X", dt.date(2023, 5, 31),
-                                   parent="Đảng bộ Khối", committee=[CommitteeMember("Lê Văn Cường", "Trưởng ban")])
-    data = tomllib.loads(text)
-    assert data["schema"] == 1
-    assert data["event"] == {"title": 'Lấy phiếu "giữa" nhiệm kỳ', "organisation": "Đảng bộ Sở X",
-                             "parent": "Đảng bộ Khối", "date": dt.date(2023, 5, 31), "rules": "qd96-2023",
-                             "language": "vi"}
-    assert data["committee"] == [{"name": "Lê Văn Cường", "role": "Trưởng ban"}]
-    for marker in ("# [[committee]]", "# [[positions]]", "# [[persons]]", "# [[groups]]"):
-        assert marker in text
-    assert "Người được lấy phiếu / Persons under review" in text   # both languages
-    # the only problem of a new file: it has no ballot forms yet
-    assert [d.code for d in parse_event(text.encode()).diagnostics] == ["E103"]
-
-
-@pytest.mark.parametrize(("kwargs", "code"), [
-    ({"title": " "}, "E103"),
-    ({"date": "31/05/2023"}, "E104"),
-    ({"rules": "qd96"}, "E108"),
-    ({"language": "fr"}, "E104"),
-])
-def test_new_event_document_validates(kwargs: dict[str, str], code: str) -> None:
-    args = {"title": "T", "organisation": "O", "date": "2023-05-31", **kwargs}
-    with pytest.raises(TallyError) as info:
-        edit.new_event_document(**args)  # type: ignore[arg-type]
-    assert [d.code for d in info.value.diagnostics] == [code]
 
 
 def test_init_refuses_then_forces(tmp_path: Path) -> None:
@@ -458,26 +428,6 @@ def test_file_mode_is_kept(sample: Path) -> None:
     os.chmod(sample, 0o640)
     edit.add_person(sample, "Trần Thị Bình", ["pgd"])
     assert stat.S_IMODE(sample.stat().st_mode) == 0o640
-
-
-# ---------------------------------------------------------------- meeting checks and the view
-
-
-def test_meeting_checks_with_lines() -> None:
-    view = edit.inspect_event(DATA / "meeting.toml")
-    assert [(d.code, d.location.line if d.location else None) for d in view.diagnostics] == [
-        ("E201", 22), ("E202", 32)]
-    assert view.exit_code is ExitCode.MEETING
-    assert [g.quorum for g in view.groups] == [False, True]
-
-
-def test_view_of_an_incomplete_file(tmp_path: Path) -> None:
-    view = edit.inspect_event(DATA / "unknown_position.toml")
-    assert view.event is None
-    assert [p.id for p in view.persons] == ["p01", "p02"]
-    assert [p.id for p in view.persons_on(view.groups[0])] == ["p01"]
-    assert view.forms_of(view.persons[1]) == ()
-    assert view.exit_code is ExitCode.EVENT
 
 
 # ---------------------------------------------------------------- property: comments survive any edits

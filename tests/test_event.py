@@ -11,6 +11,7 @@ import pytest
 from ballots import edit
 from ballots.errors import CODES, ExitCode, TallyError
 from ballots.event import KeyLocator, load_event, parse_event, read_event
+from ballots.event_view import inspect_event
 
 DATA = Path(__file__).parent / "data" / "events"
 
@@ -162,7 +163,7 @@ def test_warnings_do_not_stop_loading() -> None:
 
 @pytest.mark.parametrize(("code", "who", "line"), WARNINGS, ids=[w[0] for w in WARNINGS])
 def test_warning_code_and_line(code: str, who: str, line: int) -> None:
-    view = edit.inspect_event(DATA / "warnings.toml")
+    view = inspect_event(DATA / "warnings.toml")
     (d,) = [d for d in view.diagnostics if d.code == code]
     assert who in d.message
     assert d.location is not None and (d.location.file, d.location.line) == ("warnings.toml", line)
