@@ -3,7 +3,7 @@
 :func:`layout` turns results into sheets of cells. Every cell that shows a result value
 (a count, a percentage, a name, a title, a flag's consequence, ...) is ``checked``:
 ``tally verify`` rebuilds the layout from the signed ``results.json`` with
-:func:`expected_cells` and compares each checked cell with the workbook it is given,
+:func:`tally.compare.expected_cells` and compares each checked cell with the workbook it is given,
 so a workbook re-saved by Excel or LibreOffice still verifies while a changed number
 does not. The layout is therefore a pure function of data that ``results.json``
 holds; nothing here may depend on the clock, the machine or the input order.
@@ -14,19 +14,17 @@ Styling (fonts, widths, print setup) lives in :mod:`tally.workbook`.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import enum
-import json
 import re
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ballots.cells import column_letters
 from ballots.rules import RULE_SETS, Base, Flag, RuleSet
-from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
+from tally.model import EventSummary, GroupResult, InvalidEntry, PersonResult, Results
 from tally.results_json import SCHEMA, fingerprint
+from tally.words import format_date, format_pct, labels
 
 # A cell's value as laid out: a count, a text, or nothing (an empty cell that is checked
 # to stay empty, e.g. the note of a person without flags).
@@ -37,157 +35,7 @@ DATA_SHEET = "_tally"
 DATA_MARKER = SCHEMA               # A1 of the hidden sheet
 CHUNK = 30000                      # base64 characters per cell (Excel allows 32767)
 
-# All words the minutes print, one dict per language. (A later issue moves them to gettext.)
-LABELS: dict[str, dict[str, str]] = {
-    "vi": {
-        "party_header": "ĐẢNG CỘNG SẢN VIỆT NAM",
-        "state_header": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "state_motto": "Độc lập - Tự do - Hạnh phúc",
-        "party_mark": "*",
-        "state_mark": "―――――",
-        "title": "BIÊN BẢN KIỂM PHIẾU",
-        "pursuant": "Căn cứ {citation};",
-        "intro": "Ban kiểm phiếu đã kiểm phiếu và lập biên bản như sau:",
-        "section_meeting": "I. SỐ NGƯỜI VÀ SỐ PHIẾU",
-        "summoned": "Số người được triệu tập:",
-        "members": "Tổng số thành viên, đại biểu:",
-        "present": "Số người có mặt:",
-        "issued": "Số phiếu phát ra:",
-        "collected": "Số phiếu thu về:",
-        "valid_ballots": "Số phiếu hợp lệ:",
-        "invalid_ballots": "Số phiếu không hợp lệ:",
-        "unit_person": "người",
-        "unit_ballot": "phiếu",
-        "quorum_ok": "Số người có mặt {present}/{summoned} người được triệu tập: đủ 2/3, "
-        "hội nghị đủ điều kiện lấy phiếu tín nhiệm.",
-        "quorum_no": "Số người có mặt {present}/{summoned} người được triệu tập: không đủ 2/3.",
-        "base_collected": "Tỷ lệ phần trăm tính trên tổng số phiếu thu về ({base} phiếu).",
-        "base_members": "Tỷ lệ phần trăm tính trên tổng số thành viên, đại biểu ({base} người).",
-        "section_result": "II. KẾT QUẢ LẤY PHIẾU TÍN NHIỆM",
-        "th_no": "TT",
-        "th_name": "Họ và tên",
-        "th_positions": "Chức vụ",
-        "th_valid": "Phiếu\nhợp lệ",
-        "th_invalid": "Phiếu\nkhông\nhợp lệ",
-        "level_high": "Tín nhiệm cao",
-        "level_medium": "Tín nhiệm",
-        "level_low": "Tín nhiệm thấp",
-        "th_count": "Số\nphiếu",
-        "th_pct": "Tỷ lệ\n%",
-        "th_note": "Ghi chú",
-        "closing": "Biên bản đã được Ban kiểm phiếu thông qua và cùng ký tên dưới đây.",
-        "sign_on_behalf": "TM. BAN KIỂM PHIẾU",
-        "sign_members": "CÁC THÀNH VIÊN BAN KIỂM PHIẾU",
-        "sign_hint": "(Ký, ghi rõ họ tên)",
-        "invalid_sheet": "Phiếu không hợp lệ",
-        "invalid_title": "DANH SÁCH PHIẾU VÀ DÒNG KHÔNG HỢP LỆ",
-        "invalid_intro": "Phiếu không hợp lệ vẫn tính là phiếu thu về; dòng không hợp lệ chỉ không tính "
-        "cho người ở dòng đó.",
-        "col_group": "Loại phiếu",
-        "col_ballot": "Số phiếu",
-        "col_person": "Người được lấy phiếu",
-        "col_reason": "Lý do",
-        "col_source": "Nguồn (tệp › trang › ô)",
-        "whole_ballot": "cả phiếu",
-        "no_reason": "(không ghi)",
-        "no_invalid": "Không có phiếu hoặc dòng không hợp lệ.",
-        "prov_sheet": "Nguồn gốc",
-        "prov_title": "NGUỒN GỐC KẾT QUẢ",
-        "prov_event": "Đợt lấy phiếu",
-        "prov_organisation": "Đơn vị",
-        "prov_date": "Ngày",
-        "prov_event_file": "Tệp sự kiện (SHA-256)",
-        "prov_inputs": "Tệp phiếu",
-        "prov_sha256": "SHA-256",
-        "prov_rules": "Bộ quy tắc",
-        "prov_citation": "Căn cứ",
-        "prov_tool": "Công cụ",
-        "prov_results": "results.json (SHA-256)",
-        "prov_note": "Tệp results.json được nhúng trong sổ tính này (trang ẩn _tally); dấu vân tay "
-        "SHA-256 của nó được in ở chân mỗi trang biên bản.",
-        "footer_page": "Trang &P/&N",
-    },
-    "en": {
-        "party_header": "COMMUNIST PARTY OF VIETNAM",
-        "state_header": "SOCIALIST REPUBLIC OF VIETNAM",
-        "state_motto": "Independence - Freedom - Happiness",
-        "party_mark": "*",
-        "state_mark": "―――――",
-        "title": "COUNTING MINUTES",
-        "pursuant": "Pursuant to {citation};",
-        "intro": "The counting committee has counted the ballots and records the following:",
-        "section_meeting": "I. ATTENDANCE AND BALLOTS",
-        "summoned": "Persons summoned:",
-        "members": "Total members:",
-        "present": "Persons present:",
-        "issued": "Ballots issued:",
-        "collected": "Ballots collected:",
-        "valid_ballots": "Valid ballots:",
-        "invalid_ballots": "Invalid ballots:",
-        "unit_person": "persons",
-        "unit_ballot": "ballots",
-        "quorum_ok": "{present} of {summoned} persons summoned are present: the two-thirds quorum "
-        "is reached.",
-        "quorum_no": "{present} of {summoned} persons summoned are present: the two-thirds quorum "
-        "is not reached.",
-        "base_collected": "Percentages are of the ballots collected ({base}).",
-        "base_members": "Percentages are of the total number of members ({base}).",
-        "section_result": "II. RESULTS OF THE CONFIDENCE VOTE",
-        "th_no": "No.",
-        "th_name": "Name",
-        "th_positions": "Position",
-        "th_valid": "Valid",
-        "th_invalid": "Invalid",
-        "level_high": "High confidence",
-        "level_medium": "Confidence",
-        "level_low": "Low confidence",
-        "th_count": "Votes",
-        "th_pct": "%",
-        "th_note": "Notes",
-        "closing": "These minutes were approved by the counting committee, whose members sign below.",
-        "sign_on_behalf": "FOR THE COUNTING COMMITTEE",
-        "sign_members": "MEMBERS OF THE COUNTING COMMITTEE",
-        "sign_hint": "(signature and full name)",
-        "invalid_sheet": "Invalid ballots",
-        "invalid_title": "INVALID BALLOTS AND ROWS",
-        "invalid_intro": "An invalid ballot still counts as collected; an invalid row only does not "
-        "count for the person on that row.",
-        "col_group": "Form",
-        "col_ballot": "Ballot",
-        "col_person": "Person",
-        "col_reason": "Reason",
-        "col_source": "Source (file › sheet › cell)",
-        "whole_ballot": "whole ballot",
-        "no_reason": "(none recorded)",
-        "no_invalid": "No invalid ballots or rows.",
-        "prov_sheet": "Provenance",
-        "prov_title": "PROVENANCE OF THE RESULTS",
-        "prov_event": "Event",
-        "prov_organisation": "Organisation",
-        "prov_date": "Date",
-        "prov_event_file": "Event file (SHA-256)",
-        "prov_inputs": "Ballot file",
-        "prov_sha256": "SHA-256",
-        "prov_rules": "Rule set",
-        "prov_citation": "Citation",
-        "prov_tool": "Tool",
-        "prov_results": "results.json (SHA-256)",
-        "prov_note": "results.json is embedded in this workbook (hidden sheet _tally); its SHA-256 "
-        "fingerprint is printed in the footer of every page of the minutes.",
-        "footer_page": "Page &P of &N",
-    },
-}
-
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")   # openpyxl's ILLEGAL_CHARACTERS_RE
-
-
-def labels(language: str) -> dict[str, str]:
-    return LABELS["vi"] if language == "vi" else LABELS["en"]
 
 
 class Role(enum.Enum):
@@ -263,26 +111,6 @@ def clean(text: str) -> str:
     if text.isascii() and text.isprintable():   # the common case, checked in C
         return text
     return _ILLEGAL.sub("", unicodedata.normalize("NFC", text))
-
-
-def format_pct(pct: str, language: str) -> str:
-    """'38.88' as printed: '38,88%' in Vietnamese (decimal comma), '38.88%' in English."""
-    return (pct.replace(".", ",") if language == "vi" else pct) + "%"
-
-
-def format_date(iso: str, place: str | None, language: str) -> str:
-    """'Hà Nội, ngày 05 tháng 02 năm 2023' (days below 10 and months 1-2 get a leading 0,
-    as Nghị định 30/2020/NĐ-CP asks), or 'Hanoi, 5 February 2023'."""
-    try:
-        d = dt.date.fromisoformat(iso)
-    except ValueError:
-        return f"{place}, {iso}" if place else iso
-    if language == "vi":
-        month = f"{d.month:02d}" if d.month <= 2 else str(d.month)
-        text = f"ngày {d.day:02d} tháng {month} năm {d.year}"
-        return f"{place}, {text}" if place else text[0].upper() + text[1:]
-    text = f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
-    return f"{place}, {text}" if place else text
 
 
 def consequence(rules: RuleSet, flags: tuple[Flag, ...], language: str) -> str | None:
@@ -616,120 +444,3 @@ def layout(results: Results, results_json: bytes) -> list[SheetLayout]:
     sheets.append(provenance_sheet(results, results_json, prov_title, footer))
     sheets.append(data_sheet(results_json))
     return sheets
-
-
-# --- from results.json back to Results ---------------------------------------------------
-
-
-def results_from_dict(data: Mapping[str, Any]) -> Results:
-    """The Results a results.json describes (inverse of results_json.to_dict, as far as the
-    minutes need: an invalid row's person name is looked up by id)."""
-    ev = data["event"]
-    event = EventSummary(
-        title=ev["title"],
-        organisation=ev["organisation"],
-        date=ev["date"],
-        rules=ev["rules"],
-        sha256=ev["sha256"],
-        language=ev.get("language", "vi"),
-        parent=ev.get("parent"),
-        place=ev.get("place"),
-        committee=tuple((m["name"], m.get("role", "")) for m in ev.get("committee", [])),
-    )
-    inputs = tuple(InputFile(f["file"], f["sha256"]) for f in data.get("inputs", []))
-    groups = tuple(_group_from_dict(g) for g in data["groups"])
-    tool = data.get("tool", {})
-    return Results(event, inputs, groups, tool.get("name", ""), tool.get("version", ""))
-
-
-def _group_from_dict(g: Mapping[str, Any]) -> GroupResult:
-    persons = tuple(
-        PersonResult(
-            id=p["id"],
-            name=p["name"],
-            positions=tuple(p["positions"]),
-            valid=p["valid"],
-            invalid=p["invalid"],
-            high=p["high"],
-            medium=p["medium"],
-            low=p["low"],
-            high_pct=p["high_pct"],
-            medium_pct=p["medium_pct"],
-            low_pct=p["low_pct"],
-            flags=tuple(Flag(f) for f in p["flags"]),
-        )
-        for p in g["persons"]
-    )
-    names = {p.id: p.name for p in persons}
-    entries = tuple(
-        InvalidEntry(
-            ballot=e["ballot"],
-            person_id=e.get("person"),
-            person_name=names.get(e["person"]) if e.get("person") else None,
-            reason=e.get("reason", ""),
-            source=e.get("source", ""),
-        )
-        for e in g.get("invalid_entries", [])
-    )
-    return GroupResult(
-        id=g["id"],
-        title=g["title"],
-        summoned=g["summoned"],
-        present=g["present"],
-        issued=g["issued"],
-        collected=g["collected"],
-        base=g["base"],
-        valid_ballots=g["valid_ballots"],
-        invalid_ballots=g["invalid_ballots"],
-        persons=persons,
-        invalid_entries=entries,
-        members=g.get("members"),
-    )
-
-
-def expected_cells(results_json: bytes) -> dict[CellKey, CellValue]:
-    """Every checked cell the minutes for this results.json show: (sheet, "D12") -> value,
-    in sheet, row and column order.
-
-    Raises ValueError for bytes that are not a tally-results/1 document (KeyError or
-    TypeError when one is missing a field the minutes show).
-    """
-    data = json.loads(results_json.decode("utf-8"))
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise ValueError(f"not a {SCHEMA} document")
-    results = results_from_dict(data)
-    out: dict[CellKey, CellValue] = {}
-    for sheet in layout(results, results_json):
-        for ref, value in sheet.checked().items():
-            out[(sheet.title, ref)] = value
-    return out
-
-
-def _norm_text(value: str) -> str:
-    return clean(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def compare_cells(expected: CellValue, actual: object) -> bool:
-    """True when `actual` (as read back from a workbook) shows `expected`.
-
-    Tolerates what a re-save does without changing a value: 25 stored as 25.0 (or as the
-    text "25"), a string in another Unicode normal form, with CRLF line ends or
-    surrounding spaces, an empty cell read as "" instead of None.
-    """
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return False          # never a layout value: do not let True == 1 pass
-    if isinstance(actual, str):
-        actual = _norm_text(actual) or None
-    if isinstance(expected, str):
-        expected = _norm_text(expected) or None
-    if expected is None or actual is None:
-        return expected is None and actual is None
-    if isinstance(expected, int):
-        if isinstance(actual, (int, float)):
-            return actual == expected     # exact, also for an integer too large for a float
-        return isinstance(actual, str) and actual == str(expected)
-    if isinstance(actual, str):
-        return actual == expected
-    if isinstance(actual, (int, float)) and float(actual).is_integer():
-        return str(int(actual)) == expected
-    return False

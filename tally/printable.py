@@ -103,7 +103,7 @@ BOX = _Text(12, border=True)
 
 
 def _words(language: str) -> dict[str, str]:
-    from tally.layout import labels
+    from tally.words import labels
 
     return {**labels(language), **(LABELS["vi"] if language == "vi" else LABELS["en"])}
 

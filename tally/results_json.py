@@ -1,4 +1,5 @@
-"""results.json, the export contract (SPEC §6) and the signed object (SPEC §7).
+"""results.json, the export contract (SPEC §6) and the signed object (SPEC §7): writing
+it (:func:`to_bytes`) and reading it back (:func:`from_bytes`, :func:`results_from_dict`).
 
 UTF-8, NFC strings, keys sorted, 2-space indent, LF, trailing newline: the same inputs
 always give the same bytes.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
-from tally.model import GroupResult, PersonResult, Results
+from ballots.rules import Flag
+from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 
 SCHEMA = "tally-results/1"
 
@@ -111,3 +114,81 @@ def fingerprint(data: bytes) -> str:
 
 def group4(hexdigits: str) -> str:
     return " ".join(hexdigits[i : i + 4] for i in range(0, len(hexdigits), 4))
+
+
+# --- reading it back ----------------------------------------------------------------------
+
+
+def results_from_dict(data: Mapping[str, Any]) -> Results:
+    """The Results a results.json describes (inverse of results_json.to_dict, as far as the
+    minutes need: an invalid row's person name is looked up by id)."""
+    ev = data["event"]
+    event = EventSummary(
+        title=ev["title"],
+        organisation=ev["organisation"],
+        date=ev["date"],
+        rules=ev["rules"],
+        sha256=ev["sha256"],
+        language=ev.get("language", "vi"),
+        parent=ev.get("parent"),
+        place=ev.get("place"),
+        committee=tuple((m["name"], m.get("role", "")) for m in ev.get("committee", [])),
+    )
+    inputs = tuple(InputFile(f["file"], f["sha256"]) for f in data.get("inputs", []))
+    groups = tuple(_group_from_dict(g) for g in data["groups"])
+    tool = data.get("tool", {})
+    return Results(event, inputs, groups, tool.get("name", ""), tool.get("version", ""))
+
+
+def _group_from_dict(g: Mapping[str, Any]) -> GroupResult:
+    persons = tuple(
+        PersonResult(
+            id=p["id"],
+            name=p["name"],
+            positions=tuple(p["positions"]),
+            valid=p["valid"],
+            invalid=p["invalid"],
+            high=p["high"],
+            medium=p["medium"],
+            low=p["low"],
+            high_pct=p["high_pct"],
+            medium_pct=p["medium_pct"],
+            low_pct=p["low_pct"],
+            flags=tuple(Flag(f) for f in p["flags"]),
+        )
+        for p in g["persons"]
+    )
+    names = {p.id: p.name for p in persons}
+    entries = tuple(
+        InvalidEntry(
+            ballot=e["ballot"],
+            person_id=e.get("person"),
+            person_name=names.get(e["person"]) if e.get("person") else None,
+            reason=e.get("reason", ""),
+            source=e.get("source", ""),
+        )
+        for e in g.get("invalid_entries", [])
+    )
+    return GroupResult(
+        id=g["id"],
+        title=g["title"],
+        summoned=g["summoned"],
+        present=g["present"],
+        issued=g["issued"],
+        collected=g["collected"],
+        base=g["base"],
+        valid_ballots=g["valid_ballots"],
+        invalid_ballots=g["invalid_ballots"],
+        persons=persons,
+        invalid_entries=entries,
+        members=g.get("members"),
+    )
+
+
+def from_bytes(results_json: bytes) -> Results:
+    """The Results a results.json holds. Raises ValueError for bytes that are not a
+    tally-results/1 document (KeyError or TypeError when one is missing a field)."""
+    data = json.loads(results_json.decode("utf-8"))
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError(f"not a {SCHEMA} document")
+    return results_from_dict(data)

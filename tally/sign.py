@@ -46,10 +46,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from ballots.cells import column_index, column_letters
+from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _, _n
 from ballots.output import write_atomic
+from tally.compare import Expected, display_problems, expected_cells, table_mismatches
 from tally.keys import (
     CmsKey,
     Passphrase,
@@ -59,10 +60,9 @@ from tally.keys import (
     load_private_key,
     short,
 )
-from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, CellValue, compare_cells, data_sheet, expected_cells
+from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, data_sheet
 from tally.results_json import SCHEMA
 from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
-from tally.workbook import CellMismatch
 
 SIG_MARKER = "tally-signatures/1"
 SIG_FIRST_ROW = 3
@@ -235,72 +235,6 @@ def signature_fingerprint(sig: EmbeddedSignature) -> str:
         return cert_fingerprint(x509.load_der_x509_certificate(sig.signer))
     except ValueError:
         return ""
-
-
-Expected = dict[tuple[str, str], CellValue]
-
-
-def table_mismatches(results_json: bytes, snap: Snapshot, expected: Expected | None = None) -> list[CellMismatch]:
-    """tally.workbook.mismatches on a snapshot already read: every checked cell of the
-    minutes that does not show what `results_json` says, in sheet and cell order."""
-    if expected is None:
-        expected = expected_cells(results_json)
-    out: list[CellMismatch] = []
-    for (title, ref), want in expected.items():
-        if title not in snap.cells:
-            out.append(CellMismatch(title, ref, want, None, missing_sheet=True))
-            continue
-        got = snap.value(title, ref)
-        if not compare_cells(want, got):
-            out.append(CellMismatch(title, ref, want, got))
-    return out
-
-
-@dataclass(frozen=True)
-class DisplayProblem:
-    """A result cell whose printed look can differ from the value it holds."""
-
-    sheet: str
-    cell: str                 # "" for the whole sheet
-    what: str
-
-
-def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]:
-    """Number formats, formulas, hidden rows, columns or sheets and conditional formatting
-    on the result cells: each can make the paper show another value than the file holds."""
-
-    out: list[DisplayProblem] = []
-    for title in dict.fromkeys(t for t, _cell in expected):
-        if title not in snap.cells:
-            continue
-        state = snap.states.get(title, "visible")
-        if state != "visible":
-            out.append(DisplayProblem(title, "", _("the sheet is {state}").format(state=state)))
-        if title in snap.conditional:
-            out.append(DisplayProblem(title, "", _("the sheet has conditional formatting")))
-    seen_rows: set[tuple[str, int]] = set()
-    seen_cols: set[tuple[str, str]] = set()
-    for (title, ref), want in expected.items():
-        if title not in snap.cells:
-            continue
-        if ref in snap.formulas.get(title, ()):
-            out.append(DisplayProblem(title, ref, _("holds a formula, recalculated when the file is opened")))
-        code = snap.formats.get(title, {}).get(ref)
-        if code is not None and (want is not None or snap.value(title, ref) is not None):
-            out.append(DisplayProblem(title, ref, _("has the number format {code!r}, which can show another value")
-                                                  .format(code=code)))
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-        if m is None:
-            continue
-        row, letters = int(m.group(2)), m.group(1)
-        if want is not None and row in snap.hidden_rows.get(title, ()) and (title, row) not in seen_rows:
-            seen_rows.add((title, row))
-            out.append(DisplayProblem(title, ref, _("row {row} is hidden").format(row=row)))
-        if want is not None and column_index(letters) in snap.hidden_cols.get(title, ()) \
-                and (title, letters) not in seen_cols:
-            seen_cols.add((title, letters))
-            out.append(DisplayProblem(title, ref, _("column {letters} is hidden").format(letters=letters)))
-    return out
 
 
 def parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
@@ -586,12 +520,10 @@ __all__ = [
     "Signed",
     "Signer",
     "Snapshot",
-    "display_problems",
     "embed",
     "embedded_results",
     "embedded_signatures",
     "load_signer",
     "read_snapshot",
     "sign_results",
-    "table_mismatches",
 ]

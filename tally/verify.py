@@ -34,17 +34,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from ballots.i18n import _, _n, language, set_language
+from tally.compare import display_problems, table_mismatches
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.results_json import group4
 from tally.sign import (
     Damaged,
     EmbeddedSignature,
-    display_problems,
     embedded_results,
     embedded_signatures,
     json_path_for,
     parse_results,
-    table_mismatches,
 )
 from tally.snapshot import NotAWorkbook, read_snapshot
 

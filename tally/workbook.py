@@ -43,22 +43,10 @@ from tally.layout import (
     SheetKind,
     SheetLayout,
     clean,
-    compare_cells,
-    expected_cells,
     layout,
 )
 from tally.model import Results
-
-__all__ = [
-    "CellMismatch",
-    "compare_cells",
-    "embedded_json",
-    "expected_cells",
-    "layout",
-    "mismatches",
-    "put",
-    "write_workbook",
-]
+from tally.words import RESTRICTED_MARK
 
 FONT_NAME = "Times New Roman"
 MONO_NAME = "Courier New"
@@ -343,9 +331,6 @@ def _footer_text(footer: str) -> str:
     return f"{first}\n&8 {rest}" if rest else first
 
 
-RESTRICTED_MARK = {"vi": "MẬT", "en": "RESTRICTED"}
-
-
 def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, float],
                 mark: str | None = None) -> None:
     ps = ws.page_setup
@@ -529,37 +514,3 @@ def embedded_json(source: Source) -> bytes | None:
         return base64.b64decode("".join(str(c).strip() for c in chunks), validate=True)
     except (binascii.Error, ValueError):
         return None
-
-
-@dataclass(frozen=True)
-class CellMismatch:
-    """A checked cell whose value in the workbook is not the signed one."""
-
-    sheet: str
-    cell: str
-    expected: CellValue
-    actual: object
-    missing_sheet: bool = False
-
-
-def mismatches(results_json: bytes, source: Source) -> list[CellMismatch]:
-    """Every checked cell of the workbook that does not show what `results_json` says, in
-    sheet and cell order; a missing sheet is one entry with an empty `cell`. An empty list
-    means every number and name matches."""
-    expected = expected_cells(results_json)
-    wb = _open(source, read_only=False)
-    out: list[CellMismatch] = []
-    missing: set[str] = set()
-    try:
-        for (title, ref), want in expected.items():
-            if title not in wb.sheetnames:
-                if title not in missing:      # one entry for the sheet, not one per cell
-                    missing.add(title)
-                    out.append(CellMismatch(title, "", None, None, missing_sheet=True))
-                continue
-            got = wb[title][ref].value
-            if not compare_cells(want, got):
-                out.append(CellMismatch(title, ref, want, got))
-    finally:
-        wb.close()
-    return out

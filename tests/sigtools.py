@@ -19,7 +19,8 @@ from cryptography.x509.oid import NameOID
 from pdftools import soffice  # noqa: F401  (re-exported for the signing tests)
 
 from tally import pipeline
-from tally.layout import layout, results_from_dict
+from tally.layout import layout
+from tally.results_json import results_from_dict
 from tally.sign import Ed25519Signer, embed, embedded_signatures, read_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,6 +35,7 @@ from sigtools import (
 )
 
 from tally import sign as signing
+from tally.compare import table_mismatches
 from tally.keys import load_trust
 from tally.results_json import group4
 from tally.sign import embedded_signatures, read_snapshot, sign_results
@@ -115,12 +116,12 @@ def test_the_quick_reader_reads_what_openpyxl_reads(signed: Path, tmp_path: Path
 
 
 def test_quick_table_check_agrees_with_the_workbook_module(signed: Path, tmp_path: Path) -> None:
-    from tally.workbook import mismatches
+    from tally.compare import mismatches
 
     sheet, row, person = person_row(signed)
     edit_cells(signed, tmp_path / "t.xlsx", {(sheet, f"F{row}"): person["high"] + 1, (sheet, f"B{row}"): "X"})
     data = signed.with_suffix(".json").read_bytes()
-    assert signing.table_mismatches(data, read_snapshot(tmp_path / "t.xlsx")) == mismatches(data, tmp_path / "t.xlsx")
+    assert table_mismatches(data, read_snapshot(tmp_path / "t.xlsx")) == mismatches(data, tmp_path / "t.xlsx")
 
 
 # --- every kind of change is caught, and the message says which ---------------------------

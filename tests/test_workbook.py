@@ -17,20 +17,12 @@ import openpyxl
 import pytest
 
 from ballots.rules import RULE_SETS, Flag, flags_for, percent
-from tally.layout import (
-    DATA_SHEET,
-    LABELS,
-    SheetKind,
-    compare_cells,
-    expected_cells,
-    format_date,
-    format_pct,
-    layout,
-    results_from_dict,
-)
+from tally.compare import compare_cells, expected_cells, mismatches
+from tally.layout import DATA_SHEET, SheetKind, layout
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
-from tally.results_json import fingerprint, to_bytes
-from tally.workbook import embedded_json, mismatches, write_workbook
+from tally.results_json import fingerprint, results_from_dict, to_bytes
+from tally.words import LABELS, format_date, format_pct
+from tally.workbook import embedded_json, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
