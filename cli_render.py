@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ballots.i18n import N_, _, _n
+from ballots.rules import takes_members
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -141,7 +142,7 @@ def _groups_table(view: Any) -> Any:
             f"{p.id} {p.name} ({', '.join(view.position_title(x) for x in p.positions if x in g.positions)})"
             for p in people) or _("(nobody)"), style="" if people else "bold red")
         collected = n(g.collected) if g.collected is not None else Text("–", style="dim")
-        if view.rules == "nq85-2014":
+        if takes_members(view.rules):
             collected.append("\n" + _("members {n}").format(n="?" if g.members is None else g.members))
         table.add_row(Text(g.id), Text(g.title), n(g.summoned), n(g.present), n(g.issued), collected, quorum,
                       on_form)

@@ -43,7 +43,7 @@ from ballots.event_source import Diagnosis, count_value, diagnose, entries, ids,
 from ballots.i18n import N_, _, _n
 from ballots.model import CommitteeMember, Event
 from ballots.output import write_atomic
-from ballots.rules import DEFAULT_RULES
+from ballots.rules import DEFAULT_RULES, takes_members
 from ballots.skeleton import DateLike, check_new_event_path, date_value, render_event, text_value
 from ballots.toml_edit import Append, Change, Drop, Remove, SetValues, apply_data, apply_doc
 
@@ -346,9 +346,9 @@ def _check_counts(name: str, summoned: int, present: int, issued: int, collected
     diags = meeting_count_checks("new", counts, lambda key: Location(name), subject=_("the group"))
     if diags:
         raise TallyError([replace(d, hint=_("nothing was written; {hint}").format(hint=d.hint)) for d in diags])
-    if rules == "nq85-2014" and not members:
-        raise fail("E103", _("rule set nq85-2014 takes its percentages of the total number of members: "
-                   "the group needs members, more than 0"),
+    if takes_members(rules) and not members:
+        raise fail("E103", _("rule set {rules} takes its percentages of the total number of members: "
+                   "the group needs members, more than 0").format(rules=rules),
                    _("give --members N (tổng số thành viên / đại biểu)"), Location(name))
 
 

@@ -28,7 +28,7 @@ from ballots.model import (
     Position,
     PositionId,
 )
-from ballots.rules import DEFAULT_RULES, RULE_SETS
+from ballots.rules import DEFAULT_RULES, RULE_SETS, has_quorum, takes_members
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("vi", "en")
@@ -364,8 +364,8 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
         present = r.get(item, "present", "groups", i, "int")
         issued = r.get(item, "issued", "groups", i, "int")
         collected = r.get(item, "collected", "groups", i, "int", required=False)
-        members = r.get(item, "members", "groups", i, "int", required=rules == "nq85-2014")
-        if rules == "nq85-2014" and members == 0:
+        members = r.get(item, "members", "groups", i, "int", required=takes_members(rules))
+        if takes_members(rules) and members == 0:
             r.diags.add("E104", _("'{key}' must be more than 0: it is the percentage base")
                                 .format(key=r.path('groups', i, 'members')),
                         _("write the total number of members"), r.where("groups", i, "members"))
@@ -448,7 +448,7 @@ def meeting_count_checks(gid: str, counts: Mapping[str, int | None],
                 _("the counts must satisfy collected ≤ issued ≤ present ≤ summoned; check the meeting record"),
                 where(small)))
     s, p = counts.get("summoned"), counts.get("present")
-    if s is not None and p is not None and p <= s and 3 * p < 2 * s:
+    if s is not None and p is not None and p <= s and not has_quorum(p, s):
         out.append(Diagnostic(
             "E201", _("{group} has no quorum: {p} present of {s} summoned is less than 2/3")
                     .format(group=subject, p=p, s=s),

@@ -14,7 +14,7 @@ from typing import Any
 from ballots.errors import Diagnostic, ExitCode, TallyError, exit_code_for
 from ballots.event_source import count_value, diagnose, entries, read_raw
 from ballots.model import CommitteeMember, Event
-from ballots.rules import DEFAULT_RULES
+from ballots.rules import DEFAULT_RULES, has_quorum
 
 __all__ = ["EventView", "GroupView", "PersonView", "PositionView", "inspect_event"]
 
@@ -50,7 +50,7 @@ class GroupView:
         """3 × present ≥ 2 × summoned; None while a count is missing."""
         if self.summoned is None or self.present is None:
             return None
-        return 3 * self.present >= 2 * self.summoned
+        return has_quorum(self.present, self.summoned)
 
 
 @dataclass(frozen=True)

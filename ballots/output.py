@@ -16,12 +16,15 @@ from ballots.errors import Location, fail
 from ballots.i18n import _
 
 
-def refuse_existing(paths: Sequence[Path], force: bool) -> None:
+def refuse_existing(paths: Sequence[str | Path], force: bool, *, results: bool = True) -> None:
+    """E601 when one of `paths` exists and `force` was not given: the one check before any
+    output is replaced. `results`: the files may be signed results (say so in the message)."""
     if force:
         return
-    for path in paths:
+    for path in map(Path, paths):
         if path.exists():
-            raise fail("E601", _("'{path}' already exists and may be signed results").format(path=path),
+            message = _("'{path}' already exists and may be signed results") if results else _("'{path}' already exists")
+            raise fail("E601", message.format(path=path),
                        _("choose another -o, or pass --force to replace it"), Location(str(path)))
 
 

@@ -157,6 +157,19 @@ RULE_SETS: dict[str, RuleSet] = {
 DEFAULT_RULES = "qd96-2023"
 
 
+def takes_members(rules: str) -> bool:
+    """Whether rule set `rules` takes its percentages of the group's total members, so that
+    every group must give `members` (the percentage base) rather than the ballots collected."""
+    rule_set = RULE_SETS.get(rules)
+    return rule_set is not None and rule_set.base is Base.MEMBERS
+
+
+def has_quorum(present: int, summoned: int) -> bool:
+    """The meeting's quorum: at least two thirds of those summoned are present,
+    3 × present ≥ 2 × summoned, in exact integers."""
+    return 3 * present >= 2 * summoned
+
+
 def flags_for(low: int, base: int) -> tuple[Flag, ...]:
     """The flags for `low` votes out of `base`: exact integer comparisons, never rounded."""
     flags: list[Flag] = []

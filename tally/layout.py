@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ballots.cells import column_letters
-from ballots.rules import RULE_SETS, Base, Flag, RuleSet
+from ballots.rules import RULE_SETS, Base, Flag, RuleSet, has_quorum
 from tally.model import EventSummary, GroupResult, InvalidEntry, PersonResult, Results
 from tally.results_json import SCHEMA, fingerprint
 from tally.words import format_date, format_pct, labels
@@ -221,7 +221,7 @@ def _meeting_block(b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, s
         b.put(b.row, 4, value, Role.VALUE, checked=True)
         b.put(b.row, 5, lab[unit], Role.UNIT, to_col=GROUP_COLUMNS)
         b.row += 1
-    quorum = 3 * g.present >= 2 * g.summoned
+    quorum = has_quorum(g.present, g.summoned)
     b.line(lab["quorum_ok" if quorum else "quorum_no"].format(present=g.present, summoned=g.summoned),
            Role.PARA, checked=True)
     key = "base_members" if rules.base is Base.MEMBERS else "base_collected"

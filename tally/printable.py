@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Final
 
 from ballots.cells import column_letters
 from ballots.model import Event, Group
+from ballots.output import refuse_existing
 from ballots.paper import PaperEvent, load_paper_event
-from tally.template import column_points, finish_workbook, new_workbook, refuse_existing, write_file
+from tally.template import column_points, finish_workbook, new_workbook, write_file
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as XlCell
@@ -120,7 +121,7 @@ def write_ballots(event_path: str | Path, output: str | Path, force: bool = Fals
         PaperEvent, Path, tuple[BallotForm, ...]]:
     """Lay out the ballots of the event at `event_path` and write them to `output`.
     Writes nothing when the event has errors or `output` exists without `force`."""
-    refuse_existing(output, force)
+    refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     data, forms = ballot_workbook(paper.event)
     return paper, write_file(output, data, force), forms

@@ -38,9 +38,10 @@ from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyErr
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
+from ballots.output import refuse_existing
 from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import _ballot_number, _group_for, _map_header, display_names, read_ballots
-from tally.template import column_points, finish_workbook, new_workbook, refuse_existing, write_file
+from tally.template import column_points, finish_workbook, new_workbook, write_file
 
 
 class DiffKind(enum.Enum):
@@ -586,7 +587,7 @@ def reconcile_and_write(first: str | Path, second: str | Path, event_path: str |
     the entries cannot be compared."""
     if output is not None:
         force = force or is_differences_workbook(output)
-        refuse_existing(output, force)
+        refuse_existing([output], force, results=False)
     rec = reconcile(first, second, event_path)
     if output is not None:
         write_file(output, differences_workbook(rec), force)

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from ballots.rules import Flag
+from ballots.rules import Flag, has_quorum
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 
 SCHEMA = "tally-results/1"
@@ -57,7 +57,7 @@ def _group(g: GroupResult) -> dict[str, Any]:
         "base": g.base,
         "valid_ballots": g.valid_ballots,
         "invalid_ballots": g.invalid_ballots,
-        "quorum": 3 * g.present >= 2 * g.summoned,
+        "quorum": has_quorum(g.present, g.summoned),
         "persons": [_person(p) for p in g.persons],
         "invalid_entries": [
             {

@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from ballots.entry import CHUNK, FINGERPRINT_MARKER, FINGERPRINT_SHEET, MARK_CODES, STATUS_WORDS
-from ballots.errors import Location, fail
-from ballots.i18n import _
 from ballots.model import Event, Group
+from ballots.output import refuse_existing, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
 
 if TYPE_CHECKING:
@@ -35,20 +34,9 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 
-def refuse_existing(path: str | Path, force: bool) -> None:
-    """E601 when `path` exists and `force` was not given."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise fail("E601", _("'{path}' already exists").format(path=path),
-                   _("choose another -o, or pass --force to replace it"),
-                   Location(str(path)))
-
-
 def write_file(path: str | Path, data: bytes, force: bool) -> Path:
     """Write atomically; an existing file is replaced only with `force`."""
-    from ballots.output import write_atomic
-
-    refuse_existing(path, force)
+    refuse_existing([path], force, results=False)
     write_atomic(Path(path), data)
     return Path(path)
 
@@ -215,7 +203,7 @@ def write_template(event_path: str | Path, output: str | Path, force: bool = Fal
         PaperEvent, Path, tuple[TemplateSheet, ...]]:
     """Make the entry workbook for the event at `event_path` and write it to `output`.
     Writes nothing when the event has errors or `output` exists without `force`."""
-    refuse_existing(output, force)
+    refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     data, sheets = template_workbook(paper)
     return paper, write_file(output, data, force), sheets
