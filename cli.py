@@ -149,7 +149,7 @@ def init(
         "--organisation", "--organization", help="The body holding the vote (cơ quan, tổ chức).")] = None,
     date: Annotated[Optional[str], typer.Option(help="Date of the count.", metavar="YYYY-MM-DD")] = None,
     rules: Annotated[Optional[str], typer.Option(
-        help="Rule set: qd96-2023 (default), nq96-2023, qd262-2014, nq85-2014.")] = None,
+        help="Rule set: qd96-2023 (default), nq96-2023, qd262-2014, nq85-2014, nq35-2012 (see `tally rules`).")] = None,
     language: Annotated[Optional[str], typer.Option(help="Language of the documents: vi (default) or en.")] = None,
     parent: Annotated[Optional[str], typer.Option(help="The superior body, for the header (optional).")] = None,
     place: Annotated[Optional[str], typer.Option(help="Place written before the date (optional).")] = None,
@@ -255,7 +255,7 @@ def group_add(
     present: Annotated[int, typer.Option(min=0, help="Number present (số người có mặt).", show_default=False)],
     issued: Annotated[int, typer.Option(min=0, help="Ballots issued (số phiếu phát ra).", show_default=False)],
     collected: Annotated[Optional[int], typer.Option(min=0, help="Ballots collected, as counted on paper.")] = None,
-    members: Annotated[Optional[int], typer.Option(min=0, help="Total members (nq85-2014 only).")] = None,
+    members: Annotated[Optional[int], typer.Option(min=0, help="Total members: the percentage base under nq85-2014 and nq35-2012.")] = None,
     id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id, also the sheet name.")] = None,
 ) -> None:
     """Add a ballot form: everyone holding one of its positions is on it."""

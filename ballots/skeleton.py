@@ -62,7 +62,9 @@ _RULES_COMMENT = """\
 #   "nq96-2023"  Nghị quyết 96/2023/QH15: Quốc hội, HĐND / National Assembly, People's Councils
 #   "qd262-2014" Quy định 262-QĐ/TW (2014), đã được thay thế / superseded
 #   "nq85-2014"  Nghị quyết 85/2014/QH13, đã được thay thế / superseded
-#                (tỷ lệ tính trên tổng số thành viên / percentages of all members)"""
+#   "nq35-2012"  Nghị quyết 35/2012/QH13, đã được thay thế / superseded
+#                (hai bộ sau: tỷ lệ tính trên tổng số thành viên / these two: percentages of all members)
+# Xem / see:  tally rules ID"""
 
 _RULE = "# " + "-" * 75
 
@@ -111,7 +113,7 @@ _GROUPS_BLOCK = f"""\
 #   present    số người có mặt (ít nhất 2/3 số triệu tập) / present (quorum: at least 2/3 of summoned)
 #   issued     số phiếu phát ra / ballots issued
 #   collected  tùy chọn: số phiếu thu về / optional: ballots collected, as counted on paper
-#   members    chỉ với "nq85-2014": tổng số thành viên / only for "nq85-2014": total members
+#   members    chỉ với "nq85-2014", "nq35-2012": tổng số thành viên / only for those: total members
 # Thêm / add:  tally group add EVENT --title "..." --position gd --summoned 45 --present 42 --issued 42
 {_RULE}"""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ballots.model import Event, GroupBallots, Mark
-from ballots.rules import RULE_SETS, Base, flags_for, percent
+from ballots.rules import RULE_SETS, Base, percent
 from tally import TOOL_NAME, __version__
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 
@@ -51,6 +51,7 @@ def count_group(event: Event, gb: GroupBallots) -> GroupResult:
             entries.append(InvalidEntry(ballot.number, person.id, person.name, ballot.note, where))
     collected = len(gb.ballots)
     base = percentage_base(event, gb)
+    rule_set = RULE_SETS[event.rules]
     persons = []
     for i, person in enumerate(gb.persons):
         valid = high[i] + medium[i] + low[i]
@@ -67,7 +68,7 @@ def count_group(event: Event, gb: GroupBallots) -> GroupResult:
                 high_pct=percent(high[i], base),
                 medium_pct=percent(medium[i], base),
                 low_pct=percent(low[i], base),
-                flags=flags_for(low[i], base),
+                flags=rule_set.flags(low[i], base),
             )
         )
     entries.sort(key=lambda e: (e.ballot, e.person_id or ""))

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballots.model import Ballot, Event, Group, GroupBallots, GroupId, Mark, Person, PersonId, Position, PositionId
-from ballots.rules import RULE_SETS, Flag, flags_for, percent
+from ballots.rules import RULE_SETS, Base, Flag, flags_for, percent
 from tally.count import count, count_group
 
 
@@ -110,11 +110,11 @@ def test_nq85_uses_members_as_base() -> None:
 
 
 def test_every_rule_set_has_texts_in_both_languages() -> None:
-    assert set(RULE_SETS) == {"qd96-2023", "nq96-2023", "qd262-2014", "nq85-2014"}
+    assert set(RULE_SETS) == {"qd96-2023", "nq96-2023", "qd262-2014", "nq85-2014", "nq35-2012"}
     for rules in RULE_SETS.values():
         for lang in ("vi", "en"):
             assert rules.citation(lang)
-            for flag in Flag:
+            for flag in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW):
                 assert rules.consequence(flag, lang)
         assert rules.consequence(Flag.OVER_HALF_LOW, "vi") != rules.consequence(Flag.OVER_HALF_LOW, "en")
 
@@ -142,7 +142,7 @@ def test_spec_section3_invariants(data: tuple[int, list[Ballot]], rules: str) ->
     event = make_event(n_persons, rules=rules, members=len(ballots) + 3)
     g = count_group(event, group_ballots(event, ballots))
     assert g.valid_ballots + g.invalid_ballots == g.collected == len(ballots)
-    expected_base = len(ballots) + 3 if rules == "nq85-2014" else len(ballots)
+    expected_base = len(ballots) + 3 if RULE_SETS[rules].base is Base.MEMBERS else len(ballots)
     assert g.base == expected_base
     for i, p in enumerate(g.persons):
         assert p.valid + p.invalid == g.collected
@@ -150,7 +150,7 @@ def test_spec_section3_invariants(data: tuple[int, list[Ballot]], rules: str) ->
         # independent re-count
         assert p.low == sum(1 for b in ballots if b.valid and b.marks[i] is L)
         assert p.invalid == sum(1 for b in ballots if not b.valid or b.marks[i] is X)
-        assert p.flags == flags_for(p.low, g.base)
+        assert p.flags == flags_for(p.low, g.base, rules)
         for c, pct in ((p.high, p.high_pct), (p.medium, p.medium_pct), (p.low, p.low_pct)):
             assert Decimal(pct) == (Decimal(c) * 100 / g.base).quantize(Decimal("0.01"), ROUND_HALF_UP)
     entries = g.invalid_entries

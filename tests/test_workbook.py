@@ -235,12 +235,12 @@ def test_flagged_rows_are_highlighted_and_carry_the_consequence() -> None:
     assert ws.cell(row, 2).fill.fgColor.rgb.endswith("FCE4D6")
     assert ws.cell(other, 2).fill.fill_type is None
     assert ws.cell(row, 10).font.b and not ws.cell(other, 10).font.b
-    assert ws.cell(row, 12).value == RULE_SETS["qd96-2023"].over_half_low("vi")
+    assert ws.cell(row, 12).value == RULE_SETS["qd96-2023"].consequence(Flag.OVER_HALF_LOW, "vi")
     assert ws.cell(other, 12).value is None
     gd = load(xlsx)["gd"]
     row = next(c.row for c in gd["B"] if c.value == "Lê Hoàng Cường")
     note = gd.cell(row, 12).value
-    assert RULE_SETS["qd96-2023"].two_thirds_low("vi") in note and "QĐ 41-QĐ/TW" in note
+    assert RULE_SETS["qd96-2023"].consequence(Flag.TWO_THIRDS_LOW, "vi") in note and "QĐ 41-QĐ/TW" in note
 
 
 def test_header_block_party_and_state() -> None:
@@ -269,7 +269,7 @@ def test_nq85_counts_percentages_of_members() -> None:
     assert "Tỷ lệ phần trăm tính trên tổng số thành viên, đại biểu (30 người)." in shown
     assert 30 in shown                       # the members line
     assert "66,67%" in shown                 # p03: 20 of 30 members
-    assert RULE_SETS["nq85-2014"].two_thirds_low("vi") in "".join(str(v) for v in shown)
+    assert RULE_SETS["nq85-2014"].consequence(Flag.TWO_THIRDS_LOW, "vi") in "".join(str(v) for v in shown)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in shown
     assert not mismatches(data, xlsx)
 
@@ -292,7 +292,7 @@ def test_english_labels() -> None:
                   "Hải Phòng, 31 May 2023", "FOR THE COUNTING COMMITTEE"):
         assert label in shown, label
     assert "56.00%" in shown
-    assert RULE_SETS["qd96-2023"].over_half_low("en") in shown
+    assert RULE_SETS["qd96-2023"].consequence(Flag.OVER_HALF_LOW, "en") in shown
     assert "whole ballot" in all_values(wb, "Invalid ballots")
     assert re.match(r"Page &P of \d+\n", wb["btv"].oddFooter.center.text)
     assert not any(isinstance(v, str) and "Tín nhiệm" in v for v in shown)
