@@ -35,9 +35,11 @@ from openpyxl.writer.excel import ExcelWriter
 
 from ballots.cells import column_letters
 from ballots.rules import RULE_SETS
+from tally import sheetxml
 from tally.layout import (
     DATA_MARKER,
     DATA_SHEET,
+    Cell,
     CellValue,
     Role,
     SheetKind,
@@ -138,6 +140,10 @@ def put(ws: Worksheet, row: int, col: int, value: CellValue) -> XlCell:
     cell = ws.cell(row=row, column=col)
     if not isinstance(cell, XlCell):     # cells are written before any merge
         raise TypeError(f"{ws.title}!{cell.coordinate} is inside a merged range")
+    return _set(cell, value)
+
+
+def _set(cell: XlCell, value: CellValue) -> XlCell:
     if value is None:
         return cell
     if isinstance(value, str):
@@ -377,21 +383,17 @@ def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], he
 
 
 def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool, bool], Any],
-                mark: str | None = None) -> None:
+                mark: str | None = None, tails: dict[str, sheetxml.Tail] | None = None) -> None:
     widths = WIDTHS[sheet.kind]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[column_letters(i)].width = w
-    for c in sheet.cells:
-        cell = put(ws, c.row, c.col, c.value)
-        # Building and hashing Font/Alignment objects for every cell cost most of the time of a
-        # large invalid-ballot sheet; the few distinct styles are made once and copied.
-        key = (c.role, c.highlight, c.strong)
-        cached = styles.get(key)
-        if cached is None:
-            _style_cell(cell, c.role, c.highlight, c.strong)
-            styles[key] = copy.copy(cell._style)  # type: ignore[attr-defined]  # openpyxl's StyleArray
-        else:
-            cell._style = copy.copy(cached)  # type: ignore[attr-defined]
+    head, tail = sheetxml.split(sheet) if tails is not None else (sheet.cells, None)
+    for c in head:
+        _style(put(ws, c.row, c.col, c.value), c, styles)
+    if tail is not None and tails is not None:   # the long table body is streamed as XML (tally.sheetxml)
+        tails[ws.title] = tail
+        sheetxml.style_tail(tail, lambda c: styles.get((c.role, c.highlight, c.strong))
+                            or _style(_set(XlCell(ws, row=c.row, column=c.col), c.value), c, styles))
     for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     if sheet.kind is SheetKind.DATA:
@@ -399,8 +401,25 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
         return
     heights = row_heights(sheet, widths)
     for r, h in heights.items():
-        ws.row_dimensions[r].height = h
+        if tail is not None and r >= tail.first_row:
+            tail.heights[r] = h
+        else:
+            ws.row_dimensions[r].height = h
     _setup_page(ws, sheet, widths, heights, mark)
+
+
+def _style(cell: XlCell, c: Cell, styles: dict[tuple[Role, bool, bool], Any]) -> Any:
+    """Style a cell by its role; return its (openpyxl) style array."""
+    # Building and hashing Font/Alignment objects for every cell cost most of the time of a
+    # large invalid-ballot sheet; the few distinct styles are made once and copied.
+    key = (c.role, c.highlight, c.strong)
+    cached = styles.get(key)
+    if cached is None:
+        _style_cell(cell, c.role, c.highlight, c.strong)
+        cached = styles[key] = copy.copy(cell._style)  # type: ignore[attr-defined]  # openpyxl's StyleArray
+    else:
+        cell._style = copy.copy(cached)  # type: ignore[attr-defined]
+    return cached
 
 
 def _document_date(iso: str) -> dt.date:
@@ -450,7 +469,8 @@ def new_workbook(font: Font = BASE_FONT) -> Workbook:
     return wb
 
 
-def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = "tally") -> bytes:
+def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = "tally",
+                        tails: dict[str, sheetxml.Tail] | None = None) -> bytes:
     """The workbook as xlsx bytes that depend only on its content: document times from `date`
     (openpyxl's own save would stamp the clock) and fixed zip entry times."""
     when = dt.datetime(date.year, date.month, date.day)
@@ -462,7 +482,7 @@ def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = 
     props.modified = when
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
+        (sheetxml.TailExcelWriter(wb, archive, tails) if tails else ExcelWriter(wb, archive)).save()
     return _repack(raw.getvalue())
 
 
@@ -470,14 +490,15 @@ def write_workbook(results: Results, results_json: bytes, restricted: bool | Non
     """The minutes as xlsx bytes; byte-identical for the same results and results.json."""
     wb = new_workbook()
     styles: dict[tuple[Role, bool, bool], Any] = {}
+    tails: dict[str, sheetxml.Tail] = {}
     if restricted is None:  # Party minutes are marked by default
         restricted = RULE_SETS[results.event.rules].party
     mark = RESTRICTED_MARK.get(results.event.language, RESTRICTED_MARK["en"]) if restricted else None
     for sheet in layout(results, results_json):
-        _fill_sheet(wb.create_sheet(sheet.title), sheet, styles, mark)
+        _fill_sheet(wb.create_sheet(sheet.title), sheet, styles, mark, tails)
     wb.active = 0
     return deterministic_bytes(wb, _document_date(results.event.date), results.event.title,
-                               results.tool_name or "tally")
+                               results.tool_name or "tally", tails)
 
 
 # --- reading back ------------------------------------------------------------------------
