@@ -10,10 +10,11 @@ import pytest
 from test_workbook import make_results
 
 from tally import sheetxml
+from tally.compare import mismatches
 from tally.layout import SheetKind, layout
 from tally.model import InvalidEntry
 from tally.results_json import to_bytes
-from tally.workbook import mismatches, write_workbook
+from tally.workbook import write_workbook
 
 AWKWARD = [
     "", "   ", " leading", "trailing ", " both ", "=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)",
