@@ -106,6 +106,7 @@ CODES: dict[str, CodeInfo] = _codes(
     # E6xx: writing outputs
     ("E601", ExitCode.OUTPUT, "output exists"),
     ("E602", ExitCode.OUTPUT, "output cannot be written"),
+    ("E603", ExitCode.OUTPUT, "output is a symbolic link"),
     # W7xx: warnings (never change the exit code)
     ("W701", ExitCode.OK, "appointed or elected in the year of the vote"),
     ("W702", ExitCode.OK, "notified of retirement"),
@@ -127,6 +128,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E808", ExitCode.KEY, "key type cannot make a CMS signature"),
     ("E809", ExitCode.KEY, "trust file is not a public key or certificate"),
     ("E810", ExitCode.KEY, "fingerprint is not 64 hex digits"),
+    ("E811", ExitCode.KEY, "key file holds more than one key or certificate"),
     # E9xx: verification
     ("E901", ExitCode.VERIFY, "results file not found or not a workbook"),
     ("E902", ExitCode.VERIFY, "no embedded results in the workbook"),
@@ -138,6 +140,8 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E908", ExitCode.VERIFY, "too few trusted signers"),
     ("E909", ExitCode.VERIFY, "event or ballot file differs from the signed results"),
     ("E910", ExitCode.VERIFY, "re-count gives different results"),
+    ("E911", ExitCode.VERIFY, "certificate not valid when it signed"),
+    ("E912", ExitCode.VERIFY, "signature file beside the workbook does not verify or does not match it"),
 )
 
 

@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -206,6 +206,15 @@ def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     return out
 
 
+def more_than_one(path: Path | str, n: int) -> TallyError:
+    """E811: a key file holds exactly one key or certificate; with more, which one is meant
+    would be a guess (`keys show` and `verify --trust` must never disagree about it)."""
+    return fail("E811", _("'{path}' holds {n} keys or certificates; a key file holds exactly one")
+                        .format(path=path, n=n),
+                _("split it: one file per key or certificate, each given with its own --trust"),
+                Location(str(path)))
+
+
 def _corrupt(path: Path, detail: str) -> TallyError:
     return fail("E803", _("'{path}' is not a usable private key: {detail}").format(path=path, detail=detail),
                 _("use the NAME.key file `tally keys new` wrote, or restore it from your backup"),
@@ -225,6 +234,8 @@ def load_private_key(path: str | Path, passphrase: Passphrase) -> ed25519.Ed2551
         if b"-----BEGIN" in data:
             raise _corrupt(path, _("the PEM block is cut short or damaged (truncated?)"))
         raise _corrupt(path, _("no PEM key block in the file"))
+    if data.count(b"-----BEGIN") > 1:
+        raise more_than_one(path, data.count(b"-----BEGIN"))
     label, der = blocks[0]
     if label == "PUBLIC KEY":
         raise fail("E804", _("'{path}' is a public key").format(path=path),
@@ -261,6 +272,14 @@ def load_private_key(path: str | Path, passphrase: Passphrase) -> ed25519.Ed2551
 
 def load_p12(path: str | Path, password: Passphrase) -> tuple[CmsKey, x509.Certificate]:
     """The RSA or ECDSA key and its certificate from a .p12/.pfx file."""
+    key, cert, _chain = load_p12_chain(path, password)
+    return key, cert
+
+
+def load_p12_chain(path: str | Path, password: Passphrase
+                   ) -> tuple[CmsKey, x509.Certificate, tuple[x509.Certificate, ...]]:
+    """The key, its certificate and the other certificates (the issuing authorities) of a
+    .p12/.pfx file. A file exported without a password opens without asking for one."""
     path = Path(path)
     data = _read(path, N_(".p12 file"))
     from asn1crypto import pkcs12 as asn1_pkcs12
@@ -270,14 +289,11 @@ def load_p12(path: str | Path, password: Passphrase) -> tuple[CmsKey, x509.Certi
     except (ValueError, TypeError, KeyError):
         raise fail("E807", _("'{path}' is not a PKCS#12 (.p12/.pfx) file or is damaged").format(path=path),
                    _("export the certificate with its private key again as .p12"), Location(str(path))) from None
-    secret = password()
     try:
-        key, cert, _chain = pkcs12.load_key_and_certificates(data, secret)
-    except ValueError:
-        raise fail("E806", _("wrong password for '{path}'").format(path=path),
-                   _("type the password the .p12 was exported with"),
-                   Location(str(path))) from None
-    except (TypeError, UnsupportedAlgorithm) as exc:  # an algorithm OpenSSL refuses
+        key, cert, chain = pkcs12.load_key_and_certificates(data, None)
+    except ValueError:                 # protected: only now is the password asked for
+        key, cert, chain = _load_p12_with(path, data, password)
+    except (TypeError, UnsupportedAlgorithm) as exc:
         raise fail("E807", _("'{path}' cannot be read: {error}: {exc}")
                            .format(path=path, error=type(exc).__name__, exc=exc),
                    _("export it again as .p12 (AES, PBKDF2)"), Location(str(path))) from None
@@ -289,7 +305,22 @@ def load_p12(path: str | Path, password: Passphrase) -> tuple[CmsKey, x509.Certi
                            .format(path=path, kind=a_key(key)),
                    _("sign with an Ed25519 key through --key NAME.key instead"),
                    Location(str(path)))
-    return key, cert
+    return key, cert, tuple(chain)
+
+
+def _load_p12_with(path: Path, data: bytes, password: Passphrase) -> tuple[Any, Any, list[x509.Certificate]]:
+    secret = password()
+    try:
+        key, cert, chain = pkcs12.load_key_and_certificates(data, secret)
+    except ValueError:
+        raise fail("E806", _("wrong password for '{path}'").format(path=path),
+                   _("type the password the .p12 was exported with"),
+                   Location(str(path))) from None
+    except (TypeError, UnsupportedAlgorithm) as exc:  # an algorithm OpenSSL refuses
+        raise fail("E807", _("'{path}' cannot be read: {error}: {exc}")
+                           .format(path=path, error=type(exc).__name__, exc=exc),
+                   _("export it again as .p12 (AES, PBKDF2)"), Location(str(path))) from None
+    return key, cert, chain
 
 
 # --- describing a key file (tally keys show) ---------------------------------------------
@@ -392,8 +423,8 @@ def _cert_anchor(source: str, der: bytes) -> TrustAnchor:
 
 
 def load_trust(source: str) -> list[TrustAnchor]:
-    """One --trust argument: a file (Ed25519 public key PEM, one or more certificates in
-    PEM, or a DER certificate) or a fingerprint typed from paper."""
+    """One --trust argument: a file holding exactly one Ed25519 public key or certificate
+    (PEM or DER; more is E811), or a fingerprint typed from paper. A list of one."""
     path = Path(source)
     if not path.is_file():
         fp = parse_fingerprint(source)
@@ -405,6 +436,8 @@ def load_trust(source: str) -> list[TrustAnchor]:
                    _("give a path to NAME.pub or a certificate, or a fingerprint of 64 hex digits"), Location(source))
     data = _read(path, N_("trust file"))
     blocks = _pem_blocks(data)
+    if data.count(b"-----BEGIN") > 1:
+        raise more_than_one(source, data.count(b"-----BEGIN"))
     if blocks:
         anchors = []
         for label, der in blocks:

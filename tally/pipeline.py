@@ -6,11 +6,10 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.event import load_event

@@ -56,12 +56,12 @@ from tally.keys import (
     Passphrase,
     cert_fingerprint,
     key_fingerprint,
-    load_p12,
+    load_p12_chain,
     load_private_key,
-    short,
 )
 from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, data_sheet
 from tally.results_json import SCHEMA
+from tally.resultset import ResultSet
 from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
 
 SIG_MARKER = "tally-signatures/1"
@@ -101,6 +101,7 @@ class Ed25519Signer:
 class CmsSigner:
     key: CmsKey
     cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()     # the issuing authorities, from the .p12
 
     @property
     def kind(self) -> Kind:
@@ -116,13 +117,12 @@ class CmsSigner:
     def sign(self, data: bytes) -> bytes:
         """A detached CMS SignedData over the exact bytes (binary mode: no MIME line-end
         canonicalisation), DER, carrying the signer's certificate."""
-        return (
-            pkcs7.PKCS7SignatureBuilder()
-            .set_data(data)
-            .add_signer(self.cert, self.key, hashes.SHA256())
-            .sign(serialization.Encoding.DER,
-                  [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
-        )
+        builder = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(self.cert, self.key, hashes.SHA256())
+        for cert in self.chain:         # so a verifier can build the path to the authority it trusts
+            if cert != self.cert:
+                builder = builder.add_certificate(cert)
+        return builder.sign(serialization.Encoding.DER,
+                            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
 
     def common_name(self) -> str:
         names = self.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
@@ -142,8 +142,8 @@ def load_signer(path: str | Path, passphrase: Passphrase) -> Signer:
     except OSError:
         pass                     # load_private_key reports it with its code
     if path.suffix.lower() in (".p12", ".pfx") or (head[:1] == b"\x30" and b"-----BEGIN" not in head):
-        key, cert = load_p12(path, passphrase)
-        return CmsSigner(key, cert)
+        key, cert, chain = load_p12_chain(path, passphrase)
+        return CmsSigner(key, cert, chain)
     return Ed25519Signer(load_private_key(path, passphrase))
 
 
@@ -237,13 +237,42 @@ def signature_fingerprint(sig: EmbeddedSignature) -> str:
         return ""
 
 
+# results.json of the largest real vote is well under a megabyte and 5 levels deep; anything far
+# beyond is not what tally wrote, and must not reach the JSON parser's recursion (RecursionError)
+MAX_RESULTS_BYTES = 32 * 1024 * 1024
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
+def json_depth(data: bytes, stop: int = MAX_JSON_DEPTH) -> int:
+    """How deeply the arrays and objects of JSON text nest (strings skipped), counting
+    no further than just past `stop`."""
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b'""', data))
+    depth = deepest = 0
+    for c in brackets:
+        depth += 1 if c in b"[{" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > stop:
+                break
+    return deepest
+
+
 def parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
     """results.json as a dict, and every checked cell of the minutes it lays out
     (:func:`tally.layout.expected_cells`); Damaged when it cannot be laid out."""
+    if len(data) > MAX_RESULTS_BYTES:
+        raise Damaged(_("it has {n} bytes, more than tally writes ({limit})")
+                      .format(n=len(data), limit=MAX_RESULTS_BYTES))
+    depth = json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise Damaged(_("it is nested {depth} levels deep, tally writes at most {limit}")
+                      .format(depth=depth, limit=MAX_JSON_DEPTH))
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Damaged(_("it is not JSON ({exc})").format(exc=exc)) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Damaged(_("it is not JSON ({exc})").format(exc=type(exc).__name__)) from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
         raise Damaged(_("its schema is {found!r}, not {schema!r}").format(found=found, schema=SCHEMA))
@@ -333,16 +362,12 @@ def embed(xlsx: bytes, results_json: bytes, signatures: Sequence[EmbeddedSignatu
 
 
 def json_path_for(xlsx_path: Path) -> Path:
-    from tally.pipeline import json_path_for as beside
-
-    return beside(xlsx_path)
+    return ResultSet.of(xlsx_path).json
 
 
 def sidecar_paths(json_path: Path, kind: Kind, fingerprint: str) -> tuple[Path, Path]:
     """(the first signer's file, this signer's own file) beside results.json."""
-    ext = "sig" if kind == "ed25519" else "p7s"
-    return (json_path.with_name(f"{json_path.name}.{ext}"),
-            json_path.with_name(f"{json_path.name}.{short(fingerprint)}.{ext}"))
+    return ResultSet(json_path.with_suffix(".xlsx")).sidecar_paths(kind, fingerprint)
 
 
 @dataclass(frozen=True)

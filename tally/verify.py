@@ -20,6 +20,7 @@ not a key, certificate or fingerprint; an unusable event file).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -32,11 +33,13 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from ballots.i18n import _, _n, language, set_language
 from tally.compare import display_problems, table_mismatches
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.results_json import group4
+from tally.resultset import ResultSet
 from tally.sign import (
     Damaged,
     EmbeddedSignature,
@@ -73,10 +76,11 @@ class SignerInfo:
     valid: bool
     trusted: bool
     trusted_by: str = ""      # the --trust argument that vouches for it
+    key_id: str = ""          # SHA-256 of the public key: signers are counted by key
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "fingerprint": self.fingerprint, "name": self.name, "valid": self.valid,
-                "trusted": self.trusted, "trusted_by": self.trusted_by or None}
+                "trusted": self.trusted, "trusted_by": self.trusted_by or None, "key_id": self.key_id or None}
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ class FileReport:
 
     @property
     def trusted_signers(self) -> int:
-        return len({s.fingerprint for s in self.signers if s.valid and s.trusted})
+        return len({s.key_id for s in self.signers if s.valid and s.trusted})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +195,19 @@ class _Sig:
     reason: str                                   # why it does not verify
     certificate: x509.Certificate | None = None
     public_key: ed25519.Ed25519PublicKey | None = None
+    others: tuple[x509.Certificate, ...] = ()     # the other certificates a CMS signature carries
+    signing_time: dt.datetime | None = None       # the CMS signingTime the signer claims
+
+    @property
+    def key_id(self) -> str:
+        """SHA-256 of the signer's public key (SubjectPublicKeyInfo DER): one key is one
+        signer, however many certificates were made for it."""
+        pub: Any = self.public_key if self.public_key is not None else (
+            self.certificate.public_key() if self.certificate is not None else None)
+        if pub is None:
+            return ""
+        return hashlib.sha256(pub.public_bytes(serialization.Encoding.DER,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)).hexdigest()
 
 
 def _check_ed25519(sig: EmbeddedSignature, data: bytes) -> _Sig:
@@ -239,6 +256,9 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
             return _Sig(False, "", _("the CMS signature does not carry its signer's certificate"))
         cert = x509.load_der_x509_certificate(cert_obj.dump())
         fp = cert_fingerprint(cert)
+        others = tuple(x509.load_der_x509_certificate(c.chosen.dump()) for c in signed["certificates"] or []
+                       if c.name == "certificate" and c.chosen is not cert_obj)
+        signing_time: dt.datetime | None = None
         hash_name = si["digest_algorithm"]["algorithm"].native
         if hash_name not in _HASHES:
             return _Sig(False, fp, _("unsupported digest algorithm {hash_name}").format(hash_name=hash_name))
@@ -256,6 +276,9 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
             if digest[0].native != h.finalize():
                 return _Sig(False, fp, _("does not verify: the results.json digest in the CMS signature differs "
                                        "(the results were changed after signing)"))
+            when = values.get("signing_time")
+            if when is not None and len(when) == 1 and isinstance(when[0].native, dt.datetime):
+                signing_time = when[0].native
             ctype = values.get("content_type")
             if ctype is not None and ctype[0].native != "data":
                 return _Sig(False, fp, _("the CMS content type is not data"))
@@ -279,7 +302,7 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
         return _Sig(False, fp, _("does not verify: the CMS signature was changed or made by another key"))
     except (ValueError, TypeError, KeyError) as exc:
         return _Sig(False, "", _("the CMS signature is damaged ({error})").format(error=type(exc).__name__))
-    return _Sig(True, fp, "", certificate=cert)
+    return _Sig(True, fp, "", certificate=cert, others=others, signing_time=signing_time)
 
 
 def _signer_certificate(signed: Any, si: Any) -> Any:
@@ -297,21 +320,70 @@ def _signer_certificate(signed: Any, si: Any) -> Any:
     return None
 
 
-def _trusted_by(result: _Sig, anchors: Sequence[TrustAnchor]) -> str:
-    """The --trust argument that vouches for a valid signature's signer, or ""."""
+def _trusted_by(result: _Sig, anchors: Sequence[TrustAnchor]) -> tuple[str, str]:
+    """(the --trust argument that vouches for a valid signature's signer or "", why not).
+
+    An Ed25519 signer is trusted when its key, or its key's fingerprint, was given. A
+    certificate signer is trusted when that certificate (or its fingerprint) was given, or
+    when a path from it to a given certificate is built and checked by cryptography's
+    X.509 path validation (RFC 5280 with the Web PKI's rules for authorities: every
+    issuer a CA with basicConstraints cA and keyCertSign, signatures and names chained,
+    each certificate valid at the signing time), taking the intermediates the CMS
+    signature carries. Any other key usage of the signer's own certificate is accepted:
+    committees sign with the personal certificates they have.
+    """
+    if result.public_key is not None:
+        for a in anchors:
+            if a.kind != "certificate" and a.fingerprint == result.fingerprint:
+                return a.source, ""
+        return "", ""
+    if result.certificate is None:
+        return "", ""
     for a in anchors:
-        if a.fingerprint == result.fingerprint and a.kind != "certificate" and result.public_key is not None:
-            return a.source
-        if result.certificate is not None:
-            if a.fingerprint == result.fingerprint:      # the same certificate, or its fingerprint
-                return a.source
-            if a.certificate is not None and a.certificate.subject == result.certificate.issuer:
-                try:
-                    result.certificate.verify_directly_issued_by(a.certificate)
-                except (ValueError, TypeError, InvalidSignature):
-                    continue
-                return f"{a.source} (issuer)"
-    return ""
+        if a.fingerprint == result.fingerprint:          # the same certificate, or its fingerprint
+            return a.source, ""
+    authorities = [a for a in anchors if a.certificate is not None]
+    if not authorities:
+        return "", ""
+    when = result.signing_time or dt.datetime.now(dt.UTC)
+    builder = (PolicyBuilder().store(Store([a.certificate for a in authorities if a.certificate is not None]))
+               .time(when)
+               .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(),
+                                   ee_policy=ExtensionPolicy.permit_all()))
+    try:
+        chain = builder.build_client_verifier().verify(result.certificate, list(result.others)).chain
+    except VerificationError as exc:
+        return "", _("no path to a trusted authority ({reason})").format(reason=str(exc)[:160])
+    root = cert_fingerprint(chain[-1])
+    for a in authorities:
+        if a.fingerprint == root:
+            return _("{source} (issuer)").format(source=a.source), ""
+    return "", ""
+
+
+def _validity(result: _Sig) -> tuple[bool, str]:
+    """Was the signer's certificate valid when it signed (the CMS signingTime, or now if the
+    signature names no time)? (ok, what to report); an expiry since then is reported."""
+    cert = result.certificate
+    if cert is None:
+        return True, ""
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    now = dt.datetime.now(dt.UTC)
+    when = result.signing_time or now
+    day = "%Y-%m-%d %H:%M UTC"
+    said = (_("signed {when}").format(when=when.strftime(day)) if result.signing_time else
+            _("no signing time in the signature, checked now ({when})").format(when=when.strftime(day)))
+    if when < start:
+        return False, _("the certificate was not yet valid when it signed: valid from {start}, {said}").format(
+            start=start.strftime(day), said=said)
+    if when > end:
+        return False, _("the certificate had expired when it signed: valid until {end}, {said}").format(
+            end=end.strftime(day), said=said)
+    if now > end:
+        return True, _("certificate valid when it signed ({said}); it has expired since, on {end}").format(
+            said=said, end=end.strftime(day))
+    return True, _("certificate valid {start} to {end}; {said}").format(
+        start=start.strftime("%Y-%m-%d"), end=end.strftime("%Y-%m-%d"), said=said)
 
 
 def _short_fp(fp: str) -> str:
@@ -390,23 +462,33 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         add("signature", _("signatures"), False, _("the signature table is damaged: {exc}").format(exc=exc), "E907",
             f"{where} › _tally")
         sigs = []
+    results: list[tuple[EmbeddedSignature, _Sig]] = []
     for i, sig in enumerate(sigs, start=1):
         result = _check_ed25519(sig, data) if sig.kind == "ed25519" else _check_cms_embedded(sig, data)
+        results.append((sig, result))
         kind = "Ed25519" if sig.kind == "ed25519" else "CMS"
-        trusted_by = _trusted_by(result, anchors) if result.valid else ""
-        signers.append(SignerInfo(sig.kind, result.fingerprint, sig.name, result.valid, bool(trusted_by),
-                                  trusted_by))
+        in_time, validity = _validity(result) if result.valid else (True, "")
+        trusted_by, untrusted_why = _trusted_by(result, anchors) if result.valid and in_time else ("", "")
+        signers.append(SignerInfo(sig.kind, result.fingerprint, sig.name, result.valid and in_time,
+                                  bool(trusted_by), trusted_by, result.key_id))
         who = f"{kind} {_short_fp(result.fingerprint)}" + (f" ({sig.name})" if sig.name else "")
         if not result.valid:
             reason = f"{who}: {result.reason}"
+        elif not in_time:
+            reason = f"{who}: {validity}"
         elif trusted_by:
             reason = _("valid; signer {who} is trusted ({trusted_by})").format(who=who, trusted_by=trusted_by)
         else:
             reason = _("valid, but signer {who} is not among the trusted keys: not counted").format(who=who)
-        add("signature", _("signature {i} ({kind})").format(i=i, kind=kind), result.valid, reason, "E906",
-            f"{where} › _tally › " + _("row {row}").format(row=i + 2))
+            if untrusted_why:
+                reason += f" ({untrusted_why})"
+        if validity and in_time:
+            reason += f"; {validity}"
+        add("signature", _("signature {i} ({kind})").format(i=i, kind=kind), result.valid and in_time, reason,
+            "E906" if not result.valid else "E911", f"{where} › _tally › " + _("row {row}").format(row=i + 2))
+    _sidecar_checks(add, ResultSet.of(path), data, results)
 
-    trusted = len({s.fingerprint for s in signers if s.valid and s.trusted})
+    trusted = len({s.key_id for s in signers if s.valid and s.trusted})
     if not sigs and not any(c.id == "signature" for c in checks):
         why = _("the workbook carries no signature; {require} trusted required").format(require=require)
     elif trusted >= require:
@@ -415,7 +497,7 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     else:
         why = _n("only {n} distinct trusted signer, {require} required",
                  "only {n} distinct trusted signers, {require} required", trusted).format(n=trusted, require=require)
-        untrusted = [s for s in signers if s.valid and not s.trusted]
+        untrusted = list({s.key_id: s for s in signers if s.valid and not s.trusted}.values())
         if untrusted:
             why = _("{why}; signed by keys not trusted: {keys}").format(
                 why=why, keys=", ".join(_short_fp(s.fingerprint) for s in untrusted))
@@ -447,6 +529,55 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     if recount is not None:
         _recount_checks(add, doc, data, recount)
     return FileReport(str(path), tuple(checks), sha, tuple(signers))
+
+
+def _sidecar_checks(add: Callable[..., None], rs: ResultSet, data: bytes,
+                    embedded: Sequence[tuple[EmbeddedSignature, _Sig]]) -> None:
+    """Every signature file beside the workbook (tally.resultset names them) must verify
+    over the signed results.json and belong to a signer whose signature the workbook holds:
+    a sidecar is what an auditor with only OpenSSL checks, so it must never say more or
+    other than the workbook. A file named like a signature that tally never writes fails."""
+    for stray in rs.strays():
+        add("sidecar-signature", stray.name, False,
+            _("a file named like a signature that tally does not write: remove it or find out where it came from"),
+            "E912", str(stray))
+    for side in rs.sidecars():
+        name = side.path.name
+        of_kind = [(sig, res) for sig, res in embedded if sig.kind == side.kind and res.valid]
+        if side.fp16 is None:
+            owners = of_kind[:1]                         # the first signer of its kind (tally.sign)
+        else:
+            owners = [(sig, res) for sig, res in of_kind if res.fingerprint.startswith(side.fp16)]
+        try:
+            body = side.path.read_bytes()
+        except OSError as exc:
+            add("sidecar-signature", name, False, _("cannot read it: {reason}").format(reason=exc.strerror or exc),
+                "E912", str(side.path))
+            continue
+        if not owners:
+            add("sidecar-signature", name, False,
+                _("no signature in the workbook is this file's signer: it does not belong to these results"),
+                "E912", str(side.path))
+            continue
+        _sig, owner = owners[0]
+        if side.kind == "ed25519":
+            ok = owner.public_key is not None and len(body) == 64
+            if ok and owner.public_key is not None:
+                try:
+                    owner.public_key.verify(body, data)
+                except InvalidSignature:
+                    ok = False
+            why = "" if ok else _("does not verify over the signed results.json with the key of signer "
+                                  "{fp}").format(fp=_short_fp(owner.fingerprint))
+        else:
+            result = check_cms(body, data)
+            ok = result.valid and result.fingerprint == owner.fingerprint
+            why = "" if ok else (result.reason if not result.valid else
+                                 _("signed by another certificate than the workbook's signer {fp}")
+                                 .format(fp=_short_fp(owner.fingerprint)))
+        add("sidecar-signature", name, ok,
+            _("verifies over the signed results.json (signer {fp})").format(fp=_short_fp(owner.fingerprint))
+            if ok else why, "E912", str(side.path))
 
 
 def _check_cms_embedded(sig: EmbeddedSignature, data: bytes) -> _Sig:

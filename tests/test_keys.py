@@ -173,11 +173,15 @@ def test_trust_public_key_certificates_and_fingerprints(tmp_path: Path) -> None:
     with pytest.raises(TallyError) as exc:
         keys.load_trust(typed[:-1])
     assert code_of(exc) == "E810"
-    # certificates: PEM (a bundle of two), DER
+    # certificates: PEM (one a file; a bundle of two is refused, naming the file), DER
     key = rsa.generate_private_key(65537, 2048)
     c1, c2 = make_cert(key, "A"), make_cert(ec.generate_private_key(ec.SECP256R1()), "B")
+    (tmp_path / "one.pem").write_bytes(cert_pem(c1))
+    assert [a.certificate for a in keys.load_trust(str(tmp_path / "one.pem"))] == [c1]
     (tmp_path / "bundle.pem").write_bytes(cert_pem(c1) + cert_pem(c2))
-    assert [a.certificate for a in keys.load_trust(str(tmp_path / "bundle.pem"))] == [c1, c2]
+    with pytest.raises(TallyError) as exc:
+        keys.load_trust(str(tmp_path / "bundle.pem"))
+    assert code_of(exc) == "E811" and "bundle.pem" in exc.value.diagnostics[0].message
     (tmp_path / "c.der").write_bytes(c1.public_bytes(serialization.Encoding.DER))
     (der,) = keys.load_trust(str(tmp_path / "c.der"))
     assert der.kind == "certificate" and der.fingerprint == keys.cert_fingerprint(c1)

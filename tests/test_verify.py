@@ -83,8 +83,8 @@ def only_fails(report: FileReport, *ids: str) -> dict[str, str]:
 def test_signed_sample_passes_every_check(signed: Path) -> None:
     report = check(signed)
     assert report.passed, failed(report)
-    assert [c.id for c in report.checks] == ["workbook", "results", "sidecar", "signature", "signers", "tables",
-                                             "display"]
+    assert [c.id for c in report.checks] == ["workbook", "results", "sidecar", "signature", "sidecar-signature",
+                                             "sidecar-signature", "signers", "tables", "display"]
     data = signed.with_suffix(".json").read_bytes()
     import hashlib
 
