@@ -779,17 +779,33 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
 
 
 @app.command("template", rich_help_panel="Paper")
-def template_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False) -> None:
+def template_cmd(
+    event: EventArg,
+    output: PaperOutputOpt,
+    force: ForceOpt = False,
+    from_entry: Annotated[Path | None, typer.Option(
+        "--from", help="Move the ballot rows typed into this older entry workbook into the new one (after a person "
+        "was added to a form, a name corrected, ...).", metavar="OLD-ENTRY", show_default=False)] = None,
+) -> None:
     """The data-entry workbook: one sheet per group, ballot numbers filled in, and cells
     that accept only mark codes (1 2 3 0, C T TH -) and statuses.
 
-    It carries the event file's fingerprint: `check` and `count` refuse it with another
-    event file (E411). Writes nothing when the event file has errors.
+    It is bound to the ballot forms (the people on each form, in order, and the rule set):
+    `check` and `count` refuse it once a form changed (E411); meeting counts, the committee
+    and titles may change freely. Writes nothing when the event file has errors.
     """
+    from rich.text import Text
+
+    from tally.move import move_rows
     from tally.template import write_template
 
     with handled():
-        paper, path, sheets = write_template(event, output, force=force)
+        moved = None
+        if from_entry is not None:
+            moved = move_rows(event, from_entry, output, force=force)
+            paper, path, sheets = moved.paper, moved.path, moved.sheets
+        else:
+            paper, path, sheets = write_template(event, output, force=force)
         _paper_warnings(paper)
         console = out()
         for sheet in sheets if chatty() else ():
@@ -797,7 +813,15 @@ def template_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = Fals
                 rows=sheet.rows, people=_n("{n} person on the form", "{n} people on the form", sheet.persons)
                 .format(n=sheet.persons)),
                 markup=False)
-        if chatty():
+        for form in moved.forms if moved is not None else ():
+            console.print("  " + _n("{group}: {n} typed ballot moved from {entry}",
+                                    "{group}: {n} typed ballots moved from {entry}", form.ballots)
+                          .format(group=form.group, n=form.ballots, entry=moved.source), markup=False)
+            for person in form.new_persons:
+                console.print(Text("  ! " + _("{group}: {person} is new on this form; type their marks from the "
+                                              "paper ballots").format(group=form.group, person=person),
+                                   style="yellow"))
+        if chatty() and moved is None:
             console.print("  " + _("Two clerks each fill a copy; then: tally reconcile FIRST SECOND"), markup=False)
         console.print("✓ " + _("Wrote {file}: one sheet per group").format(file=path), style="bold green",
                       markup=False)

@@ -3,10 +3,16 @@
 A template carries its event: a hidden sheet (:data:`FINGERPRINT_SHEET`) holds a marker,
 the SHA-256 of the event file and the event file itself (base64). python-calamine, which
 reads the ballots, reads hidden sheets but not custom document properties, hence a sheet.
-:func:`read_fingerprint` gives it back; `read_ballots` refuses an entry workbook whose
-fingerprint is not the event's (E411), and `tally reconcile` takes the event from it. A
+:func:`read_fingerprint` gives it back, and `tally reconcile` takes the event from it. A
 hand-made sheet has no fingerprint and is accepted as it is. The template itself is
 written by :mod:`tally.template`.
+
+An entry workbook is bound to **the forms** it was made for (:class:`Form`: the rule set,
+the groups, the people on each form in their order and their names as printed), not to
+the whole event file: the meeting counts are final only at the meeting, after the
+template was printed, and a committee member, a comment or a title may be added at any
+time. `read_ballots` refuses a workbook whose forms are not the event's (E411), saying
+what changed (:func:`form_changes`); `tally template --from` moves its rows into a new one.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from ballots.errors import Diagnostic, Location, TallyError
-from ballots.i18n import _
+from ballots.event import parse_event
+from ballots.i18n import _, _n
 from ballots.model import Event
 from ballots.sheets import OpenedFile
 
@@ -41,6 +48,69 @@ class Fingerprint:
     sha256: str                  # of the event file's bytes
     source: str                  # the event file's name when the template was made
     event_file: bytes | None     # the event file itself, when it could be read back whole
+
+    def event(self) -> Event | None:
+        """The embedded event file, parsed (None when it cannot be read back whole or has errors)."""
+        if self.event_file is None:
+            return None
+        return parse_event(self.event_file, self.source).event
+
+
+# --- the forms ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormPerson:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Form:
+    """What an entry workbook's columns and sheets depend on: the rule set, and for each ballot
+    form (group) the people on it, in order, with their names as printed in the headers."""
+
+    rules: str
+    groups: tuple[tuple[str, tuple[FormPerson, ...]], ...]
+
+    @classmethod
+    def of(cls, event: Event) -> Form:
+        return cls(event.rules, tuple((g.id, tuple(FormPerson(p.id, p.name) for p in event.persons_on(g)))
+                                      for g in event.groups))
+
+
+def form_changes(made_for: Form, now: Form) -> list[str]:
+    """What changed in the forms between a template and the event file now, one line each, in
+    the reader's language; empty when the forms are the same."""
+    changes: list[str] = []
+    if made_for.rules != now.rules:
+        changes.append(_("the rule set changed from {old} to {new}").format(old=made_for.rules, new=now.rules))
+    old, new = dict(made_for.groups), dict(now.groups)
+    for gid in old:
+        if gid not in new:
+            changes.append(_("form {group} was removed").format(group=gid))
+    for gid, people in new.items():
+        if gid not in old:
+            changes.append(_("form {group} was added").format(group=gid))
+            continue
+        before = {p.id: p for p in old[gid]}
+        after = {p.id: p for p in people}
+        for p in people:
+            if p.id not in before:
+                changes.append(_("{person} was added to form {group}").format(person=f"{p.id} {p.name}", group=gid))
+            elif before[p.id].name != p.name:
+                changes.append(_("on form {group}, the name of {id} changed from '{old}' to '{new}'")
+                               .format(group=gid, id=p.id, old=before[p.id].name, new=p.name))
+        for p in old[gid]:
+            if p.id not in after:
+                changes.append(_("{person} was taken off form {group}").format(person=f"{p.id} {p.name}",
+                                                                               group=gid))
+        kept_old = [p.id for p in old[gid] if p.id in after]
+        kept_new = [p.id for p in people if p.id in before]
+        if kept_old != kept_new:
+            changes.append(_("the order of the people on form {group} changed: {old} → {new}")
+                           .format(group=gid, old=", ".join(kept_old), new=", ".join(kept_new)))
+    return changes
 
 # --- the fingerprint ------------------------------------------------------------------
 
@@ -79,24 +149,46 @@ def _embedded_event(rows: Sequence[object], sha: str) -> bytes | None:
 
 
 def template_problem(opened: OpenedFile, event: Event) -> Diagnostic | None:
-    """E411 when `opened` is an entry workbook made for another event file; None for one made
-    for this event and for a hand-made sheet (no fingerprint)."""
+    """E411 when `opened` is an entry workbook made for other ballot forms; None for one made
+    for this event's forms and for a hand-made sheet (no fingerprint)."""
     fp = read_fingerprint(opened)
     return None if fp is None else fingerprint_problem(fp, event, opened.display)
 
 
-def fingerprint_problem(fp: Fingerprint, event: Event, display: str) -> Diagnostic | None:
-    """E411 when a template was made for another event file (or another version of it)."""
+def bullets(lines: Sequence[str], most: int = 10) -> str:
+    """Changes as an indented list for a message, the first `most` of them."""
+    shown = list(lines[:most])
+    if len(lines) > most:
+        shown.append(_n("and {n} more change", "and {n} more changes", len(lines) - most).format(n=len(lines) - most))
+    return "".join("\n    • " + line for line in shown)
+
+
+def fingerprint_changes(fp: Fingerprint, event: Event) -> list[str] | None:
+    """How the forms changed since the template was made: [] when they did not (whatever else
+    in the event file changed), None when the template's event cannot be read back (then only
+    the same event file, byte for byte, is the same)."""
     if fp.sha256 == event.sha256:
+        return []
+    made_for = fp.event()
+    if made_for is None:
         return None
+    return form_changes(Form.of(made_for), Form.of(event))
+
+
+def fingerprint_problem(fp: Fingerprint, event: Event, display: str) -> Diagnostic | None:
+    """E411 when a template was made for other ballot forms than the event's."""
+    changes = fingerprint_changes(fp, event)
+    if changes == []:
+        return None
+    what = (changes if changes
+            else [_("it was made for another event file (SHA-256 {made_sha}…)").format(made_sha=fp.sha256[:12])])
     return Diagnostic(
         "E411",
-        _("this entry workbook was made by `tally template` for the event file '{made_for}' as it was then "
-        "(SHA-256 {made_sha}…), not for this '{event}' ({event_sha}…): another event, "
-        "or the same file edited since; it is not read")
-        .format(made_for=fp.source, made_sha=fp.sha256[:12], event=event.source, event_sha=event.sha256[:12]),
-        _("check that you gave the right event file; if '{event}' was corrected since, make a new entry "
-        "workbook with `tally template {event} -o entry.xlsx` and copy the ballot rows into it")
-        .format(event=event.source),
+        _("the entry workbook {entry} was made by `tally template` for other ballot forms than those in the event "
+          "file {event}; it is not read:").format(entry=display, event=event.source)
+        + bullets(what),
+        _("check that you gave the right event file; if it was corrected, move the typed rows into a new entry "
+          "workbook: tally template {event} -o new-entry.xlsx --from {entry}").format(event=event.source,
+                                                                                    entry=display),
         Location(display),
     )

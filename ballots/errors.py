@@ -96,6 +96,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E413", ExitCode.EVENT, "no event file for the entries"),
     ("E414", ExitCode.BALLOTS, "entries have no ballot form in common"),
     ("E415", ExitCode.BALLOTS, "column holds voter identity"),
+    ("E416", ExitCode.BALLOTS, "typed rows do not fit the new ballot forms"),
     # E5xx: ballot rows and cells
     ("E501", ExitCode.BALLOTS, "unknown mark"),
     ("E502", ExitCode.BALLOTS, "mark not entered"),

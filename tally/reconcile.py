@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Final
 
 from ballots.cells import column_letters
-from ballots.entry import TEMPLATE_SHEETS, Fingerprint, read_fingerprint
+from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, read_fingerprint
 from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
@@ -249,15 +249,23 @@ def _renamed(d: Diagnostic, base: str, display: str) -> Diagnostic:
 def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> Event:
     a, b = first.fingerprint, second.fingerprint
     if a is not None and b is not None and a.sha256 != b.sha256:
-        raise TallyError(Diagnostic(
-            "E412",
-            _("the two entries were made by `tally template` for different event files: {first} for "
-            "'{first_event}' ({first_sha}…), {second} for '{second_event}' ({second_sha}…)")
-            .format(first=first.display, first_event=a.source, first_sha=a.sha256[:12], second=second.display,
-                    second_event=b.source, second_sha=b.sha256[:12]),
-            _("compare two entries of the same ballots, made from the same event file; if the event file was "
-            "corrected in between, copy the older entry's rows into a new `tally template`"),
-            Location(first.display), (Location(second.display),)))
+        event_a, event_b = a.event(), b.event()
+        changes = (form_changes(Form.of(event_a), Form.of(event_b)) if event_a is not None and event_b is not None
+                   else None)
+        if changes != []:
+            what = changes or [_("{first} was made for the event file '{first_event}' ({first_sha}…), {second} for "
+                                 "'{second_event}' ({second_sha}…)").format(
+                first=first.display, first_event=a.source, first_sha=a.sha256[:12], second=second.display,
+                second_event=b.source, second_sha=b.sha256[:12])]
+            raise TallyError(Diagnostic(
+                "E412",
+                _("the two entries {first} and {second} were made by `tally template` for different ballot forms "
+                  "(from {first} to {second}):").format(first=first.display, second=second.display)
+                + bullets(what),
+                _("compare two entries of the same ballots, made for the same forms; if the event file was "
+                  "corrected in between, move the older entry's rows into a new template: tally template EVENT "
+                  "-o new-entry.xlsx --from OLD-ENTRY"),
+                Location(first.display), (Location(second.display),)))
     if event_path is not None:
         from ballots.event import load_event
 
@@ -266,7 +274,9 @@ def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> 
         if fp is not None and fp.event_file is not None:
             from ballots.event import parse_event
 
-            loaded = parse_event(fp.event_file, fp.source)
+            # Named as what it is, so that a line number is not taken for one of the user's own file.
+            loaded = parse_event(fp.event_file, _("{event} (the copy inside {entry})").format(
+                event=fp.source, entry=entry.display))
             if loaded.event is None:
                 raise TallyError([d for d in loaded.diagnostics if d.is_error])
             return loaded.event
@@ -361,6 +371,36 @@ def _compare_group(group: Group, a: _Sheet, b: _Sheet, fa: str, fb: str) -> list
                 first=Side(fa, a.name, _cell(a.note_col, ra.row), _note_key(ra.note), ""),
                 second=Side(fb, b.name, _cell(b.note_col, rb.row), _note_key(rb.note), "")))
     return out
+
+
+@dataclass(frozen=True)
+class TypedEntry:
+    """An entry workbook's rows as typed, read with the event embedded in it."""
+
+    display: str
+    event: Event                               # the event the template was made for
+    sheets: dict[str, _Sheet]                  # group id -> its rows as typed
+
+
+def read_typed(path: str | Path) -> TypedEntry:
+    """The rows of an entry workbook made by `tally template`, as typed (unknown marks too), read
+    with the event it was made for. E416 when it is not such a workbook, or its event cannot be
+    read back; E3xx/E4xx when its sheets cannot be read."""
+    path = Path(path)
+    entry = _open(path, path.name)
+    if entry.opened is None:
+        raise TallyError(list(entry.diagnostics))
+    fp = entry.fingerprint
+    event = fp.event() if fp is not None else None
+    if event is None:
+        raise fail("E416", _("{entry} was not made by `tally template` (or its copy of the event file cannot be read "
+                             "back): there are no forms to move its rows from").format(entry=entry.display),
+                   _("copy the rows by hand into the new template"), Location(entry.display))
+    _read(entry, event, path)
+    fatal = [d for d in entry.diagnostics if _fatal(d)]
+    if fatal:
+        raise TallyError(fatal)
+    return TypedEntry(entry.display, event, entry.sheets)
 
 
 def reconcile(first: str | Path, second: str | Path, event_path: str | Path | None = None) -> Reconciliation:

@@ -19,13 +19,13 @@ The fingerprint it carries is read back by :mod:`ballots.entry`.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from ballots.entry import CHUNK, FINGERPRINT_MARKER, FINGERPRINT_SHEET, MARK_CODES, STATUS_WORDS
-from ballots.model import Event, Group
+from ballots.model import Event, Group, Person
 from ballots.output import refuse_existing, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
 
@@ -183,8 +183,19 @@ class TemplateSheet:
     rows: int              # pre-numbered ballot rows (= issued)
 
 
-def template_workbook(paper: PaperEvent) -> tuple[bytes, tuple[TemplateSheet, ...]]:
-    """The entry workbook as xlsx bytes (byte-identical for the same event file)."""
+@dataclass(frozen=True)
+class TypedRow:
+    """A ballot row as a clerk typed it, to be put into a new template (`tally template --from`)."""
+
+    number: int
+    status: object
+    note: object
+    marks: Mapping[str, object]      # person id -> the cell as typed
+
+
+def template_workbook(paper: PaperEvent, typed: Mapping[str, Sequence[TypedRow]] | None = None) -> tuple[
+        bytes, tuple[TemplateSheet, ...]]:
+    """The entry workbook as xlsx bytes (byte-identical for the same event file and rows)."""
     event = paper.event
     lab = labels(event.language)
     wb = new_workbook()
@@ -193,6 +204,8 @@ def template_workbook(paper: PaperEvent) -> tuple[bytes, tuple[TemplateSheet, ..
         ws = wb.create_sheet(group.id)
         n = _group_sheet(ws, event, group, lab)
         sheets.append(TemplateSheet(group.id, n, group.issued))
+        for row in (typed or {}).get(group.id, ()):
+            _put_row(ws, event.persons_on(group), row)
     _legend_sheet(wb.create_sheet(lab["legend_sheet"]), paper, lab)
     _fingerprint_sheet(wb.create_sheet(FINGERPRINT_SHEET), paper)
     wb.active = 0
@@ -277,6 +290,27 @@ def _group_sheet(ws: Worksheet, event: Event, group: Group, lab: dict[str, str])
     ws.print_title_rows = "1:1"
     _page_setup(ws, "landscape", lab["footer"])
     return len(persons)
+
+
+def _put_row(ws: Worksheet, persons: Sequence[Person], row: TypedRow) -> None:
+    """A typed ballot row into its numbered row (ballot n on sheet row n + 1); text stays text."""
+    from tally.layout import CellValue
+    from tally.workbook import put
+
+    def value(v: object) -> CellValue:
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if v is None or isinstance(v, (int, str)):
+            return v
+        return str(v)
+
+    at = row.number + 1
+    put(ws, at, BALLOT_COL, row.number)
+    put(ws, at, STATUS_COL, value(row.status))
+    put(ws, at, NOTE_COL, value(row.note))
+    for i, person in enumerate(persons):
+        if person.id in row.marks:
+            put(ws, at, FIRST_PERSON_COL + i, value(row.marks[person.id]))
 
 
 def _list_formula(items: Sequence[str]) -> str:

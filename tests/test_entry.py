@@ -269,13 +269,34 @@ def test_fingerprint_holds_the_event_file(entry: Path) -> None:
     assert ws["A1"].value == FINGERPRINT_MARKER
 
 
-def test_entry_for_another_version_of_the_event_is_refused(entry: Path, tmp_path: Path) -> None:
+def test_entry_survives_edits_that_leave_the_forms_alone(entry: Path, tmp_path: Path) -> None:
+    """Meeting counts, the committee, comments and titles change after the template is printed."""
     filled = fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "filled.xlsx")
     edited = tmp_path / "event.toml"
-    edited.write_text((SAMPLES / "event.toml").read_text(encoding="utf-8") + "\n# corrected\n", encoding="utf-8")
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    text = text.replace("collected = 25", "collected = 24").replace(
+        'title = "Phiếu tín nhiệm Ủy viên Ban Thường vụ Đảng ủy"', 'title = "Phiếu tín nhiệm Ủy viên BTV"')
+    edited.write_text(text + '\n# corrected\n[[committee]]\nname = "Mai Văn Tư"\nrole = "Ủy viên"\n',
+                      encoding="utf-8")
+    proc = run_tally("check", edited, filled)
+    assert "E411" not in proc.stderr, proc.stderr
+    assert proc.returncode == 6 and "E203" in proc.stderr     # 25 entered, 24 declared: the meeting check, read
+
+
+def test_entry_for_changed_forms_is_refused_saying_what_changed(entry: Path, tmp_path: Path) -> None:
+    filled = fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "filled.xlsx")
+    edited = tmp_path / "event.toml"
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    text = text.replace('positions = ["pgd"]\nappointed = 2018-03-15', 'positions = ["pgd", "btv"]\n'
+                        'appointed = 2018-03-15').replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"')
+    edited.write_text(text, encoding="utf-8")
     proc = run_tally("check", edited, filled)
     assert proc.returncode == 5
-    assert "E411" in proc.stderr and "filled.xlsx" in proc.stderr and "tally template" in proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert "E411" in said and "filled.xlsx" in said and "tally template" in said
+    assert "• p06 Bùi Thanh Sơn was added to form btv" in said
+    assert "• on form btv, the name of p04 changed from 'Vũ Văn Khải' to 'Vũ Văn Khai'" in said
+    assert "--from filled.xlsx" in said
     assert "E402" not in proc.stderr and "E203" not in proc.stderr     # one clear message, not a cascade
     proc = run_tally("count", edited, filled, "-o", tmp_path / "results.xlsx")
     assert proc.returncode == 5 and not (tmp_path / "results.xlsx").exists()
@@ -376,3 +397,50 @@ def test_entry_saved_again_by_libreoffice_keeps_its_fingerprint_and_rules(entry:
     assert fp is not None and fp.sha256 == event.sha256
     ws = openpyxl.load_workbook(resaved)["btv"]
     assert not accepts(ws, "E10", "4") and accepts(ws, "E10", "TH")
+
+
+def test_template_from_moves_typed_rows_into_the_changed_forms(entry: Path, tmp_path: Path) -> None:
+    filled = fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "filled.xlsx")
+    edited = tmp_path / "event.toml"
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    edited.write_text(text.replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"'), encoding="utf-8")
+    moved = tmp_path / "moved.xlsx"
+    proc = run_tally("template", edited, "-o", moved, "--from", filled)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "25 typed ballots moved from filled.xlsx" in proc.stdout
+    ev, _ = load_event(edited)
+    read = read_ballots(ev, [moved])
+    assert not [d for d in read.diagnostics if d.is_error]
+    reference = read_ballots(load_event(SAMPLES / "event.toml")[0], [SAMPLES / "ballots.xlsx"])
+    assert [[b[:3] for b in g.ballots] for g in read.groups] == [[b[:3] for b in g.ballots] for g in reference.groups]
+    assert openpyxl.load_workbook(moved)["btv"]["G1"].value == "p04 - Vũ Văn Khai"
+
+
+def test_template_from_adds_an_empty_column_for_a_new_person(entry: Path, tmp_path: Path) -> None:
+    filled = fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "filled.xlsx")
+    edited = tmp_path / "event.toml"
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    edited.write_text(text.replace('positions = ["pgd"]\nappointed = 2018-03-15',
+                                   'positions = ["pgd", "btv"]\nappointed = 2018-03-15'), encoding="utf-8")
+    moved = tmp_path / "moved.xlsx"
+    proc = run_tally("template", edited, "-o", moved, "--from", filled)
+    assert proc.returncode == 0 and "p06 Bùi Thanh Sơn is new on this form" in " ".join(proc.stdout.split())
+    codes = [d.code for d in read_ballots(load_event(edited)[0], [moved]).diagnostics if d.is_error]
+    reference = read_ballots(load_event(SAMPLES / "event.toml")[0], [SAMPLES / "ballots.xlsx"])
+    valid = sum(1 for b in reference.groups[0].ballots if b.valid)
+    assert 0 < valid < 25 and codes == ["E502"] * valid   # p06 on every valid btv ballot: typed from paper next
+
+
+def test_template_from_refuses_rows_that_would_be_lost(entry: Path, tmp_path: Path) -> None:
+    filled = fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "filled.xlsx")
+    edited = tmp_path / "event.toml"
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    edited.write_text(text.replace('id = "p05"\nname = "Lương Văn Phúc"\npositions = ["btv"]',
+                                   'id = "p05"\nname = "Lương Văn Phúc"\npositions = ["pgd"]'), encoding="utf-8")
+    moved = tmp_path / "moved.xlsx"
+    proc = run_tally("template", edited, "-o", moved, "--from", filled)
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 5 and "E416" in said and not moved.exists()
+    assert "p05 Lương Văn Phúc is no longer on form btv; 24 ballots have a mark for them" in said
+    proc = run_tally("template", edited, "-o", moved, "--from", SAMPLES / "ballots.xlsx")
+    assert proc.returncode == 5 and "E416" in proc.stderr and not moved.exists()

@@ -157,16 +157,24 @@ def test_entries_made_for_different_events_are_refused(first: Path, tmp_path: Pa
         reconcile(first, template)
     assert [d.code for d in exc.value.diagnostics] == ["E412"]
     proc = run_tally("reconcile", first, template, "-o", tmp_path / "d.xlsx")
-    assert proc.returncode == 5 and "E412" in proc.stderr and "different event files" in proc.stderr
+    said = " ".join(proc.stderr.split())
+    assert proc.returncode == 5 and "E412" in said and "different ballot forms" in said
+    assert "• btv01 Nguyễn Văn 1 was added to form btv" in said     # the other event's forms, one by one
+    assert "more changes" in said
     assert not (tmp_path / "d.xlsx").exists()
 
 
 def test_entries_for_another_event_than_given_are_refused(first: Path, entry: Path,  # noqa: F811
                                                           tmp_path: Path) -> None:
     edited = tmp_path / "event.toml"
-    edited.write_text(EVENT.read_text(encoding="utf-8").replace("collected = 42", "collected = 41"), encoding="utf-8")
+    text = EVENT.read_text(encoding="utf-8")
+    edited.write_text(text.replace("collected = 42", "collected = 41"), encoding="utf-8")
+    proc = run_tally("reconcile", first, second(entry, tmp_path), "--event", edited)
+    assert "E411" not in proc.stdout + proc.stderr     # a meeting count is no change of the forms
+    edited.write_text(text.replace('rules = "qd96-2023"', 'rules = "qd262-2014"'), encoding="utf-8")
     proc = run_tally("reconcile", first, second(entry, tmp_path), "--event", edited)
     assert proc.returncode == 5 and proc.stderr.count("E411") == 2
+    assert "the rule set changed from qd96-2023 to qd262-2014" in " ".join(proc.stderr.split())
 
 
 def test_hand_made_sheets_need_the_event(first: Path, tmp_path: Path) -> None:
