@@ -143,6 +143,9 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E910", ExitCode.VERIFY, "re-count gives different results"),
     ("E911", ExitCode.VERIFY, "certificate not valid when it signed"),
     ("E912", ExitCode.VERIFY, "signature file beside the workbook does not verify or does not match it"),
+    ("E920", ExitCode.VERIFY, "workbook holds parts or markup tally does not write"),
+    ("E921", ExitCode.VERIFY, "workbook XML that spreadsheet programs may read differently"),
+    ("E922", ExitCode.VERIFY, "workbook prints differently from the signed minutes"),
 )
 
 

@@ -11,19 +11,22 @@ from the stored one (number formats, formulas, hidden rows, columns and sheets).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
 from openpyxl import Workbook, load_workbook
 
-from ballots.cells import column_index
+from ballots.cells import column_index, column_letters
 from ballots.i18n import _
 from tally.layout import CellKey, CellValue, clean, layout
 from tally.results_json import from_bytes
-from tally.snapshot import Snapshot
+from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, read_snapshot
+from tally.workbook import write_workbook
 
 Source = bytes | str | os.PathLike[str]
 Expected = dict[CellKey, CellValue]
@@ -174,3 +177,322 @@ def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]
             seen_cols.add((title, letters))
             out.append(DisplayProblem(title, ref, _("column {letters} is hidden").format(letters=letters)))
     return out
+
+
+# --- the whole appearance: regenerate and compare (issue #10) ----------------------------
+
+MIN_FONT = 6.0            # points: smaller text cannot be read on paper
+ROW_SLACK = 0.75          # points: LibreOffice stores row heights in whole pixels (0.75 pt at
+                          # 96 dpi), rounding 19.25 down to 18.75 on every save
+WIDTH_SLACK = 0.1         # characters: LibreOffice keeps widths in 1/100 mm, a round trip moves
+                          # them by less than 0.01 character
+MARGIN_SLACK = 0.01       # inches: margins round-trip through 1/100 mm in LibreOffice
+_HF_CODE = re.compile(r'&(?:"([^"]*)"|(\d+)|K([0-9A-Fa-f]{6}|[0-9A-Fa-f]{2}[+-]\d{3})|([LCRPNDTFAZGBIUESXYOH&]))')
+_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the workbook prints differently from the minutes the signed results.json
+    lays out: `shown` is what the paper shows, `signed` what the rebuilt minutes show."""
+
+    sheet: str
+    cell: str                 # "D12", "row 23", "column F", "" for the whole sheet or workbook
+    what: str                 # English, short: "text", "font", "row height", ...
+    shown: str
+    signed: str
+
+
+@functools.lru_cache(maxsize=16)
+def rebuild(results_json: bytes, restricted: bool) -> Snapshot:
+    """The minutes `tally count` writes for this results.json, read back by the same reader.
+    Raises ValueError (KeyError, TypeError) for a results.json that cannot be laid out.
+
+    Writing the minutes costs most of a verification; the members' copies of the same
+    minutes share one rebuild (the result is read only)."""
+    return read_snapshot(write_workbook(from_bytes(results_json), results_json, restricted))
+
+
+def _restricted(snap: Snapshot) -> bool:
+    """Whether the minutes were written with the restricted mark: `count --restricted` is
+    not recorded in results.json, so the page header says; a header that is neither the
+    mark nor empty is reported by the comparison."""
+    return any(s.header_footer.get("oddHeader", "").strip() for s in snap.detail.values())
+
+
+def appearance_differences(results_json: bytes, snap: Snapshot) -> list[Difference]:
+    """Every difference in what `snap` prints from the minutes rebuilt from `results_json`,
+    in sheet order; [] when they print the same (within what harmless re-saves change)."""
+    return compare_appearance(rebuild(results_json, _restricted(snap)), snap)
+
+
+def displayed(value: object, code: str) -> str:
+    """A cell's value as printed through its number format (the formats tally writes;
+    another format is shown with its code, so it differs from what was signed)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    plain = code.strip().lower() in ("general", "@", "standard")
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+        return text if plain or ";" not in code else f"{text} [{code}]"
+    if isinstance(value, (int, float)):
+        if code.strip() == "0" or (plain and float(value).is_integer()):
+            return str(round(value)) if isinstance(value, float) else str(value)
+        if plain:
+            return f"{value:.10g}"
+    return f"{value!r} [{code}]"
+
+
+def _font_text(f: Font) -> str:
+    parts = [f"{f.name} {f.size:g}pt"]
+    parts += [w for w, on in (("bold", f.bold), ("italic", f.italic), ("strike", f.strike),
+                              ("outline", f.outline), ("shadow", f.shadow)) if on]
+    if f.underline:
+        parts.append(f"underline {f.underline}")
+    if f.script:
+        parts.append(f.script)
+    parts.append(f"colour {f.color}")
+    return ", ".join(parts)
+
+
+def _ink(color: str) -> str:
+    return "000000" if color == "auto" else color
+
+
+def _paper(fill: str) -> str:
+    return fill.split(":", 1)[1][:6] if fill.startswith("solid:") else "FFFFFF"
+
+
+def _contrast(ink: str, paper: str) -> float:
+    """Luminance difference of two RRGGBB colours, 0..1 (fails closed on theme colours)."""
+    try:
+        a = [int(ink[i:i + 2], 16) for i in (0, 2, 4)]
+        b = [int(paper[i:i + 2], 16) for i in (0, 2, 4)]
+    except ValueError:
+        return 0.0
+
+    def lum(c: list[int]) -> float:
+        return (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]) / 255
+
+    return abs(lum(a) - lum(b))
+
+
+def _look_text(look: Look) -> str:
+    return (f"{_font_text(look.font)}; fill {look.fill or 'none'}; align {look.horizontal or 'general'}/"
+            f"{look.vertical}" + ("; wrap" if look.wrap else "") + ("; shrink to fit" if look.shrink else "")
+            + (f"; indent {look.indent}" if look.indent else "") + (f"; rotated {look.rotation}" if look.rotation else ""))
+
+
+def _row_height(s: SheetRead, r: int) -> tuple[float, bool]:
+    if r in s.heights:
+        return s.heights[r], r in s.hidden_rows or s.heights[r] <= 0
+    return s.default_height, r in s.hidden_rows or s.zero_height
+
+
+def _col_width(s: SheetRead, c: int) -> tuple[float, bool]:
+    w = s.widths.get(c, s.default_width if s.default_width is not None else 8.43)
+    return w, c in s.hidden_cols or w <= 0
+
+
+def _area(text: str) -> str:
+    """A print range without its sheet name and quotes: "'btv'!$21:$22" -> "$21:$22"."""
+    return ",".join(part.rsplit("!", 1)[-1].strip() for part in text.split(",")) if text else ""
+
+
+def header_footer_parts(text: str) -> tuple[dict[str, str], list[float], list[str], list[str]]:
+    """A header or footer as printed: the text of each section (L, C, R, with the page
+    fields &P and &N kept), and the font sizes, font names and other codes it uses."""
+    text = _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)   # ECMA-376 ST_Xstring escapes
+    sections: dict[str, list[str]] = {"L": [], "C": [], "R": []}
+    current = "C"
+    sizes: list[float] = []
+    fonts: list[str] = []
+    others: list[str] = []
+    pos = 0
+    for m in _HF_CODE.finditer(text):
+        sections[current].append(text[pos:m.start()])
+        pos = m.end()
+        font, size, colour, code = m.groups()
+        if font is not None:
+            fonts.append(font.split(",")[0].strip())
+        elif size is not None:
+            sizes.append(float(size))
+        elif colour is not None:
+            others.append(f"colour {colour}")
+        elif code in ("L", "C", "R"):
+            current = code
+        elif code in ("P", "N", "D", "T", "F", "A", "Z"):
+            sections[current].append("&" + code)
+        elif code == "&":
+            sections[current].append("&")
+        elif code == "G":
+            others.append("a picture")
+        elif code in ("S", "X", "Y", "O", "H"):     # strike, super/subscript, outline, shadow
+            others.append(f"&{code}")
+        # &B, &I, &U, &E (bold, italic, underlines) change no word printed
+    sections[current].append(text[pos:])
+    # spaces around a line break print nothing (openpyxl drops the one after "&8 ")
+    return ({k: re.sub(r" *\n *", "\n", "".join(v)).strip() for k, v in sections.items()},
+            sizes, fonts, others)
+
+
+def _compare_header_footer(name: str, key: str, want: str, got: str, out: list[Difference]) -> None:
+    w_text, w_sizes, w_fonts, w_other = header_footer_parts(want)
+    g_text, g_sizes, g_fonts, g_other = header_footer_parts(got)
+    where = key.replace("odd", "").lower() or key
+    for section in ("L", "C", "R"):
+        if w_text[section] != g_text[section]:
+            out.append(Difference(name, where, f"{where} text ({section})", g_text[section], w_text[section]))
+    # Font names and sizes may be dropped or merged by a re-save (openpyxl keeps one size per
+    # section; LibreOffice drops the name of the default font); they may not be changed to
+    # another font or to print too small.
+    strange = [f for f in g_fonts if f not in w_fonts]
+    if strange:
+        out.append(Difference(name, where, f"{where} font", ", ".join(strange), ", ".join(w_fonts) or "default"))
+    small = [s for s in g_sizes if s < MIN_FONT]
+    if small:
+        out.append(Difference(name, where, f"{where} size", ", ".join(f"{s:g}pt" for s in small),
+                              ", ".join(f"{s:g}pt" for s in w_sizes) or "default"))
+    extra = [o for o in g_other if o not in w_other]
+    if extra:
+        out.append(Difference(name, where, f"{where} formatting", ", ".join(extra), "none"))
+
+
+def compare_appearance(want: Snapshot, got: Snapshot) -> list[Difference]:
+    """What `got` prints differently from `want` (the rebuilt minutes)."""
+    out: list[Difference] = []
+    want_visible = [n for n in want.sheets if want.states.get(n) == "visible"]
+    got_visible = [n for n in got.sheets if got.states.get(n) == "visible"]
+    if got_visible != want_visible:
+        out.append(Difference("", "", "visible sheets", ", ".join(got_visible), ", ".join(want_visible)))
+    for n in got.sheets:
+        if n not in want.states:
+            out.append(Difference(n, "", "sheet", f"an extra {got.states.get(n)} sheet", _("(none)")))
+    for n in want.sheets:
+        if want.states[n] != "visible" and got.states.get(n, want.states[n]) == "visible":
+            out.append(Difference(n, "", "sheet", "visible", want.states[n]))
+    if got.active != want.active:
+        out.append(Difference("", "", "first sheet shown", got.active, want.active))
+    if (got.default_font.name, got.default_font.size) != (want.default_font.name, want.default_font.size):
+        # column widths are counted in the default font's digits
+        out.append(Difference("", "", "default font", _font_text(got.default_font), _font_text(want.default_font)))
+    for name in want_visible:
+        if name in got.detail:
+            _compare_sheet(want.detail[name], got.detail[name], out)
+    return out
+
+
+def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
+    name = w.name
+    refs = sorted(set(w.cells) | set(g.cells), key=_ref_key)
+    empty = CellRead(None, Look())
+    for ref in refs:
+        wc, gc = w.cells.get(ref, empty), g.cells.get(ref, empty)
+        w_text = displayed(wc.value, wc.look.number_format)
+        g_text = displayed(gc.value, gc.look.number_format)
+        if gc.formula:
+            out.append(Difference(name, ref, "formula", g_text, w_text))
+        if w_text != g_text:
+            out.append(Difference(name, ref, "text", g_text, w_text))
+            continue
+        if not g_text.strip():
+            continue        # nothing printed: its font and fill draw nothing
+        if _look_key(gc.look) != _look_key(wc.look):
+            out.append(Difference(name, ref, "look", _look_text(gc.look), _look_text(wc.look)))
+        for text, font in gc.runs:
+            if text.strip() and _font_key(font) != _font_key(wc.look.font):
+                out.append(Difference(name, ref, "rich text", f"{text[:20]!r} in {_font_text(font)}",
+                                      _font_text(wc.look.font)))
+        for font in [gc.look.font, *(f for t, f in gc.runs if t.strip())]:
+            if font.size < MIN_FONT or _contrast(_ink(font.color), _paper(gc.look.fill)) < 0.25:
+                out.append(Difference(name, ref, "legibility",
+                                      f"{font.size:g}pt {_ink(font.color)} on {_paper(gc.look.fill)}",
+                                      f"{wc.look.font.size:g}pt {_ink(wc.look.font.color)} on {_paper(wc.look.fill)}"))
+                break
+    if g.merges != w.merges:
+        extra, missing = sorted(g.merges - w.merges), sorted(w.merges - g.merges)
+        out.append(Difference(name, "", "merged cells", ", ".join(extra) or _("(none)"),
+                              ", ".join(missing) or _("(none)")))
+    last_row = max([*(int(_SPLIT.fullmatch(r).group(2)) for r in w.cells), *w.heights, 1])  # type: ignore[union-attr]
+    text_rows = {int(_SPLIT.fullmatch(r).group(2)) for r, c in g.cells.items()  # type: ignore[union-attr]
+                 if displayed(c.value, c.look.number_format).strip()}
+    for r in sorted(set(range(1, last_row + 1)) | text_rows):
+        (wh, whid), (gh, ghid) = _row_height(w, r), _row_height(g, r)
+        if ghid != whid:
+            out.append(Difference(name, f"row {r}", "hidden row", str(ghid), str(whid)))
+        elif abs(gh - wh) > ROW_SLACK + 1e-9:
+            out.append(Difference(name, f"row {r}", "row height", f"{gh:g}pt", f"{wh:g}pt"))
+    last_col = max([*w.widths, 1])
+    text_cols = {column_index(_SPLIT.fullmatch(r).group(1)) for r, c in g.cells.items()  # type: ignore[union-attr]
+                 if displayed(c.value, c.look.number_format).strip()}
+    for c in sorted(set(range(1, last_col + 1)) | text_cols):
+        (ww, whid), (gw, ghid) = _col_width(w, c), _col_width(g, c)
+        letters = column_letters(c)
+        if ghid != whid:
+            out.append(Difference(name, f"column {letters}", "hidden column", str(ghid), str(whid)))
+        elif abs(gw - ww) > WIDTH_SLACK:
+            out.append(Difference(name, f"column {letters}", "column width", f"{gw:g}", f"{ww:g}"))
+    if 1025 in g.hidden_cols and 1025 not in w.hidden_cols:
+        out.append(Difference(name, "", "hidden columns", "beyond column AMJ", _("(none)")))
+    if g.conditional != w.conditional:
+        out.append(Difference(name, "", "conditional formatting", ", ".join(g.conditional) or _("(none)"),
+                              ", ".join(w.conditional) or _("(none)")))
+    if g.validations != w.validations:
+        out.append(Difference(name, "", "data validation", ", ".join(g.validations) or _("(none)"),
+                              ", ".join(w.validations) or _("(none)")))
+    for what, gv, wv in (("print titles", g.print_titles, w.print_titles), ("print area", g.print_area, w.print_area)):
+        if _area(gv) != _area(wv):
+            out.append(Difference(name, "", what, _area(gv) or _("(none)"), _area(wv) or _("(none)")))
+    for key in sorted(set(w.page) | set(g.page)):
+        wv, gv = w.page.get(key, ""), g.page.get(key, "")
+        if key == "scale" and w.page.get("fitToPage") == "True" and g.page.get("fitToPage") == "True":
+            continue    # ignored while fitting to the page; LibreOffice writes scale="100"
+        if key in ("firstPageNumber",) and w.page.get("useFirstPageNumber") == g.page.get("useFirstPageNumber") \
+                == "False":
+            continue    # not used unless useFirstPageNumber is on
+        if key in ("scaleWithDoc", "alignWithMargins", "pageOrder", "paperHeight", "paperWidth") and not gv:
+            continue    # absent: the default, which tally writes
+        if gv != wv:
+            out.append(Difference(name, "", f"page setup {key}", gv or _("(none)"), wv or _("(none)")))
+    has_header = any(w.header_footer.get(k, "").strip() or g.header_footer.get(k, "").strip()
+                     for k in ("oddHeader", "evenHeader", "firstHeader"))
+    has_footer = any(w.header_footer.get(k, "").strip() or g.header_footer.get(k, "").strip()
+                     for k in ("oddFooter", "evenFooter", "firstFooter"))
+    for key in sorted(set(w.margins) | set(g.margins)):
+        if (key == "header" and not has_header) or (key == "footer" and not has_footer):
+            continue    # LibreOffice replaces the margin of an empty header; it prints nothing
+        if abs(g.margins.get(key, -1.0) - w.margins.get(key, -1.0)) > MARGIN_SLACK:
+            out.append(Difference(name, "", f"margin {key}", f"{g.margins.get(key, 0):g}",
+                                  f"{w.margins.get(key, 0):g}"))
+    keys = ["oddHeader", "oddFooter"]
+    if g.page.get("differentOddEven") == "True":
+        keys += ["evenHeader", "evenFooter"]
+    if g.page.get("differentFirst") == "True":
+        keys += ["firstHeader", "firstFooter"]
+    for key in keys:
+        _compare_header_footer(name, key, w.header_footer.get(key, ""), g.header_footer.get(key, ""), out)
+    if g.row_breaks != w.row_breaks:
+        out.append(Difference(name, "", "page breaks", ", ".join(map(str, g.row_breaks)) or _("(none)"),
+                              ", ".join(map(str, w.row_breaks)) or _("(none)")))
+    if g.col_breaks != w.col_breaks:
+        out.append(Difference(name, "", "column page breaks", ", ".join(map(str, g.col_breaks)) or _("(none)"),
+                              ", ".join(map(str, w.col_breaks)) or _("(none)")))
+
+
+_SPLIT = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _ref_key(ref: str) -> tuple[int, int]:
+    m = _SPLIT.fullmatch(ref)
+    return (int(m.group(2)), column_index(m.group(1))) if m else (0, 0)
+
+
+def _font_key(f: Font) -> tuple[object, ...]:
+    return (f.name, f.size, f.bold, f.italic, f.underline, f.strike, _ink(f.color), f.script, f.outline, f.shadow)
+
+
+def _look_key(look: Look) -> tuple[object, ...]:
+    return (_font_key(look.font), look.fill, look.horizontal, look.vertical, look.wrap, look.shrink,
+            look.indent, look.rotation)

@@ -50,7 +50,7 @@ from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _, _n
 from ballots.output import write_atomic
-from tally.compare import Expected, display_problems, expected_cells, table_mismatches
+from tally.compare import Expected, appearance_differences, display_problems, expected_cells, table_mismatches
 from tally.keys import (
     CmsKey,
     Passphrase,
@@ -428,6 +428,25 @@ def load_for_signing(xlsx_path: Path) -> tuple[bytes, Snapshot, bytes, Expected,
     return xlsx, snap, data, expected, signatures
 
 
+def _refuse_misprinted(xlsx_path: Path, data: bytes, snap: Snapshot) -> None:
+    """Never co-sign minutes that hold foreign parts (E920), ambiguous XML (E921) or print
+    differently from the minutes rebuilt from their results.json (E922): what verify fails."""
+    hint = _("do not sign edited minutes: count again with `tally count ... --force`")
+    if snap.problems:
+        p = snap.problems[0]
+        raise fail(p.code, _("'{file}' holds something `tally count` does not write ({n}; first {part}: {what})")
+                   .format(file=xlsx_path, n=len(snap.problems), part=p.part, what=p.what), hint,
+                   Location(str(xlsx_path)))
+    diffs = appearance_differences(data, snap)
+    if diffs:
+        d = diffs[0]
+        raise fail("E922", _("'{file}' prints differently from the minutes of its results.json "
+                             "({n}; first {place}: {what}: the paper shows {shown!r}, signed {signed!r})")
+                   .format(file=xlsx_path, n=len(diffs), place=" › ".join(x for x in (d.sheet, d.cell) if x),
+                           what=d.what, shown=d.shown, signed=d.signed), hint,
+                   Location(str(xlsx_path), d.sheet or None, None))
+
+
 def sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signed:
     """Sign the results embedded in `xlsx_path` (see `_sign_results`), one signer at a time:
     two members signing at once both keep their signature (tally.locking)."""
@@ -484,6 +503,7 @@ def _sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Sign
                            what=t.what),
                    _("do not sign edited minutes: count again with `tally count ... --force`"),
                    Location(str(xlsx_path), t.sheet, t.cell or None))
+    _refuse_misprinted(xlsx_path, data, snap)
     fp = signer.fingerprint
     sha = hashlib.sha256(data).hexdigest()
     if any(s.kind == signer.kind and signature_fingerprint(s) == fp for s in signatures):

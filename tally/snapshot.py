@@ -1,19 +1,27 @@
-"""What a results workbook shows, read in one quick pass, for signing and verifying.
+"""Reading a results workbook the way Excel and LibreOffice read it, strictly and in one
+pass, for signing and verifying (issue #10).
 
-``tally verify`` must read every cell of a workbook that Excel, LibreOffice or openpyxl
-may have saved again, and do so for many files a second. openpyxl's full reader spends
-most of its time on styles and objects verification never needs, so this module reads
-the xlsx parts directly: the workbook's sheet list, shared strings, number formats and
-each sheet's cells with their cached values (what a printout shows).
+``tally verify`` must never accept a workbook that prints differently from what was
+signed. So this reader
 
-It also records what can make a printed value differ from the stored one without
-changing the stored one, so that verification can refuse it: a number format other
-than General on a result cell (``"19"`` shows 19 whatever the cell holds; ``;;;`` shows
-nothing), a formula (recalculated when the file is opened), a hidden row, column or
-sheet, and conditional formatting.
+* follows the package as the spreadsheet programs do: the workbook part named by the
+  root relationships, only ``<workbook><sheets><sheet>`` (never a ``<sheet>`` hidden in
+  an ``extLst``), each cell by its full reference ``r``;
+* refuses XML the programs could read differently from one another (a cell whose
+  ``r`` names another row than its ``<row>``, lower-case references, a cell twice, two
+  ``sheetData``, an inline string that also carries a ``<v>``): each becomes a
+  :class:`Problem` with code E921;
+* names every part and element of the package that ``tally count`` does not write and
+  that is not known to be harmless (drawings, comments, VML, macros, external links,
+  tables, custom XML, extension lists that change rendering, ...): code E920;
+* records, for every sheet, what decides how it prints: each cell's value, number
+  format, font (and the fonts of rich-text runs), fill and alignment, row heights,
+  column widths, hidden rows, columns and sheets (every spelling of true), merges,
+  conditional formats, data validations, page setup, margins, header and footer, page
+  breaks, and the workbook's print titles and first sheet.
 
-XML is parsed with defusedxml; zip members are size-capped. The values match what
-``openpyxl.load_workbook(data_only=True)`` gives (tests/test_verify.py compares them).
+:func:`read_workbook` gives all of that as a :class:`Snapshot`; :mod:`tally.compare`
+compares two of them. XML is parsed with defusedxml; zip members are size-capped.
 """
 
 from __future__ import annotations
@@ -41,11 +49,143 @@ MAX_DATA_ROWS = 100_000               # rows of the hidden sheet: results.json w
 PLAIN_FORMATS = {"general", "0", "@", "standard"}
 _PLAIN_BUILTIN = {0, 1, 49}           # General, 0, @
 _INT = re.compile(r"[+-]?\d+")
-_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+_REF = re.compile(r"([A-Z]{1,3})([1-9]\d{0,6})")
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+# Relationship types (their last path segment) a harmless package may hold, and why each
+# cannot change what prints. Every other relationship type names a part tally does not
+# write and verification cannot judge (drawing, vmlDrawing, comments, externalLink,
+# vbaProject, table, pivotTable, customXml, image, oleObject, chartsheet, ...).
+ALLOWED_RELS = {
+    "officeDocument": "the workbook itself",
+    "core-properties": "document properties (title, author): never printed",
+    "extended-properties": "application properties: never printed",
+    "custom-properties": "LibreOffice writes its own document properties: never printed",
+    "worksheet": "a sheet, read and compared in full",
+    "styles": "the style table, read and resolved for every cell",
+    "theme": "colours are compared as resolved values; theme colours on a cell are refused",
+    "sharedStrings": "the shared strings, read for every cell",
+    "calcChain": "Excel's order of recalculation; the minutes hold no formula",
+    "printerSettings": "Excel's printer driver settings; paper, orientation and scale are "
+                       "compared from pageSetup, which Excel honours over them",
+}
+
+# Children of <worksheet> that tally writes or that a harmless re-save adds; each is read
+# and compared below, or cannot change the printout. Anything else (drawing,
+# legacyDrawing, legacyDrawingHF, picture, tableParts, oleObjects, controls, autoFilter,
+# hyperlinks, phoneticPr, sheetProtection, ...) is refused.
+_SHEET_CHILDREN = {
+    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "mergeCells",
+    "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks",
+    "conditionalFormatting", "dataValidations", "extLst",
+    "ignoredErrors",      # only hides Excel's green triangles on screen
+}
+_BOOK_CHILDREN = {
+    "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
+    "definedNames", "calcPr", "extLst",
+}
+# Extension lists a re-save writes that change nothing printed.
+_HARMLESS_EXT = {
+    "{7626C862-2A13-11E5-B345-FEFF819CDC9F}": "LibreOffice's calculation settings",
+    "{140A7094-0E35-4892-8432-C4D2E57EDB9F}": "Excel's x15 workbook properties (chart tracking)",
+    "{B58B0392-4F1F-4190-BB64-5DF3571DCE5F}": "Excel's calculation features (xcalcf)",
+}
+# Elements outside the main namespace that Excel writes into workbook.xml on every save and
+# that change nothing printed: the folder it was saved in (x15ac:absPath, wrapped in
+# mc:AlternateContent) and its revision pointer (xr:revisionPtr).
+_HARMLESS_FOREIGN = {"revisionPtr"}
+_HARMLESS_ALTERNATE = {"AlternateContent", "Choice", "Fallback", "absPath"}
+
+_FALSE = {"0", "false", "off", "f", "no", "n", ""}
 
 
 class NotAWorkbook(Exception):
     """The file cannot be read as an xlsx workbook; the message says why."""
+
+
+def truth(value: str | None, default: bool = False) -> bool:
+    """An OOXML boolean as the most permissive program reads it: absent is the default,
+    "0"/"false" (and "off", "f") are false, and every other spelling ("1", "true", "on",
+    "t", "2", ...) is true, so that no program can see a hidden row that we think shown."""
+    if value is None:
+        return default
+    return value.strip().lower() not in _FALSE
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the package that tally did not write (E920) or that spreadsheet
+    programs may read differently (E921)."""
+
+    code: str
+    part: str                 # "xl/worksheets/sheet1.xml"
+    what: str                 # English, for the report
+
+
+@dataclass(frozen=True)
+class Font:
+    name: str = ""
+    size: float = 11.0
+    bold: bool = False
+    italic: bool = False
+    underline: str = ""       # "", single, double, ...
+    strike: bool = False
+    color: str = "auto"       # RRGGBB, "auto", or "theme:N" / "indexed:N" as written
+    script: str = ""          # vertAlign: superscript / subscript
+    outline: bool = False
+    shadow: bool = False
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a cell is drawn (its resolved cellXfs entry)."""
+
+    font: Font = Font()
+    fill: str = ""            # "" none, "solid:RRGGBB", or "<pattern>:<fg>/<bg>"
+    number_format: str = "General"
+    horizontal: str = ""
+    vertical: str = ""
+    wrap: bool = False
+    shrink: bool = False
+    indent: int = 0
+    rotation: int = 0
+    hidden_text: bool = False  # the format's ";;;" is caught by number_format; this is protection.hidden
+
+
+@dataclass(frozen=True)
+class CellRead:
+    value: object              # int, float, str, bool (a boolean cell) or None
+    look: Look
+    runs: tuple[tuple[str, Font], ...] = ()   # rich text: each run's text and font
+    formula: bool = False
+    error: bool = False
+
+
+@dataclass
+class SheetRead:
+    name: str
+    part: str
+    state: str                                          # visible | hidden | veryHidden
+    cells: dict[str, CellRead] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)       # rows with an explicit height
+    hidden_rows: set[int] = field(default_factory=set)
+    widths: dict[int, float] = field(default_factory=dict)        # column index -> width
+    hidden_cols: set[int] = field(default_factory=set)
+    default_height: float = 15.0
+    default_width: float | None = None
+    zero_height: bool = False                           # rows without a height are hidden
+    merges: frozenset[str] = frozenset()
+    conditional: tuple[str, ...] = ()                   # sqref of each rule block (incl. x14)
+    validations: tuple[str, ...] = ()
+    page: dict[str, str] = field(default_factory=dict)  # page setup, print options, sheetPr, view
+    margins: dict[str, float] = field(default_factory=dict)
+    header_footer: dict[str, str] = field(default_factory=dict)
+    row_breaks: tuple[int, ...] = ()
+    col_breaks: tuple[int, ...] = ()
+    print_titles: str = ""
+    print_area: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +200,10 @@ class Snapshot:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)
     hidden_cols: dict[str, set[int]] = field(default_factory=dict)
     conditional: frozenset[str] = frozenset()             # sheets with conditional formatting
+    detail: dict[str, SheetRead] = field(default_factory=dict)       # every sheet, for the appearance
+    active: str = ""                                     # the sheet that opens first
+    default_font: Font = Font()
+    problems: tuple[Problem, ...] = ()
 
     def value(self, sheet: str, ref: str) -> object:
         return self.cells.get(sheet, {}).get(ref)
@@ -72,8 +216,8 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _true(value: str | None) -> bool:
-    return value in ("1", "true")
+def _ns(tag: str) -> str:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
 class _Package:
@@ -84,6 +228,7 @@ class _Package:
             raise NotAWorkbook(f"not a zip package ({exc})") from None
         self.names = set(self.zip.namelist())
         self.read_bytes = 0
+        self.reached: set[str] = {"[Content_Types].xml"}
 
     def xml(self, name: str) -> Element:
         try:
@@ -96,6 +241,7 @@ class _Package:
         self.read_bytes += info.file_size
         if self.read_bytes > MAX_TOTAL:
             raise NotAWorkbook(f"the parts read hold more than {MAX_TOTAL // (1024 * 1024)} MB")
+        self.reached.add(name)
         try:
             root: Element = ElementTree.fromstring(self.zip.read(info))
         except (ElementTree.ParseError, DefusedXmlException, zipfile.BadZipFile, zlib.error, EOFError,
@@ -103,43 +249,106 @@ class _Package:
             raise NotAWorkbook(f"part {name} cannot be read ({type(exc).__name__})") from None
         return root
 
-    def rels(self, part: str) -> dict[str, tuple[str, str]]:
-        """Relationship id -> (type suffix, target part) for `part`."""
+    def rels(self, part: str) -> dict[str, tuple[str, str, bool]]:
+        """Relationship id -> (type suffix, target part, external) for `part`."""
         folder, name = posixpath.split(part)
         rels_name = posixpath.join(folder, "_rels", name + ".rels")
         if rels_name not in self.names:
             return {}
         out = {}
         for rel in self.xml(rels_name):
-            if _local(rel.tag) != "Relationship" or rel.get("TargetMode") == "External":
+            if _local(rel.tag) != "Relationship":
                 continue
+            external = (rel.get("TargetMode") or "").lower() == "external"
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path)
+            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path, external)
         return out
 
 
-def _text(node: Element) -> str:
-    """The text of a shared or inline string: its <t>, or its runs' <t>, never phonetic runs."""
-    parts: list[str] = []
+# --- styles ------------------------------------------------------------------------------
+
+# The legacy indexed palette's first entries (ECMA-376 §18.8.27): enough to resolve the
+# colours a re-save might write for black and white; other indexes stay "indexed:N".
+_INDEXED = {0: "000000", 1: "FFFFFF", 8: "000000", 9: "FFFFFF", 64: "auto"}
+_BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 9: "0%", 10: "0.00%", 49: "@"}
+
+
+def _color(node: Element | None, default: str = "auto") -> str:
+    if node is None:
+        return default
+    if truth(node.get("auto")):
+        return "auto"
+    rgb = node.get("rgb")
+    if rgb is not None:
+        rgb = rgb.strip().upper()
+        return rgb[-6:] if len(rgb) in (6, 8) else f"rgb:{rgb}"   # Excel ignores the alpha byte
+    if node.get("indexed") is not None:
+        try:
+            return _INDEXED.get(int(node.get("indexed", "")), f"indexed:{node.get('indexed')}")
+        except ValueError:
+            return f"indexed:{node.get('indexed')}"
+    if node.get("theme") is not None:
+        return f"theme:{node.get('theme')}:{node.get('tint', '0')}"
+    return default
+
+
+def _font(node: Element | None, base: Font | None = None) -> Font:
+    """A <font> or a run's <rPr>; properties it leaves out come from `base`."""
+    f = base or Font()
+    if node is None:
+        return f
+    kw: dict[str, Any] = {}
     for child in node:
         tag = _local(child.tag)
-        if tag == "t":
-            parts.append(child.text or "")
-        elif tag == "r":
-            for t in child:
-                if _local(t.tag) == "t":
-                    parts.append(t.text or "")
-    return "".join(parts)
+        val = child.get("val")
+        if tag in ("name", "rFont"):
+            kw["name"] = (val or "").strip()
+        elif tag == "sz":
+            kw["size"] = _float(val or "", f.size)
+        elif tag in ("b", "i", "strike", "outline", "shadow"):
+            kw[{"b": "bold", "i": "italic"}.get(tag, tag)] = truth(val, default=True)
+        elif tag == "u":
+            kw["underline"] = "" if val in ("none",) else (val or "single")
+        elif tag == "color":
+            kw["color"] = _color(child)
+        elif tag == "vertAlign":
+            kw["script"] = "" if val == "baseline" else (val or "")
+    return Font(**{**f.__dict__, **kw})
 
 
-def _number_formats(pkg: _Package, styles_part: str | None) -> list[str | None]:
-    """For each cell style index: None for a plain format, else the format code."""
-    if styles_part is None or styles_part not in pkg.names:
-        return []
-    root = pkg.xml(styles_part)
-    codes: dict[int, str] = {}
-    xfs: list[str | None] = []
+def _fill(node: Element | None) -> str:
+    if node is None:
+        return ""
+    pattern = next((c for c in node if _local(c.tag) == "patternFill"), None)
+    if pattern is None:
+        return "gradient" if any(_local(c.tag) == "gradientFill" for c in node) else ""
+    kind = pattern.get("patternType", "none" if not len(pattern) else "solid")
+    if kind == "none":
+        return ""
+    fg = _color(next((c for c in pattern if _local(c.tag) == "fgColor"), None), "000000")
+    if kind == "solid":
+        return f"solid:{fg}"        # a solid fill draws its foreground colour only
+    bg = _color(next((c for c in pattern if _local(c.tag) == "bgColor"), None), "FFFFFF")
+    return f"{kind}:{fg}/{bg}"
+
+
+@dataclass
+class _Styles:
+    looks: list[Look]
+    default_font: Font
+    plain: list[str | None]            # per xf: None for a plain number format, else its code
+
+
+def _styles(pkg: _Package, part: str | None) -> _Styles:
+    if part is None or part not in pkg.names:
+        return _Styles([Look()], Font(), [])
+    root = pkg.xml(part)
+    codes: dict[int, str] = dict(_BUILTIN_FORMATS)
+    fonts: list[Font] = []
+    fills: list[str] = []
+    xfs: list[Element] = []
+    style_xfs: list[Element] = []
     for child in root:
         tag = _local(child.tag)
         if tag == "numFmts":
@@ -148,82 +357,166 @@ def _number_formats(pkg: _Package, styles_part: str | None) -> list[str | None]:
                     codes[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
                 except ValueError:
                     continue
+        elif tag == "fonts":
+            fonts = [_font(f) for f in child]
+        elif tag == "fills":
+            fills = [_fill(f) for f in child]
         elif tag == "cellXfs":
-            for xf in child:
-                try:
-                    fid = int(xf.get("numFmtId", "0"))
-                except ValueError:
-                    fid = -1
-                if fid in codes:
-                    code = codes[fid]
-                    xfs.append(None if code.strip().lower() in PLAIN_FORMATS else code)
-                else:
-                    xfs.append(None if fid in _PLAIN_BUILTIN else f"built-in format {fid}")
-    return xfs
+            xfs = list(child)
+        elif tag == "cellStyleXfs":
+            style_xfs = list(child)
 
-
-def _cell_value(c: Element, kind: str, shared: list[str]) -> object:
-    v = None
-    inline = None
-    for child in c:
-        tag = _local(child.tag)
-        if tag == "v":
-            v = child.text
-        elif tag == "is":
-            inline = child
-    if kind == "inlineStr":
-        return _text(inline) if inline is not None else None
-    if v is None:
-        return None
-    if kind == "s":
+    def pick(items: list[Any], index: str | None, default: Any) -> Any:
         try:
-            return shared[int(v)]
+            return items[int(index or "0")]
         except (ValueError, IndexError):
-            return None
-    if kind in ("str", "e", "d"):
-        return v
-    if kind == "b":
-        return v.strip() in ("1", "true")
-    v = v.strip()
-    if _INT.fullmatch(v):
-        return int(v)
-    try:
-        return float(v)
-    except ValueError:
-        return v
+            return default
+
+    default_font = fonts[0] if fonts else Font()
+    if style_xfs:
+        default_font = pick(fonts, style_xfs[0].get("fontId"), default_font)
+    looks: list[Look] = []
+    plain: list[str | None] = []
+    for xf in xfs:
+        try:
+            fid = int(xf.get("numFmtId", "0"))
+        except ValueError:
+            fid = -1
+        code = codes.get(fid, f"built-in format {fid}")
+        plain.append(None if code.strip().lower() in PLAIN_FORMATS else code)
+        align = next((c for c in xf if _local(c.tag) == "alignment"), None)
+        prot = next((c for c in xf if _local(c.tag) == "protection"), None)
+        a = align if align is not None else Element("alignment")
+        h = a.get("horizontal", "")
+        looks.append(Look(
+            font=pick(fonts, xf.get("fontId"), default_font),
+            fill=pick(fills, xf.get("fillId"), ""),
+            number_format="General" if code.strip().lower() in ("general", "standard") else code,
+            horizontal="" if h == "general" else h,
+            vertical=a.get("vertical", "bottom"),
+            wrap=truth(a.get("wrapText")),
+            shrink=truth(a.get("shrinkToFit")),
+            indent=int(_float(a.get("indent", "0"), 0)),
+            rotation=int(_float(a.get("textRotation", "0"), 0)),
+            hidden_text=prot is not None and truth(prot.get("hidden")),
+        ))
+    return _Styles(looks or [Look(font=default_font)], default_font, plain)
+
+
+# --- strings -----------------------------------------------------------------------------
+
+
+def _string(node: Element, base: Font | None = None) -> tuple[str, tuple[tuple[str, Font], ...]]:
+    """A shared or inline string: its text as printed (the <t>, or its runs' <t>; never the
+    phonetic runs) and, for rich text, each run's text with its font (None font parts
+    inherit the cell's font, filled in by the caller)."""
+    parts: list[str] = []
+    runs: list[tuple[str, Font | None]] = []
+    for child in node:
+        tag = _local(child.tag)
+        if tag == "t":
+            parts.append(child.text or "")
+        elif tag == "r":
+            rpr = next((x for x in child if _local(x.tag) == "rPr"), None)
+            text = "".join(t.text or "" for t in child if _local(t.tag) == "t")
+            parts.append(text)
+            runs.append((text, rpr))  # type: ignore[arg-type]
+    return "".join(parts), tuple(runs)  # type: ignore[arg-type]
+
+
+def _run_fonts(runs: tuple[tuple[str, Any], ...], base: Font) -> tuple[tuple[str, Font], ...]:
+    return tuple((text, _font(rpr, base) if rpr is not None else base) for text, rpr in runs)
+
+
+# --- the workbook ------------------------------------------------------------------------
 
 
 def read_snapshot(source: bytes | str | Path) -> Snapshot:
-    """Raises NotAWorkbook for anything that is not a readable xlsx workbook."""
+    """Raises NotAWorkbook for anything that is not a readable xlsx workbook; anything
+    readable but foreign or ambiguous is listed in ``Snapshot.problems``."""
     try:
         return _read(_Package(source))
-    except (ValueError, KeyError, IndexError, AttributeError) as exc:  # e.g. a cell reference "r" that is no number
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
         raise NotAWorkbook(f"the workbook's structure is broken ({type(exc).__name__}: {exc})") from None
 
 
-def _read(pkg: _Package) -> Snapshot:
-    root_rels = pkg.rels("")
-    book_part = next((p for t, p in root_rels.values() if t == "officeDocument"), None)
-    if book_part is None:
-        if "xl/workbook.xml" not in pkg.names:
-            raise NotAWorkbook("no workbook part: not an xlsx file")
-        book_part = "xl/workbook.xml"
-    book = pkg.xml(book_part)
-    book_rels = pkg.rels(book_part)
-    shared_part = next((p for t, p in book_rels.values() if t == "sharedStrings"), None)
-    styles_part = next((p for t, p in book_rels.values() if t == "styles"), None)
-    shared = [_text(si) for si in pkg.xml(shared_part)] if shared_part and shared_part in pkg.names else []
-    fmts = _number_formats(pkg, styles_part)
+read_workbook = read_snapshot
 
+
+def _read(pkg: _Package) -> Snapshot:
+    problems: list[Problem] = []
+
+    def foreign(part: str, what: str) -> None:
+        problems.append(Problem("E920", part, what))
+
+    def ambiguous(part: str, what: str) -> None:
+        problems.append(Problem("E921", part, what))
+
+    root_rels = pkg.rels("")
+    _check_rels(pkg, "_rels/.rels", root_rels, foreign)
+    book_part = next((p for t, p, _x in root_rels.values() if t == "officeDocument"), None)
+    if book_part is None:
+        raise NotAWorkbook("no workbook part: not an xlsx file")
+    book = pkg.xml(book_part)
+    if _local(book.tag) != "workbook":
+        raise NotAWorkbook("the workbook part is not a workbook")
+    book_rels = pkg.rels(book_part)
+    _check_rels(pkg, posixpath.join(posixpath.dirname(book_part), "_rels",
+                                    posixpath.basename(book_part) + ".rels"), book_rels, foreign)
+    for t, p, _x in book_rels.values():
+        if t in ("theme", "calcChain", "printerSettings") and p in pkg.names:
+            pkg.reached.add(p)
+    for t, p, _x in root_rels.values():
+        if t in ("core-properties", "extended-properties", "custom-properties") and p in pkg.names:
+            pkg.reached.add(p)
+    shared_part = next((p for t, p, _x in book_rels.values() if t == "sharedStrings"), None)
+    styles_part = next((p for t, p, _x in book_rels.values() if t == "styles"), None)
+    styles = _styles(pkg, styles_part)
+    shared: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+    if shared_part and shared_part in pkg.names:
+        shared = [_string(si) for si in pkg.xml(shared_part) if _local(si.tag) == "si"]
+
+    _check_children(book, _BOOK_CHILDREN, book_part, foreign)
     sheets: list[tuple[str, str, str]] = []
-    for node in book.iter():
-        if _local(node.tag) == "sheet":
-            rid = next((v for k, v in node.attrib.items() if _local(k) == "id"), "")
-            kind, part = book_rels.get(rid, ("", ""))
-            if kind == "worksheet":
-                sheets.append((node.get("name", ""), part, node.get("state", "visible")))
+    active_index = 0
+    names_local: dict[tuple[str, int], str] = {}
+    for section in book:
+        tag = _local(section.tag)
+        if tag == "sheets":
+            for node in section:
+                if _local(node.tag) != "sheet":
+                    foreign(book_part, f"<{_local(node.tag)}> inside <sheets>")
+                    continue
+                rid = next((v for k, v in node.attrib.items() if _local(k) == "id" and _ns(k) == _RELS_NS), "")
+                kind, part, _x = book_rels.get(rid, ("", "", False))
+                name = node.get("name", "")
+                if kind != "worksheet":
+                    foreign(book_part, f"sheet {name!r} is a {kind or 'missing part'}, not a worksheet")
+                    continue
+                state = node.get("state", "visible")
+                if state not in ("visible", "hidden", "veryHidden"):
+                    state = f"unknown:{state}"
+                sheets.append((name, part, state))
+        elif tag == "bookViews":
+            view = next(iter(section), None)
+            if view is not None:
+                active_index = int(_float(view.get("activeTab", "0"), 0))
+                if truth(view.get("visibility"), False) and view.get("visibility") not in ("visible",):
+                    foreign(book_part, f"the workbook window is {view.get('visibility')}")
+        elif tag == "definedNames":
+            for dn in section:
+                nm = dn.get("name", "")
+                if dn.get("localSheetId") is not None:
+                    names_local[(nm, int(_float(dn.get("localSheetId", "-1"), -1)))] = (dn.text or "").strip()
+                elif nm.startswith("_xlnm."):
+                    foreign(book_part, f"a workbook-wide {nm}")
+        elif tag == "extLst":
+            _check_ext(section, book_part, foreign)
     if not sheets:
         raise NotAWorkbook("the workbook has no worksheets")
+    seen_names = {n.casefold() for n, _p, _s in sheets}
+    if len(seen_names) != len(sheets):
+        ambiguous(book_part, "two sheets have the same name")
 
     snap_cells: dict[str, dict[str, object]] = {}
     formats: dict[str, dict[str, str]] = {}
@@ -231,83 +524,288 @@ def _read(pkg: _Package) -> Snapshot:
     hidden_rows: dict[str, set[int]] = {}
     hidden_cols: dict[str, set[int]] = {}
     conditional: set[str] = set()
+    detail: dict[str, SheetRead] = {}
     data_rows: list[tuple[object, ...]] = []
-    for name, part, _state in sheets:
-        root = pkg.xml(part)
-        values: dict[str, object] = {}
-        fmt: dict[str, str] = {}
-        forms: set[str] = set()
-        hrows: set[int] = set()
-        hcols: set[int] = set()
-        last_row = 0
-        for section in root:
-            tag = _local(section.tag)
-            if tag == "cols":
-                for spec in section:
-                    width = spec.get("width")
-                    if _true(spec.get("hidden")) or (width is not None and _float(width) <= 0):
-                        low, high = int(spec.get("min", "1")), int(spec.get("max", "1"))
-                        if not 1 <= low <= high <= MAX_COL:
-                            raise NotAWorkbook(f"a column range {low}:{high} outside the worksheet")
-                        hcols.update(range(low, high + 1))
-            elif tag == "conditionalFormatting":
-                conditional.add(name)
-            elif tag == "sheetData":
-                r = 0
-                for row in section:
-                    r = int(row.get("r") or r + 1)
-                    if not 1 <= r <= MAX_ROW:
-                        raise NotAWorkbook(f"row {r} is outside a worksheet")
-                    ht = row.get("ht")
-                    if _true(row.get("hidden")) or (ht is not None and _true(row.get("customHeight"))
-                                                     and _float(ht) <= 0):
-                        hrows.add(r)
-                    col = 0
-                    for c in row:
-                        ref = c.get("r")
-                        if ref:
-                            m = _REF.fullmatch(ref)
-                            col = col_index(m.group(1)) if m else col + 1
-                        else:
-                            col += 1
-                        if col > MAX_COL:
-                            raise NotAWorkbook(f"column {col} is outside a worksheet")
-                        key = f"{_LETTERS[col - 1] if col <= len(_LETTERS) else col_letters(col)}{r}"
-                        value = _cell_value(c, c.get("t", "n"), shared)
-                        if value is not None and value != "":
-                            values[key] = value
-                            last_row = r
-                        s = c.get("s")
-                        if s is not None and fmts:
-                            try:
-                                code = fmts[int(s)]
-                            except (ValueError, IndexError):
-                                code = None
-                            if code is not None:
-                                fmt[key] = code
-                        if any(_local(x.tag) == "f" for x in c):
-                            forms.add(key)
+    for index, (name, part, state) in enumerate(sheets):
+        sheet = _sheet(pkg, name, part, state, styles, shared, foreign, ambiguous)
+        sheet.print_titles = names_local.get(("_xlnm.Print_Titles", index), "")
+        sheet.print_area = names_local.get(("_xlnm.Print_Area", index), "")
+        detail[name] = sheet
+        values = {ref: c.value for ref, c in sheet.cells.items() if c.value is not None and c.value != ""}
         if name == DATA_SHEET:
+            last_row = max((int(_REF.fullmatch(r).group(2)) for r in values), default=0)  # type: ignore[union-attr]
             if last_row > MAX_DATA_ROWS:
                 raise NotAWorkbook(f"the hidden {DATA_SHEET} sheet reaches row {last_row}")
             data_rows = [tuple(values.get(f"{L}{i}") for L in "ABCDE") for i in range(1, last_row + 1)]
             continue
         snap_cells[name] = values
+        fmt: dict[str, str] = {}
+        for ref, c in sheet.cells.items():
+            code = c.look.number_format
+            if code.strip().lower() not in PLAIN_FORMATS:
+                fmt[ref] = code
         formats[name] = fmt
-        formulas[name] = forms
-        hidden_rows[name] = hrows
-        hidden_cols[name] = hcols
+        formulas[name] = {ref for ref, c in sheet.cells.items() if c.formula}
+        hidden_rows[name] = set(sheet.hidden_rows)
+        hidden_cols[name] = set(sheet.hidden_cols)
+        if sheet.conditional:
+            conditional.add(name)
+    for unreached in sorted(pkg.names - pkg.reached):
+        if unreached.endswith(("/", ".rels")):
+            continue
+        foreign(unreached, "a part no relationship of the workbook names")
     names = tuple(n for n, _p, _s in sheets)
+    active = names[active_index] if 0 <= active_index < len(names) else ""
     return Snapshot(names, snap_cells, tuple(data_rows), DATA_SHEET in names,
                     states={n: s for n, _p, s in sheets}, formats=formats, formulas=formulas,
-                    hidden_rows=hidden_rows, hidden_cols=hidden_cols, conditional=frozenset(conditional))
+                    hidden_rows=hidden_rows, hidden_cols=hidden_cols, conditional=frozenset(conditional),
+                    detail=detail, active=active, default_font=styles.default_font, problems=tuple(problems))
 
 
-def _float(text: str) -> float:
+def _check_rels(pkg: _Package, rels_part: str, rels: dict[str, tuple[str, str, bool]], foreign: Any) -> None:
+    for kind, target, external in rels.values():
+        if external:
+            foreign(rels_part, f"a link to an outside resource ({kind})")
+        elif kind not in ALLOWED_RELS:
+            foreign(target, f"a {kind} part")
+
+
+def _check_children(root: Element, allowed: set[str], part: str, foreign: Any) -> None:
+    for child in root:
+        tag = _local(child.tag)
+        if tag in _HARMLESS_FOREIGN or (tag == "AlternateContent"
+                                        and {_local(x.tag) for x in child.iter()} <= _HARMLESS_ALTERNATE):
+            continue
+        if _ns(child.tag) not in (MAIN, "") or tag not in allowed:
+            if tag == "AlternateContent":
+                foreign(part, "markup-compatibility content (mc:AlternateContent)")
+            else:
+                foreign(part, f"<{tag}>")
+
+
+def _check_ext(ext_list: Element, part: str, foreign: Any) -> None:
+    for ext in ext_list:
+        uri = ext.get("uri", "")
+        if uri not in _HARMLESS_EXT:
+            inner = ", ".join(sorted({_local(c.tag) for c in ext})) or "empty"
+            foreign(part, f"an extension {uri} ({inner}) in extLst")
+
+
+def _sheet(pkg: _Package, name: str, part: str, state: str, styles: _Styles,
+           shared: list[tuple[str, tuple[tuple[str, Any], ...]]], foreign: Any, ambiguous: Any) -> SheetRead:
+    root = pkg.xml(part)
+    if _local(root.tag) != "worksheet":
+        raise NotAWorkbook(f"{part} is not a worksheet")
+    sheet = SheetRead(name, part, state)
+    for t, p, _x in pkg.rels(part).values():
+        if t == "printerSettings":
+            pkg.reached.add(p)
+    _check_rels(pkg, posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"),
+                pkg.rels(part), foreign)
+    _check_children(root, _SHEET_CHILDREN, part, foreign)
+    looks = styles.looks
+    seen_data = False
+    merges: set[str] = set()
+    conditional: list[str] = []
+    validations: list[str] = []
+    for section in root:
+        tag = _local(section.tag)
+        if tag == "sheetPr":
+            for child in section:
+                if _local(child.tag) == "pageSetUpPr":
+                    sheet.page["fitToPage"] = str(truth(child.get("fitToPage")))
+        elif tag == "sheetViews":
+            views = list(section)
+            if views:
+                v = views[0]
+                # What a view changes on paper: right-to-left mirrors the page, showZeros="0"
+                # prints a count of 0 as an empty cell, showFormulas prints formulas.
+                sheet.page["rightToLeft"] = str(truth(v.get("rightToLeft")))
+                sheet.page["showZeros"] = str(truth(v.get("showZeros"), True))
+                sheet.page["showFormulas"] = str(truth(v.get("showFormulas")))
+        elif tag == "sheetFormatPr":
+            sheet.default_height = _float(section.get("defaultRowHeight", "15"), 15.0)
+            if section.get("defaultColWidth") is not None:
+                sheet.default_width = _float(section.get("defaultColWidth", ""), 8.43)
+            sheet.zero_height = truth(section.get("zeroHeight"))
+        elif tag == "cols":
+            for spec in section:
+                low, high = int(spec.get("min", "1")), int(spec.get("max", "1"))
+                if not 1 <= low <= high <= MAX_COL:
+                    raise NotAWorkbook(f"a column range {low}:{high} outside the worksheet")
+                width = spec.get("width")
+                for c in range(low, min(high, 1024) + 1):
+                    if width is not None:
+                        sheet.widths[c] = _float(width, 8.43)
+                    if truth(spec.get("hidden")) or (width is not None and _float(width, 1.0) <= 0):
+                        sheet.hidden_cols.add(c)
+                if high > 1024 and truth(spec.get("hidden")):
+                    sheet.hidden_cols.add(1025)
+        elif tag == "sheetData":
+            if seen_data:
+                ambiguous(part, "two <sheetData>")
+                continue
+            seen_data = True
+            _rows(section, sheet, looks, shared, part, ambiguous, foreign)
+        elif tag == "mergeCells":
+            for m in section:
+                ref = (m.get("ref") or "").strip()
+                if not re.fullmatch(r"[A-Z]{1,3}[1-9]\d*:[A-Z]{1,3}[1-9]\d*", ref):
+                    ambiguous(part, f"a merged range {ref!r}")
+                merges.add(ref)
+        elif tag == "conditionalFormatting":
+            conditional.append(section.get("sqref", ""))
+        elif tag == "dataValidations":
+            validations += [v.get("sqref", "") for v in section]
+        elif tag == "printOptions":
+            for key in ("horizontalCentered", "verticalCentered", "gridLines", "headings"):
+                sheet.page[key] = str(truth(section.get(key)))
+        elif tag == "pageMargins":
+            sheet.margins = {k: _float(v, 0.0) for k, v in section.attrib.items()}
+        elif tag == "pageSetup":
+            for key, default in (("orientation", "default"), ("paperSize", "1"), ("scale", "100"),
+                                 ("fitToWidth", "1"), ("fitToHeight", "1"), ("firstPageNumber", "1"),
+                                 ("useFirstPageNumber", "0"), ("blackAndWhite", "0"), ("draft", "0"),
+                                 ("cellComments", "none"), ("errors", "displayed"), ("pageOrder", "downThenOver"),
+                                 ("paperHeight", ""), ("paperWidth", "")):
+                value = section.get(key, default)
+                if key in ("useFirstPageNumber", "blackAndWhite", "draft"):
+                    value = str(truth(value))
+                sheet.page[key] = value
+        elif tag == "headerFooter":
+            sheet.page["differentFirst"] = str(truth(section.get("differentFirst")))
+            sheet.page["differentOddEven"] = str(truth(section.get("differentOddEven")))
+            sheet.page["scaleWithDoc"] = str(truth(section.get("scaleWithDoc"), True))
+            sheet.page["alignWithMargins"] = str(truth(section.get("alignWithMargins"), True))
+            for child in section:
+                sheet.header_footer[_local(child.tag)] = child.text or ""
+        elif tag == "rowBreaks":
+            sheet.row_breaks = tuple(sorted(int(_float(b.get("id", "0"), 0)) for b in section))
+        elif tag == "colBreaks":
+            sheet.col_breaks = tuple(sorted(int(_float(b.get("id", "0"), 0)) for b in section))
+        elif tag == "extLst":
+            for ext in section:
+                inner = {_local(c.tag) for c in ext}
+                if "conditionalFormattings" in inner:
+                    conditional.append("x14")
+                if "dataValidations" in inner:
+                    validations.append("x14")
+            _check_ext(section, part, foreign)
+    sheet.merges = frozenset(merges)
+    sheet.conditional = tuple(conditional)
+    sheet.validations = tuple(validations)
+    return sheet
+
+
+def _rows(section: Element, sheet: SheetRead, looks: list[Look],
+          shared: list[tuple[str, tuple[tuple[str, Any], ...]]], part: str, ambiguous: Any, foreign: Any) -> None:
+    last_row = 0
+    for row in section:
+        if _local(row.tag) != "row":
+            ambiguous(part, f"<{_local(row.tag)}> inside <sheetData>")
+            continue
+        r_text = row.get("r")
+        if r_text is None or not r_text.isdigit():
+            ambiguous(part, f"a row without a plain row number (r={r_text!r}) after row {last_row}")
+            continue
+        r = int(r_text)
+        if not 1 <= r <= MAX_ROW:
+            raise NotAWorkbook(f"row {r} is outside a worksheet")
+        if r <= last_row:
+            ambiguous(part, f"row {r} comes after row {last_row}")
+        last_row = r
+        ht = row.get("ht")
+        if ht is not None:
+            sheet.heights[r] = _float(ht, 0.0)
+        if truth(row.get("hidden")) or (ht is not None and _float(ht, 1.0) <= 0):
+            sheet.hidden_rows.add(r)
+        row_style = row.get("s") if truth(row.get("customFormat")) else None
+        last_col = 0
+        for c in row:
+            if _local(c.tag) != "c":
+                ambiguous(part, f"<{_local(c.tag)}> inside row {r}")
+                continue
+            ref = c.get("r")
+            m = _REF.fullmatch(ref or "")
+            if m is None:
+                ambiguous(part, f"a cell in row {r} with the reference {ref!r}"
+                          + (" (lower case)" if ref and _REF.fullmatch(ref.upper()) else ""))
+                continue
+            col = col_index(m.group(1))
+            if int(m.group(2)) != r:
+                ambiguous(part, f"cell {ref} inside row {r}")
+                continue
+            if col > MAX_COL:
+                raise NotAWorkbook(f"column {col} is outside a worksheet")
+            if col <= last_col:
+                ambiguous(part, f"cell {ref} comes after column {col_letters(last_col)} of row {r}"
+                          + (" (twice)" if col == last_col else ""))
+                if ref in sheet.cells:
+                    continue
+            last_col = col
+            s = c.get("s", row_style)
+            try:
+                look = looks[int(s or "0")]
+            except (ValueError, IndexError):
+                look = looks[0]
+            for key in ("cm", "vm"):
+                if c.get(key) is not None:
+                    foreign(part, f"cell {ref} carries cell metadata ({key}), e.g. a picture in the cell")
+            if truth(c.get("ph")):
+                foreign(part, f"cell {ref} shows phonetic text")
+            sheet.cells[ref or ""] = _cell(c, ref or "", look, shared, part, ambiguous)
+
+
+def _cell(c: Element, ref: str, look: Look, shared: list[tuple[str, tuple[tuple[str, Any], ...]]],
+          part: str, ambiguous: Any) -> CellRead:
+    kind = c.get("t", "n")
+    vs = [x for x in c if _local(x.tag) == "v"]
+    iss = [x for x in c if _local(x.tag) == "is"]
+    formula = any(_local(x.tag) == "f" for x in c)
+    if len(vs) > 1 or len(iss) > 1:
+        ambiguous(part, f"cell {ref} holds two values")
+    if kind == "inlineStr":
+        if vs:
+            ambiguous(part, f"cell {ref} is an inline string that also carries a <v>")
+        if not iss:
+            return CellRead(None, look, formula=formula)
+        text, runs = _string(iss[0])
+        return CellRead(text, look, _run_fonts(runs, look.font), formula)
+    if iss:
+        ambiguous(part, f"cell {ref} of type {kind!r} carries an inline string")
+    v = vs[0].text if vs else None
+    if v is None:
+        return CellRead(None, look, formula=formula)
+    if kind == "s":
+        try:
+            text, runs = shared[int(v)]
+        except (ValueError, IndexError):
+            ambiguous(part, f"cell {ref} names shared string {v!r}, which does not exist")
+            return CellRead(None, look, formula=formula)
+        return CellRead(text, look, _run_fonts(runs, look.font), formula)
+    if kind in ("str", "d"):
+        return CellRead(v, look, formula=formula)
+    if kind == "e":
+        return CellRead(v, look, formula=formula, error=True)
+    if kind == "b":
+        return CellRead(truth(v), look, formula=formula)
+    if kind != "n":
+        ambiguous(part, f"cell {ref} has the unknown type {kind!r}")
+    v = v.strip()
+    if _INT.fullmatch(v):
+        return CellRead(int(v), look, formula=formula)
+    try:
+        return CellRead(float(v), look, formula=formula)
+    except ValueError:
+        ambiguous(part, f"cell {ref} holds {v[:20]!r}, which is no number")
+        return CellRead(v, look, formula=formula)
+
+
+def _float(text: str, default: float = 1.0) -> float:
     try:
         return float(text)
     except ValueError:
-        return 1.0
+        return default
 
 
 def as_openpyxl(source: bytes | str | Path) -> dict[str, dict[str, Any]]:

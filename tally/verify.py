@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from ballots.i18n import _, _n, language, set_language
-from tally.compare import display_problems, table_mismatches
+from tally.compare import Difference, appearance_differences, display_problems, table_mismatches
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.results_json import group4
 from tally.resultset import ResultSet
@@ -48,7 +48,7 @@ from tally.sign import (
     json_path_for,
     parse_results,
 )
-from tally.snapshot import NotAWorkbook, read_snapshot
+from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
 
 REPORT_SCHEMA = "tally-verify/1"
 MAX_LISTED = 5            # differing cells named in a reason; the rest are counted
@@ -526,6 +526,8 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         add("display", _("values print as stored"), True,
             _("no number formats, formulas, hidden rows, columns or sheets on the result cells"), "E905")
 
+    _appearance_checks(add, where, data, snap)
+
     if recount is not None:
         _recount_checks(add, doc, data, recount)
     return FileReport(str(path), tuple(checks), sha, tuple(signers))
@@ -578,6 +580,46 @@ def _sidecar_checks(add: Callable[..., None], rs: ResultSet, data: bytes,
         add("sidecar-signature", name, ok,
             _("verifies over the signed results.json (signer {fp})").format(fp=_short_fp(owner.fingerprint))
             if ok else why, "E912", str(side.path))
+
+
+def describe_difference(d: Difference) -> str:
+    """'btv › F23: text: the paper shows '2', signed '23''."""
+    place = " › ".join(p for p in (d.sheet, d.cell) if p) or _("workbook")
+    return _("{place}: {what}: the paper shows {shown}, signed {signed}").format(
+        place=place, what=d.what, shown=_show(d.shown), signed=_show(d.signed))
+
+
+def _appearance_checks(add: Callable[..., None], where: str, data: bytes, snap: Snapshot) -> None:
+    """Fail closed: only what tally writes (E920), read one way by every program (E921),
+    printing exactly as the minutes rebuilt from the signed results.json (E922)."""
+    for code, id, name in (("E920", "package", _("only parts tally writes")),
+                           ("E921", "structure", _("read the same by every program"))):
+        found = [p for p in snap.problems if p.code == code]
+        if found:
+            listed = "; ".join(f"{p.part}: {p.what}" for p in found[:MAX_LISTED])
+            add(id, name, False, _more(listed, len(found) - MAX_LISTED), code, f"{where} › {found[0].part}")
+        else:
+            add(id, name, True, _("nothing else in the package") if code == "E920" else
+                _("no ambiguous cell, row or sheet"), code)
+    try:
+        diffs = appearance_differences(data, snap)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        add("appearance", _("prints as signed"), False,
+            _("the minutes cannot be rebuilt from the signed results.json ({error})").format(error=type(exc).__name__),
+            "E922", where)
+        return
+    if diffs:
+        listed = "; ".join(describe_difference(d) for d in diffs[:MAX_LISTED])
+        first = diffs[0]
+        add("appearance", _("prints as signed"), False,
+            _n("{n} difference from the minutes rebuilt from the signed results: {listed}",
+               "{n} differences from the minutes rebuilt from the signed results: {listed}", len(diffs))
+            .format(n=len(diffs), listed=_more(listed, len(diffs) - MAX_LISTED)), "E922",
+            " › ".join(p for p in (where, first.sheet, first.cell) if p))
+    else:
+        add("appearance", _("prints as signed"), True,
+            _("every visible sheet looks as the minutes rebuilt from the signed results: text, fonts, fills, "
+              "rows, columns, merges, page setup, header and footer"), "E922")
 
 
 def _check_cms_embedded(sig: EmbeddedSignature, data: bytes) -> _Sig:
