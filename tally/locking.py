@@ -1,40 +1,56 @@
-"""One writer at a time for a results workbook and the files beside it.
+"""One writer at a time for the result sets in a folder (tally.resultset).
 
-Each file is written atomically (ballots.output.write_atomic), so a reader never sees half
-of one; but `count` writes two files and `sign` several, and two runs interleaving them
-could leave results.json from one run beside results.xlsx from the other, or lose a
-co-signer's signature (two signers reading the same workbook, each adding their own).
-An advisory lock on the folder that holds the workbook serialises such runs: the second
-waits for the first and then writes all of its files. It leaves no file behind, and it
-dies with its process, so a run killed half-way never blocks the next one.
+`count` writes a whole result set and `sign` adds to one; two runs interleaving would leave
+results.json from one beside results.xlsx from the other, lose a co-signer's signature, or
+both find no results and both write "Wrote". So every run that looks at or writes a result
+set first takes the folder's lock, and holds it until its set is committed: the second run
+waits, then sees what the first wrote.
+
+The lock is the `filelock` package's (an OS lock on the hidden file ``.tally.lock`` in the
+folder: fcntl on Linux and macOS, msvcrt on Windows), so it works on every system tally
+runs on, and it dies with its process: a run killed half-way never blocks the next one.
+The file itself stays (on Windows it is deleted when released): removing a lock file
+another process may be waiting on would let a third run in beside it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: a folder cannot be locked there; no lock
-    fcntl = None  # type: ignore[assignment]
+from filelock import FileLock
+
+from ballots.errors import Location, fail
+from ballots.i18n import _
+from ballots.output import describe_write_error, refuse_symlink
+
+LOCK_NAME = ".tally.lock"
+
+
+def lock_path(target: str | Path) -> Path:
+    """The lock file guarding the folder of `target` (e.g. results.xlsx)."""
+    folder = Path(target).parent
+    return (folder if str(folder) else Path(".")) / LOCK_NAME
 
 
 @contextmanager
 def output_lock(target: str | Path) -> Iterator[None]:
-    """Hold the lock of `target` (e.g. results.xlsx) for the block; wait for it if needed."""
-    folder = Path(target).parent
+    """Hold the lock of the folder of `target` for the block; wait for it if needed."""
+    path = lock_path(target)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        yield                     # a read-only folder: the writes themselves will say why
-        return
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail("E602", _("cannot write in '{directory}': {reason}")
+                           .format(directory=path.parent, reason=exc.strerror or exc),
+                   _("check the folder exists and is writable"), Location(str(path.parent))) from None
+    refuse_symlink(path)
+    lock = FileLock(path, mode=0o644)
     try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        lock.acquire()
+    except OSError as exc:
+        raise describe_write_error(exc, path) from None
+    try:
         yield
     finally:
-        os.close(fd)              # releases the lock
+        lock.release()

@@ -11,16 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ballots.errors import Diagnostic, Location, TallyError, fail
+from ballots.errors import Diagnostic, TallyError
 from ballots.event import load_event
 from ballots.i18n import _
 from ballots.model import Event
-from ballots.output import refuse_existing, write_atomic
+from ballots.output import refuse_existing
 from ballots.validate import BallotRead, Progress, read_ballots
 from tally.count import count
 from tally.locking import output_lock
 from tally.model import InputFile, Results
 from tally.results_json import to_bytes
+from tally.resultset import ResultSet, commit, recover
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group:
 
 
 def json_path_for(xlsx_path: Path) -> Path:
-    return xlsx_path.with_suffix(".json")
+    return ResultSet.of(xlsx_path).json
 
 
 def count_results(checked: Checked) -> tuple[Results, bytes]:
@@ -102,26 +103,11 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
         if progress:
             progress(_("Writing the minutes"), 0, 0)
         xlsx = write_workbook(results, data, restricted)
-    json_path = json_path_for(output)
-    with output_lock(output):      # two runs at once: one whole result, never a mixed pair
-        write_atomic(json_path, data)
-        write_atomic(output, xlsx)
-        remove_stale_signatures(json_path)
+    rs = ResultSet.of(output)
+    with output_lock(output):      # two runs at once: one whole result, and only one "Wrote" without --force
+        recover(rs)
+        existing = [s.path for s in rs.sidecars()]
+        refuse_existing([rs.xlsx, rs.json, *existing], force)
+        commit(rs, [(rs.json, data), (rs.xlsx, xlsx)], remove=existing)
+    json_path = rs.json
     return Counted(checked, results, data, output, json_path)
-
-
-def remove_stale_signatures(json_path: Path) -> list[Path]:
-    """After --force replaced the results, signatures of the old results.json would only
-    mislead: they are removed (the new workbook carries none)."""
-    stale = [p for pattern in (f"{json_path.name}.sig", f"{json_path.name}.*.sig", f"{json_path.name}*.p7s")
-             for p in json_path.parent.glob(pattern)]
-    for path in stale:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise fail("E602", _("cannot remove the old signature '{path}': {reason}")
-                               .format(path=path, reason=exc.strerror or exc),
-                       _("remove it by hand: it signs results that no longer exist"), Location(str(path))) from None
-    return stale

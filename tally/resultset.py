@@ -200,8 +200,7 @@ def _check_replaceable(path: Path) -> None:
     if not path.exists():
         return
     try:
-        with open(path, "r+b"):
-            pass
+        os.close(os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0)))
     except OSError as exc:
         raise describe_write_error(exc, path) from None
 

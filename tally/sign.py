@@ -22,8 +22,8 @@ A signature is kept twice:
 
 Signing edits only the hidden sheet's XML inside the zip; every other part of the
 workbook is copied byte for byte, so the printed minutes do not change. The new
-workbook is read back and checked before it atomically replaces the old one, and
-every file is restored if any write fails.
+workbook is read back and checked before it replaces the old one; the workbook and the
+signature files are replaced as a unit (tally.resultset.commit), under the folder's lock.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _, _n
-from ballots.output import write_atomic
 from tally.compare import Expected, appearance_differences, display_problems, expected_cells, table_mismatches
 from tally.keys import (
     CmsKey,
@@ -60,8 +59,9 @@ from tally.keys import (
     load_private_key,
 )
 from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, data_sheet
+from tally.locking import output_lock
 from tally.results_json import SCHEMA
-from tally.resultset import ResultSet
+from tally.resultset import ResultSet, commit, recover
 from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
 
 SIG_MARKER = "tally-signatures/1"
@@ -450,9 +450,8 @@ def _refuse_misprinted(xlsx_path: Path, data: bytes, snap: Snapshot) -> None:
 def sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Signed:
     """Sign the results embedded in `xlsx_path` (see `_sign_results`), one signer at a time:
     two members signing at once both keep their signature (tally.locking)."""
-    from tally.locking import output_lock
-
     with output_lock(Path(xlsx_path)):
+        recover(ResultSet.of(xlsx_path))      # a run killed half-way: finish or drop its files first
         return _sign_results(xlsx_path, signer, name)
 
 
@@ -530,29 +529,10 @@ def _sign_results(xlsx_path: str | Path, signer: Signer, name: str = "") -> Sign
     if first_of_kind:
         writes.append((first_path, new.signature))
     writes.append((own_path, new.signature))
-    writes.append((xlsx_path, signed_xlsx))          # last: the sidecars never name a signature it lacks
-    _write_all(writes)
+    writes.append((xlsx_path, signed_xlsx))
+    commit(ResultSet.of(xlsx_path), writes)      # the whole set, or nothing, replaced
     return Signed(xlsx_path, json_path, signer.kind, fp, sha, len(all_sigs), already=False,
                   written=tuple(p for p, _ in writes))
-
-
-def _write_all(writes: Sequence[tuple[Path, bytes]]) -> None:
-    """Write every file atomically; if one fails, put back what the others held."""
-    before: list[tuple[Path, bytes | None]] = []
-    try:
-        for path, body in writes:
-            before.append((path, path.read_bytes() if path.exists() else None))
-            write_atomic(path, body)
-    except BaseException:
-        for path, old in reversed(before):
-            try:
-                if old is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    write_atomic(path, old)
-            except (OSError, TallyError):
-                pass
-        raise
 
 
 __all__ = [

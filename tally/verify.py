@@ -35,11 +35,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
+from ballots.errors import TallyError
 from ballots.i18n import _, _n, language, set_language
 from tally.compare import Difference, appearance_differences, display_problems, table_mismatches
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
+from tally.locking import output_lock
 from tally.results_json import group4
-from tally.resultset import ResultSet
+from tally.resultset import ResultSet, needs_recovery, recover
 from tally.sign import (
     Damaged,
     EmbeddedSignature,
@@ -406,6 +408,13 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     def add(id: str, name: str, ok: bool, reason: str, code: str, at: str | None = None) -> None:
         checks.append(Check(id, name, ok, reason, at, None if ok else code))
 
+    rs = ResultSet.of(path)
+    if needs_recovery(rs):        # a run killed half-way: finish what it committed to, drop the rest
+        try:
+            with output_lock(path):
+                recover(rs)
+        except TallyError:
+            pass                  # a read-only copy: the checks below judge what is there
     try:
         raw = path.read_bytes()
         snap = read_snapshot(raw)

@@ -1,12 +1,12 @@
-"""Crash safety (issue 5, item 5): the real `tally count` and `tally sign`, killed with
-SIGKILL at random moments, leave each output file either as it was or whole and new;
-two runs writing the same output at once leave one whole result (a matching pair)."""
+"""Crash safety (issue 5, item 5; issue 10, item 5): the real `tally count --force` and
+`tally sign`, killed with SIGKILL at random moments (15 + 15 runs; TALLY_CRASH_KILLS for
+more), each leave a whole result set: the old set verifies, or the new set can be signed
+and then verifies. Two runs writing the same output at once leave one whole result."""
 
 from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import time
@@ -14,13 +14,19 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, run_tally, tally_cmd
+from sigtools import sample_key
+
+from tally.resultset import ResultSet
+from tally.sign import sign_results
+from tally.verify import verify_files
 
 BALLOTS = DATA / "ballots"
 EVENT = BALLOTS / "event.toml"
 INPUTS = {"a": BALLOTS / "good.xlsx", "b": BALLOTS / "good.ods"}
 KEY = DATA / "keys" / "committee.key"
 ENV = {"TALLY_PASSPHRASE": "tally test passphrase", "COLUMNS": "160"}
-KILLS = int(os.environ.get("TALLY_CRASH_KILLS", "10"))
+KILLS = int(os.environ.get("TALLY_CRASH_KILLS", "15"))    # x 2 tests: 30 kills in all
+TRUST = str(DATA / "keys" / "committee.pub")
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -57,58 +63,70 @@ def _duration(*args: str | Path) -> float:
     return time.perf_counter() - t0
 
 
-def test_killed_count_leaves_old_or_new_whole_files(tmp_path: Path,
-                                                    expected: dict[str, tuple[bytes, bytes]]) -> None:
+def _whole_set_after_next_run(out: Path, signed_before: bytes | None, fresh: set[bytes], i: int) -> str:
+    """The next run (verify, then sign if needed) finds a whole set: the old signed one,
+    which verifies as it is, or a new unsigned one, which can be signed and then verifies.
+    Either way no temporary file remains."""
+    report = verify_files([out], [TRUST])           # finishes or drops what the killed run left
+    rs = ResultSet.of(out)
+    assert not rs.temporaries() and not rs.journal.exists(), f"kill {i}: leftovers"
+    xlsx = out.read_bytes()
+    if report.passed:
+        assert xlsx == signed_before or signed_before is None, f"kill {i}: an unknown signed set"
+        return "old"
+    assert xlsx in fresh, f"kill {i}: results.xlsx is neither the old set nor a new one"
+    assert out.with_suffix(".json").read_bytes() in {j for j in FRESH_JSON.values()}
+    assert not rs.sidecars(), f"kill {i}: signatures of the old results beside the new ones"
+    sign_results(out, sample_key())
+    after = verify_files([out], [TRUST])
+    assert after.passed, f"kill {i}: {[c.reason for c in after.files[0].failed]}"
+    return "new"
+
+
+FRESH_JSON: dict[str, bytes] = {}
+
+
+def test_killed_count_leaves_a_whole_set(tmp_path: Path, expected: dict[str, tuple[bytes, bytes]]) -> None:
+    """`count --force` over signed results, killed at random moments: every time, the next
+    run finds the whole old (signed) set or the whole new one."""
+    FRESH_JSON.update({w: j for w, (_x, j) in expected.items()})
     out = tmp_path / "results.xlsx"
     _count(out, "a")
+    sign_results(out, sample_key())
     rng = random.Random(5)
-    span = _duration("count", EVENT, INPUTS["b"], "-o", out, "--force")
-    wholes_x = {x for x, _j in expected.values()}
-    wholes_j = {j for _x, j in expected.values()}
-    seen: set[tuple[bytes, bytes]] = set()
+    span = _duration("count", EVENT, INPUTS["b"], "-o", tmp_path / "timing" / "results.xlsx", "--force")
+    fresh = {x for x, _j in expected.values()}
+    seen = {"old": 0, "new": 0}
     for i in range(KILLS):
-        which = "ab"[i % 2]
-        proc = _start("count", EVENT, INPUTS[which], "-o", out, "--force")
-        time.sleep(rng.uniform(0.2, 1.0) * span)
+        signed_before = out.read_bytes()
+        proc = _start("count", EVENT, INPUTS["ab"[i % 2]], "-o", out, "--force")
+        time.sleep(rng.uniform(0.3, 1.1) * span)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        xlsx, json = out.read_bytes(), out.with_suffix(".json").read_bytes()
-        assert xlsx in wholes_x, f"kill {i}: results.xlsx is partial ({len(xlsx)} bytes)"
-        assert json in wholes_j, f"kill {i}: results.json is partial ({len(json)} bytes)"
-        seen.add((xlsx, json))
-    # the loop did kill runs mid-way: some ended with the other input's files, or a mixed pair
-    assert len(seen) >= 1
+        seen[_whole_set_after_next_run(out, signed_before, fresh, i)] += 1
+    assert seen["old"] and seen["new"], seen      # kills landed both before and after the commit
 
 
-def test_killed_sign_leaves_the_old_or_the_signed_workbook(tmp_path: Path) -> None:
-    folder = tmp_path / "signed"
-    folder.mkdir()
-    unsigned = folder / "results.xlsx"
-    _count(unsigned, "a")
-    before_x, before_j = unsigned.read_bytes(), unsigned.with_suffix(".json").read_bytes()
-    reference = tmp_path / "reference"
-    shutil.copytree(folder, reference)
-    proc = run_tally("sign", reference / "results.xlsx", "--key", KEY, env=ENV)
-    assert proc.returncode == 0, proc.stderr
-    after_x = (reference / "results.xlsx").read_bytes()
-    sigs = {p.name: p.read_bytes() for p in reference.glob("results.json.*")}
-    assert after_x != before_x and sigs
-    span = _duration("sign", reference / "results.xlsx", "--key", KEY)   # already signed: reads the same
+def test_killed_sign_leaves_a_whole_set(tmp_path: Path, expected: dict[str, tuple[bytes, bytes]]) -> None:
+    """`tally sign` killed at random moments: the unsigned set (which can then be signed)
+    or the whole signed one, never a workbook without the .sig beside it or the reverse."""
+    FRESH_JSON.update({w: j for w, (_x, j) in expected.items()})
+    out = tmp_path / "results.xlsx"
+    timing = tmp_path / "timing" / "results.xlsx"
+    _count(timing, "a")
+    span = _duration("sign", timing, "--key", KEY)
+    fresh = {x for x, _j in expected.values()}
     rng = random.Random(9)
+    seen = {"old": 0, "new": 0}
     for i in range(KILLS):
-        unsigned.write_bytes(before_x)
-        for p in folder.glob("results.json.*"):
-            p.unlink()
-        proc = _start("sign", unsigned, "--key", KEY)
-        time.sleep(rng.uniform(0.3, 1.2) * span)
+        _count(out, "ab"[i % 2])
+        proc = _start("sign", out, "--key", KEY)
+        time.sleep(rng.uniform(0.3, 1.1) * span)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        assert unsigned.read_bytes() in (before_x, after_x), f"kill {i}: the workbook is partial"
-        assert unsigned.with_suffix(".json").read_bytes() == before_j
-        for p in folder.glob("results.json.*"):
-            assert p.read_bytes() == sigs[p.name], f"kill {i}: {p.name} is partial"
-        leftovers = [p for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith(".tmp")]
-        assert not leftovers
+        # "old" here: the killed signing had finished (the signed set verifies as it is)
+        seen[_whole_set_after_next_run(out, None, fresh, i)] += 1
+    assert seen["old"] and seen["new"], seen
 
 
 def test_two_counts_at_once_leave_one_whole_result(tmp_path: Path,

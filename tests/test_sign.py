@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,7 +51,7 @@ def results(counted: Path, tmp_path: Path) -> Path:
 
 
 def state(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != ".tally.lock"}
 
 
 def test_sign_writes_sidecars_and_embeds_the_signature(results: Path) -> None:
@@ -74,7 +75,7 @@ def test_sign_writes_sidecars_and_embeds_the_signature(results: Path) -> None:
     after = zip_members(results)
     changed = {n for n in before if before[n] != after.get(n)}
     assert len(changed) == 1 and after.keys() == before.keys()
-    assert not [p for p in results.parent.iterdir() if p.name.startswith(".")]
+    assert not [p for p in results.parent.iterdir() if p.name.startswith(".") and p.name != ".tally.lock"]
 
 
 def test_several_signers_each_kept_and_signing_twice_changes_nothing(results: Path) -> None:
@@ -165,17 +166,20 @@ def test_refuses_a_workbook_without_results_and_a_text_file(tmp_path: Path) -> N
 def test_a_failed_write_leaves_every_file_as_it_was(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sign_results(results, sample_key())
     before = state(results.parent)
-    real = signing.write_atomic
+    real = os.fsync
+    calls = {"n": 0}
 
-    def failing(path: Path, data: bytes) -> None:
-        if path.suffix == ".xlsx":
+    def failing(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:                  # the sidecars went to disk; the workbook does not fit
             raise OSError(28, "No space left on device")
-        real(path, data)
+        real(fd)
 
-    monkeypatch.setattr(signing, "write_atomic", failing)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(TallyError) as exc:
         sign_results(results, sample_key("other"))
-    assert state(results.parent) == before           # the second signer's .sig was taken back
+    assert exc.value.diagnostics[0].code == "E602"
+    assert state(results.parent) == before           # the second signer's .sig files were dropped
 
 
 # --- the commands ------------------------------------------------------------------------
