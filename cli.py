@@ -621,6 +621,10 @@ def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | Non
 
     path = key if key is not None else p12
     assert path is not None
+    if key is not None:
+        from tally.keys import private_key_warnings
+
+        render_diagnostics(private_key_warnings(key))     # W710: readable by others
     prompt = _("Password for {file}") if p12 is not None else _("Passphrase for {file}")
     return load_signer(path, _passphrase(passphrase_file, prompt.format(file=path)))
 

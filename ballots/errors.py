@@ -118,6 +118,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("W707", ExitCode.OK, "mark on an invalid ballot ignored"),
     ("W708", ExitCode.OK, "appointed after the vote"),
     ("W709", ExitCode.OK, "text typed in a legacy Vietnamese font was decoded"),
+    ("W710", ExitCode.OK, "private key file readable by others"),
     # E8xx: keys and signatures
     ("E801", ExitCode.KEY, "wrong passphrase"),
     ("E802", ExitCode.KEY, "key or certificate file not found or unreadable"),

@@ -16,7 +16,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,18 +27,30 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from ballots.errors import Location, TallyError, fail
+from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.i18n import N_, _
-from ballots.output import write_atomic
+from ballots.output import refuse_symlink, write_atomic
 from tally.results_json import group4
 
 KEY_SUFFIX = ".key"
 PUB_SUFFIX = ".pub"
-MIN_PASSPHRASE = 8
+
+# The passphrase policy, said to the user BEFORE they type (passphrase_policy) and checked
+# after (passphrase_problem). Length is what makes a passphrase strong against a guessing
+# attack on a stolen key file; 12 characters of a phrase are easier to remember than 8 random.
+MIN_PASSPHRASE = 12
+MIN_DISTINCT = 5          # "aaaaaaaaaaaa" or "121212121212" is long but guessed at once
+# The key file's encryption: PKCS#8 PBES2, PBKDF2-HMAC-SHA256 with this many iterations (the
+# figure OWASP recommends for PBKDF2-SHA256, 2023) and AES-256-CBC. OpenSSL 1.1 and 3 open it
+# (`openssl pkey -in NAME.key`); OpenSSL's own default for such files is 2,048 iterations.
+KDF_ITERATIONS = 600_000
 
 CmsKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 Passphrase = Callable[[], bytes]        # asked only when a file needs one
@@ -102,10 +116,78 @@ def a_key(key: object) -> str:
     return (_("an {kind} key") if name[:1] in "AEFHILMNORSX" else _("a {kind} key")).format(kind=name)
 
 
+def passphrase_policy() -> str:
+    """The rule a new passphrase must meet, in the user's language: show it before asking."""
+    return _("The passphrase needs at least {n} characters, not just one or two repeated; "
+             "a phrase of several words is easiest to remember.").format(n=MIN_PASSPHRASE)
+
+
+def passphrase_problem(passphrase: bytes) -> str | None:
+    """Why a new passphrase does not meet :func:`passphrase_policy`, or None if it does
+    (for a prompt that asks again)."""
+    text = passphrase.decode("utf-8", "replace")
+    if len(text) < MIN_PASSPHRASE:
+        return _("the passphrase has {n} characters; at least {min} are needed").format(n=len(text),
+                                                                                      min=MIN_PASSPHRASE)
+    if len(set(text.casefold())) < MIN_DISTINCT:
+        return _("the passphrase repeats too few characters ({n} different)").format(n=len(set(text.casefold())))
+    return None
+
+
 def check_new_passphrase(passphrase: bytes) -> None:
-    if len(passphrase.decode("utf-8", "replace")) < MIN_PASSPHRASE:
-        raise fail("E805", _("the passphrase is shorter than {n} characters").format(n=MIN_PASSPHRASE),
-                   _("choose a longer passphrase; a phrase of several words is easiest to remember"))
+    problem = passphrase_problem(passphrase)
+    if problem is not None:
+        raise fail("E805", problem, passphrase_policy())
+
+
+def encrypt_private_key(key: ed25519.Ed25519PrivateKey, passphrase: bytes,
+                        iterations: int = KDF_ITERATIONS) -> bytes:
+    """PKCS#8 PEM encrypted with PBES2 (PBKDF2-HMAC-SHA256, `iterations`, AES-256-CBC).
+
+    cryptography's BestAvailableEncryption uses OpenSSL's default of 2,048 PBKDF2
+    iterations and offers no setting for PKCS#8, so the structure is built here with
+    asn1crypto from cryptography's primitives; cryptography and OpenSSL both read it back.
+    """
+    from asn1crypto import algos  # type: ignore[import-untyped]
+    from asn1crypto import keys as asn1_keys
+
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    salt, iv = os.urandom(16), os.urandom(16)
+    secret = PBKDF2HMAC(hashes.SHA256(), 32, salt, iterations).derive(passphrase)
+    padder = sym_padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(secret), modes.CBC(iv)).encryptor()
+    body = encryptor.update(padder.update(der) + padder.finalize()) + encryptor.finalize()
+    info = asn1_keys.EncryptedPrivateKeyInfo({
+        "encryption_algorithm": {"algorithm": "pbes2", "parameters": {
+            "key_derivation_func": {"algorithm": "pbkdf2", "parameters": {
+                "salt": algos.Pbkdf2Salt(name="specified", value=salt), "iteration_count": iterations,
+                "key_length": 32, "prf": {"algorithm": "sha256"}}},
+            "encryption_scheme": {"algorithm": "aes256_cbc", "parameters": iv}}},
+        "encrypted_data": body,
+    })
+    b64 = base64.b64encode(info.dump()).decode("ascii")
+    lines = [b64[i : i + 64] for i in range(0, len(b64), 64)]
+    return ("-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + "\n".join(lines)
+            + "\n-----END ENCRYPTED PRIVATE KEY-----\n").encode("ascii")
+
+
+def private_key_warnings(path: str | Path) -> list[Diagnostic]:
+    """W710 when a private key file can be read by other users of the computer (POSIX
+    permissions; Windows keeps access lists this check does not read)."""
+    path = Path(path)
+    if os.name == "nt":
+        return []
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return []
+    if not mode & 0o077:
+        return []
+    return [Diagnostic("W710",
+                       _("'{path}' can be read by other users of this computer (mode {mode:o})")
+                       .format(path=path, mode=mode),
+                       _("make it private: chmod 600 {path}").format(path=path), Location(str(path)))]
 
 
 def read_passphrase_file(path: str | Path) -> bytes:
@@ -159,14 +241,14 @@ def new_key(name: str | Path, passphrase: bytes) -> KeyPair:
     """Make an Ed25519 key pair: NAME.key (encrypted PKCS#8 PEM, 0600) and NAME.pub."""
     private_path, public_path = key_paths(name)
     for path in (private_path, public_path):
+        refuse_symlink(path)
         if path.exists():
             raise fail("E601", _("'{path}' already exists").format(path=path),
                        _("a key is never replaced: choose another name"),
                        Location(str(path)))
     check_new_passphrase(passphrase)
     key = ed25519.Ed25519PrivateKey.generate()
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.BestAvailableEncryption(passphrase))
+    private_pem = encrypt_private_key(key, passphrase)
     public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                                serialization.PublicFormat.SubjectPublicKeyInfo)
     _write_new(public_path, public_pem, 0o644)
@@ -246,7 +328,7 @@ def load_private_key(path: str | Path, passphrase: Passphrase) -> ed25519.Ed2551
                    _("RSA and ECDSA keys sign with a certificate: use --p12 FILE.p12"), Location(str(path)))
     if label not in ("ENCRYPTED PRIVATE KEY", "PRIVATE KEY"):
         raise _corrupt(path, _("a '{label}' block is not a PKCS#8 private key").format(label=label))
-    from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+    from asn1crypto import keys as asn1_keys
 
     try:   # parse the structure first: a damaged file must not look like a wrong passphrase
         info = (asn1_keys.EncryptedPrivateKeyInfo if label.startswith("ENCRYPTED") else asn1_keys.PrivateKeyInfo)

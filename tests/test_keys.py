@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import stat
 import subprocess
@@ -256,3 +257,54 @@ def test_keys_show_certificate_and_bad_files(tmp_path: Path) -> None:
         shutil.copy(KEYS / name, tmp_path / name)
         proc = run_tally("keys", "show", tmp_path / name, env={"TALLY_PASSPHRASE": PASSPHRASE.decode()})
         assert proc.returncode == 8 and code in proc.stderr, (name, proc.stderr)
+
+
+# --- passphrase policy, key derivation, permissions (issue 10, item 6) ---------------------
+
+
+def test_the_passphrase_policy_is_stated_and_checked() -> None:
+    policy = keys.passphrase_policy()
+    assert str(keys.MIN_PASSPHRASE) in policy
+    assert keys.passphrase_problem("đủ dài rồi chứ".encode()) is None
+    assert "11" in (keys.passphrase_problem(b"eleven char") or "")
+    assert keys.passphrase_problem(b"abababababababab") is not None
+    with pytest.raises(TallyError) as exc:
+        keys.new_key(Path("/nonexistent-folder/never"), b"short")
+    assert code_of(exc) == "E805" and exc.value.diagnostics[0].hint == policy
+
+
+def test_new_keys_use_a_strong_kdf_that_openssl_opens(tmp_path: Path) -> None:
+    from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
+
+    pair = keys.new_key(tmp_path / "k", b"correct horse battery")
+    pem = pair.private_path.read_bytes()
+    block = keys._pem_blocks(pem)[0][1]
+    algo = asn1_keys.EncryptedPrivateKeyInfo.load(block)["encryption_algorithm"]
+    kdf = algo["parameters"]["key_derivation_func"]
+    assert algo["algorithm"].native == "pbes2" and kdf["algorithm"].native == "pbkdf2"
+    assert kdf["parameters"]["iteration_count"].native >= 600_000
+    assert kdf["parameters"]["prf"]["algorithm"].native == "sha256"
+    assert algo["parameters"]["encryption_scheme"]["algorithm"].native == "aes256_cbc"
+    key = keys.load_private_key(pair.private_path, lambda: b"correct horse battery")
+    assert keys.key_fingerprint(key.public_key()) == pair.fingerprint
+    with pytest.raises(TallyError) as exc:
+        keys.load_private_key(pair.private_path, lambda: b"wrong horse battery")
+    assert code_of(exc) == "E801"
+    openssl = shutil.which("openssl")
+    assert openssl, "the openssl command is needed (CI installs it)"
+    proc = subprocess.run([openssl, "pkey", "-in", str(pair.private_path), "-passin", "pass:correct horse battery",
+                           "-pubout"], capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == pair.public_path.read_bytes()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_a_private_key_readable_by_others_is_warned_about(tmp_path: Path) -> None:
+    pair = keys.new_key(tmp_path / "k", b"correct horse battery")
+    assert keys.private_key_warnings(pair.private_path) == []
+    pair.private_path.chmod(0o644)
+    (warning,) = keys.private_key_warnings(pair.private_path)
+    assert warning.code == "W710" and "644" in warning.message
+    proc = run_tally("sign", tmp_path / "missing.xlsx", "--key", pair.private_path,
+                     env={"TALLY_PASSPHRASE": "correct horse battery"})
+    assert "W710" in proc.stdout + proc.stderr
