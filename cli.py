@@ -37,7 +37,10 @@ from cli_render import (
     err,
     out,
     render_diagnostics,
+    render_pending,
     render_results,
+    render_review,
+    render_scan_summary,
 )
 from cli_support import lang_callback, localise, progress_bar
 
@@ -760,16 +763,24 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output if i
 
 
 @app.command("ballots", rich_help_panel="Paper")
-def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False) -> None:
+def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False,
+                pdf: Annotated[bool, typer.Option(
+                    "--pdf", help="Write the machine-readable PDF form that `tally scan` reads (corner marks, "
+                    "a QR code, boxes for a hand tick) instead of the workbook.")] = False) -> None:
     """Print-ready paper ballots: one form per group (QĐ 96, Annex 4), A4 portrait.
 
     Up to 20 people fit one page; longer forms flow onto numbered pages. Writes nothing
-    when the event file has errors.
+    when the event file has errors. With --pdf, the form for scanning: print it at 100 %.
     """
-    from tally.printable import write_ballots
-
     with handled():
-        paper, path, forms = write_ballots(event, output, force=force)
+        if pdf:
+            from tally.ballot_pdf import write_ballot_pdf
+
+            paper, path, forms = write_ballot_pdf(event, output, force=force)
+        else:
+            from tally.printable import write_ballots
+
+            paper, path, forms = write_ballots(event, output, force=force)  # type: ignore[assignment]
         _paper_warnings(paper)
         console = out()
         for form in forms if chatty() else ():
@@ -780,6 +791,76 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
                 markup=False)
         console.print("✓ " + _n("Wrote {file}: {n} ballot form", "Wrote {file}: {n} ballot forms", len(forms))
                       .format(file=path, n=len(forms)), style="bold green", markup=False)
+
+
+@app.command("scan", rich_help_panel="Paper")
+def scan_cmd(
+    event: EventArg,
+    scans: Annotated[list[Path], typer.Argument(help="Scanned ballots in stack order: PDF, PNG, JPEG or TIFF "
+                                                "files, one or many pages each.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The entry workbook to write (.xlsx); the "
+                                         "evidence folder goes beside it.", show_default=False)],
+    review_blank: Annotated[bool, typer.Option(
+        "--review-blank", help="Send rows with no box marked to review too (for phone photos or pale scans).")]
+    = False,
+    force: ForceOpt = False,
+) -> None:
+    """Read scanned PDF ballots into an entry workbook (the `tally template` format).
+
+    One row per ballot in scan order. A doubtful mark is never decided by the machine: its
+    cell holds ? until `tally review` decides it. Pages of another event or form, or that
+    cannot be registered, are refused with file and page, and nothing is written.
+    """
+    from tally.scan.entry import scan_to_entry
+
+    with handled(), progress_bar(not STATE["quiet"]) as bar:
+        tick = (lambda where, done: bar(where, done, 0)) if bar else None
+        paper, summary = scan_to_entry(event, scans, output, force=force, review_blank=review_blank, progress=tick)
+        _paper_warnings(paper)
+        render_scan_summary(summary)
+
+
+@app.command("review", rich_help_panel="Paper")
+def review_cmd(
+    entry: Annotated[Path, typer.Argument(help="The entry workbook `tally scan` wrote.", show_default=False)],
+    by: Annotated[Optional[str], typer.Option("--by", help="Who decides: recorded with every decision.",
+                                              metavar="NAME")] = None,
+    decide: Annotated[Optional[list[str]], typer.Option(
+        "--decide", help="A decision without asking, for scripts: GROUP:BALLOT:PERSON=MARK (MARK 1, 2, 3 or 0); "
+        "repeat for several.", metavar="G:B:P=M")] = None,
+    list_only: Annotated[bool, typer.Option("--list", help="Only list the rows awaiting review.")] = False,
+) -> None:
+    """Decide every doubtful mark of a scanned entry, row by row, looking at its crop.
+
+    Each row's crop is an image file in the evidence folder; its path is printed. The
+    decision and who made it are kept in the workbook. Exit code 5 while rows still await
+    review, 0 when none is left.
+    """
+    from ballots.errors import ExitCode, fail
+    from tally import review as rv
+
+    with handled():
+        review = rv.open_review(entry)
+        chosen = [(rv.find(review, *rv.parse_decision(d)[:3]), rv.parse_decision(d)[3]) for d in decide or ()]
+        if not list_only and not chosen and review.undecided:
+            if not _interactive():
+                raise fail("E427", _("{n} rows await review and no decision was given").format(
+                    n=len(review.undecided)), _("run it in a terminal, or give --decide GROUP:BALLOT:PERSON=MARK"))
+            by = by or _ask(_("Your name (recorded with each decision)"))
+            for item in review.undecided:
+                render_pending(item, review.image(item))
+                mark = _ask(_("Mark (1, 2, 3, or 0 for an invalid row; s to skip)"), check=lambda v: v.strip() in (
+                    "1", "2", "3", "0", "s"), problem=_("type 1, 2, 3, 0 or s"))
+                if mark != "s":
+                    chosen.append((item, mark))
+        if chosen:
+            if not by:
+                raise fail("E427", _("a decision needs the name of the person who made it"), _("give --by \"NAME\""))
+            rv.decide(review, chosen, by)
+            review = rv.open_review(entry)
+        render_review(review)
+        if review.undecided:
+            raise typer.Exit(int(ExitCode.BALLOTS))
 
 
 @app.command("template", rich_help_panel="Paper")

@@ -325,3 +325,51 @@ def _render_reconciliation(rec: Any, output: Path | None) -> None:
             forms=_n("{n} form", "{n} forms", len(rec.compared)).format(n=len(rec.compared))), style="bold green"))
     console.print(Text(_("Wrote {file}").format(file=output) if output is not None else _("Nothing written."),
                        style="dim"))
+
+
+# ---------------------------------------------------------------- scanned ballots
+
+
+def render_scan_summary(summary: Any) -> None:
+    console = out()
+    for group, n in sorted(summary.ballots.items()) if chatty() else ():
+        console.print(f"  {group}: " + _n("{n} ballot", "{n} ballots", n).format(n=n), markup=False)
+    console.print("✓ " + _("Wrote {file}: {pages} pages read in {seconds} s; {auto} of {rows} rows decided, "
+                           "{review} await review").format(
+        file=summary.entry, pages=summary.pages, seconds=f"{summary.seconds:.1f}", auto=summary.automatic,
+        rows=summary.rows, review=summary.review), style="bold green", markup=False)
+    console.print("  " + _("Evidence (registered pages, scores, crops): {folder}").format(folder=summary.evidence),
+                  markup=False)
+    if summary.review:
+        console.print("  → " + _("decide the doubtful rows: tally review {file}").format(file=summary.entry),
+                      style="yellow", markup=False)
+    console.print("  → " + _("the scan is one clerk: reconcile it with a typed entry, "
+                             "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry), markup=False)
+
+
+def render_pending(item: Any, image: Path) -> None:
+    console = out()
+    console.print(f"\n{item.group} · " + _("ballot {ballot}").format(ballot=item.ballot) + f" · {item.person}"
+                  f" ({item.cell}) — {item.file} › " + _("page {n}").format(n=item.page), style="bold", markup=False)
+    console.print("  " + _("why: {reasons}").format(reasons=item.reason_words), markup=False)
+    console.print("  " + _("look at: {path}").format(path=image), markup=False)
+
+
+def render_review(review: Any) -> None:
+    console = out()
+    if chatty():
+        for item in review.items:
+            state = (_("decided {mark} by {who}").format(mark=item.decision, who=item.decided_by)
+                     if item.decision is not None else _("awaits review"))
+            console.print(f"  {item.group} · " + _("ballot {ballot}").format(ballot=item.ballot)
+                          + f" · {item.person} ({item.cell}): {state} — {item.reason_words}", markup=False)
+            if item.decision is None:
+                console.print("    " + str(review.image(item)), markup=False)
+    left = len(review.undecided)
+    if left:
+        console.print("✗ " + _n("{n} row awaits review: check and count refuse the entry until it is decided",
+                                "{n} rows await review: check and count refuse the entry until they are decided",
+                                left).format(n=left), style="bold yellow", markup=False)
+    else:
+        console.print("✓ " + _("Every doubtful mark is decided ({n} rows); the entry is ready for "
+                               "tally check").format(n=len(review.items)), style="bold green", markup=False)

@@ -34,7 +34,9 @@ FINGERPRINT_SHEET: Final = "_event"
 FINGERPRINT_MARKER: Final = "tally-entry/1"
 CHUNK: Final = 30000           # base64 characters per cell (Excel allows 32767)
 LEGEND_SHEETS: Final = ("Hướng dẫn", "Instructions")
-TEMPLATE_SHEETS: Final = (FINGERPRINT_SHEET, *LEGEND_SHEETS)
+SCAN_SHEET: Final = "_scan"       # what `tally scan` read: files, pages, rows for review (tally.scan.entry)
+UNDECIDED_MARK: Final = "?"        # a mark read from a scan that a person has not decided yet (E428)
+TEMPLATE_SHEETS: Final = (FINGERPRINT_SHEET, SCAN_SHEET, *LEGEND_SHEETS)
 """Sheets a template adds besides the group sheets: `read_ballots` passes over them silently."""
 
 # What the workbook's own validation lets a clerk type. The reader accepts more (words,

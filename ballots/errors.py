@@ -97,6 +97,16 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E414", ExitCode.BALLOTS, "entries have no ballot form in common"),
     ("E415", ExitCode.BALLOTS, "column holds voter identity"),
     ("E416", ExitCode.BALLOTS, "typed rows do not fit the new ballot forms"),
+    # E42x: scanned paper ballots (`tally ballots --pdf`, `tally scan`, `tally review`)
+    ("E421", ExitCode.UNREADABLE, "scan support is not installed"),
+    ("E422", ExitCode.UNREADABLE, "scan file cannot be read"),
+    ("E423", ExitCode.BALLOTS, "scanned page cannot be registered"),
+    ("E424", ExitCode.BALLOTS, "QR code of a scanned page unreadable"),
+    ("E425", ExitCode.BALLOTS, "scanned page of another event or ballot form"),
+    ("E426", ExitCode.BALLOTS, "pages of a multi-page ballot missing or out of order"),
+    ("E427", ExitCode.BALLOTS, "not a scanned entry, or no such mark awaiting review"),
+    ("E428", ExitCode.BALLOTS, "mark read from a scan awaits review"),
+    ("E429", ExitCode.OUTPUT, "no font for the PDF ballots"),
     # E5xx: ballot rows and cells
     ("E501", ExitCode.BALLOTS, "unknown mark"),
     ("E502", ExitCode.BALLOTS, "mark not entered"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ballots.cells import column_letters
-from ballots.entry import TEMPLATE_SHEETS, template_problem
+from ballots.entry import TEMPLATE_SHEETS, UNDECIDED_MARK, template_problem
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
 from ballots.event import meeting_count_checks
 from ballots.i18n import _, _n
@@ -600,6 +600,11 @@ class _CarefulRows:
                 diags.add("E502", _("no mark entered for {person} on ballot {number}").format(person=persons[i].id, number=ballot_no),
                           _("type the mark from the paper ballot; if the voter left the row blank, enter 0 "
                           "(invalid row)"), sheet.where(col, number))
+            elif mark.found == UNDECIDED_MARK:
+                diags.add("E428", _("the mark of {person} on ballot {number} was read from a scan and awaits a "
+                                    "person's decision").format(person=persons[i].id, number=ballot_no),
+                          _("decide every doubtful mark with `tally review {file}`, then check again")
+                          .format(file=sheet.file), sheet.where(col, number))
             else:
                 diags.add("E501", _("'{found}' is not a mark (ballot {number}, {person})")
                                   .format(found=cell_text(mark.found), number=ballot_no, person=persons[i].id),
