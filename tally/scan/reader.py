@@ -4,9 +4,10 @@
 at about 5 px/mm; any three give 12 point pairs, and a homography maps the page onto the form's
 own geometry at :data:`PX_PER_MM`. The markers carry their ids, so a page fed upside down or
 sideways registers the same way. The root-mean-square distance between the markers' corners
-as found and as printed, after the mapping, is the registration error: above
-:data:`REFUSE_ERROR_MM` the page is refused (E423); above :data:`REVIEW_ERROR_MM` every row of
-it goes to review.
+as found and as printed, after the mapping, is the registration error, checked again on the
+QR code's corners (a mark the mapping was not fitted to: a QR code found only on the unregistered
+page counts as poorly registered): above :data:`REFUSE_ERROR_MM` the page is refused (E423);
+above :data:`REVIEW_ERROR_MM` every row of it goes to review.
 
 **Identity.** The QR code names the event (16 hex digits of its SHA-256), the group, and the
 page k/n. A page of another event, or of a form this event does not have, is refused (E425).
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 PX_PER_MM: Final = 5.0                  # the registered page: 1050 × 1485 px
-DETECT_MAX_SIDE: Final = 1700           # the page is reduced to this before finding the markers
+DETECT_MAX_SIDE: Final = 1400           # the page is reduced to this before finding the markers
 REVIEW_ERROR_MM: Final = 0.6
 REFUSE_ERROR_MM: Final = 2.0
 LINE_SLACK_MM: Final = 0.6
@@ -180,29 +181,39 @@ def register(page: ScanPage) -> tuple[NDArray[np.uint8], float, int]:
                       _("scan the page again, whole and flat"))
     mapped = cv2.perspectiveTransform(np.array(src, dtype=np.float64).reshape(-1, 1, 2), h).reshape(-1, 2)
     error = float(np.sqrt(np.mean(np.sum((mapped - np.array(dst)) ** 2, axis=1)))) / PX_PER_MM
-    if error > REFUSE_ERROR_MM:
-        raise _refuse("E423", page, _("the page registers with an error of {mm} mm (at most {limit} mm)")
-                      .format(mm=f"{error:.1f}", limit=f"{REFUSE_ERROR_MM:.1f}"),
-                      _("scan the page again, flat; a page printed not at 100 % or crumpled cannot be read"))
     width, height = work_size()
     registered = cv2.warpPerspective(small, h, (width, height), flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     return np.asarray(registered, dtype=np.uint8), error, len(found)
 
 
-def read_qr(registered: NDArray[np.uint8], page: ScanPage) -> QrInfo | None:
+def read_qr(registered: NDArray[np.uint8], page: ScanPage) -> tuple[QrInfo | None, float | None]:
+    """The form the page's QR code names, and how far (RMS, mm) the code's corners lie from where
+    the registration puts them: a check on the registration by a fifth mark it was not fitted to."""
+    import math
+
     import zxingcpp
 
     r = qr_rect()
     pad = 4.0
-    x0, y0 = int((r.x - pad) * PX_PER_MM), int((r.y - pad) * PX_PER_MM)
+    x0, y0 = max(0, int((r.x - pad) * PX_PER_MM)), max(0, int((r.y - pad) * PX_PER_MM))
     x1, y1 = int((r.x + r.w + pad) * PX_PER_MM), int((r.y + r.h + pad) * PX_PER_MM)
-    for image in (registered[max(0, y0):y1, max(0, x0):x1], page.image):
-        for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
-            info = parse_qr(code.text)
-            if info is not None:
-                return info
-    return None
+    formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    for code in zxingcpp.read_barcodes(registered[y0:y1, x0:x1], formats=formats):
+        info = parse_qr(code.text)
+        if info is None:
+            continue
+        pos = code.position
+        found = [pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left]
+        expected = [(r.x, r.y), (r.x + r.w, r.y), (r.x + r.w, r.y + r.h), (r.x, r.y + r.h)]
+        squares = [((p.x + x0) / PX_PER_MM - ex) ** 2 + ((p.y + y0) / PX_PER_MM - ey) ** 2
+                   for p, (ex, ey) in zip(found, expected)]
+        return info, math.sqrt(sum(squares) / 4)
+    for code in zxingcpp.read_barcodes(page.image, formats=formats):
+        info = parse_qr(code.text)
+        if info is not None:
+            return info, None
+    return None, None
 
 
 # --- the blank form --------------------------------------------------------------------
@@ -315,10 +326,15 @@ def read_page(page: ScanPage, event: Event, review_blank: bool = False) -> PageR
     import numpy as np
 
     registered, error, markers = register(page)
-    info = read_qr(registered, page)
+    info, qr_error = read_qr(registered, page)
     if info is None:
         raise _refuse("E424", page, _("the QR code of this page cannot be read"),
                       _("scan the page again; if the QR code (bottom left) is damaged, enter this ballot by hand"))
+    error = max(error, qr_error if qr_error is not None else REVIEW_ERROR_MM + 0.01)
+    if error > REFUSE_ERROR_MM:
+        raise _refuse("E423", page, _("the page registers with an error of {mm} mm (at most {limit} mm)")
+                      .format(mm=f"{error:.1f}", limit=f"{REFUSE_ERROR_MM:.1f}"),
+                      _("scan the page again, flat; a page printed not at 100 % or crumpled cannot be read"))
     if info.event != event.sha256[:16]:
         raise _refuse("E425", page, _("this page is a ballot of another event file (its QR code names {found}, "
                                       "this event is {expected})").format(found=info.event,
