@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from scan_deck import event_toml, make_deck  # noqa: E402
+from scan_deck import event_toml, make_deck
 
 TARGET_PAGES_PER_SECOND = 3.0
 

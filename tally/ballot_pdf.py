@@ -28,8 +28,9 @@ from typing import Any, Final
 from ballots.errors import fail
 from ballots.i18n import _
 from ballots.model import Event, Group
+from ballots.output import refuse_existing
 from ballots.paper import PaperEvent, load_paper_event
-from tally.template import refuse_existing, write_file
+from tally.template import write_file
 
 PAGE: Final = (210.0, 297.0)             # A4, mm
 FIDUCIAL: Final = 10.0                   # side of a corner marker, mm
@@ -408,8 +409,8 @@ class PdfForm:
 
 
 def _words(language: str) -> dict[str, str]:
-    from tally.layout import labels
     from tally.printable import LABELS
+    from tally.words import labels
 
     lang = "vi" if language == "vi" else "en"
     return {**labels(language), **LABELS[lang], **_WORDS[lang]}
@@ -440,7 +441,7 @@ def ballot_pdf(event: Event, groups: Sequence[str] | None = None) -> tuple[bytes
 def write_ballot_pdf(event_path: str | Path, output: str | Path, force: bool = False) -> tuple[
         PaperEvent, Path, tuple[PdfForm, ...]]:
     """Lay out the PDF ballots of the event at `event_path` and write them to `output`."""
-    refuse_existing(output, force)
+    refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     data, forms = ballot_pdf(paper.event)
     return paper, write_file(output, data, force), forms

@@ -8,6 +8,7 @@ noise, JPEG quality 30–85, uneven light); one page upside down. Every row's tr
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -95,7 +96,7 @@ def render_form(event: object, group: str) -> list[np.ndarray]:
 def _stroke(img: np.ndarray, points: list[tuple[float, float]], ink: int, width: int, rng: random.Random) -> None:
     """A hand-like stroke: the polyline resampled with a little wobble."""
     dense: list[tuple[int, int]] = []
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / 2))
         for s in range(steps):
             t = s / steps

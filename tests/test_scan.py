@@ -20,14 +20,14 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
-from ballots.event import parse_event  # noqa: E402
-from tally.ballot_pdf import form_layout, parse_qr  # noqa: E402
-from tally.scan.entry import SCAN_SHEET, scan_to_entry  # noqa: E402
-from tally.scan.pages import ScanFile, ScanPage, page_sha256  # noqa: E402
-from tally.scan.reader import PageRefused, read_page  # noqa: E402
+from conftest import run_tally
+from scan_deck import CLEAR, Deck, event_toml, make_deck, render_form
 
-from conftest import run_tally  # noqa: E402
-from scan_deck import CLEAR, Deck, event_toml, make_deck, render_form  # noqa: E402
+from ballots.event import parse_event
+from tally.ballot_pdf import form_layout, parse_qr
+from tally.scan.entry import SCAN_SHEET, scan_to_entry
+from tally.scan.pages import ScanFile, ScanPage, page_sha256
+from tally.scan.reader import PageRefused, read_page
 
 
 class Stack:

@@ -82,16 +82,15 @@ def scan_to_entry(event_path: str | Path, scans: Sequence[str | Path], output: s
     evidence folder. TallyError, and nothing written, when any page is refused."""
     import time
 
+    from ballots.output import refuse_existing
     from tally.scan import require
     from tally.scan.pages import iter_pages
     from tally.scan.reader import read_page
-    from tally.template import refuse_existing
 
     require()
     output = Path(output)
-    refuse_existing(output, force)
     evidence = evidence_dir(output)
-    refuse_existing(evidence, force)
+    refuse_existing([output, evidence], force, results=False)
     paper = load_paper_event(event_path)
     event = paper.event
     started = time.perf_counter()
