@@ -6,7 +6,7 @@ but drawn to the millimetre so that a scan can be read back (:mod:`tally.scan`):
 
 - four ArUco markers (4×4, ids 0–3) in the corners: any three of them register a page,
   whichever way up it was fed;
-- a QR code naming the form: ``tally-form/1;<event SHA-256, 16 hex>;<group>;<k>/<n>``. It has
+- a QR code naming the form: ``tally-form/1;<form fingerprint, 16 hex>;<group>;<k>/<n>``. It has
   no per-ballot serial: ballots are secret, every copy of a page is the same;
 - one square box per level and person, 8 mm, room for a hand-drawn tick or cross;
 - a line asking to print at 100 % (a shrunk page still reads, but its boxes get small).
@@ -18,13 +18,16 @@ reader recomputes it from the event file alone. Needs reportlab (the ``scan`` ex
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from ballots.entry import Form
 from ballots.errors import fail
 from ballots.i18n import _
 from ballots.model import Event, Group
@@ -130,13 +133,25 @@ def form_layout(persons: int, group: str) -> FormLayout:
     return FormLayout(group, persons, tuple(pages))
 
 
-def qr_payload(event_sha256: str, group: str, page: int, pages: int) -> str:
-    return f"{QR_PREFIX};{event_sha256[:16]};{group};{page}/{pages}"
+def form_fingerprint(event: Event, group: str) -> str:
+    """16 hex digits naming one printed form: the organisation, the rule set, the group and the
+    people on it in order with their printed names (:class:`ballots.entry.Form`, what an entry
+    workbook is bound to). Meeting counts, the title or a committee member may change after
+    the ballots are printed; the people on the form may not."""
+    form = Form.of(event)
+    people = dict(form.groups).get(group, ())
+    text = json.dumps([QR_PREFIX, event.organisation, form.rules, group, [[p.id, p.name] for p in people]],
+                      ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def qr_payload(fingerprint: str, group: str, page: int, pages: int) -> str:
+    return f"{QR_PREFIX};{fingerprint};{group};{page}/{pages}"
 
 
 @dataclass(frozen=True)
 class QrInfo:
-    event: str            # 16 hex digits of the event file's SHA-256
+    form: str             # the form's fingerprint (form_fingerprint)
     group: str
     page: int
     pages: int
@@ -373,7 +388,7 @@ def _form_pages(p: _Page, event: Event, group: Group, words: dict[str, str]) -> 
     for page in layout.pages:
         for rect, bits in zip(fiducials(), ARUCO_BITS):
             p.aruco(rect, bits)
-        p.qr(qr_rect(), qr_payload(event.sha256, group.id, page.number, page.of))
+        p.qr(qr_rect(), qr_payload(form_fingerprint(event, group.id), group.id, page.number, page.of))
         if page.number == 1:
             _header(p, event, group, words)
             top = FIRST_TABLE_TOP

@@ -28,14 +28,15 @@ KINDS = ("tick",) * 22 + ("cross",) * 18 + ("scribble",) * 12 + ("blank",) * 7 +
     ("faint",) * 8 + ("dot",) * 7
 
 
-def event_toml(title: str = "Lấy phiếu tín nhiệm thử", long_form: int = 18, short_form: int = 6) -> str:
+def event_toml(title: str = "Lấy phiếu tín nhiệm thử", long_form: int = 18, short_form: int = 6,
+               organisation: str = "Đảng bộ Sở Thử nghiệm", present: int = 60) -> str:
     """An event with a one-page form 'a' and a two-page form 'b' (more than 15 people)."""
     names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Phượng",
              "Đặng Văn Giang", "Bùi Thị Hạnh", "Đỗ Văn Ích", "Hồ Thị Kim", "Ngô Văn Long", "Dương Thị Mai",
              "Lý Văn Nam", "Đinh Thị Oanh", "Trịnh Văn Phúc", "Mai Thị Quỳnh", "Tạ Văn Sơn", "Lưu Thị Thảo",
              "Chu Văn Uy", "Cao Thị Vân"]
     out = [
-        "schema = 1", "[event]", f'title = "{title}"', 'organisation = "Đảng bộ Sở Thử nghiệm"',
+        "schema = 1", "[event]", f'title = "{title}"', f'organisation = "{organisation}"',
         "date = 2023-09-28", 'rules = "qd96-2023"', 'language = "vi"',
         "[[positions]]", 'id = "ua"', 'title = "Ủy viên Ban Thường vụ"',
         "[[positions]]", 'id = "ub"', 'title = "Trưởng phòng"',
@@ -50,7 +51,7 @@ def event_toml(title: str = "Lấy phiếu tín nhiệm thử", long_form: int =
         out += ["[[persons]]", f'id = "p{i + 1:02d}"', f'name = "{names[i % len(names)]}"',
                 f"positions = [{', '.join(positions)}]"]
     out += ["[[groups]]", 'id = "a"', 'title = "Phiếu tín nhiệm Ủy viên Ban Thường vụ"', 'positions = ["ua"]',
-            "summoned = 60", "present = 60", "issued = 60",
+            "summoned = 60", f"present = {present}", f"issued = {present}",
             "[[groups]]", 'id = "b"', 'title = "Phiếu tín nhiệm Trưởng phòng"', 'positions = ["ub"]',
             "summoned = 30", "present = 30", "issued = 30"]
     return "\n".join(out) + "\n"

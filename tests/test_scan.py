@@ -24,7 +24,7 @@ from conftest import run_tally
 from scan_deck import CLEAR, Deck, event_toml, make_deck, render_form
 
 from ballots.event import parse_event
-from tally.ballot_pdf import form_layout, parse_qr
+from tally.ballot_pdf import form_fingerprint, form_layout, parse_qr
 from tally.scan.entry import SCAN_SHEET, scan_to_entry
 from tally.scan.pages import ScanFile, ScanPage, page_sha256
 from tally.scan.reader import PageRefused, read_page
@@ -36,7 +36,7 @@ class Stack:
         self.event_path = root / "event.toml"
         self.event_path.write_text(event_toml(), encoding="utf-8")
         other = root / "other.toml"
-        other.write_text(event_toml("Lấy phiếu tín nhiệm của một đơn vị khác"), encoding="utf-8")
+        other.write_text(event_toml(organisation="Đảng bộ một đơn vị khác"), encoding="utf-8")
         loaded = parse_event(self.event_path.read_bytes(), "event.toml").event
         foreign = parse_event(other.read_bytes(), "other.toml").event
         assert loaded is not None and foreign is not None
@@ -269,7 +269,7 @@ def test_pdf_form_geometry_qr_and_text(stack: Stack, tmp_path: Path) -> None:
         codes = zxingcpp.read_barcodes(page)
         info = parse_qr(codes[0].text)
         assert info is not None and (info.group, info.page, info.pages) == ("b", k, 2)
-        assert info.event == stack.event.sha256[:16]
+        assert info.form == form_fingerprint(stack.event, "b")
         px = 150 / 25.4
         for row in form_layout(18, "b").pages[k - 1].rows:
             for box in row.boxes:   # the outline is where the layout says, the inside is empty
@@ -290,3 +290,17 @@ def test_without_the_scan_extra_it_says_what_to_install(stack: Stack, tmp_path: 
     proc = run_tally("scan", stack.event_path, stack.deck.files[-1], "-o", tmp_path / "e.xlsx", env=env)
     assert proc.returncode == 4 and "E421" in proc.stderr
     assert 'pip install "tally-votes[scan]"' in proc.stderr.replace("\n", " ")
+
+
+def test_meeting_counts_edited_after_printing_change_nothing(stack: Stack, tmp_path: Path) -> None:
+    """Meeting counts are final only at the meeting, after the ballots were printed."""
+    edited = tmp_path / "event.toml"
+    edited.write_text(event_toml(present=55), encoding="utf-8")
+    event = parse_event(edited.read_bytes(), "event.toml").event
+    assert event is not None and event.sha256 != stack.event.sha256
+    page = render_form(stack.event, "a")[0]
+    assert read_page(page_of(page), event).qr.group == "a"
+    renamed = parse_event(event_toml().replace("Trần Thị Bình", "Trần Thị Bính").encode(), "event.toml").event
+    with pytest.raises(PageRefused) as refused:
+        read_page(page_of(page), renamed)
+    assert refused.value.diagnostic.code == "E425"

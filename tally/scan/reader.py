@@ -9,8 +9,10 @@ QR code's corners (a mark the mapping was not fitted to: a QR code found only on
 page counts as poorly registered): above :data:`REFUSE_ERROR_MM` the page is refused (E423);
 above :data:`REVIEW_ERROR_MM` every row of it goes to review.
 
-**Identity.** The QR code names the event (16 hex digits of its SHA-256), the group, and the
-page k/n. A page of another event, or of a form this event does not have, is refused (E425).
+**Identity.** The QR code names the form (:func:`tally.ballot_pdf.form_fingerprint`: the
+organisation, rule set, group and the people on it), the group, and the page k/n. A page of
+another event, of a form this event does not have, or of a form whose people changed since it
+was printed, is refused (E425); meeting counts edited after printing change nothing.
 
 **Scores.** The registered page is divided by its own background (uneven light, grey paper)
 and compared with the blank form rendered from the same PDF (blank-template subtraction, as
@@ -35,7 +37,17 @@ from typing import TYPE_CHECKING, Final
 from ballots.errors import Diagnostic, Location
 from ballots.i18n import _
 from ballots.model import Event
-from tally.ballot_pdf import PAGE, FormLayout, QrInfo, Rect, fiducials, form_layout, parse_qr, qr_rect
+from tally.ballot_pdf import (
+    PAGE,
+    FormLayout,
+    QrInfo,
+    Rect,
+    fiducials,
+    form_fingerprint,
+    form_layout,
+    parse_qr,
+    qr_rect,
+)
 from tally.scan.pages import ScanPage
 
 if TYPE_CHECKING:
@@ -335,18 +347,20 @@ def read_page(page: ScanPage, event: Event, review_blank: bool = False) -> PageR
         raise _refuse("E423", page, _("the page registers with an error of {mm} mm (at most {limit} mm)")
                       .format(mm=f"{error:.1f}", limit=f"{REFUSE_ERROR_MM:.1f}"),
                       _("scan the page again, flat; a page printed not at 100 % or crumpled cannot be read"))
-    if info.event != event.sha256[:16]:
-        raise _refuse("E425", page, _("this page is a ballot of another event file (its QR code names {found}, "
-                                      "this event is {expected})").format(found=info.event,
-                                                                          expected=event.sha256[:16]),
-                      _("take the page out of the stack, or give the event file the ballots were printed from; "
-                        "ballots printed before the event file was edited must be printed again"))
     group = next((g for g in event.groups if g.id == info.group), None)
     layout = _layout(event, info.group) if group is not None else None
     if layout is None or info.pages != len(layout.pages):
         raise _refuse("E425", page, _("this page is of a ballot form '{group}' ({pages} pages) that this event does "
                                       "not have").format(group=info.group, pages=info.pages),
-                      _("take the page out of the stack, or print the ballots again with `tally ballots --pdf`"))
+                      _("take the page out of the stack, or give the event file the ballots were printed from"))
+    expected = form_fingerprint(event, info.group)
+    if info.form != expected:
+        raise _refuse("E425", page, _("this page is a ballot of another event, or of form '{group}' as it was "
+                                      "before the people on it changed (its QR code names {found}, this event's "
+                                      "form is {expected})").format(group=info.group, found=info.form,
+                                                                    expected=expected),
+                      _("take the page out of the stack, or give the event file the ballots were printed from; "
+                        "ballots printed before people were added, removed or renamed must be printed again"))
     blank = _blank_pages(event, info.group)[info.page - 1]
     norm = _normalise(registered)
     ink = np.asarray(np.clip(blank.astype(np.int16) - norm.astype(np.int16), 0, 255), dtype=np.uint8)
