@@ -186,6 +186,8 @@ def _header_block(b: _Builder, ev: EventSummary, rules: RuleSet, lab: dict[str, 
     left = [(ev.parent.upper(), Role.HEAD)] if ev.parent else []
     left.append((ev.organisation.upper(), Role.HEAD_BOLD))
     left.append((lab["party_mark"] if rules.party else lab["state_mark"], Role.HEAD_MARK))
+    # The number line ("Số ...-BB/BKP") is filled in by hand when the minutes are registered.
+    left.append((lab["number_line"], Role.HEAD))
     if rules.party:
         right: list[tuple[str, Role]] = [(lab["party_header"], Role.HEAD_MOTTO)]
     else:
@@ -193,13 +195,25 @@ def _header_block(b: _Builder, ev: EventSummary, rules: RuleSet, lab: dict[str, 
     date_line = format_date(ev.date, ev.place, ev.language)
     top = b.row
     for i, (text, role) in enumerate(left):
-        b.put(top + i, _LEFT[0], text, role, checked=role is not Role.HEAD_MARK, to_col=_LEFT[1])
+        b.put(top + i, _LEFT[0], text, role, checked=role is not Role.HEAD_MARK and text != lab["number_line"],
+              to_col=_LEFT[1])
     for i, (text, role) in enumerate(right):
         b.put(top + i, _MIDDLE[0] + 1, text, role, to_col=_RIGHT[1])
-    # The date goes on the line of the "*" (Party style) or below the motto (state style).
+    # The place and date go on the line of the number, across from it (HD 36-HD/VPTW; NĐ 30/2020).
     date_row = top + max(len(left) - 1, len(right))
     b.put(date_row, _MIDDLE[0] + 1, date_line, Role.DATE, checked=True, to_col=_RIGHT[1])
     b.row = max(top + len(left), date_row + 1) + 1
+
+
+def _opening(b: _Builder, ev: EventSummary, lab: dict[str, str]) -> None:
+    """"Hôm nay, vào lúc ... giờ ... ngày ..., tại ..., Ban kiểm phiếu gồm các đồng chí:" and the
+    members: the hour is written by hand, the place too when the event file has none."""
+    day = format_date(ev.date, None, ev.language)
+    day = day[0].lower() + day[1:] if ev.language == "vi" else day
+    place = ev.place or lab["blank_place"]
+    key = "opening" if ev.committee else "opening_no_committee"
+    members = ", ".join(lab["committee_member"].format(name=name, role=role) for name, role in ev.committee)
+    b.line(lab[key].format(date=day, place=place, members=members), Role.PARA, checked=True)
 
 
 def _meeting_block(b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, str]) -> None:
@@ -316,7 +330,7 @@ def group_sheet(results: Results, g: GroupResult, title: str, footer: str) -> Sh
     b.line(ev.title, Role.SUBTITLE_PLAIN, checked=True)
     b.row += 1
     b.line(lab["pursuant"].format(citation=rules.citation(ev.language)), Role.PARA_ITALIC, checked=True)
-    b.line(lab["intro"], Role.PARA)
+    _opening(b, ev, lab)
     _meeting_block(b, g, rules, lab)
     b.line(lab["section_result"], Role.SECTION)
     section_row = b.row - 1
@@ -326,10 +340,14 @@ def group_sheet(results: Results, g: GroupResult, title: str, footer: str) -> Sh
     b.line(lab["closing"], Role.PARA)
     b.row += 1
     sign = _signature_block(b, ev, lab)
-    # Best, the whole result section on one page; else keep the section heading with the table
-    # header and its first row, and never leave the signatures alone on a page: the last
-    # person's row goes with them.
-    keep = ((section_row, sign[1]), (section_row, min(h2 + 1, last_person)), (max(last_person, h2 + 1), sign[1]))
+    # Keep the section heading with the table header and its first row, and never leave the
+    # signatures alone on a page: the last person's row goes with them. The table starts
+    # on the first page whenever that much fits there (a whole-section block would push a
+    # short table to page 2 and leave half of page 1 empty).
+    head = (section_row, h2 + 1)
+    tail = (max(last_person, h2 + 1), sign[1])
+    # One person: the heading, the table and the signatures are a single block.
+    keep = ((section_row, sign[1]),) if tail[0] <= head[1] else (head, tail)
     return b.build(title, SheetKind.GROUP, title_rows=(h1, h2), keep_together=keep, footer=footer)
 
 
@@ -373,7 +391,7 @@ def person_name(g: GroupResult, e: InvalidEntry) -> str | None:
 def _invalid_row(b: _Builder, g: GroupResult, e: InvalidEntry, lab: dict[str, str]) -> None:
     r = b.row
     name = person_name(g, e)
-    b.put(r, 1, g.id, Role.TD_TEXT, checked=True)
+    b.put(r, 1, g.title, Role.TD_TEXT, checked=True)
     b.put(r, 2, e.ballot, Role.TD_NUM, checked=True)
     b.put(r, 3, name if name is not None else lab["whole_ballot"], Role.TD_TEXT, checked=True)
     b.put(r, 4, e.reason if e.reason.strip() else lab["no_reason"], Role.TD_TEXT, checked=True)
@@ -405,7 +423,7 @@ def provenance_sheet(results: Results, results_json: bytes, title: str, footer: 
         b.put(b.row, 1, f"{lab['prov_inputs']}: {f.file}", Role.KEY, checked=True)
         b.put(b.row, 2, f.sha256, Role.MONO, checked=True)
         b.row += 1
-    pair(lab["prov_rules"], rules.id)
+    pair(lab["prov_rules"], rules.name(ev.language))
     pair(lab["prov_citation"], rules.citation(ev.language))
     pair(lab["prov_tool"], f"{results.tool_name} {results.tool_version}")
     pair(lab["prov_results"], fingerprint(results_json), Role.MONO)

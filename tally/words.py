@@ -21,6 +21,13 @@ LABELS: dict[str, dict[str, str]] = {
         "state_mark": "―――――",
         "title": "BIÊN BẢN KIỂM PHIẾU",
         "pursuant": "Căn cứ {citation};",
+        "number_line": "Số:        -BB/BKP",
+        "opening": "Hôm nay, vào lúc ...... giờ ...... {date}, tại {place}, Ban kiểm phiếu gồm các đồng chí: "
+        "{members} đã kiểm phiếu và lập biên bản như sau:",
+        "opening_no_committee": "Hôm nay, vào lúc ...... giờ ...... {date}, tại {place}, Ban kiểm phiếu "
+        "(các đồng chí ký tên dưới đây) đã kiểm phiếu và lập biên bản như sau:",
+        "blank_place": "..............................",
+        "committee_member": "{name} ({role})",
         "intro": "Ban kiểm phiếu đã kiểm phiếu và lập biên bản như sau:",
         "section_meeting": "I. SỐ NGƯỜI VÀ SỐ PHIẾU",
         "summoned": "Số người được triệu tập:",
@@ -89,6 +96,13 @@ LABELS: dict[str, dict[str, str]] = {
         "state_mark": "―――――",
         "title": "COUNTING MINUTES",
         "pursuant": "Pursuant to {citation};",
+        "number_line": "No.:        -BB/BKP",
+        "opening": "Today, at ...... h ...... on {date}, at {place}, the counting committee ({members}) "
+        "counted the ballots and records the following:",
+        "opening_no_committee": "Today, at ...... h ...... on {date}, at {place}, the counting committee "
+        "(its members sign below) counted the ballots and records the following:",
+        "blank_place": "..............................",
+        "committee_member": "{name} ({role})",
         "intro": "The counting committee has counted the ballots and records the following:",
         "section_meeting": "I. ATTENDANCE AND BALLOTS",
         "summoned": "Persons summoned:",

@@ -114,15 +114,19 @@ CELL_PADDING_PX = 5
 
 # Column widths in digits of the default font (a digit of Times New Roman 12 is 6 pt).
 WIDTHS: dict[SheetKind, tuple[float, ...]] = {
-    SheetKind.GROUP: (4, 18.5, 23, 6.5, 6.5, 6, 8.5, 6, 8.5, 6, 8.5, 28.5),
-    SheetKind.INVALID: (10, 9, 24, 38, 39),
+    SheetKind.GROUP: (4, 20, 30, 6.5, 6.5, 6, 8.5, 6, 8.5, 6, 8.5, 24),
+    SheetKind.INVALID: (26, 8, 22, 34, 30),
     SheetKind.PROVENANCE: (19.5, 66),
     SheetKind.DATA: (20,),
 }
 
 # Page geometry (points) and margins (inches).
 A4 = (595.0, 842.0)
-MARGINS = {"left": 0.6, "right": 0.4, "top": 0.6, "bottom": 0.8, "header": 0.3, "footer": 0.3}
+# Hướng dẫn 36-HD/VPTW (Party) and Nghị định 30/2020/NĐ-CP (state) set the margins of an
+# administrative paper: left 30-35 mm (the binding edge), right 15-20 mm, top and bottom 20-25 mm.
+MM = 1 / 25.4
+MARGINS = {"left": 30 * MM, "right": 15 * MM, "top": 20 * MM, "bottom": 20 * MM, "header": 8 * MM,
+           "footer": 8 * MM}
 BLANK_ROW = 18.0           # an empty row: a line of space, and the room to sign
 
 
