@@ -302,7 +302,8 @@ def main() -> None:
         }
         for name, (cells, what) in edits.items():
             edit_cells(signed, HERE / name, cells)
-            manifest[name] = {"fails": ["appearance", "tables"], "what": what}
+            manifest[name] = {"fails": ["appearance", "tables"], "what": what,
+                              "cells": [f"{sh} › {ref}" for sh, ref in sorted(cells)]}
         set_number_format(signed, HERE / "number-format.xlsx", sheet, f"F{row}", f'"{person["high"] + 5}"')
         manifest["number-format.xlsx"] = {"fails": ["appearance", "display"],
                                           "what": "a count shown through a number format"}
