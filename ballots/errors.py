@@ -141,6 +141,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E809", ExitCode.KEY, "trust file is not a public key or certificate"),
     ("E810", ExitCode.KEY, "fingerprint is not 64 hex digits"),
     ("E811", ExitCode.KEY, "key file holds more than one key or certificate"),
+    ("E812", ExitCode.KEY, "certificate expired or not yet valid"),
     # E9xx: verification
     ("E901", ExitCode.VERIFY, "results file not found or not a workbook"),
     ("E902", ExitCode.VERIFY, "no embedded results in the workbook"),

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import io
 import json
 import posixpath
@@ -143,8 +144,22 @@ def load_signer(path: str | Path, passphrase: Passphrase) -> Signer:
         pass                     # load_private_key reports it with its code
     if path.suffix.lower() in (".p12", ".pfx") or (head[:1] == b"\x30" and b"-----BEGIN" not in head):
         key, cert, chain = load_p12_chain(path, passphrase)
+        refuse_out_of_date(path, cert)
         return CmsSigner(key, cert, chain)
     return Ed25519Signer(load_private_key(path, passphrase))
+
+
+def refuse_out_of_date(path: Path, cert: x509.Certificate) -> None:
+    """E812: a certificate that has expired or is not yet valid makes a signature every
+    verifier refuses (E911); say so now, before anything is signed."""
+    now = dt.datetime.now(dt.UTC)
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if start <= now <= end:
+        return
+    what = (_("expired on {date}") if now > end else _("is valid only from {date}")).format(
+        date=(end if now > end else start).strftime("%Y-%m-%d"))
+    raise fail("E812", _("the certificate in '{path}' {what}").format(path=path, what=what),
+               _("sign with a certificate valid today, or an Ed25519 key (--key)"), Location(str(path)))
 
 
 # --- what the workbook holds -------------------------------------------------------------
