@@ -20,7 +20,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ballots.i18n import N_, _, _n
-from cli_render import (
+
+from .cli_render import (
     STATE,
     _count_line,
     _fp_line,
@@ -42,7 +43,7 @@ from cli_render import (
     render_review,
     render_scan_summary,
 )
-from cli_support import lang_callback, localise, progress_bar
+from .cli_support import expand_wildcards, lang_callback, localise, progress_bar, utf8_output
 
 app = typer.Typer(
     name="tally",
@@ -54,6 +55,14 @@ app = typer.Typer(
 )
 
 
+def _version_callback(value: bool) -> None:
+    if value:
+        from tally import TOOL_NAME, __version__
+
+        sys.stdout.write(f"{TOOL_NAME} {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     lang: Annotated[Optional[str], typer.Option(
@@ -61,6 +70,8 @@ def main_options(
         metavar="vi|en", is_eager=True, callback=lang_callback, show_default=False)] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", help="No progress bar and no tables: only problems and the closing summary line.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Show the version and exit.", is_eager=True, callback=_version_callback)] = False,
 ) -> None:
     # The options of the whole program; cli_support also accepts them after the command.
     STATE["quiet"] = quiet
@@ -131,7 +142,9 @@ def _ask(label: str, default: str | None = None, check: Callable[[str], bool] = 
         value = str(typer.prompt(label, default=default) if default is not None else typer.prompt(label))
         if check(value):
             return value.strip()
-        err().print(f"  {problem or _('please give a value')}", markup=False)
+        # the message outside the f-string: Python 3.12+ tokenises f-strings anew and
+        # message extraction would miss a _() inside one
+        err().print("  " + (problem or _("please give a value")), markup=False)
 
 
 def _is_date(value: str) -> bool:
@@ -388,7 +401,8 @@ def group_list(event: EventFileArg) -> None:
 EventArg = Annotated[Path, typer.Argument(help="The event file (TOML), e.g. samples/event.toml.", show_default=False)]
 BallotsArg = Annotated[
     list[Path],
-    typer.Argument(help="Ballot sheets: .xlsx, .xlsm, .xls, .ods or .csv; several files allowed.", show_default=False),
+    typer.Argument(help="Ballot sheets: .xlsx, .xlsm, .xls, .ods or .csv; several files allowed.", show_default=False,
+                   callback=expand_wildcards),
 ]
 GroupOpt = Annotated[
     Optional[str], typer.Option("--group", "-g", help="The group of a CSV file (default: the file name's stem).")
@@ -692,7 +706,8 @@ def _signed_json(signed: Any) -> dict[str, Any] | None:
 
 @app.command(rich_help_panel="Sign and verify")
 def verify(
-    results: Annotated[list[Path], typer.Argument(help="One or more results.xlsx files.", show_default=False)],
+    results: Annotated[list[Path], typer.Argument(help="One or more results.xlsx files.", show_default=False,
+                                                  callback=expand_wildcards)],
     trust: Annotated[
         list[str],
         typer.Option("--trust", help="A public key (NAME.pub), a certificate (PEM or DER), or a key's fingerprint "
@@ -704,7 +719,8 @@ def verify(
     ] = None,
     ballots: Annotated[
         Optional[list[Path]],
-        typer.Option("--ballots", help="A ballot file for the re-count; repeat for several.", show_default=False),
+        typer.Option("--ballots", help="A ballot file for the re-count; repeat for several.", show_default=False,
+                     callback=expand_wildcards),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     max_size: MaxSizeOpt = None,
@@ -949,7 +965,8 @@ localise(app)   # help and usage errors in the reader's language (cli_support)
 
 
 def main() -> None:
-    app()
+    utf8_output()
+    app(prog_name="tally")   # the same name in usage lines from `tally`, `python -m tally` and tally.exe
 
 
 if __name__ == "__main__":

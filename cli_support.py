@@ -12,10 +12,12 @@ Imports stay light: rich is imported only when a progress bar is actually shown.
 
 from __future__ import annotations
 
+import glob
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -294,3 +296,37 @@ def _stderr_is_terminal() -> bool:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+# ---------------------------------------------------------------- Windows: output and wildcards
+
+
+def utf8_output() -> None:
+    """stdout and stderr in UTF-8 whatever the console: redirected output on Windows gets the
+    ANSI code page (cp1258 in Vietnam), which cannot encode most Vietnamese letters, so
+    `tally show --json > f` and `tally count ... > log.txt` would fail half way."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+
+
+_WILDCARD = re.compile(r"[*?[]")
+
+
+def expand_wildcards(paths: list[Path] | None) -> list[Path] | None:
+    """`tally verify results\\*.xlsx`: bash expands a wildcard before tally sees it, cmd.exe and
+    PowerShell do not. A path that does not exist and holds * ? or [ is expanded here, in name
+    order; one that matches nothing stays as typed, so the command says which file is missing."""
+    if not paths:
+        return paths
+    expanded: list[Path] = []
+    for path in paths:
+        text = str(path)
+        matches = sorted(glob.glob(text)) if _WILDCARD.search(text) and not path.exists() else []
+        if matches:
+            expanded.extend(Path(m) for m in matches)
+        else:
+            expanded.append(path)
+    return expanded

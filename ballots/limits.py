@@ -44,7 +44,6 @@ the limit, the value found and the option that raises it.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import zipfile
@@ -58,6 +57,7 @@ from xml.parsers import expat
 from ballots.cells import column_index, column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _
+from ballots.memory import physical_memory
 
 MB = 1024 * 1024
 ZIP_RATIO = 100
@@ -140,19 +140,12 @@ def _bomb(display: str, member: str, compressed: int, inflated: int) -> TallyErr
 CELL_BYTES = 48    # calamine's 32 bytes a cell, and room for the rows handed to Python
 
 
-def memory_bytes() -> int | None:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def check_dimensions(display: str, sheet: str | None, rows: int, cols: int, limits: Limits) -> None:
     if rows > limits.max_rows:
         raise _too_many_rows(display, sheet, rows, limits)
     if rows * cols > limits.max_cells:
         raise _too_many_cells(display, sheet, rows, cols, limits)
-    memory = memory_bytes()
+    memory = physical_memory()
     if memory and rows * cols * CELL_BYTES > memory // 2:
         # Raised limits still cannot make the reader allocate more than the machine has:
         # it would abort the whole process instead of saying why.

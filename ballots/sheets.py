@@ -197,33 +197,6 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
     return OpenedFile(path, display, sha, kind, names, data, book)
 
 
-_XLS_CHILD = r"""
-import io, marshal, resource, sys
-limit = int(sys.argv[1])
-max_rows, max_cells = int(sys.argv[2]), int(sys.argv[3])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from python_calamine import CalamineWorkbook, PasswordError
-data = sys.stdin.buffer.read()
-try:
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    out = {}
-    for name in book.sheet_names:
-        sheet = book.get_sheet_by_name(name)
-        start = sheet.start
-        rows, cols = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
-        if rows > max_rows or rows * cols > max_cells:
-            out[name] = ("limit", rows, cols)
-            continue
-        values = [[v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for v in row]
-                  for row in sheet.iter_rows()]
-        out[name] = ("rows", start[1] if start else 0, values)
-    result = ("ok", list(book.sheet_names), out)
-except PasswordError:
-    result = ("password", "", None)
-except BaseException as exc:
-    result = ("error", f"{type(exc).__name__}: {str(exc)[:200]}", None)
-sys.stdout.buffer.write(marshal.dumps(result))
-"""
 XLS_MEMORY = 2 * 1024 * 1024 * 1024   # address space of the child that reads an .xls
 
 
@@ -233,27 +206,30 @@ def _read_xls(path: Path, data: bytes, display: str, limits: Limits) -> tuple[li
     calamine's .xls reader trusts sizes written in the file: a damaged or forged one can make
     it allocate tens of gigabytes, and a failed allocation in Rust aborts the process
     outright (tests/data/fuzz/xls_flip_alloc_32gb.xls). The format cannot be checked
-    cheaply beforehand, so the child takes the risk; its death is a coded error.
+    cheaply beforehand, so the child takes the risk; its death is a coded error. The cap is
+    an address-space limit on POSIX and a Job Object on Windows (ballots/memory.py); the child
+    is ballots/xls_child.py, started through the frozen executable itself in a one-file build.
     """
     import marshal
     import subprocess
-    import sys
 
     from ballots.limits import check_dimensions
+    from ballots.xls_child import child_command
 
     where = Location(display)
     damaged = _("copy the file again from its source, or open it in Excel/LibreOffice and save it as .xlsx")
     try:
-        proc = subprocess.run([sys.executable, "-c", _XLS_CHILD, str(XLS_MEMORY), str(limits.max_rows),
+        proc = subprocess.run([*child_command(), str(XLS_MEMORY), str(limits.max_rows),
                                str(limits.max_cells)], input=data, capture_output=True, timeout=120,
-                              env={**os.environ, "RUST_BACKTRACE": "0"})
+                              env={**os.environ, "RUST_BACKTRACE": "0"}, check=False)
     except subprocess.TimeoutExpired:
         raise fail("E303", _("the xls file could not be read in 120 seconds"), damaged, where) from None
     except OSError as exc:
         raise fail("E306", _("cannot start the reader for the xls file: {exc}").format(exc=exc), _("try again"),
                    where) from None
     try:
-        status, detail, sheets = marshal.loads(proc.stdout) if proc.returncode == 0 else ("died", "", None)
+        status, detail, sheets, _capped = (marshal.loads(proc.stdout) if proc.returncode == 0
+                                           else ("died", "", None, None))
     except (EOFError, ValueError, TypeError):
         status, detail, sheets = "died", "", None
     if status == "password":

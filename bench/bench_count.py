@@ -109,8 +109,6 @@ def tally_command(override: str | None) -> tuple[list[str], Path | None, str]:
         return [exe], None, exe
     if (REPO / "tally" / "__main__.py").is_file():
         return [sys.executable, "-m", "tally"], REPO, "python -m tally (in repo)"
-    if (REPO / "cli.py").is_file():
-        return [sys.executable, "-m", "cli"], REPO, "python -m cli (in repo)"
     return [], None, "not found"
 
 

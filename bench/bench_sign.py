@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             print()
 
         exe = shutil.which("tally")
-        cmd = [exe] if exe else [sys.executable, str(REPO / "cli.py")]
+        cmd = [exe] if exe else [sys.executable, "-m", "tally"]
         print("tally verify ALL --trust committee.pub --json (end to end)")
         t0 = time.perf_counter()
         proc = subprocess.run([*cmd, "verify", *map(str, files), "--trust", str(pub), "--json"],

@@ -19,7 +19,7 @@ SAMPLES = ROOT / "samples"
 
 def tally_cmd() -> list[str]:
     exe = shutil.which("tally")
-    return [exe] if exe else [sys.executable, str(ROOT / "cli.py")]
+    return [exe] if exe else [sys.executable, "-m", "tally"]
 
 
 def run_tally(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,

@@ -195,7 +195,7 @@ def test_init_asks_in_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # A real TTY cannot be given to a subprocess portably; drive the same command in-process.
     from typer.testing import CliRunner
 
-    import cli
+    from tally._cli import cli
 
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     monkeypatch.chdir(tmp_path)
@@ -211,7 +211,7 @@ def test_init_asks_in_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_init_in_a_terminal_offers_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    import cli
+    from tally._cli import cli
 
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     monkeypatch.chdir(tmp_path)

@@ -70,10 +70,10 @@ def parse_command_line(line: str) -> None:
     """Resolve a command line against the real command tree, as the tool would parse it,
     without running it; raises with the parser's own message when it does not parse."""
     import typer
+    from tally._cli.cli_support import LocalisedContext, hoist_global_options
 
-    import cli
     from ballots.i18n import LANGUAGES
-    from cli_support import LocalisedContext, hoist_global_options
+    from tally._cli import cli
 
     words = shlex.split(line)[1:]
     for i, word in enumerate(words):

@@ -121,7 +121,7 @@ def _hwm():
 atexit.register(_hwm)
 sys.path.insert(0, os.environ["TALLY_TEST_ROOT"])
 sys.argv = ["tally", *sys.argv[1:]]
-import cli
+from tally._cli import cli
 cli.main()
 """
 

@@ -204,8 +204,8 @@ def test_results_table_in_vietnamese_uses_decimal_commas(tmp_path: Path) -> None
 def test_library_messages_follow_the_active_language_and_the_cli_leaves_it_as_it_was(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    import cli
     from ballots.event import read_event
+    from tally._cli import cli
 
     missing = tmp_path / "nowhere.toml"
     assert read_event(missing).diagnostics[0].message == f"event file '{missing}' does not exist"
@@ -216,3 +216,32 @@ def test_library_messages_follow_the_active_language_and_the_cli_leaves_it_as_it
     result = CliRunner().invoke(cli.app, ["--lang", "vi", "show", str(missing)])
     assert result.exit_code == 3 and "không tồn tại" in result.output
     assert i18n.language() == "en"     # a command run in-process does not change the caller's language
+
+
+def _source_files() -> list[Path]:
+    return [ROOT / "cli.py", ROOT / "cli_render.py", ROOT / "cli_support.py",
+            *sorted((ROOT / "ballots").rglob("*.py")), *sorted((ROOT / "tally").rglob("*.py"))]
+
+
+def test_no_message_is_an_f_string_or_inside_one() -> None:
+    """`_(f"...")` can never be found in the catalogue, and a `_()` inside an f-string is
+    extracted differently by Python 3.12+ (PEP 701 tokenises f-strings): both lose the
+    translation. Messages take their values through .format()."""
+    import ast
+
+    found = []
+    for path in _source_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        inside: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                inside.update(id(sub) for sub in ast.walk(node) if sub is not node)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"_", "_n", "N_"}:
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                if any(isinstance(arg, ast.JoinedStr) for arg in node.args):
+                    found.append(f"{where}: {node.func.id}() of an f-string")
+                literal = bool(node.args) and isinstance(node.args[0], ast.Constant)
+                if id(node) in inside and literal:   # _(variable) is a lookup, not a message to extract
+                    found.append(f"{where}: {node.func.id}() inside an f-string")
+    assert not found, "\n".join(found)

@@ -483,7 +483,7 @@ def test_readme_signing_and_auditor_commands_run_as_written(tmp_path: Path) -> N
     if shutil.which("tally") is None:
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
-        (bin_dir / "tally").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{ROOT / "cli.py"}" "$@"\n')
+        (bin_dir / "tally").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tally "$@"\n')
         (bin_dir / "tally").chmod(0o755)
         env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     cert = make_p12(work / "member.p12", "rsa", password=b"auditor guide passphrase", cn="Đỗ Thị Mai")

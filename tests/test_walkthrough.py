@@ -49,7 +49,7 @@ def _shim(tmp_path: Path) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     tally = bin_dir / "tally"
-    tally.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{ROOT / "cli.py"}" "$@"\n', encoding="utf-8")
+    tally.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tally "$@"\n', encoding="utf-8")
     tally.chmod(tally.stat().st_mode | stat.S_IXUSR)
     env = dict(os.environ)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
@@ -100,7 +100,7 @@ def test_walkthrough_runs_as_written(tmp_path: Path) -> None:
         assert (work / made).stat().st_size > 0, made
     # What was counted from the reconciled entry is what the sample's own ballot sheet gives.
     reference = tmp_path / "reference.xlsx"
-    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "count", str(SAMPLES / "event.toml"),
+    proc = subprocess.run([sys.executable, "-m", "tally", "count", str(SAMPLES / "event.toml"),
                            str(SAMPLES / "ballots.xlsx"), "-o", str(reference)], capture_output=True, text=True,
                           env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -33,7 +33,7 @@ def command_paths() -> Iterator[list[str]]:
     """Every command and sub-command, in the order `tally --help` lists them."""
     import typer
 
-    import cli
+    from tally._cli import cli
 
     def walk(command: object, path: list[str]) -> Iterator[list[str]]:
         yield path
@@ -47,7 +47,7 @@ def help_text(path: list[str], lang: str) -> str:
     """`tally PATH --help` as a person sees it in `lang` on an 80-column terminal."""
     from typer.testing import CliRunner
 
-    import cli
+    from tally._cli import cli
 
     result = CliRunner().invoke(cli.app, [*path, "--help"], prog_name="tally",
                                 env={"TALLY_LANG": lang, "COLUMNS": WIDTH, "LANG": "C.UTF-8"})

@@ -65,7 +65,7 @@ def help_texts() -> Iterator[str]:
     """Every help text of the command tree, as typer builds it (English)."""
     import typer
 
-    import cli
+    from tally._cli import cli
 
     def walk(command: object) -> Iterator[str]:
         for attr in ("help", "short_help"):
