@@ -62,7 +62,7 @@ __all__ = [
 
 _WHAT = {"positions": N_("position"), "persons": N_("person"), "groups": N_("group"),
          "committee": N_("committee member")}
-_MAX_GENERATED = 24  # leaves room for a numeric suffix within SLUG's 32 characters
+_MAX_GENERATED = 24  # leaves room for a numeric suffix within SLUG's 31 characters
 
 
 # ---------------------------------------------------------------- results
@@ -292,7 +292,7 @@ def _new_id(value: str | None, taken: Sequence[str], what: str, name: str) -> st
     value = value.strip()
     if not SLUG.match(value):
         raise fail("E110", _("{what} id '{value}' is not a short ASCII slug").format(what=_(what), value=value),
-                   _("use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'"),
+                   _("use letters a-z, digits, '-' or '_', at most 31 characters, e.g. 'p01' or 'btv'"),
                    Location(name))
     clash = next((t for t in taken if t.casefold() == value.casefold()), None)
     if clash is not None:

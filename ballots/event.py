@@ -32,7 +32,9 @@ from ballots.rules import DEFAULT_RULES, RULE_SETS, has_quorum, takes_members
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("vi", "en")
-SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+# at most 31 characters: a group id is the name of its sheet in the entry template and the paper
+# ballots, and Excel allows 31 (a longer name makes it offer to "repair" the file)
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$")
 
 _TOP_KEYS = {"schema", "event", "committee", "positions", "persons", "groups"}
 _EVENT_KEYS = {"title", "organisation", "parent", "place", "date", "rules", "language"}
@@ -166,7 +168,7 @@ class _Reader:
                 "E110",
                 _("{what} id '{value}' in {key} is not a short ASCII slug")
                 .format(what=_(KIND_NAMES[what]), value=value, key=self.path(table, index, 'id')),
-                _("use letters a-z, digits, '-' or '_', at most 32 characters, e.g. 'p01' or 'btv'"),
+                _("use letters a-z, digits, '-' or '_', at most 31 characters, e.g. 'p01' or 'btv'"),
                 self.where(table, index, "id"),
             )
             return None

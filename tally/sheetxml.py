@@ -154,7 +154,15 @@ class _TailWriter(WorksheetWriter):
         with xf.element("sheetData"):
             for row_idx, row in self.rows():
                 self.write_row(xf, row, row_idx)
-            xf._file(tail_xml(self.ws, self.tail))
+            raw = tail_xml(self.ws, self.tail)
+            write_raw = getattr(xf, "_file", None)
+            if write_raw is not None:
+                write_raw(raw)
+            else:   # lxml's incremental writer (openpyxl's when lxml is installed) takes elements, not markup
+                from lxml import etree  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+                for element in etree.fromstring(f"<sheetData>{raw}</sheetData>"):
+                    xf.write(element)
         self.xf.send(None)
 
 

@@ -442,6 +442,26 @@ def _footer_newlines(xml: bytes) -> bytes:
     return _HEADER_FOOTER.sub(lambda m: m.group(0).replace(b"_x000a_", b"\n"), xml)
 
 
+_FONT = re.compile(rb"<font>(.*?)</font>", re.DOTALL)
+_EMPTY_ELEMENT = re.compile(rb"<(\w+)\b[^<>]*/>")
+# CT_Font's children in the order of the schema Excel validates against (ECMA-376's sml.xsd as
+# the Open XML SDK has it); openpyxl writes <name> first, which a strict validator rejects.
+_FONT_ORDER = {tag: i for i, tag in enumerate((b"b", b"i", b"strike", b"condense", b"extend", b"outline", b"shadow",
+                                               b"u", b"vertAlign", b"sz", b"color", b"name", b"family", b"charset",
+                                               b"scheme"))}
+
+
+def _font_order(xml: bytes) -> bytes:
+    def fix(m: re.Match[bytes]) -> bytes:
+        children = list(_EMPTY_ELEMENT.finditer(m.group(1)))
+        if b"".join(c.group(0) for c in children) != m.group(1):   # not only empty elements: leave it
+            return m.group(0)
+        ordered = sorted(children, key=lambda c: _FONT_ORDER.get(c.group(1), len(_FONT_ORDER)))
+        return b"<font>" + b"".join(c.group(0) for c in ordered) + b"</font>"
+
+    return _FONT.sub(fix, xml)
+
+
 def _repack(data: bytes) -> bytes:
     """The same zip with fixed timestamps and attributes, so equal content gives equal bytes."""
     out = io.BytesIO()
@@ -450,6 +470,8 @@ def _repack(data: bytes) -> bytes:
             content = src.read(info.filename)
             if info.filename.startswith("xl/worksheets/sheet"):
                 content = _footer_newlines(content)
+            elif info.filename == "xl/styles.xml":
+                content = _font_order(content)
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.create_system = 0
