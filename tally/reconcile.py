@@ -602,7 +602,7 @@ def differences_workbook(rec: Reconciliation) -> bytes:
     assert sum(column_points(w) for w in _WIDTHS) < 842
     marker = wb.create_sheet(MARKER_SHEET)
     put(marker, 1, 1, MARKER)
-    marker.sheet_state = "hidden"
+    marker.sheet_state = "veryHidden"   # not offered by Excel's Unhide: nobody edits it by hand
     return finish_workbook(wb, rec.event, lab["title"])
 
 

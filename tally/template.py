@@ -61,9 +61,13 @@ def column_points(width: float) -> float:
 
 
 def finish_workbook(wb: Workbook, event: Event, title: str) -> bytes:
-    """Set fixed document properties and return deterministic xlsx bytes."""
+    """Set fixed document properties and return deterministic xlsx bytes.
+
+    No full recalculation on load (openpyxl's default): these workbooks hold no formula, and
+    the flag makes Excel ask "Save changes?" when a file that nobody changed is closed."""
     from tally.workbook import deterministic_bytes
 
+    wb.calculation.fullCalcOnLoad = False
     return deterministic_bytes(wb, event.date, title)
 
 
@@ -419,4 +423,4 @@ def _fingerprint_sheet(ws: Worksheet, paper: PaperEvent) -> None:
     values: list[str | int] = [FINGERPRINT_MARKER, paper.event.sha256, paper.event.source, len(chunks), *chunks]
     for row, value in enumerate(values, start=1):
         put(ws, row, 1, value)
-    ws.sheet_state = "hidden"
+    ws.sheet_state = "veryHidden"   # not offered by Excel's Unhide: the fingerprint is not edited by hand

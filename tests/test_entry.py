@@ -129,7 +129,7 @@ def test_one_sheet_per_group_in_the_import_format(entry: Path) -> None:
         assert ws.freeze_panes == "D2"            # header row, number, status and note stay in view
         assert ws.print_title_rows == "$1:$1"
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert wb[FINGERPRINT_SHEET].sheet_state == "hidden"
+    assert wb[FINGERPRINT_SHEET].sheet_state == "veryHidden"
     assert wb["Hướng dẫn"].sheet_state == "visible"
 
 

@@ -83,3 +83,18 @@ def test_every_workbook_is_valid_ooxml_for_excel(written: dict[str, Path], kind:
     problems = [f"{e.description} ({getattr(e, 'part', '')} {getattr(e, 'path', '')})" for e in result.errors
                 if ACCEPTED_WARNING not in e.description]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("kind", ["entry template", "paper ballots", "differences"])
+def test_no_save_prompt_and_data_sheets_that_cannot_be_unhidden(written: dict[str, Path], kind: str) -> None:
+    """No formulas, so no full recalculation on load (which makes Excel ask "Save changes?" on
+    closing an untouched file); the tool's own data sheets are veryHidden (Excel's Unhide does
+    not offer them)."""
+    import zipfile
+
+    book = zipfile.ZipFile(written[kind]).read("xl/workbook.xml").decode()
+    assert 'fullCalcOnLoad="1"' not in book
+    wb = openpyxl.load_workbook(written[kind])
+    states = {ws.title: ws.sheet_state for ws in wb.worksheets}
+    assert {s for t, s in states.items() if t.startswith("_")} <= {"veryHidden"}, states
+    assert {s for t, s in states.items() if not t.startswith("_")} == {"visible"}, states
