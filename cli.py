@@ -813,7 +813,8 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
 def scan_cmd(
     event: EventArg,
     scans: Annotated[list[Path], typer.Argument(help="Scanned ballots in stack order: PDF, PNG, JPEG or TIFF "
-                                                "files, one or many pages each.", show_default=False)],
+                                                "files, one or many pages each.", show_default=False,
+                                                callback=expand_wildcards)],
     output: Annotated[Path, typer.Option("--output", "-o", help="The entry workbook to write (.xlsx); the "
                                          "evidence folder goes beside it.", show_default=False)],
     review_blank: Annotated[bool, typer.Option(

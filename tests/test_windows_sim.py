@@ -96,6 +96,13 @@ def test_sign_verify_in_spawned_workers_and_a_wildcard(tmp_path: Path) -> None:
     assert len(report["files"]) == 16 and report["passed"], out
 
 
+def test_new_keys_without_hard_links(tmp_path: Path) -> None:
+    code, out, err = windows("keys", "new", "committee", cwd=tmp_path, env={"TALLY_PASSPHRASE": PASSPHRASE})
+    assert code == 0, out + err
+    assert (tmp_path / "committee.key").read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert (tmp_path / "committee.pub").read_bytes().startswith(b"-----BEGIN PUBLIC KEY-----")
+
+
 def test_reconcile_finds_the_difference(tmp_path: Path) -> None:
     shutil.copy(SAMPLES / "ballots.xlsx", tmp_path / "first.xlsx")
     wb = openpyxl.load_workbook(SAMPLES / "ballots.xlsx")
