@@ -37,7 +37,8 @@ ONE_PAGE_MAX: Final = 20
 
 # Columns in Excel width units: TT, name, position (two columns, so that the header block
 # can split the page about evenly), then the three boxes.
-WIDTHS: Final = (4.0, 21.5, 16.0, 16.0, 9.0, 9.0, 9.0)   # 507 points; A4 leaves 508
+# 507 points; A4 leaves 508. The boxes are wide enough for "Confidence" in bold on one line.
+WIDTHS: Final = (3.5, 19.5, 15.25, 15.25, 10.33, 10.33, 10.34)
 COLUMNS: Final = len(WIDTHS)
 _LEFT: Final = (1, 3)          # header block, left: A..C
 _RIGHT: Final = (4, COLUMNS)   # header block, right: D..G
@@ -98,6 +99,7 @@ TITLE = _Text(14, bold=True)
 SUBTITLE = _Text(12, italic=True)
 INSTRUCTION = _Text(11.5, italic=True, h="left")
 TH = _Text(11.5, bold=True, border=True, fill="F2F2F2")
+TH_BOX = _Text(11, bold=True, border=True, fill="F2F2F2")
 TD_NO = _Text(12, border=True)
 TD_TEXT = _Text(12, h="left", border=True, indent=1)
 BOX = _Text(12, border=True)
@@ -216,8 +218,9 @@ def _ballot_sheet(ws: Worksheet, event: Event, group: Group) -> BallotForm:
     sheet.put(h1, 2, words["th_name"], TH, to_row=h2)
     sheet.put(h1, _POSITION[0], words["th_positions"], TH, to_col=_POSITION[1], to_row=h2)
     sheet.put(h1, _BOXES[0], words["levels"], TH, to_col=_BOXES[-1])
+    # The official labels; the boxes are wide enough that they wrap between words only.
     for col, key in zip(_BOXES, ("level_high", "level_medium", "level_low")):
-        sheet.put(h2, col, words[key], TH)
+        sheet.put(h2, col, words[key], TH_BOX)
     sheet.height(h1, 18.0)
     persons = event.persons_on(group)
     row = h2 + 1
@@ -230,6 +233,10 @@ def _ballot_sheet(ws: Worksheet, event: Event, group: Group) -> BallotForm:
         sheet.height(row, PERSON_ROW)
         row += 1
     last = row - 1
+    # Every person's row is as tall as the tallest: the boxes form an even grid.
+    tallest = max((sheet.heights[r] for r in range(h2 + 1, last + 1)), default=PERSON_ROW)
+    for r in range(h2 + 1, last + 1):
+        sheet.height(r, tallest)
 
     heights = {r: math.ceil(sheet.heights.get(r, 15.0) * 4) / 4 for r in range(1, last + 1)}
     for r, h in heights.items():
