@@ -108,14 +108,18 @@ def fixture_cases() -> list[tuple[str, Path, list[Path]]]:
 
 def fingerprint(event: Path, files: list[Path], out_dir: Path) -> dict[str, object]:
     from ballots.errors import TallyError
-    from tally.pipeline import count_and_write
+    from tally.pipeline import check, count_and_write
 
+    # every message `tally check` shows, in order, with its place
+    said = [(d.code, d.message, d.hint, repr(d.location), repr(d.related)) for d in check(event, files).diagnostics]
+    messages = hashlib.sha256(repr(said).encode("utf-8")).hexdigest()
     out = out_dir / "results.xlsx"
     try:
         count_and_write(event, files, out, force=True)
     except TallyError as exc:
-        return {"error": sorted({d.code for d in exc.diagnostics})}
+        return {"error": sorted({d.code for d in exc.diagnostics}), "messages": messages}
     return {
+        "messages": messages,
         "results.json": hashlib.sha256(out.with_suffix(".json").read_bytes()).hexdigest(),
         "results.xlsx": hashlib.sha256(out.read_bytes()).hexdigest(),
     }

@@ -255,12 +255,16 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
     occupied = {c.row for c in sheet.cells if c.value is not None}
     heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     tall: list[tuple[int, int, float]] = []
+    span_width: dict[tuple[int, int], float] = {}    # a long table has a few distinct spans
     for cell in sheet.cells:
         style = STYLES.get(cell.role)
         if style is None or cell.value is None:
             continue
         r2, c2 = spans.get((cell.row, cell.col), (cell.row, cell.col))
-        width = sum(_column_points_narrow(widths[c - 1]) for c in range(cell.col, c2 + 1) if c <= len(widths))
+        width = span_width.get((cell.col, c2))
+        if width is None:
+            width = span_width[(cell.col, c2)] = sum(
+                _column_points_narrow(widths[c - 1]) for c in range(cell.col, c2 + 1) if c <= len(widths))
         bold = style.bold or cell.strong
         text = str(cell.value)
         lines = text_lines(text, width - style.indent * 9, style.size, bold) if style.wrap else 1
@@ -379,8 +383,8 @@ def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], he
             header.right.font = f"{FONT_NAME},Bold"
             header.right.size = 13
     ws.sheet_view.showGridLines = False
-    for r in breaks:
-        ws.row_breaks.append(Break(id=r))
+    if breaks:    # at once: RowBreak.append copies the whole list each time
+        ws.row_breaks.brk = [Break(id=r) for r in breaks]
 
 
 # --- the workbook ------------------------------------------------------------------------
@@ -507,7 +511,7 @@ def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = 
     props.created = when
     props.modified = when
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:   # compressed once, by _repack
         (sheetxml.TailExcelWriter(wb, archive, tails) if tails else ExcelWriter(wb, archive)).save()
     return _repack(raw.getvalue())
 
