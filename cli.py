@@ -471,7 +471,7 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
             line = Text(f"  {gb.group.id}: ", style="bold")
             line.append(_n("{n} ballot entered", "{n} ballots entered", entered).format(n=entered))
             if not checked.has_errors:  # with errors, some rows are not yet ballots: no split to show
-                invalid = sum(1 for b in gb.ballots if not b.valid)
+                invalid = gb.wholly_invalid
                 line.append(" " + _("({valid} valid, {invalid} invalid)").format(valid=entered - invalid,
                                                                                  invalid=invalid))
             line.append(", " + _("{issued} issued, {people} people on the form").format(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, NewType
 
@@ -145,7 +146,87 @@ class Ballot(NamedTuple):
 
 
 @dataclass(frozen=True)
+class CleanBallots:
+    """Valid ballots of one sheet whose every mark is known, held column by column.
+
+    A large sheet is almost all such ballots. Holding them as the columns that were read
+    spares a Ballot, a Source and a tuple of marks per row: each person's column keeps its
+    cells as read, with the few distinct values in it, how often each occurs, and the mark
+    each stands for, so counting is a sum over a handful of values. The ballots are in
+    sheet order.
+    """
+
+    file: str
+    sheet: str | None
+    status_column: str                # as Source.cell_column
+    person_columns: tuple[str, ...]   # as Source.person_columns
+    numbers: Sequence[int]
+    rows: Sequence[int]
+    notes: Sequence[str]
+    values: tuple[Sequence[object], ...]       # one column of cells per person on the form, in form order
+    tallies: tuple[Mapping[object, int], ...]  # per column: each distinct value (one of each set of equal ones), how often
+    reading: Mapping[object, Mark]             # the mark every such value stands for
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def marks(self, person: int) -> list[Mark]:
+        return list(map(self.reading.__getitem__, self.values[person]))
+
+    def indexes(self, person: int, value: object) -> list[int]:
+        """Where a value (and every value equal to it) is in a person's column (list.index, in C)."""
+        column, j = self.values[person], -1
+        found: list[int] = []
+        while True:
+            try:
+                j = column.index(value, j + 1)
+            except ValueError:
+                return found
+            found.append(j)
+
+    def mark_where(self, index: int, person: int) -> str:
+        """file › sheet › cell of one mark (as Source.where(Source.mark_cell(person)))."""
+        cell = f"{self.person_columns[person]}{self.rows[index]}" if person < len(self.person_columns) else ""
+        return " › ".join(x for x in (self.file, self.sheet, cell) if x)
+
+    def ballots(self) -> list[Ballot]:
+        marks = zip(*(self.marks(i) for i in range(len(self.values))))
+        return [Ballot(number, True, row_marks, note,
+                       Source(self.file, self.sheet, row, self.status_column, self.person_columns))
+                for number, row, note, row_marks in zip(self.numbers, self.rows, self.notes, marks)]
+
+
 class GroupBallots:
-    group: Group
-    persons: tuple[Person, ...]      # the form's people, in column order of `marks`
-    ballots: tuple[Ballot, ...]
+    """One group's ballots: those read row by row (`loose`) and those held as columns (`clean`)."""
+
+    __slots__ = ("_all", "clean", "group", "loose", "persons")
+
+    def __init__(self, group: Group, persons: tuple[Person, ...], ballots: tuple[Ballot, ...] = (),
+                 clean: tuple[CleanBallots, ...] = ()) -> None:
+        self.group = group
+        self.persons = persons           # the form's people, in column order of `marks`
+        self.loose = ballots
+        self.clean = clean
+        self._all: tuple[Ballot, ...] | None = None if clean else ballots
+
+    @property
+    def ballots(self) -> tuple[Ballot, ...]:
+        """Every ballot, in ballot-number order (made on first use when some are held as columns)."""
+        if self._all is None:
+            everything = list(self.loose)
+            for block in self.clean:
+                everything.extend(block.ballots())
+            self._all = tuple(sorted(everything, key=lambda b: b.number))
+        return self._all
+
+    @property
+    def collected(self) -> int:
+        """How many ballots were entered (valid or not)."""
+        return len(self.loose) + sum(len(b) for b in self.clean)
+
+    @property
+    def wholly_invalid(self) -> int:
+        return sum(1 for b in self.loose if not b.valid)    # clean ballots are valid by definition
+
+    def __repr__(self) -> str:
+        return f"GroupBallots({self.group.id!r}, {len(self.persons)} persons, {self.collected} ballots)"

@@ -11,9 +11,11 @@ from __future__ import annotations
 import difflib
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple, cast
 
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, UNDECIDED_MARK, template_problem
@@ -22,7 +24,7 @@ from ballots.event import meeting_count_checks
 from ballots.i18n import _, _n
 from ballots.legacy import decodings
 from ballots.marks import MARK_HELP, MarkReader, Unknown, cell_text, fold, is_blank, parse_status, squeeze
-from ballots.model import Ballot, Event, Group, GroupBallots, Mark, Person, Source
+from ballots.model import Ballot, CleanBallots, Event, Group, GroupBallots, Mark, Person, Source
 from ballots.sheets import OpenedFile, SheetData, open_ballot_file
 
 Progress = Callable[[str, int, int], None]
@@ -110,6 +112,7 @@ def read_ballots(
     group_by_key = {squeeze(g.id): g for g in event.groups}
     forms = {g.id: event.persons_on(g) for g in event.groups}
     ballots: dict[str, list[Ballot]] = {g.id: [] for g in event.groups}
+    clean: dict[str, list[CleanBallots]] = {g.id: [] for g in event.groups}
     seen_numbers: dict[str, dict[int, _Seen]] = {g.id: {} for g in event.groups}
     groups_seen: set[str] = set()
     # Ballot rows entered per group, counting rows with cell errors too: a ballot with a typo is
@@ -160,7 +163,7 @@ def read_ballots(
                 continue
             tick = (lambda rows, where=f"{display} › {sheet_name}": progress(where, rows, 0)) if progress else None
             n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,
-                            diags, tick)
+                            diags, tick, clean[group.id])
             if n is None:
                 unreadable.add(group.id)
             else:
@@ -183,7 +186,7 @@ def read_ballots(
                                                     .format(n=n - MAX_REPORTED_PER_CODE),
                                               _("fix the ones listed first; they often share one cause")))
     result_groups = tuple(
-        GroupBallots(g, forms[g.id], tuple(sorted(ballots[g.id], key=lambda b: b.number)))
+        GroupBallots(g, forms[g.id], tuple(sorted(ballots[g.id], key=lambda b: b.number)), tuple(clean[g.id]))
         for g in event.groups if g.id in groups_seen
     )
     return BallotRead(result_groups, tuple(inputs), tuple(diags.items),
@@ -420,8 +423,8 @@ def _ballot_number(value: object) -> int | None:
 
 def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[Person, ...], out: list[Ballot],
                 seen: dict[int, _Seen], reader: MarkReader, diags: Diagnostics,
-                tick: Callable[[int], None] | None = None) -> int | None:
-    """Append the sheet's clean ballots to `out`; return the number of ballot rows entered (with or
+                tick: Callable[[int], None] | None = None, clean: list[CleanBallots] | None = None) -> int | None:
+    """Append the sheet's ballots to `out` (or, plain valid ones, as columns to `clean`); return the number of ballot rows entered (with or
     without errors in their cells), or None when the header could not be read. `tick(rows)` is
     told every ROWS_PER_TICK rows, for a progress bar."""
     rows = sheet.rows()
@@ -456,13 +459,26 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     complete = all(c is not None for c in person_cols) and bool(person_cols)
     careful = _CarefulRows(sheet, persons, cols, person_cols, letters, status_letter, width, seen, reader, diags, out)
 
+    rows_after: Iterable[tuple[int, list[object]]] = rows
+    if clean is not None and complete:
+        data: list[list[object]] = []
+        for number, values in rows:
+            if tick is not None and not number % ROWS_PER_TICK:
+                tick(number)
+            data.append(values)
+        entered = _read_columns(data, header_row + 1, cols, person_cols, headerless, width, seen, reader, careful,
+                                clean, sheet, letters, status_letter)
+        if entered is not None:
+            return entered
+        rows_after = enumerate(data, start=header_row + 1)    # not plain enough: row by row, below
+
     # Pass 1, row by row: the ballot number and status. Rows that are plainly a valid ballot
     # with every person column present go on to pass 2; anything else (invalid ballots, blank
     # or odd rows, duplicates) is read cell by cell, carefully, right away.
     candidates: list[list[object]] = []
     numbers: list[tuple[int, int]] = []       # (ballot number, row) of each candidate
     valid_status: dict[object, bool] = {}
-    for number, values in rows:
+    for number, values in rows_after:
         if tick is not None and not number % ROWS_PER_TICK:
             tick(number)
         if complete and len(values) == width:
@@ -507,6 +523,91 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
                           Source(sheet.file, sheet.name, number, status_letter, letters)))
     entered = careful.entered + len(numbers) - len(bad_rows)
     return entered
+
+
+def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, person_cols: list[int | None],
+                  headerless: list[int], width: int, seen: dict[int, _Seen], reader: MarkReader,
+                  careful: _CarefulRows, clean: list[CleanBallots], sheet: SheetData, letters: tuple[str, ...],
+                  status_letter: str) -> int | None:
+    """The clean path of `_read_sheet`, column by column: each check is a pass in C over a
+    column (a Counter of its values, then a look at the few distinct ones), the clean
+    ballots are kept as the columns read (CleanBallots: no object per ballot), and only the
+    rows that are not plainly a valid ballot go to the careful reader, in the order and
+    with the messages of the row-by-row path.
+
+    Returns the rows entered, or None (nothing done) for a sheet where that order would
+    matter: a ballot number entered twice, rows of another width, booleans in the status.
+    """
+    n = len(data)
+    if not n or min(map(len, data)) != width or max(map(len, data)) != width:
+        return None
+    bcol, scol, ncol = cols.ballot, cols.status, cols.note
+    assert bcol is not None
+    raw_numbers = list(map(operator.itemgetter(bcol), data))
+    if set(map(type, raw_numbers)) == {float} and all(map(float.is_integer, raw_numbers)) and min(raw_numbers) > 0:
+        numbers: list[int | None] = list(map(int, raw_numbers))   # what spreadsheets give: checked in C
+    else:
+        numbers = list(map(_ballot_number, raw_numbers))
+    known = [x for x in numbers if x is not None] if None in numbers else numbers
+    if len(set(known)) != len(known) or not seen.keys().isdisjoint(known):
+        return None      # duplicates: which one is reported depends on the row order
+    bad: set[int] = {i for i, x in enumerate(numbers) if x is None} if len(known) < n else set()
+    if scol is not None:
+        raw_status = list(map(operator.itemgetter(scol), data))
+        if bool in set(map(type, raw_status)):
+            return None
+        verdict = {v: parse_status(v) is True for v in set(raw_status)}
+        if not all(verdict.values()):
+            bad.update(i for i, v in enumerate(raw_status) if not verdict[v])
+    for c in headerless:
+        raw = list(map(operator.itemgetter(c), data))
+        if not all(map(is_blank, set(raw))):
+            bad.update(i for i, v in enumerate(raw) if not is_blank(v))
+    # Marks: a Counter per column (one pass in C) gives its distinct values; 1, 1.0 and True
+    # are one key there, so booleans are looked for separately (a spreadsheet's TRUE is no mark).
+    values: list[list[object]] = []
+    tallies: list[Counter[object]] = []
+    bad_marks: set[int] = set()
+    for pc in person_cols:
+        assert pc is not None
+        raw = list(map(operator.itemgetter(pc), data))
+        tally = Counter(raw)
+        wrong = [v for v in tally if type(v) is bool or not isinstance(reader(v), Mark)]
+        if wrong or bool in set(map(type, raw)):   # rare: each cell looked at
+            bad_marks.update(i for i, v in enumerate(raw) if type(v) is bool or not isinstance(reader(v), Mark))
+        values.append(raw)
+        tallies.append(tally)
+    bad_marks -= bad
+    for i in sorted(bad):            # in row order, as the row-by-row path reads them
+        careful.row(first_row + i, data[i])
+    for i in sorted(bad_marks):      # after them, as there: each unknown mark is reported
+        careful.row(first_row + i, data[i])
+    rows: Sequence[int] = range(first_row, first_row + n)
+    raw_notes: Sequence[object] | None = list(map(operator.itemgetter(ncol), data)) if ncol is not None else None
+    if bad or bad_marks:
+        keep = [i for i in range(n) if i not in bad and i not in bad_marks]
+        if not keep:
+            return careful.entered
+
+        def pick(seq: Sequence[Any]) -> list[Any]:
+            return [seq[keep[0]]] if len(keep) == 1 else list(operator.itemgetter(*keep)(seq))
+
+        numbers, rows, values = pick(numbers), pick(rows), [pick(v) for v in values]
+        tallies = [Counter(v) for v in values]
+        raw_notes = pick(raw_notes) if raw_notes is not None else None
+    if raw_notes is None:
+        notes = [""] * len(rows)
+    elif bool in set(map(type, raw_notes)):     # True and 1 are one key in a dict
+        notes = [cell_text(v).strip() for v in raw_notes]
+    else:
+        text = {v: cell_text(v).strip() for v in set(raw_notes)}
+        notes = list(map(text.__getitem__, raw_notes))
+    valid_numbers = cast(list[int], numbers)
+    block = CleanBallots(sheet.file, sheet.name, status_letter, letters, valid_numbers, rows, notes, tuple(values),
+                         tuple(tallies), {v: reader.good[v] for t in tallies for v in t})
+    seen.update(dict.fromkeys(valid_numbers, _SeenBlock(sheet, bcol, block)))
+    clean.append(block)
+    return careful.entered + len(rows)
 
 
 class _CarefulRows:
@@ -563,7 +664,7 @@ class _CarefulRows:
             return  # an unused pre-numbered row
         where = sheet.where(bcol, number)
         if ballot_no in self.seen:
-            other = _seen_location(self.seen[ballot_no])
+            other = _seen_location(self.seen[ballot_no], ballot_no)
             diags.add("E503", _("ballot number {number} is entered twice (also at {other})").format(number=ballot_no, other=other),
                       _("each paper ballot is entered once: delete the duplicate or correct its number"),
                       where, (other,))
@@ -613,11 +714,21 @@ class _CarefulRows:
             self.out.append(Ballot(ballot_no, True, tuple(marks), note, source))
 
 
-_Seen = tuple[SheetData, int, int]
+class _SeenBlock(NamedTuple):
+    """Where the ballot numbers of a CleanBallots block were seen (one for all of them)."""
+
+    sheet: SheetData
+    col: int
+    block: CleanBallots
+
+
+_Seen = tuple[SheetData, int, int] | _SeenBlock
 """Where a ballot number was first seen: (sheet, column, row); a Location is made only when needed."""
 
 
-def _seen_location(seen: _Seen) -> Location:
+def _seen_location(seen: _Seen, number: int) -> Location:
+    if isinstance(seen, _SeenBlock):
+        return seen.sheet.where(seen.col, seen.block.rows[list(seen.block.numbers).index(number)])
     sheet, col, row = seen
     return sheet.where(col, row)
 

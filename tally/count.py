@@ -18,38 +18,62 @@ def percentage_base(event: Event, gb: GroupBallots) -> int:
     """Ballots collected (the ballots entered), or the group's members under NQ 85/2014."""
     if RULE_SETS[event.rules].base is Base.MEMBERS:
         return gb.group.members or 0
-    return len(gb.ballots)
+    return gb.collected
+
+
+def _invalid_at(column: Sequence[Mark | None]) -> list[int]:
+    """Indexes of the invalid marks in a column (list.index, in C, from one to the next)."""
+    found: list[int] = []
+    j = -1
+    while True:
+        try:
+            j = column.index(Mark.INVALID, j + 1)
+        except ValueError:
+            return found
+        found.append(j)
 
 
 def count_group(event: Event, gb: GroupBallots) -> GroupResult:
     n = len(gb.persons)
     entries: list[InvalidEntry] = []
     valid_ballots = []
-    for ballot in gb.ballots:
+    for ballot in gb.loose:
         if ballot.valid:
             valid_ballots.append(ballot)
         else:
             entries.append(InvalidEntry(ballot.number, None, None, ballot.note, str(ballot.source or "")))
-    invalid_ballots = len(gb.ballots) - len(valid_ballots)
-    # One column of marks per person, counted in C (tuple.count compares by identity first;
-    # a Counter would call Enum.__hash__, a Python function, 3 million times).
-    columns = list(zip(*(b.marks for b in valid_ballots))) if valid_ballots else [() for _ in range(n)]
-    high = [column.count(Mark.HIGH) for column in columns]
-    medium = [column.count(Mark.MEDIUM) for column in columns]
-    low = [column.count(Mark.LOW) for column in columns]
-    for i, column in enumerate(columns):
+    invalid_ballots = len(gb.loose) - len(valid_ballots)
+    # One column of marks per person, counted in C (list.count compares by identity first;
+    # a Counter would call Enum.__hash__, a Python function, 3 million times). Ballots held
+    # as columns (gb.clean) are counted where they are; the few read row by row are turned.
+    high, medium, low = [0] * n, [0] * n, [0] * n
+    loose_columns = list(zip(*(b.marks for b in valid_ballots))) if valid_ballots else []
+    for i, column in enumerate(loose_columns):
+        high[i] += column.count(Mark.HIGH)
+        medium[i] += column.count(Mark.MEDIUM)
+        low[i] += column.count(Mark.LOW)
         person = gb.persons[i]
-        j = -1
-        while True:
-            try:
-                j = column.index(Mark.INVALID, j + 1)
-            except ValueError:
-                break
+        for j in _invalid_at(column):
             ballot = valid_ballots[j]
             src = ballot.source
             where = src.where(src.mark_cell(i)) if src else ""
             entries.append(InvalidEntry(ballot.number, person.id, person.name, ballot.note, where))
-    collected = len(gb.ballots)
+    for block in gb.clean:
+        for i, tally in enumerate(block.tallies):
+            person = gb.persons[i]
+            for value, k in tally.items():
+                mark = block.reading[value]
+                if mark is Mark.HIGH:
+                    high[i] += k
+                elif mark is Mark.MEDIUM:
+                    medium[i] += k
+                elif mark is Mark.LOW:
+                    low[i] += k
+                else:
+                    for j in block.indexes(i, value):
+                        entries.append(InvalidEntry(block.numbers[j], person.id, person.name, block.notes[j],
+                                                    block.mark_where(j, i)))
+    collected = gb.collected
     base = percentage_base(event, gb)
     rule_set = RULE_SETS[event.rules]
     persons = []
