@@ -73,6 +73,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0      # user + system seconds of the child: what a busy machine does not inflate much
 
 
 def run_measured(cmd: list[str], cwd: Path | None = None) -> Run:
@@ -91,6 +92,7 @@ def run_measured(cmd: list[str], cwd: Path | None = None) -> Run:
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            cpu=usage.ru_utime + usage.ru_stime,
         )
 
 
