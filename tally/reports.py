@@ -71,7 +71,7 @@ def check_document(event_path: str | Path, checked: Checked | None,
         doc["inputs"] = [{"file": i.file, "sha256": i.sha256} for i in checked.read.inputs]
         for gb in checked.read.groups:
             entered = checked.read.entered_in(gb.group.id)
-            invalid = sum(1 for b in gb.ballots if not b.valid)
+            invalid = gb.wholly_invalid
             clean = not checked.has_errors   # with errors, some rows are not yet ballots: no split
             doc["groups"].append({
                 "id": gb.group.id, "title": gb.group.title,
