@@ -134,6 +134,8 @@ def _groups_table(view: Any) -> Any:
     for g in view.groups:
         if g.quorum is None:
             quorum = Text("?", style="red")
+        elif g.quorum_rule == "none":
+            quorum = Text(_("– (no quorum rule)"), style="dim")
         else:
             quorum = Text(f"{'✓' if g.quorum else '✗'} 3×{g.present} {'≥' if g.quorum else '<'} 2×{g.summoned}",
                           style="green" if g.quorum else "bold red")

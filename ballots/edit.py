@@ -43,7 +43,7 @@ from ballots.event_source import Diagnosis, count_value, diagnose, entries, ids,
 from ballots.i18n import N_, _, _n
 from ballots.model import CommitteeMember, Event
 from ballots.output import write_atomic
-from ballots.rules import DEFAULT_RULES, takes_members
+from ballots.rules import DEFAULT_RULES, Policy, policy_for, takes_members
 from ballots.skeleton import DateLike, check_new_event_path, date_value, render_event, text_value
 from ballots.toml_edit import Append, Change, Drop, Remove, SetValues, apply_data, apply_doc
 
@@ -334,16 +334,23 @@ def _rules(src: _Source) -> str:
     return rules if isinstance(rules, str) else DEFAULT_RULES
 
 
+def _policy(src: _Source) -> Policy:
+    table = src.data.get("policy")
+    return policy_for(_rules(src), table if isinstance(table, dict) else None)
+
+
 def _check_counts(name: str, summoned: int, present: int, issued: int, collected: int | None,
-                  members: int | None, rules: str) -> None:
+                  members: int | None, rules: str, policy: Policy) -> None:
     for label, value in (("summoned", summoned), ("present", present), ("issued", issued),
                          ("collected", collected), ("members", members)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise fail("E104", _("{label} should be a whole number, 0 or more, found {value!r}")
                                .format(label=label, value=value),
                        _("give --{label} N").format(label=label), Location(name))
-    counts = {"summoned": summoned, "present": present, "issued": issued, "collected": collected}
-    diags = meeting_count_checks("new", counts, lambda key: Location(name), subject=_("the group"))
+    counts = {"summoned": summoned, "present": present, "issued": issued, "collected": collected,
+              "members": members}
+    diags = [d for d in meeting_count_checks("new", counts, lambda key: Location(name), subject=_("the group"),
+                                             rules=rules, policy=policy) if d.is_error]
     if diags:
         raise TallyError([replace(d, hint=_("nothing was written; {hint}").format(hint=d.hint)) for d in diags])
     if takes_members(rules) and not members:
@@ -510,7 +517,7 @@ def add_group(
     _check_table_shape(src, "groups")
     title = text_value(title, N_("the group's title"), src.name, "--title")
     gpos = _position_refs(src, positions, "group")
-    _check_counts(src.name, summoned, present, issued, collected, members, _rules(src))
+    _check_counts(src.name, summoned, present, issued, collected, members, _rules(src), _policy(src))
     held = {x.casefold() for p in entries(src.data, "persons") if isinstance(p.get("positions"), list)
             for x in p["positions"] if isinstance(x, str)}
     if not {p.casefold() for p in gpos} & held:
@@ -564,7 +571,8 @@ def set_group(
     changes_counts = any(k in values for k in ("summoned", "present", "issued", "collected", "members"))
     if changes_counts and all(count_value(v) is not None for v in counts.values()):
         _check_counts(src.name, merged["summoned"], merged["present"], merged["issued"],
-                      count_value(merged.get("collected")), count_value(merged.get("members")), _rules(src))
+                      count_value(merged.get("collected")), count_value(merged.get("members")), _rules(src),
+                      _policy(src))
     after = _commit(src, [SetValues("groups", index, values)])
     return _result(src, after, "updated", "group", group["id"], str(merged.get("title", "")))
 

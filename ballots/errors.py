@@ -67,6 +67,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E203", ExitCode.MEETING, "ballots entered differ from ballots collected"),
     ("E204", ExitCode.MEETING, "more ballots entered than issued"),
     ("E205", ExitCode.MEETING, "no ballots entered for a group"),
+    ("E206", ExitCode.MEETING, "members below those present or the ballots collected"),
     # E3xx: reading ballot files
     ("E300", ExitCode.UNREADABLE, "ballot file not found"),
     ("E301", ExitCode.UNREADABLE, "not a spreadsheet"),
@@ -129,6 +130,9 @@ CODES: dict[str, CodeInfo] = _codes(
     ("W708", ExitCode.OK, "appointed after the vote"),
     ("W709", ExitCode.OK, "text typed in a legacy Vietnamese font was decoded"),
     ("W710", ExitCode.OK, "private key file readable by others"),
+    ("W711", ExitCode.OK, "members given under a rule set that does not use it"),
+    ("W712", ExitCode.OK, "in the post for less time than the rule set requires"),
+    ("W713", ExitCode.OK, "on several forms, but voted on once for all posts"),
     # E8xx: keys and signatures
     ("E801", ExitCode.KEY, "wrong passphrase"),
     ("E802", ExitCode.KEY, "key or certificate file not found or unreadable"),

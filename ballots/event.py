@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
-from ballots.i18n import N_, _
+from ballots.i18n import N_, _, language
 from ballots.model import (
     CommitteeMember,
     Event,
@@ -28,7 +28,17 @@ from ballots.model import (
     Position,
     PositionId,
 )
-from ballots.rules import DEFAULT_RULES, RULE_SETS, has_quorum, takes_members
+from ballots.rules import (
+    DEFAULT_RULES,
+    POLICIES,
+    RULE_SETS,
+    Eligibility,
+    Policy,
+    has_quorum,
+    months_after,
+    policy_for,
+    takes_members,
+)
 
 SCHEMA_VERSION = 1
 LANGUAGES = ("vi", "en")
@@ -36,7 +46,7 @@ LANGUAGES = ("vi", "en")
 # ballots, and Excel allows 31 (a longer name makes it offer to "repair" the file)
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$")
 
-_TOP_KEYS = {"schema", "event", "committee", "positions", "persons", "groups"}
+_TOP_KEYS = {"schema", "event", "policy", "committee", "positions", "persons", "groups"}
 _EVENT_KEYS = {"title", "organisation", "parent", "place", "date", "rules", "language"}
 _COMMITTEE_KEYS = {"name", "role"}
 _POSITION_KEYS = {"id", "title"}
@@ -320,6 +330,8 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
                             .format(language=language),
                     _('write language = "vi" or language = "en"'), r.where("event", None, "language"))
 
+    policy = _policy(doc, r, rules)
+
     committee = []
     for i, item in enumerate(r.table_list(doc, "committee")):
         r.unknown_keys(item, _COMMITTEE_KEYS, "committee", i)
@@ -376,7 +388,7 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
                                 .format(gid=gid, positions=', '.join(gpos)),
                         _("add the people under review with `tally person add`, or fix the group's positions"),
                         r.where("groups", i, "positions"))
-        for key in ("id", *COUNT_LABELS):
+        for key in ("id", *MEETING_KEYS):
             line = r.locator.line("groups", i, key)
             if gid and line is not None:
                 lines.append((f"groups.{gid}.{key}", line))
@@ -392,8 +404,37 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
     return Event(
         title=title, organisation=organisation, date=date, rules=rules, language=language,
         positions=tuple(positions), persons=tuple(persons), groups=tuple(groups), committee=tuple(committee),
-        parent=parent, place=place, source=r.source, sha256=sha256, lines=tuple(lines),
+        parent=parent, place=place, source=r.source, sha256=sha256, lines=tuple(lines), policy=policy,
     )
+
+
+def _policy(doc: dict[str, Any], r: _Reader, rules: str) -> Policy:
+    """The [policy] table: the validity decisions the texts leave to the committee (README,
+    "The event file"), each checked against its allowed values; a rule the research confirms
+    (QĐ 96's quorum) cannot be changed."""
+    table = doc.get("policy", {})
+    if not isinstance(table, dict):
+        r.diags.add("E104", _("'policy' should be a table ([policy])"), _("write it as a [policy] section"),
+                    r.where("policy"))
+        return policy_for(rules)
+    r.unknown_keys(table, set(POLICIES), "policy")
+    rule_set = RULE_SETS.get(rules)
+    for key, value in table.items():
+        if key not in POLICIES:
+            continue
+        if not isinstance(value, str) or value not in POLICIES[key]:
+            r.diags.add("E104", _("'policy.{key}' should be one of {allowed}, found {value!r}")
+                                .format(key=key, allowed=", ".join(f'"{v}"' for v in POLICIES[key]), value=value),
+                        _("see `tally rules {rules}` for what each value means").format(rules=rules),
+                        r.where("policy", None, key))
+        elif rule_set is not None and rule_set.policies[key].fixed and value != rule_set.policies[key].default:
+            choice = rule_set.policies[key]
+            r.diags.add("E104", _("'policy.{key}' cannot be \"{value}\" under {rules}: {cite} sets it to \"{default}\"")
+                                .format(key=key, value=value, rules=rules, cite=choice.cite(language()),
+                                        default=choice.default),
+                        _("remove the line, or use another rule set if this vote is held under another text"),
+                        r.where("policy", None, key))
+    return policy_for(rules, table)
 
 
 def _known_ids(r: _Reader, ids: list[str] | None, known: set[str], table: str, index: int, what: str) -> list[str] | None:
@@ -427,17 +468,22 @@ COUNT_LABELS = {   # English with the official Vietnamese term; translated where
     "issued": N_("issued (số phiếu phát ra)"),
     "collected": N_("collected (số phiếu thu về)"),
 }
+MEETING_KEYS = (*COUNT_LABELS, "members")   # the group keys the meeting checks read
 NO_GROUPS = N_("the event has no [[groups]] (ballot forms)")
 KIND_NAMES = {"position": N_("position"), "person": N_("person"), "group": N_("group")}
 
 
 def meeting_count_checks(gid: str, counts: Mapping[str, int | None],
-                         where: Callable[[str], Location], subject: str | None = None) -> list[Diagnostic]:
+                         where: Callable[[str], Location], subject: str | None = None,
+                         rules: str = DEFAULT_RULES, policy: Policy | None = None) -> list[Diagnostic]:
     """SPEC §3 meeting checks on a group's counts as written in the event file.
 
-    Quorum (3 × present ≥ 2 × summoned) and the order collected ≤ issued ≤ present ≤
-    summoned. Counts that are missing (None) are left to the reader's own errors.
-    `subject` names the group in the messages (default: "group 'ID'").
+    The quorum of the event's policy (QĐ 96: 3 × present ≥ 2 × summoned; other rule sets
+    only when the event's [policy] asks for it), the order collected ≤ issued ≤ present ≤
+    summoned, and `members` (the base under NQ 85 and NQ 35) not below those present or
+    collected; `members` under a rule set that does not use it is a warning. Counts that are
+    missing (None) are left to the reader's own errors. `subject` names the group in the
+    messages (default: "group 'ID'").
     """
     out: list[Diagnostic] = []
     subject = subject or _("group '{id}'").format(id=gid)
@@ -450,14 +496,38 @@ def meeting_count_checks(gid: str, counts: Mapping[str, int | None],
                 _("the counts must satisfy collected ≤ issued ≤ present ≤ summoned; check the meeting record"),
                 where(small)))
     s, p = counts.get("summoned"), counts.get("present")
-    if s is not None and p is not None and p <= s and not has_quorum(p, s):
+    policy = policy or policy_for(rules)
+    if s is not None and p is not None and p <= s and not has_quorum(p, s, policy.quorum):
+        rule_set = RULE_SETS.get(rules)
+        fixed = rule_set is not None and rule_set.quorum is not None
+        source = rule_set.quorum(language()) if fixed and rule_set and rule_set.quorum else _("the event's [policy]")
         out.append(Diagnostic(
             "E201", _("{group} has no quorum: {p} present of {s} summoned is less than 2/3")
                     .format(group=subject, p=p, s=s),
-            _("at least 2/3 of those summoned must be present (3 × present ≥ 2 × summoned); "
-            "without quorum no minutes can be produced for this group"),
+            _("{source}: at least 2/3 of those summoned must be present (3 × present ≥ 2 × summoned); "
+              "without quorum no minutes can be produced for this group").format(source=source),
             where("present")))
+    m = counts.get("members")
+    if m is not None and takes_members(rules):
+        for key in ("present", "collected"):
+            n = counts.get(key)
+            if n is not None and m > 0 and n > m:
+                out.append(members_below(subject, m, _(COUNT_LABELS[key]), n, where("members")))
+    elif m is not None:
+        out.append(Diagnostic(
+            "W711", _("{group}: members = {m} is not used under {rules}, whose percentages are of the ballots "
+                      "collected").format(group=subject, m=m, rules=rules),
+            _("remove `members`, or use a rule set that takes the total members as its base "
+              "(nq85-2014, nq35-2012)"), where("members")))
     return out
+
+
+def members_below(subject: str, members: int, what: str, n: int, where: Location) -> Diagnostic:
+    """E206: the percentage base (members) below a count it must hold: shares above 100%."""
+    return Diagnostic(
+        "E206", _("{group}: members = {m} is less than {what} = {n}; the percentages would exceed 100%")
+                .format(group=subject, m=members, what=what, n=n),
+        _("members is the total number of members or deputies: check it against the meeting record"), where)
 
 
 def eligibility_warnings(event: Event,
@@ -472,34 +542,53 @@ def eligibility_warnings(event: Event,
     def at(table: str, index: int, key: str) -> Location:
         return entry(table, index, key) if entry is not None else Location(event.source)
 
+    rule_set = RULE_SETS.get(event.rules)
+    rules = rule_set.eligibility if rule_set is not None else Eligibility()
+    lang = language()
+    not_voted = N_("by {cite} such a person is not voted on: check before printing ballots")
     for i, person in enumerate(event.persons):
         where = f"{person.name} ({person.id})"
         if person.appointed is not None:
-            if person.appointed.year == event.date.year and person.appointed <= event.date:
-                out.append(Diagnostic(
-                    "W701", _("{where} was appointed or elected on {date}, in the year of the vote")
-                            .format(where=where, date=person.appointed.isoformat()),
-                    _("by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots"),
-                    at("persons", i, "appointed")))
-            elif person.appointed > event.date:
+            if person.appointed > event.date:
                 out.append(Diagnostic(
                     "W708", _("{where} has an appointment date {date} after the vote")
                             .format(where=where, date=person.appointed.isoformat()),
                     _("check the date"), at("persons", i, "appointed")))
+            elif rules.year_of_vote is not None and person.appointed.year == event.date.year:
+                out.append(Diagnostic(
+                    "W701", _("{where} was appointed or elected on {date}, in the year of the vote")
+                            .format(where=where, date=person.appointed.isoformat()),
+                    _(not_voted).format(cite=rules.year_of_vote(lang)), at("persons", i, "appointed")))
+            elif rules.months_in_post is not None \
+                    and months_after(person.appointed, rules.months_in_post[0]) > event.date:
+                months, cite = rules.months_in_post
+                out.append(Diagnostic(
+                    "W712", _("{where} was appointed or elected on {date}, less than {months} months before the vote")
+                            .format(where=where, date=person.appointed.isoformat(), months=months),
+                    _(not_voted).format(cite=cite(lang)), at("persons", i, "appointed")))
         if person.retiring:
-            out.append(Diagnostic(
-                "W702", _("{where} has been notified of retirement").format(where=where),
-                _("by QĐ 96 Art. 3 / NQ 96/2023 Art. 2.5 such a person is not voted on: check before printing ballots"),
-                at("persons", i, "retiring")))
+            hint = (_(not_voted).format(cite=rules.retiring(lang)) if rules.retiring is not None else
+                    _("the research behind {rules} found no such exemption: check the text before printing ballots")
+                    .format(rules=event.rules))
+            out.append(Diagnostic("W702", _("{where} has been notified of retirement").format(where=where), hint,
+                                  at("persons", i, "retiring")))
         places = [g.id for g in event.groups if set(g.positions) & set(person.positions)]
         if not places:
             out.append(Diagnostic("W704", _("{where} is on no ballot form").format(where=where),
                                   _("add a group for one of their positions"), at("persons", i, "positions")))
-        elif len(places) > 2 and event.rules == "qd96-2023":
+        elif rules.max_places is not None and len(places) > rules.max_places[0]:
+            limit, cite = rules.max_places
             out.append(Diagnostic(
                 "W703", _("{where} is voted on in {n} places ({places})")
                         .format(where=where, n=len(places), places=', '.join(places)),
-                _("QĐ 96 allows at most 2 places: keep the two most senior"), at("persons", i, "positions")))
+                _("{cite} allows at most {limit} places: keep the most senior").format(cite=cite(lang), limit=limit),
+                at("persons", i, "positions")))
+        elif rules.once is not None and len(places) > 1:
+            out.append(Diagnostic(
+                "W713", _("{where} is on {n} ballot forms ({places})")
+                        .format(where=where, n=len(places), places=', '.join(places)),
+                _("by {cite} a person is voted on once, for all the posts they hold: keep one form")
+                .format(cite=rules.once(lang)), at("persons", i, "positions")))
     held = {pid for p in event.persons for pid in p.positions}
     for j, position in enumerate(event.positions):
         if position.id not in held:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ballots.errors import Diagnostic, Location, TallyError
 from ballots.event import (
-    COUNT_LABELS,
+    MEETING_KEYS,
     KeyLocator,
     eligibility_warnings,
     meeting_count_checks,
@@ -22,6 +22,7 @@ from ballots.event import (
     read_event,
 )
 from ballots.model import Event
+from ballots.rules import DEFAULT_RULES, policy_for
 
 __all__ = ["Diagnosis", "count_value", "diagnose", "entries", "ids", "meeting_diagnostics", "read_raw"]
 
@@ -79,11 +80,17 @@ def meeting_diagnostics(data: dict[str, Any], name: str = "event.toml",
     """SPEC §3 meeting checks on the raw TOML data, so they also run while other parts of
     the file still have errors (ballots.event.meeting_count_checks does the checking)."""
     out: list[Diagnostic] = []
+    ev = data.get("event")
+    given = ev.get("rules") if isinstance(ev, dict) else None
+    rules = given if isinstance(given, str) else DEFAULT_RULES
+    table = data.get("policy")
+    policy = policy_for(rules, table if isinstance(table, dict) else None)
     for i, g in enumerate(entries(data, "groups")):
         gid = g.get("id") if isinstance(g.get("id"), str) else f"groups[{i + 1}]"
 
         def where(key: str, index: int = i) -> Location:
             return Location(name, line=locator.line("groups", index, key) if locator else None)
 
-        out.extend(meeting_count_checks(str(gid), {k: count_value(g.get(k)) for k in COUNT_LABELS}, where))
+        out.extend(meeting_count_checks(str(gid), {k: count_value(g.get(k)) for k in MEETING_KEYS}, where,
+                                        rules=rules, policy=policy))
     return out

@@ -14,7 +14,7 @@ from typing import Any
 from ballots.errors import Diagnostic, ExitCode, TallyError, exit_code_for
 from ballots.event_source import count_value, diagnose, entries, read_raw
 from ballots.model import CommitteeMember, Event
-from ballots.rules import DEFAULT_RULES, has_quorum
+from ballots.rules import DEFAULT_RULES, has_quorum, policy_for
 
 __all__ = ["EventView", "GroupView", "PersonView", "PositionView", "inspect_event"]
 
@@ -44,13 +44,14 @@ class GroupView:
     issued: int | None
     collected: int | None
     members: int | None
+    quorum_rule: str = "two-thirds"   # the event's policy: "two-thirds" or "none"
 
     @property
     def quorum(self) -> bool | None:
-        """3 × present ≥ 2 × summoned; None while a count is missing."""
+        """The quorum rule holds (3 × present ≥ 2 × summoned, or no rule); None while a count is missing."""
         if self.summoned is None or self.present is None:
             return None
-        return has_quorum(self.present, self.summoned)
+        return has_quorum(self.present, self.summoned, self.quorum_rule)
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,16 @@ def inspect_event(path: str | Path) -> EventView:
         PersonView(_s(e.get("id")) or "?", _s(e.get("name")) or "", refs(e.get("positions")), _d(e.get("appointed")),
                    e.get("retiring") is True)
         for e in entries(data, "persons"))
+    rules = _s(ev.get("rules")) or DEFAULT_RULES
+    table = data.get("policy")
+    quorum = policy_for(rules, table if isinstance(table, dict) else None).quorum
     groups = tuple(
         GroupView(_s(e.get("id")) or "?", _s(e.get("title")) or "", refs(e.get("positions")),
                   count_value(e.get("summoned")), count_value(e.get("present")), count_value(e.get("issued")),
-                  count_value(e.get("collected")), count_value(e.get("members")))
+                  count_value(e.get("collected")), count_value(e.get("members")), quorum)
         for e in entries(data, "groups"))
     committee = tuple(CommitteeMember(_s(e.get("name")) or "", _s(e.get("role")) or "")
                       for e in entries(data, "committee"))
-    rules = _s(ev.get("rules")) or DEFAULT_RULES
     return EventView(
         path=path, title=_s(ev.get("title")), organisation=_s(ev.get("organisation")), parent=_s(ev.get("parent")),
         place=_s(ev.get("place")), date=_d(ev.get("date")), rules=rules, language=_s(ev.get("language")) or "vi",

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, NewType
 
+from ballots.rules import Policy, policy_for
+
 PositionId = NewType("PositionId", str)
 PersonId = NewType("PersonId", str)
 GroupId = NewType("GroupId", str)
@@ -89,6 +91,11 @@ class Event:
     source: str = "event.toml"     # file name, for messages
     sha256: str = ""               # of the event file's bytes
     lines: tuple[tuple[str, int], ...] = ()   # ("groups.btv.present", 31): where keys are, for messages
+    policy: Policy | None = None   # the [policy] table over the rule set's defaults; None: the defaults
+
+    @property
+    def effective_policy(self) -> Policy:
+        return self.policy or policy_for(self.rules)
 
     def line_of(self, key: str) -> int | None:
         return next((line for k, line in self.lines if k == key), None)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 REVISION = 2   # 1: the first four rule sets; 2: cited articles, NQ 35/2012, per-rule-set quorum and policies
@@ -617,10 +618,23 @@ def takes_members(rules: str) -> bool:
     return rule_set is not None and rule_set.base is Base.MEMBERS
 
 
-def has_quorum(present: int, summoned: int) -> bool:
-    """The meeting's quorum: at least two thirds of those summoned are present,
-    3 × present ≥ 2 × summoned, in exact integers."""
-    return 3 * present >= 2 * summoned
+def policy_for(rules: str, given: Mapping[str, object] | None = None) -> Policy:
+    """The event's policy: what its [policy] table gives (values already checked), the rule
+    set's defaults for the rest. An unknown rule set gets QĐ 96's defaults."""
+    rule_set = RULE_SETS.get(rules, RULE_SETS[DEFAULT_RULES])
+    values = {k: c.default for k, c in rule_set.policies.items()}
+    for key, value in (given or {}).items():
+        if key in values and isinstance(value, str) and value in POLICIES[key] \
+                and not rule_set.policies[key].fixed:
+            values[key] = value
+    return Policy(**values)
+
+
+def has_quorum(present: int, summoned: int, quorum: str = QuorumRule.TWO_THIRDS.value) -> bool:
+    """Whether the meeting meets its quorum rule (Policy.quorum): "two-thirds" is at least two
+    thirds of those summoned present, 3 × present ≥ 2 × summoned, in exact integers; "none"
+    always holds."""
+    return QuorumRule(quorum).holds(present, summoned)
 
 
 def flags_for(low: int, base: int, rules: str = DEFAULT_RULES) -> tuple[Flag, ...]:

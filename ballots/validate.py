@@ -20,11 +20,12 @@ from typing import Any, NamedTuple, cast
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, UNDECIDED_MARK, template_problem
 from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
-from ballots.event import meeting_count_checks
+from ballots.event import meeting_count_checks, members_below
 from ballots.i18n import _, _n
 from ballots.legacy import decodings
 from ballots.marks import MARK_HELP, MarkReader, Unknown, cell_text, fold, is_blank, parse_status, squeeze
 from ballots.model import Ballot, CleanBallots, Event, Group, GroupBallots, Mark, Person, Source
+from ballots.rules import takes_members
 from ballots.sheets import OpenedFile, SheetData, open_ballot_file
 
 Progress = Callable[[str, int, int], None]
@@ -200,12 +201,15 @@ def meeting_checks(event: Event, entered: dict[str, int]) -> list[Diagnostic]:
         def where(key: str, gid: str = g.id) -> Location:
             return Location(event.source, line=event.line_of(f"groups.{gid}.{key}"))
 
-        counts = {"summoned": g.summoned, "present": g.present, "issued": g.issued, "collected": g.collected}
-        out.extend(meeting_count_checks(g.id, counts, where))
+        counts = {"summoned": g.summoned, "present": g.present, "issued": g.issued, "collected": g.collected,
+                  "members": g.members}
+        out.extend(meeting_count_checks(g.id, counts, where, rules=event.rules, policy=event.effective_policy))
         n = entered.get(g.id)
         name = _("group '{id}'").format(id=g.id)
         if n is None:
             continue
+        if takes_members(event.rules) and g.members and n > g.members and (g.collected is None or g.collected <= g.members):
+            out.append(members_below(name, g.members, _("ballots entered"), n, where("members")))
         if n == 0:
             out.append(Diagnostic("E205", _("{name}: no ballots were entered").format(name=name),
                                   _("enter the ballots in the group's sheet"), where("id")))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ballots.model import Event, GroupBallots, Mark
-from ballots.rules import RULE_SETS, Base, percent
+from ballots.rules import REVISION, RULE_SETS, Base, percent
 from tally import TOOL_NAME, __version__
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 
@@ -126,6 +126,8 @@ def count(event: Event, groups: Sequence[GroupBallots], inputs: Sequence[InputFi
         parent=event.parent,
         place=event.place,
         committee=tuple((m.name, m.role) for m in event.committee),
+        policy=event.effective_policy,
+        rules_revision=REVISION,
     )
     ordered_inputs = tuple(sorted(inputs, key=lambda f: (f.file, f.sha256)))
     return Results(summary, ordered_inputs, results, TOOL_NAME, __version__)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ballots.cells import column_letters
-from ballots.rules import RULE_SETS, Base, Flag, RuleSet, has_quorum
+from ballots.rules import POLICIES, POLICY_NAMES, RULE_SETS, Base, Flag, RuleSet, has_quorum
 from tally.model import EventSummary, GroupResult, InvalidEntry, PersonResult, Results
 from tally.results_json import SCHEMA, fingerprint
 from tally.words import format_date, format_pct, labels
@@ -216,7 +216,7 @@ def _opening(b: _Builder, ev: EventSummary, lab: dict[str, str]) -> None:
     b.line(lab[key].format(date=day, place=place, members=members), Role.PARA, checked=True)
 
 
-def _meeting_block(b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, str]) -> None:
+def _meeting_block(b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, str], quorum: str) -> None:
     b.line(lab["section_meeting"], Role.SECTION)
     counts: list[tuple[str, int, str]] = [
         ("summoned", g.summoned, "unit_person"),
@@ -235,8 +235,8 @@ def _meeting_block(b: _Builder, g: GroupResult, rules: RuleSet, lab: dict[str, s
         b.put(b.row, 4, value, Role.VALUE, checked=True)
         b.put(b.row, 5, lab[unit], Role.UNIT, to_col=GROUP_COLUMNS)
         b.row += 1
-    quorum = has_quorum(g.present, g.summoned)
-    b.line(lab["quorum_ok" if quorum else "quorum_no"].format(present=g.present, summoned=g.summoned),
+    key = "quorum_none" if quorum == "none" else "quorum_ok" if has_quorum(g.present, g.summoned, quorum) else "quorum_no"
+    b.line(lab[key].format(present=g.present, summoned=g.summoned),
            Role.PARA, checked=True)
     key = "base_members" if rules.base is Base.MEMBERS else "base_collected"
     b.line(lab[key].format(base=g.base), Role.PARA, checked=True)
@@ -331,7 +331,7 @@ def group_sheet(results: Results, g: GroupResult, title: str, footer: str) -> Sh
     b.row += 1
     b.line(lab["pursuant"].format(citation=rules.citation(ev.language)), Role.PARA_ITALIC, checked=True)
     _opening(b, ev, lab)
-    _meeting_block(b, g, rules, lab)
+    _meeting_block(b, g, rules, lab, ev.effective_policy.quorum)
     b.line(lab["section_result"], Role.SECTION)
     section_row = b.row - 1
     h1, h2 = _person_table(b, g, rules, lab, ev.language)
@@ -425,6 +425,11 @@ def provenance_sheet(results: Results, results_json: bytes, title: str, footer: 
         b.row += 1
     pair(lab["prov_rules"], rules.name(ev.language))
     pair(lab["prov_citation"], rules.citation(ev.language))
+    if ev.rules_revision is not None:
+        pair(lab["prov_revision"], str(ev.rules_revision))
+    policy = ev.effective_policy.as_dict()
+    for key, meanings in POLICIES.items():
+        pair(f"{lab['prov_policy']}: {POLICY_NAMES[key](ev.language)}", meanings[policy[key]](ev.language))
     pair(lab["prov_tool"], f"{results.tool_name} {results.tool_version}")
     pair(lab["prov_results"], fingerprint(results_json), Role.MONO)
     b.row += 1

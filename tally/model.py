@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ballots.rules import Flag
+from ballots.rules import Flag, Policy, policy_for
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,12 @@ class EventSummary:
     parent: str | None
     place: str | None
     committee: tuple[tuple[str, str], ...]   # (name, role)
+    policy: Policy | None = None    # the event's validity and quorum decisions; None: the rule set's defaults
+    rules_revision: int | None = None   # ballots.rules.REVISION the count used (absent in older results)
+
+    @property
+    def effective_policy(self) -> Policy:
+        return self.policy or policy_for(self.rules)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from ballots.rules import Flag, has_quorum
+from ballots.rules import Flag, has_quorum, policy_for
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
 
 SCHEMA = "tally-results/1"
@@ -46,7 +46,7 @@ def _person(p: PersonResult) -> dict[str, Any]:
     }
 
 
-def _group(g: GroupResult) -> dict[str, Any]:
+def _group(g: GroupResult, quorum: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": g.id,
         "title": g.title,
@@ -57,7 +57,7 @@ def _group(g: GroupResult) -> dict[str, Any]:
         "base": g.base,
         "valid_ballots": g.valid_ballots,
         "invalid_ballots": g.invalid_ballots,
-        "quorum": has_quorum(g.present, g.summoned),
+        "quorum": has_quorum(g.present, g.summoned, quorum),
         "persons": [_person(p) for p in g.persons],
         "invalid_entries": [
             {
@@ -84,7 +84,10 @@ def to_dict(results: Results) -> dict[str, Any]:
         "sha256": ev.sha256,
         "language": ev.language,
         "committee": [{"name": n, "role": r} for n, r in ev.committee],
+        "policy": ev.effective_policy.as_dict(),
     }
+    if ev.rules_revision is not None:
+        event["rules_revision"] = ev.rules_revision
     if ev.parent is not None:
         event["parent"] = ev.parent
     if ev.place is not None:
@@ -93,7 +96,7 @@ def to_dict(results: Results) -> dict[str, Any]:
         "schema": SCHEMA,
         "event": event,
         "inputs": [{"file": f.file, "sha256": f.sha256} for f in results.inputs],
-        "groups": [_group(g) for g in results.groups],
+        "groups": [_group(g, ev.effective_policy.quorum) for g in results.groups],
         "tool": {"name": results.tool_name, "version": results.tool_version},
     }
 
@@ -198,6 +201,8 @@ def results_from_dict(data: Mapping[str, Any]) -> Results:
         parent=ev.get("parent"),
         place=ev.get("place"),
         committee=tuple((m["name"], m.get("role", "")) for m in ev.get("committee", [])),
+        policy=policy_for(ev["rules"], ev["policy"]) if isinstance(ev.get("policy"), dict) else None,
+        rules_revision=ev.get("rules_revision"),
     )
     inputs = tuple(InputFile(f["file"], f["sha256"]) for f in data.get("inputs", []))
     groups = tuple(_group_from_dict(g) for g in data["groups"])

@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
         "quorum_ok": "Số người có mặt {present}/{summoned} người được triệu tập: đủ 2/3, "
         "hội nghị đủ điều kiện lấy phiếu tín nhiệm.",
         "quorum_no": "Số người có mặt {present}/{summoned} người được triệu tập: không đủ 2/3.",
+        "quorum_none": "Số người có mặt {present}/{summoned} người được triệu tập (không áp dụng tỷ lệ 2/3).",
         "base_collected": "Tỷ lệ phần trăm tính trên tổng số phiếu thu về ({base} phiếu).",
         "base_members": "Tỷ lệ phần trăm tính trên tổng số thành viên, đại biểu ({base} người).",
         "section_result": "II. KẾT QUẢ LẤY PHIẾU TÍN NHIỆM",
@@ -82,6 +83,8 @@ LABELS: dict[str, dict[str, str]] = {
         "prov_sha256": "SHA-256",
         "prov_rules": "Bộ quy tắc",
         "prov_citation": "Căn cứ",
+        "prov_revision": "Phiên bản dữ liệu quy định",
+        "prov_policy": "Quyết định của Ban kiểm phiếu",
         "prov_tool": "Công cụ",
         "prov_results": "results.json (SHA-256)",
         "prov_note": "Tệp results.json được nhúng trong sổ tính này (trang ẩn _tally); dấu vân tay "
@@ -118,6 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
         "is reached.",
         "quorum_no": "{present} of {summoned} persons summoned are present: the two-thirds quorum "
         "is not reached.",
+        "quorum_none": "{present} of {summoned} persons summoned are present (no two-thirds quorum applies).",
         "base_collected": "Percentages are of the ballots collected ({base}).",
         "base_members": "Percentages are of the total number of members ({base}).",
         "section_result": "II. RESULTS OF THE CONFIDENCE VOTE",
@@ -158,6 +162,8 @@ LABELS: dict[str, dict[str, str]] = {
         "prov_sha256": "SHA-256",
         "prov_rules": "Rule set",
         "prov_citation": "Citation",
+        "prov_revision": "Rule data revision",
+        "prov_policy": "Counting committee's decision",
         "prov_tool": "Tool",
         "prov_results": "results.json (SHA-256)",
         "prov_note": "results.json is embedded in this workbook (hidden sheet _tally); its SHA-256 "

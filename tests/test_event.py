@@ -197,3 +197,84 @@ def test_bom_and_crlf_are_read(tmp_path: Path) -> None:
     path = tmp_path / "unknown_key.toml"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     assert codes_and_lines(path) == [("E102", 7)]
+
+
+# --- per rule set: quorum, members, policy, eligibility (ballots/rules.py) ----------------
+
+
+def event_text(rules: str, *, policy: str = "", summoned: int = 72, present: int = 47, members: str = "",
+               persons: str = "", groups: str = "") -> bytes:
+    persons = persons or '[[persons]]\nid = "p01"\nname = "Nguyễn Văn An"\npositions = ["ct"]\n'
+    groups = groups or (f'[[groups]]\nid = "ct"\ntitle = "Phiếu"\npositions = ["ct"]\nsummoned = {summoned}\n'
+                        f'present = {present}\nissued = {present}\n{members}\n')
+    return (f'schema = 1\n[event]\ntitle = "T"\norganisation = "O"\ndate = 2023-12-08\nrules = "{rules}"\n'
+            f'{policy}\n[[positions]]\nid = "ct"\ntitle = "Chủ tịch"\n[[positions]]\nid = "pct"\n'
+            f'title = "Phó Chủ tịch"\n{persons}{groups}').encode()
+
+
+def diagnosis_codes(text: bytes) -> list[str]:
+    from ballots.event_source import diagnose
+    return [d.code for d in diagnose(text, "event.toml").diagnostics]
+
+
+@pytest.mark.parametrize(("rules", "members", "refused"), [
+    ("qd96-2023", "", True), ("nq96-2023", "", False), ("qd262-2014", "", False),
+    ("nq85-2014", "members = 80", False), ("nq35-2012", "members = 80", False)])
+def test_quorum_only_where_the_rule_set_has_one(rules: str, members: str, refused: bool) -> None:
+    """47 present of 72 summoned (less than 2/3): refused under QĐ 96 only."""
+    assert ("E201" in diagnosis_codes(event_text(rules, members=members))) is refused
+    assert "E201" not in diagnosis_codes(event_text(rules, members=members, present=48))   # 3 × 48 = 2 × 72
+
+
+def test_quorum_policy_opts_in_and_qd96_cannot_opt_out() -> None:
+    assert "E201" in diagnosis_codes(event_text("nq96-2023", policy='[policy]\nquorum = "two-thirds"'))
+    loaded = parse_event(event_text("qd96-2023", policy='[policy]\nquorum = "none"', present=60))
+    assert [d.code for d in loaded.diagnostics] == ["E104"] and "policy.quorum" in loaded.diagnostics[0].message
+    assert loaded.diagnostics[0].location is not None and loaded.diagnostics[0].location.line == 8
+
+
+def test_policy_values_are_checked_and_kept() -> None:
+    bad = parse_event(event_text("qd96-2023", present=60, policy='[policy]\nextra_names = "keep"\ncrossed = "row"'))
+    assert sorted(d.code for d in bad.diagnostics) == ["E102", "E104"]
+    good = parse_event(event_text("qd96-2023", present=60, policy='[policy]\ncrossed_out_name = "ballot"'))
+    assert good.event is not None
+    assert good.event.effective_policy.as_dict() == {"crossed_out_name": "ballot", "extra_names": "ignore",
+                                                     "quorum": "two-thirds"}
+    qd262 = parse_event(event_text("qd262-2014", present=60))
+    assert qd262.event is not None and qd262.event.effective_policy.extra_names == "ballot"
+
+
+def test_members_below_present_is_an_error_and_members_elsewhere_a_warning() -> None:
+    assert "E206" in diagnosis_codes(event_text("nq85-2014", members="members = 40"))   # 47 present of 40
+    assert "E206" not in diagnosis_codes(event_text("nq85-2014", members="members = 47"))
+    assert "W711" in diagnosis_codes(event_text("nq96-2023", members="members = 80"))
+    assert "W711" not in diagnosis_codes(event_text("nq35-2012", members="members = 80"))
+
+
+TWO_FORMS = ('[[persons]]\nid = "p01"\nname = "Nguyễn Văn An"\npositions = ["ct", "pct"]\nappointed = {appointed}\n'
+             '[[persons]]\nid = "p02"\nname = "Trần Thị Bình"\npositions = ["pct"]\n')
+GROUPS = ''.join(f'[[groups]]\nid = "{g}"\ntitle = "Phiếu {g}"\npositions = ["{g}"]\nsummoned = 50\npresent = 50\n'
+                 f'issued = 50\nmembers = 50\n' for g in ("ct", "pct"))
+
+
+@pytest.mark.parametrize(("rules", "appointed", "expected"), [
+    ("qd96-2023", "2023-02-01", {"W701", "W711"}),        # appointed this year; 2 places are allowed
+    ("nq96-2023", "2023-02-01", {"W701", "W713", "W711"}),  # NQ 96 Art. 2.4: voted on once for all posts
+    ("nq85-2014", "2023-06-01", {"W712", "W713"}),        # HD 321: less than 9 months in post
+    ("nq85-2014", "2023-03-09", {"W712", "W713"}),        # the vote is on 2023-12-08
+    ("nq85-2014", "2023-03-08", {"W713"}),                # 9 months to the day: voted on
+    ("nq85-2014", "2023-02-01", {"W713"}),                # this year, but 10 months: no W701 under NQ 85
+    ("nq35-2012", "2023-02-01", set()),                   # the research found no such rules
+    ("qd262-2014", "2023-02-01", {"W711"}),
+])
+def test_eligibility_per_rule_set(rules: str, appointed: str, expected: set[str]) -> None:
+    text = event_text(rules, persons=TWO_FORMS.format(appointed=appointed), groups=GROUPS)
+    assert set(diagnosis_codes(text)) == expected
+
+
+def test_eligibility_hints_cite_the_rule_set() -> None:
+    from ballots.event_source import diagnose
+    text = event_text("nq96-2023", persons=TWO_FORMS.format(appointed="2023-02-01"), groups=GROUPS)
+    hints = {d.code: d.hint for d in diagnose(text, "event.toml").diagnostics}
+    assert "NQ 96/2023/QH15" in hints["W701"] and "2.5" in hints["W701"]
+    assert "2.4" in hints["W713"]

@@ -457,3 +457,18 @@ def test_marks_on_a_wholly_invalid_ballot_are_reported_not_counted(tmp_path: Pat
     assert [d.code for d in read.diagnostics if d.is_error] == ["E402"]   # only the absent 'ld' sheet
     btv = next(g for g in read.groups if g.group.id == "btv")
     assert [(b.number, b.valid, b.marks) for b in btv.ballots][0] == (1, False, (None, None, None))
+
+
+def test_members_below_the_ballots_entered_is_refused_not_130_percent() -> None:
+    """nq85-2014 with members = 30 and 39 ballots entered would show 130.00%: E206 instead."""
+    from ballots.event import parse_event
+    from ballots.validate import meeting_checks
+    text = ('schema = 1\n[event]\ntitle = "T"\norganisation = "O"\ndate = 2014-12-08\nrules = "nq85-2014"\n'
+            '[[positions]]\nid = "ct"\ntitle = "Chủ tịch"\n[[persons]]\nid = "p01"\nname = "A"\npositions = ["ct"]\n'
+            '[[groups]]\nid = "ct"\ntitle = "Phiếu"\npositions = ["ct"]\nsummoned = 30\npresent = 30\nissued = 30\n'
+            'members = 30\n')
+    loaded = parse_event(text.encode())
+    assert loaded.event is not None
+    assert [d.code for d in meeting_checks(loaded.event, {"ct": 30})] == []
+    (e206,) = [d for d in meeting_checks(loaded.event, {"ct": 39}) if d.code == "E206"]
+    assert "30" in e206.message and "39" in e206.message and e206.location and e206.location.line == 21
