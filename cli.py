@@ -41,6 +41,8 @@ from .cli_render import (
     render_pending,
     render_results,
     render_review,
+    render_rule_set,
+    render_rule_sets,
     render_scan_summary,
 )
 from .cli_support import expand_wildcards, lang_callback, localise, progress_bar, utf8_output
@@ -309,6 +311,25 @@ def group_remove(event: EventFileArg,
         from ballots import edit
 
         _report_edit(edit.remove_group(event, id))
+
+
+@app.command("rules", rich_help_panel="Define the event")
+def rules_command(
+    rule_set: Annotated[Optional[str], typer.Argument(
+        metavar="ID", help="A rule set id, e.g. qd96-2023: show it in full.", show_default=False)] = None,
+) -> None:
+    """List the rule sets, or show one in full: base, bands, quorum, eligibility and consequences, each with its source."""
+    with handled():
+        from ballots.errors import fail
+        from ballots.rules import RULE_SETS
+
+        if rule_set is None:
+            render_rule_sets()
+            return
+        if rule_set not in RULE_SETS:
+            raise fail("E108", _("unknown rule set '{rules}'").format(rules=rule_set),
+                       _("use one of: {rule_sets}").format(rule_sets=", ".join(RULE_SETS)))
+        render_rule_set(RULE_SETS[rule_set])
 
 
 @app.command(rich_help_panel="Define the event")

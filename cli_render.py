@@ -375,3 +375,125 @@ def render_review(review: Any) -> None:
     else:
         console.print("✓ " + _("Every doubtful mark is decided ({n} rows); the entry is ready for "
                                "tally check").format(n=len(review.items)), style="bold green", markup=False)
+
+
+# ---------------------------------------------------------------- tally rules
+
+
+def _evidence(cite: Any, lang: str) -> Any:
+    """'khoản 2 Điều 11 QĐ 96-QĐ/TW · REGULATION.md S31 [C]', the status coloured."""
+    from rich.text import Text
+
+    colour = {"C": "green", "I": "yellow", "U": "red"}[cite.status.value]
+    return Text(cite(lang) + " · ", style="cyan") + Text(cite.evidence, style=colour)
+
+
+def render_rule_sets() -> None:
+    """Every rule set on one table: id, text, base, in force or replaced."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ballots.i18n import language
+    from ballots.rules import DEFAULT_RULES, RULE_SETS, Base
+
+    lang = language()
+    table = Table(title=Text(_("Rule sets (bộ quy định)"), style="bold"), title_justify="left", show_lines=True)
+    for name in (N_("Id"), N_("Text"), N_("Percentage base"), N_("Status")):
+        table.add_column(_(name))
+    for r in RULE_SETS.values():
+        base = _("ballots collected") if r.base is Base.COLLECTED else _("total members (members)")
+        status = (_("replaced by {id}").format(id=r.superseded_by) if r.superseded_by
+                  else _("in force"))
+        if r.id == DEFAULT_RULES:
+            status += "\n" + _("default")
+        table.add_row(Text(r.id, style="bold"), Text(r.name(lang)), Text(base), Text(status))
+    console = out()
+    console.print(table)
+    console.print(_("Show one in full, with the source of every rule: tally rules ID"))
+
+
+def render_rule_set(rule_set: Any) -> None:
+    """One rule set in full: every rule with its article and its source in the research."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ballots.i18n import language
+    from ballots.rules import POLICIES, Base, QuorumRule
+
+    lang = language()
+    r = rule_set
+    console = out()
+    console.print(Text(f"{r.id}: {r.name(lang)}", style="bold"))
+    console.print(Text(r.citation(lang)))
+    console.print(_evidence(r.instrument, lang))
+    if r.superseded_by:
+        console.print(Text(_("Replaced by {id}.").format(id=r.superseded_by), style="yellow"))
+
+    grids: list[Any] = []
+
+    def section(title: str) -> None:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        grids.append((title, grid))
+
+    def row(label: str, *lines: Any) -> None:
+        body = Text()
+        for i, line in enumerate(lines):
+            body.append_text(Text("\n") if i else Text())
+            body.append_text(line if isinstance(line, Text) else Text(str(line)))
+        grids[-1][1].add_row(label, body)
+
+    section(_("Percentage base (B)"))
+    row("", _("ballots collected (số phiếu thu về)") if r.base is Base.COLLECTED
+        else _("the group's total members (members)"), _evidence(r.base_cite, lang))
+
+    section(_("Bands (L = low votes, B = base, exact integers)"))
+    for band in r.bands:
+        lines: list[Any] = [Text(band.formula, style="bold"), band.label(lang), _evidence(band.cite, lang)]
+        for c in band.consequences:
+            lines += [Text("→ " + c.text(lang)), _evidence(c.cite, lang)]
+        row(band.flag.value, *lines)
+    note = r.exactly_two_thirds
+    row("exactly_two_thirds_low",
+        Text("3·L = 2·B", style="bold") if note else Text(_("not flagged"), style="dim"),
+        r.exactly_two_thirds_reason(lang), *([_evidence(note.cite, lang)] if note else []))
+
+    section(_("Quorum"))
+    quorum = r.policies["quorum"]
+    row("", POLICIES["quorum"][quorum.default](lang), r.quorum_note(lang),
+        _evidence(r.quorum, lang) if r.quorum is not None else Text(_("no rule found in the research"), style="yellow"),
+        Text(_("fixed: the event file cannot change it")) if quorum.fixed
+        else Text(_("the event may set [policy] quorum = \"{value}\"").format(
+            value=QuorumRule.TWO_THIRDS.value if quorum.default == QuorumRule.NONE.value else QuorumRule.NONE.value)))
+
+    section(_("Eligibility (warnings)"))
+    e = r.eligibility
+    if e.year_of_vote is not None:
+        row("W701", _("appointed or elected in the year of the vote: not voted on"), _evidence(e.year_of_vote, lang))
+    if e.retiring is not None:
+        row("W702", _("notified of leave pending retirement: not voted on"), _evidence(e.retiring, lang))
+    if e.max_places is not None:
+        row("W703", _("voted on in at most {n} places").format(n=e.max_places[0]), _evidence(e.max_places[1], lang))
+    if e.months_in_post is not None:
+        row("W712", _("in the post less than {n} months before the vote: not voted on")
+            .format(n=e.months_in_post[0]), _evidence(e.months_in_post[1], lang))
+    if e.once is not None:
+        row("W713", _("voted on once, for all the posts held: warned when on two forms"), _evidence(e.once, lang))
+    if e.note is not None:
+        row("", Text(e.note(lang), style="yellow"))
+
+    section(_("Decisions the texts leave open ([policy])"))
+    for key, choice in r.policies.items():
+        if key == "quorum":
+            continue
+        others = ", ".join(f'"{v}"' for v in POLICIES[key])
+        row(key, Text(f'= "{choice.default}"  ({others})', style="bold"), POLICIES[key][choice.default](lang),
+            choice.reason(lang), _evidence(choice.cite, lang))
+    for title, grid in grids:
+        console.print()
+        console.print(Text(title, style="bold underline"))
+        console.print(grid)
+    console.print()
+    console.print(Text(_("Sources: REGULATION.md §11 (S1–S53); [C] confirmed, [I] inferred, [U] uncertain."),
+                       style="dim"))
