@@ -161,7 +161,16 @@ class _TailWriter(WorksheetWriter):
             else:   # lxml's incremental writer (openpyxl's when lxml is installed) takes elements, not markup
                 from lxml import etree  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-                for element in etree.fromstring(f"<sheetData>{raw}</sheetData>"):
+                # a parser turns a literal CR into LF: keep it as the character reference lxml writes
+                body = etree.fromstring(f"<sheetData>{raw}</sheetData>".replace("\r", "&#13;"))
+                preserve = "{http://www.w3.org/XML/1998/namespace}space"
+                for t in body.iter("t"):   # openpyxl's lxml writer keeps any outer space, blanks included
+                    if t.text and t.text != t.text.strip():
+                        t.set(preserve, "preserve")
+                for c in body.iter("c"):   # and writes an empty cell as <c ...></c>
+                    if len(c) == 0 and c.text is None:
+                        c.text = ""
+                for element in body:
                     xf.write(element)
         self.xf.send(None)
 
