@@ -33,6 +33,7 @@ from ballots.i18n import _
 from ballots.model import Event, Group
 from ballots.output import refuse_existing
 from ballots.paper import PaperEvent, load_paper_event
+from tally.scan import SCAN_EXTRA
 from tally.template import write_file
 
 PAGE: Final = (210.0, 297.0)             # A4, mm
@@ -170,7 +171,6 @@ def parse_qr(text: str) -> QrInfo | None:
 
 # --- drawing ---------------------------------------------------------------------------
 
-SCAN_EXTRA: Final = 'pip install "tally-votes[scan]"'
 
 _FONT_FILES: Final = (   # regular, bold, italic: Times New Roman or a serif with every Vietnamese letter
     ("times.ttf", "timesbd.ttf", "timesi.ttf"),

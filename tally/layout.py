@@ -423,6 +423,10 @@ def provenance_sheet(results: Results, results_json: bytes, title: str, footer: 
         b.put(b.row, 1, f"{lab['prov_inputs']}: {f.file}", Role.KEY, checked=True)
         b.put(b.row, 2, f.sha256, Role.MONO, checked=True)
         b.row += 1
+        for name, sha in f.scans:   # the scanned paper the entry was read from (tally scan)
+            b.put(b.row, 1, f"{lab['prov_scan']}: {name}", Role.KEY, checked=True)
+            b.put(b.row, 2, sha, Role.MONO, checked=True)
+            b.row += 1
     pair(lab["prov_rules"], rules.name(ev.language))
     pair(lab["prov_citation"], rules.citation(ev.language))
     if ev.rules_revision is not None:

@@ -11,6 +11,7 @@ from ballots.rules import Flag, Policy, policy_for
 class InputFile:
     file: str      # as shown in results.json: the base name (a relative path if names collide)
     sha256: str
+    scans: tuple[tuple[str, str], ...] = ()   # an entry read by `tally scan`: the scanned files and SHA-256
 
 
 @dataclass(frozen=True)

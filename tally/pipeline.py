@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ballots.errors import Diagnostic, TallyError
@@ -22,6 +22,7 @@ from tally.locking import output_lock
 from tally.model import InputFile, Results
 from tally.results_json import to_bytes
 from tally.resultset import ResultSet, commit, recover
+from tally.scan.provenance import scanned_files
 
 
 @contextmanager
@@ -46,6 +47,7 @@ class Checked:
     event: Event
     read: BallotRead
     diagnostics: tuple[Diagnostic, ...]   # event warnings + everything found in the ballots
+    scans: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)   # per input read by `tally scan`
 
     @property
     def has_errors(self) -> bool:
@@ -67,7 +69,9 @@ def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group:
     event, warnings = load_event(event_path)
     with gc_paused():
         read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
-    return Checked(event, read, tuple(warnings) + read.diagnostics)
+    scans = ({i.file: scanned_files(p) for p, i in zip(ballot_paths, read.inputs)}
+             if len(read.inputs) == len(ballot_paths) else {})
+    return Checked(event, read, tuple(warnings) + read.diagnostics, {k: v for k, v in scans.items() if v})
 
 
 def json_path_for(xlsx_path: Path) -> Path:
@@ -77,7 +81,7 @@ def json_path_for(xlsx_path: Path) -> Path:
 def count_results(checked: Checked) -> tuple[Results, bytes]:
     if checked.has_errors:
         raise TallyError([d for d in checked.diagnostics if d.is_error])
-    inputs = [InputFile(i.file, i.sha256) for i in checked.read.inputs]
+    inputs = [InputFile(i.file, i.sha256, checked.scans.get(i.file, ())) for i in checked.read.inputs]
     results = count(checked.event, checked.read.groups, inputs)
     return results, to_bytes(results)
 

@@ -95,10 +95,18 @@ def to_dict(results: Results) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "event": event,
-        "inputs": [{"file": f.file, "sha256": f.sha256} for f in results.inputs],
+        "inputs": [_input(f) for f in results.inputs],
         "groups": [_group(g, ev.effective_policy.quorum) for g in results.groups],
         "tool": {"name": results.tool_name, "version": results.tool_version},
     }
+
+
+def _input(f: InputFile) -> dict[str, object]:
+    """A ballot file; an entry read by `tally scan` also names the scans it was read from."""
+    item: dict[str, object] = {"file": f.file, "sha256": f.sha256}
+    if f.scans:
+        item["scans"] = [{"file": name, "sha256": sha} for name, sha in f.scans]
+    return item
 
 
 def dumps(data: dict[str, Any]) -> bytes:
@@ -204,7 +212,8 @@ def results_from_dict(data: Mapping[str, Any]) -> Results:
         policy=policy_for(ev["rules"], ev["policy"]) if isinstance(ev.get("policy"), dict) else None,
         rules_revision=ev.get("rules_revision"),
     )
-    inputs = tuple(InputFile(f["file"], f["sha256"]) for f in data.get("inputs", []))
+    inputs = tuple(InputFile(f["file"], f["sha256"], tuple((s["file"], s["sha256"]) for s in f.get("scans", [])))
+                   for f in data.get("inputs", []))
     groups = tuple(_group_from_dict(g) for g in data["groups"])
     tool = data.get("tool", {})
     return Results(event, inputs, groups, tool.get("name", ""), tool.get("version", ""))

@@ -10,6 +10,7 @@ page refused.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -161,6 +162,17 @@ def test_scanned_entry_is_a_template_entry_until_reviewed(stack: Stack, tmp_path
 
     checked = run_tally("check", stack.event_path, entry)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # the minutes' provenance names every scanned file with its SHA-256
+    counted = run_tally("count", stack.event_path, entry, "-o", tmp_path / "results.xlsx")
+    assert counted.returncode == 0, counted.stdout + counted.stderr
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    scans = results["inputs"][0]["scans"]
+    assert [s["file"] for s in scans] == [p.name for p in stack.deck.files]
+    assert scans[0]["sha256"] == hashlib.sha256(stack.deck.files[0].read_bytes()).hexdigest()
+    minutes = load_workbook(tmp_path / "results.xlsx")
+    shown = {str(c.value) for ws in minutes.worksheets for row in ws.iter_rows() for c in row if c.value}
+    assert any(stack.deck.files[0].name in v for v in shown) and scans[0]["sha256"] in shown
 
     # the double check: a typed entry of the same ballots agrees with the scan
     typed = tmp_path / "entry-typed.xlsx"

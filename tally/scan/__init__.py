@@ -12,9 +12,12 @@ says what to install when it is missing.
 
 from __future__ import annotations
 
+from typing import Final
+
 from ballots.errors import fail
 from ballots.i18n import _
-from tally.ballot_pdf import SCAN_EXTRA
+
+SCAN_EXTRA: Final = 'pip install "tally-votes[scan]"'
 
 
 def require() -> None:

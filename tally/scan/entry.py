@@ -34,13 +34,14 @@ from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.i18n import _
 from ballots.model import Event, GroupId
 from ballots.paper import PaperEvent, load_paper_event
+from tally.scan.provenance import SCAN_MARKER as PROVENANCE_MARKER
 from tally.scan.reader import LEVEL_CODES, PageRead, PageRefused, RowRead, reason_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
 SCAN_SHEET: Final = ENTRY_SCAN_SHEET
-SCAN_MARKER: Final = "tally-scan/1"
+SCAN_MARKER: Final = PROVENANCE_MARKER
 UNDECIDED: Final = UNDECIDED_MARK
 SCAN_COLUMNS: Final = ("kind", "group", "ballot", "person", "cell", "file", "page", "sha256", "decision",
                        "reasons", "scores", "decided_by", "decided_at", "image")
@@ -381,14 +382,3 @@ def save_scanned(wb: Workbook, entry: Path, event_date: dt.date, title: str) -> 
     from tally.workbook import deterministic_bytes
 
     write_atomic(entry, deterministic_bytes(wb, event_date, title))
-
-
-def scanned_files(entry: Path) -> list[tuple[str, str]]:
-    """The scanned files an entry was read from, with their SHA-256 (for the minutes' provenance);
-    empty for an entry that was not scanned."""
-    try:
-        wb, _items = open_scanned(entry)
-    except TallyError:
-        return []
-    ws = wb[SCAN_SHEET]
-    return [(str(r[5]), str(r[7])) for r in ws.iter_rows(min_row=3, values_only=True) if r and r[0] == "file"]
