@@ -114,7 +114,7 @@ CELL_PADDING_PX = 5
 
 # Column widths in digits of the default font (a digit of Times New Roman 12 is 6 pt).
 WIDTHS: dict[SheetKind, tuple[float, ...]] = {
-    SheetKind.GROUP: (4, 20, 30, 6.5, 6.5, 6, 8.5, 6, 8.5, 6, 8.5, 24),
+    SheetKind.GROUP: (4, 19, 26, 6.5, 6.5, 6, 8.5, 6, 8.5, 6, 8.5, 34),
     SheetKind.INVALID: (26, 8, 22, 34, 30),
     SheetKind.PROVENANCE: (19.5, 66),
     SheetKind.DATA: (20,),

@@ -153,7 +153,7 @@ def tampered_minutes(signed: Path, manifest: dict[str, dict[str, object]]) -> No
            {p1: sub(rf'(<c r="F{row}"[^>]*><v>[^<]*</v></c>)', rf'\g<1><c r="F{row}" t="n"><v>0</v></c>')})
     by_zip("sheet-in-extlst.xlsx", ["package"], "a <sheet> inside the workbook's extLst",
            {book: sub(r"</workbook>", '<extLst><ext uri="{00000000-0000-0000-0000-000000000001}">'
-                                       f'<sheets><sheet name="{names[0]}" sheetId="9" r:id="rId1"/></sheets>'
+                                       f'<sheets><sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="{names[0]}" sheetId="9" r:id="rId1"/></sheets>'
                                        "</ext></extLst></workbook>")})
     # --- printed but never compared (E922) ---
     by_zip("column-header.xlsx", ["appearance"], "a column header of the table changed",
@@ -171,7 +171,7 @@ def tampered_minutes(signed: Path, manifest: dict[str, dict[str, object]]) -> No
     by_zip("footer-1pt.xlsx", ["appearance"], "the footer's fingerprint printed at 1 pt",
            {s1: sub(r"&amp;8 ", "&amp;1 ")})
     by_zip("fabricated-first-sheet.xlsx", ["appearance"], "a fabricated minutes sheet placed first",
-           {book: sub(r"<sheets>", '<sheets><sheet name="Biên bản" sheetId="9" state="visible" r:id="rIdX"/>'),
+           {book: sub(r"<sheets>", '<sheets><sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="Biên bản" sheetId="9" state="visible" r:id="rIdX"/>'),
             book_rels: sub(r"</Relationships>", f'<Relationship Id="rIdX" Type="{REL}/worksheet" '
                                                  'Target="/xl/worksheets/sheet99.xml"/></Relationships>'),
             types: sub(r"</Types>", '<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
@@ -179,7 +179,7 @@ def tampered_minutes(signed: Path, manifest: dict[str, dict[str, object]]) -> No
            {"xl/worksheets/sheet99.xml": zipfile.ZipFile(signed).read(p1).replace(
                f"<v>{low_value}</v>".encode(), f"<v>{low_value // 10}</v>".encode())})
     by_zip("new-visible-sheet.xlsx", ["appearance"], "a new visible sheet at the end",
-           {book: sub(r"</sheets>", '<sheet name="Ghi chú" sheetId="9" state="visible" r:id="rIdX"/></sheets>'),
+           {book: sub(r"</sheets>", '<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" name="Ghi chú" sheetId="9" state="visible" r:id="rIdX"/></sheets>'),
             book_rels: sub(r"</Relationships>", f'<Relationship Id="rIdX" Type="{REL}/worksheet" '
                                                  'Target="/xl/worksheets/sheet99.xml"/></Relationships>'),
             types: sub(r"</Types>", '<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
@@ -193,7 +193,7 @@ def tampered_minutes(signed: Path, manifest: dict[str, dict[str, object]]) -> No
     by_zip("first-sheet.xlsx", ["appearance"], "another sheet opens first",
            {book: sub(r'activeTab="0"', f'activeTab="{len(names) - 1}"')})
     by_zip("sheet-hidden.xlsx", ["appearance", "display"], "a group's minutes sheet hidden",
-           {book: sub(rf'(<sheet name="{re.escape(names[1])}" sheetId="\d+") state="visible"',
+           {book: sub(rf'(<sheet\b[^>]*? name="{re.escape(names[1])}" sheetId="\d+") state="visible"',
                       r'\g<1> state="hidden"')})
     # --- appearance (E922) ---
     by_app("font-colour-fill.xlsx", ["appearance"], "a low count in white on white",
