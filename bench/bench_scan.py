@@ -34,12 +34,13 @@ sys.path.insert(0, str(REPO))
 from scan_deck import event_toml, make_deck
 
 TARGET_PAGES_PER_SECOND = 3.0
+GEN_VERSION = 2                      # bump when the stack or the form changes shape
 
 
 def _deck(cache: Path, ballots: int, long_ballots: int) -> tuple[Path, list[Path], int]:
     from ballots.event import parse_event
 
-    folder = cache / f"scan-{ballots}-{long_ballots}"
+    folder = cache / f"scan-v{GEN_VERSION}-{ballots}-{long_ballots}"
     event_path = folder / "event.toml"
     listing = folder / "files.txt"
     if listing.exists():
