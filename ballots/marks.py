@@ -11,6 +11,7 @@ import unicodedata
 from typing import Final, TypeVar
 
 from ballots.i18n import N_
+from ballots.legacy import decodings
 from ballots.model import Mark
 
 _SPACES = re.compile(r"\s+")
@@ -137,8 +138,6 @@ def parse_status(value: object) -> bool | Unknown:
 
 def _legacy(value: str, table: dict[str, _T], otherwise: Unknown) -> _T | Unknown:
     """A mark or status typed in a legacy Vietnamese font ('thÊp' in .VnTime is 'thấp')."""
-    from ballots.legacy import decodings
-
     for _encoding, decoded in decodings(value):
         if fold(decoded) in table:
             return table[fold(decoded)]

@@ -19,7 +19,16 @@ from pathlib import Path
 from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _
-from ballots.limits import Limits, active_limits, check_csv, check_file_size, check_zip, check_zip_members
+from ballots.limits import (
+    Limits,
+    active_limits,
+    check_csv,
+    check_dimensions,
+    check_file_size,
+    check_zip,
+    check_zip_members,
+)
+from ballots.xls_child import child_command
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -212,9 +221,6 @@ def _read_xls(path: Path, data: bytes, display: str, limits: Limits) -> tuple[li
     """
     import marshal
     import subprocess
-
-    from ballots.limits import check_dimensions
-    from ballots.xls_child import child_command
 
     where = Location(display)
     damaged = _("copy the file again from its source, or open it in Excel/LibreOffice and save it as .xlsx")

@@ -27,7 +27,10 @@ from ballots.cells import column_letters
 from ballots.model import Event, Group
 from ballots.output import refuse_existing
 from ballots.paper import PaperEvent, load_paper_event
+from ballots.rules import RULE_SETS
+from tally.layout import clean
 from tally.template import column_points, finish_workbook, new_workbook, write_file
+from tally.words import labels
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as XlCell
@@ -106,8 +109,6 @@ BOX = _Text(12, border=True)
 
 
 def _words(language: str) -> dict[str, str]:
-    from tally.words import labels
-
     return {**labels(language), **(LABELS["vi"] if language == "vi" else LABELS["en"])}
 
 
@@ -143,7 +144,6 @@ class _Sheet:
             to_row: int | None = None) -> XlCell:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-        from tally.layout import clean
         from tally.workbook import FONT_NAME, put
 
         cell = put(self.ws, row, col, clean(value) if isinstance(value, str) else value)
@@ -180,8 +180,6 @@ class _Sheet:
 
 
 def _ballot_sheet(ws: Worksheet, event: Event, group: Group) -> BallotForm:
-
-    from ballots.rules import RULE_SETS
 
     words = _words(event.language)
     party = RULE_SETS[event.rules].party

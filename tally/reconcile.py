@@ -35,6 +35,7 @@ from typing import Final
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, read_fingerprint
 from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail
+from ballots.event import load_event, parse_event
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
@@ -267,13 +268,9 @@ def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> 
                   "-o new-entry.xlsx --from OLD-ENTRY"),
                 Location(first.display), (Location(second.display),)))
     if event_path is not None:
-        from ballots.event import load_event
-
         return load_event(event_path)[0]
     for entry, fp in ((first, a), (second, b)):
         if fp is not None and fp.event_file is not None:
-            from ballots.event import parse_event
-
             # Named as what it is, so that a line number is not taken for one of the user's own file.
             loaded = parse_event(fp.event_file, _("{event} (the copy inside {entry})").format(
                 event=fp.source, entry=entry.display))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
+from ballots.cells import column_letters as letter
 from ballots.entry import CHUNK, FINGERPRINT_MARKER, FINGERPRINT_SHEET, MARK_CODES, STATUS_WORDS
 from ballots.model import Event, Group, Person
 from ballots.output import refuse_existing, write_atomic
@@ -238,7 +239,6 @@ FIRST_PERSON_COL: Final = 4
 def _group_sheet(ws: Worksheet, event: Event, group: Group, lab: dict[str, str]) -> int:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ballots.cells import column_letters as letter
     from tally.workbook import put, text_lines
 
     persons = event.persons_on(group)

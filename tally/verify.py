@@ -35,11 +35,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
-from ballots.errors import TallyError
+from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _, _n, language, set_language
 from tally.compare import Difference, appearance_differences, display_problems, table_mismatches
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.locking import output_lock
+from tally.pipeline import check, count_results
 from tally.results_json import group4
 from tally.resultset import ResultSet, needs_recovery, recover
 from tally.sign import (
@@ -168,9 +169,6 @@ def _sha256_file(path: Path) -> str:
 def prepare_recount(event: str | Path, ballots: Sequence[str | Path]) -> Recount:
     """Hash and count the given files. Raises (coded) only when the event file is unusable
     or a file is missing; ballot-sheet errors become the re-count check's reason."""
-    from ballots.errors import Location, fail
-    from tally.pipeline import check, count_results
-
     for p in (event, *ballots):
         if not Path(p).is_file():
             code = "E100" if p == event else "E300"
@@ -748,8 +746,6 @@ def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int
     machine's cores; the report keeps the order given."""
     anchors = load_anchors(trust)
     if require < 1:
-        from ballots.errors import fail
-
         raise fail("E908", _("--require must be at least 1, not {require}")
                            .format(require=require), _("pass --require 1 or more"))
     recount = prepare_recount(event, ballots) if event is not None else None
