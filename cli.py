@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -45,7 +45,16 @@ from .cli_render import (
     render_rule_sets,
     render_scan_summary,
 )
-from .cli_support import expand_wildcards, lang_callback, localise, progress_bar, utf8_output
+from .cli_support import ProgressFn, expand_wildcards, lang_callback, localise, progress_bar, utf8_output
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from rich.table import Table
+
+    from ballots.errors import Diagnostic
+    from ballots.event_view import EventView
+    from tally.sign import Signed, Signer
 
 app = typer.Typer(
     name="tally",
@@ -379,7 +388,7 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
             raise typer.Exit(int(view.exit_code))
 
 
-def _list(event: Path, make: Callable[[Any], Any], what: str) -> None:
+def _list(event: Path, make: Callable[[EventView], Table], what: str) -> None:
     from rich.text import Text
 
     from ballots.event_view import inspect_event
@@ -450,13 +459,13 @@ def _limits(max_size: int | None, max_rows: int | None, max_cells: int | None) -
         yield
 
 
-def _progress() -> Any:
+def _progress() -> AbstractContextManager[ProgressFn | None]:
     """A progress bar on a terminal while files are read, counted and written; nothing when
     piped or --quiet. Yields the core's progress callback (or None)."""
     return progress_bar(not STATE["quiet"])
 
 
-def _exit_for(diagnostics: Any) -> None:
+def _exit_for(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
     from ballots.errors import ExitCode, exit_code_for
 
     code = exit_code_for(diagnostics)
@@ -654,7 +663,7 @@ def keys_show(
         console.print(_("{file}: {kind}; nothing written").format(file=file, kind=kinds[info.kind]), markup=False)
 
 
-def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | None) -> Any:
+def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | None) -> Signer:
     from tally.sign import load_signer
 
     path = key if key is not None else p12
@@ -696,7 +705,7 @@ def sign(
         _report_signed(sign_results(results, signer, name=name))
 
 
-def _signer_for_count(key: Path | None, output: Path | None, passphrase_file: Path | None) -> Any:
+def _signer_for_count(key: Path | None, output: Path | None, passphrase_file: Path | None) -> Signer | None:
     """`count --sign`: the key is opened before counting, so a wrong passphrase writes nothing."""
     if key is None:
         return None
@@ -707,7 +716,7 @@ def _signer_for_count(key: Path | None, output: Path | None, passphrase_file: Pa
     return _load_signer(key, None, passphrase_file)
 
 
-def _sign_after_count(xlsx_path: Path | None, signer: Any) -> Any:
+def _sign_after_count(xlsx_path: Path | None, signer: Signer | None) -> Signed | None:
     if signer is None or xlsx_path is None:
         return None
     from tally.sign import sign_results
@@ -717,7 +726,7 @@ def _sign_after_count(xlsx_path: Path | None, signer: Any) -> Any:
     return signed
 
 
-def _signed_json(signed: Any) -> dict[str, Any] | None:
+def _signed_json(signed: Signed | None) -> dict[str, object] | None:
     """`count --sign --json`: who signed, and what was written."""
     if signed is None:
         return None
@@ -809,6 +818,8 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
     Up to 20 people fit one page; longer forms flow onto numbered pages. Writes nothing
     when the event file has errors. With --pdf, the form for scanning: print it at 100 %.
     """
+    from ballots.model import GroupId
+
     with handled():
         if pdf:
             from tally.ballot_pdf import write_ballot_pdf
@@ -821,7 +832,7 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
         _paper_warnings(paper)
         console = out()
         for form in forms if chatty() else ():
-            group = paper.event.group(form.group)
+            group = paper.event.group(GroupId(form.group))
             console.print(f"  {form.group}: {group.title} — " + _("{people}, {pages}; print {copies} copies").format(
                 people=_n("{n} person on the form", "{n} people on the form", form.persons).format(n=form.persons),
                 pages=_n("{n} page", "{n} pages", form.pages).format(n=form.pages), copies=group.issued),

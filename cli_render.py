@@ -8,15 +8,24 @@ functions so that `tally --help` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ballots.i18n import N_, _, _n
 from ballots.rules import takes_members
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
+    from ballots.edit import EditResult
     from ballots.errors import Diagnostic
+    from ballots.event_view import EventView
+    from ballots.paper import PaperEvent
+    from tally.model import Results
+    from tally.reconcile import DiffKind, Reconciliation, Side
+    from tally.sign import Signed
+    from tally.verify import FileReport, Report
 
 
 # Set by the global options (main_options) before any command runs.
@@ -72,7 +81,7 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
         console.print(summary)
 
 
-def _report_edit(result: Any, todo: str | None = None) -> None:
+def _report_edit(result: EditResult, todo: str | None = None) -> None:
     """What the edit brought (new warnings), what is still missing, and last one line: what was
     written, where."""
     from rich.text import Text
@@ -90,7 +99,7 @@ def _report_edit(result: Any, todo: str | None = None) -> None:
     console.print(Text("✓ " + result.summary, style="green"))
 
 
-def _positions_table(view: Any) -> Any:
+def _positions_table(view: EventView) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -103,7 +112,7 @@ def _positions_table(view: Any) -> Any:
     return table
 
 
-def _persons_table(view: Any) -> Any:
+def _persons_table(view: EventView) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -119,7 +128,7 @@ def _persons_table(view: Any) -> Any:
     return table
 
 
-def _groups_table(view: Any) -> Any:
+def _groups_table(view: EventView) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -151,7 +160,7 @@ def _groups_table(view: Any) -> Any:
     return table
 
 
-def _count_line(view: Any) -> str:
+def _count_line(view: EventView) -> str:
     errors, warnings = len(view.errors), len(view.warnings)
     return _("{file}: {positions}, {persons}, {groups}; {errors}, {warnings}").format(
         file=view.path, positions=_n("{n} position", "{n} positions", len(view.positions)).format(n=len(view.positions)),
@@ -168,7 +177,7 @@ FLAG_LABELS = {  # keyed by ballots.rules.Flag; results.json keeps the stable id
 }
 
 
-def render_results(results: Any) -> None:
+def render_results(results: Results) -> None:
     """One table per group; flagged people in red with the rule set's consequence."""
     from rich.table import Table
     from rich.text import Text
@@ -217,7 +226,7 @@ def _fp_line(label: str, grouped: str) -> None:
     out().print(Text(f"  {label}: ") + Text(grouped, style="bold"), soft_wrap=True)
 
 
-def _report_signed(signed: Any) -> None:
+def _report_signed(signed: Signed) -> None:
     from tally.results_json import group4
 
     console = out()
@@ -236,13 +245,13 @@ def _report_signed(signed: Any) -> None:
                       style="bold green", markup=False)
 
 
-def _check_mark(ok: bool) -> Any:
+def _check_mark(ok: bool) -> Text:
     from rich.text import Text
 
     return Text("✓", style="bold green") if ok else Text("✗", style="bold red")
 
 
-def _render_file_report(report: Any) -> None:
+def _render_file_report(report: FileReport) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -263,7 +272,7 @@ def _render_file_report(report: Any) -> None:
         _fp_line(_("results.json SHA-256"), report.results_fingerprint)
 
 
-def _render_summary(report: Any) -> None:
+def _render_summary(report: Report) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -279,12 +288,12 @@ def _render_summary(report: Any) -> None:
     out().print(table)
 
 
-def _paper_warnings(paper: Any) -> None:
+def _paper_warnings(paper: PaperEvent) -> None:
     if paper.warnings:
         render_diagnostics(paper.warnings)
 
 
-def _render_reconciliation(rec: Any, output: Path | None) -> None:
+def _render_reconciliation(rec: Reconciliation, output: Path | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -310,7 +319,8 @@ def _render_reconciliation(rec: Any, output: Path | None) -> None:
                       show_lines=False)
         for head in (_("Form"), _("Ballot"), _("Difference"), rec.first.file, rec.second.file):
             table.add_column(head, overflow="fold")
-        def side(s: Any, kind: Any) -> Text:
+
+        def side(s: Side | None, kind: DiffKind) -> Text:
             value = describe_value(s, kind, lab)
             return Text(f"{s.cell}: {value}" if s is not None and s.cell else value)
 

@@ -150,7 +150,7 @@ def _localise_help(obj: Any) -> None:
 class _Localised:
     """Shared by commands and groups: help and usage errors in the active language."""
 
-    context_class = LocalisedContext
+    context_class: type[_click.Context] = LocalisedContext
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _localise_help(self)
@@ -208,13 +208,15 @@ class TallyGroup(LocalisedGroup):
     the global options stand anywhere on the line."""
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
+             **extra: Any) -> Any:
         argv = hoist_global_options(sys.argv[1:] if args is None else args)
         chosen = option_value(argv, "--lang")
         before = language()
         set_language(detect_language(chosen if chosen in LANGUAGES else None))
         try:
-            return self._main(argv, prog_name, complete_var, standalone_mode, **extra)
+            return self._main(argv, prog_name, complete_var, standalone_mode,
+                              windows_expand_args=windows_expand_args, **extra)
         finally:
             set_language(before)   # in-process callers (tests, CliRunner) keep their own language
 
