@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer import _click
+
+# typer vendors click and shows these classes only through its private `typer._click`: these
+# imports are the one place that names them. tests/test_dependencies.py fails when typer
+# moves them, and pyproject.toml bounds typer's version.
+from typer._click import Context as ClickContext
+from typer._click import HelpFormatter
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperCommand, TyperGroup
 
 from ballots.i18n import LANGUAGES, N_, _, detect_language, language, set_language
@@ -115,7 +121,7 @@ def option_value(args: Sequence[str], name: str) -> str | None:
 # ---------------------------------------------------------------- help in the reader's language
 
 
-class LocalisedFormatter(_click.HelpFormatter):
+class LocalisedFormatter(HelpFormatter):
     """Click's help formatter with its own words translated."""
 
     _DEFAULT = re.compile(r"\[default: (.*?)\]")
@@ -134,7 +140,7 @@ class LocalisedFormatter(_click.HelpFormatter):
         super().write_dl([(term, local(text)) for term, text in rows], col_max, col_spacing)
 
 
-class LocalisedContext(_click.Context):
+class LocalisedContext(ClickContext):
     formatter_class = LocalisedFormatter
 
 
@@ -150,7 +156,7 @@ def _localise_help(obj: Any) -> None:
 class _Localised:
     """Shared by commands and groups: help and usage errors in the active language."""
 
-    context_class: type[_click.Context] = LocalisedContext
+    context_class: type[ClickContext] = LocalisedContext
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _localise_help(self)
@@ -165,16 +171,16 @@ class _Localised:
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
             return super().make_context(info_name, args, parent, **extra)  # type: ignore[misc]
-        except _click.exceptions.NoArgsIsHelpError:
+        except NoArgsIsHelpError:
             raise   # the help itself, already in the reader's language
-        except _click.exceptions.UsageError as exc:
+        except UsageError as exc:
             raise LocalisedUsageError(exc) from None
 
 
-class LocalisedUsageError(_click.exceptions.UsageError):
+class LocalisedUsageError(UsageError):
     """A parser error shown in the active language: usage line, where to get help, the error."""
 
-    def __init__(self, original: _click.exceptions.UsageError) -> None:
+    def __init__(self, original: UsageError) -> None:
         super().__init__(translate_usage_message(original.format_message()), original.ctx)
         self.exit_code = original.exit_code
 
@@ -185,8 +191,8 @@ class LocalisedUsageError(_click.exceptions.UsageError):
             if self.ctx.command.get_help_option(self.ctx) is not None:
                 hint = _("Try '{command} {option}' for help.").format(
                     command=self.ctx.command_path, option=self.ctx.help_option_names[0]) + "\n"
-            _click.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=self.ctx.color)
-        _click.echo(_("Error: {message}").format(message=self.format_message()), file=file)
+            typer.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=self.ctx.color)
+        typer.echo(_("Error: {message}").format(message=self.format_message()), file=file)
 
 
 class LocalisedCommand(_Localised, TyperCommand):
@@ -197,9 +203,9 @@ class LocalisedGroup(_Localised, TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
-        except (LocalisedUsageError, _click.exceptions.NoArgsIsHelpError):
+        except (LocalisedUsageError, NoArgsIsHelpError):
             raise
-        except _click.exceptions.UsageError as exc:
+        except UsageError as exc:
             raise LocalisedUsageError(exc) from None
 
 
@@ -226,14 +232,14 @@ class TallyGroup(LocalisedGroup):
             return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
-        except _click.exceptions.ClickException as exc:
-            if isinstance(exc, _click.exceptions.UsageError) and not isinstance(
-                    exc, (LocalisedUsageError, _click.exceptions.NoArgsIsHelpError)):
+        except ClickException as exc:
+            if isinstance(exc, UsageError) and not isinstance(
+                    exc, (LocalisedUsageError, NoArgsIsHelpError)):
                 exc = LocalisedUsageError(exc)
             exc.show()
             sys.exit(exc.exit_code)
         except typer.Abort:
-            _click.echo(_("Aborted!"), file=sys.stderr)
+            typer.echo(_("Aborted!"), file=sys.stderr)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
 

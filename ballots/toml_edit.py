@@ -231,7 +231,7 @@ def _insert_section(doc: tomlkit.TOMLDocument, table: str, entry: dict[str, Any]
     if index is None:
         doc.append(table, aot)
     else:
-        doc._insert_at(index, table, aot)
+        tomlkit_insert_at(doc, index, table, aot)
 
 
 def _merge_tail(c: Container, items: list[Item]) -> None:
@@ -254,12 +254,7 @@ def _merge_tail(c: Container, items: list[Item]) -> None:
 
 def _insert_trivia(doc: tomlkit.TOMLDocument, index: int, items: list[Item]) -> None:
     """Insert keyless items into the document's own body, keeping tomlkit's index map right."""
-    n = len(items)
-    for k, v in list(doc._map.items()):
-        if isinstance(v, tuple):
-            doc._map[k] = tuple(x + n if x >= index else x for x in v)
-        elif v >= index:
-            doc._map[k] = v + n
+    tomlkit_shift_keys(doc, index, len(items))
     doc.body[index:index] = [(None, it) for it in items]
 
 
@@ -308,8 +303,36 @@ def _set_values(entry: Any, table: str, values: dict[str, Any]) -> None:
         earlier = [k for k in order[:order.index(key)] if k in keys] if key in order else []
         after = earlier[-1] if earlier else (keys[-1] if keys else None)
         if after is not None:
-            c._insert_after(after, key, value)
+            tomlkit_insert_after(c, after, key, value)
         else:
             tail = _take(c, _tail_start(c))
             c.append(key, value)
             _put(c, tail)
+
+
+# ---------------------------------------------------------------- tomlkit's private API
+#
+# tomlkit has no public way to insert at a position of a container's body, nor to insert
+# keyless items (comments, blank lines) there. These three functions are the only places
+# that reach into it; tests/test_dependencies.py fails when tomlkit changes them, and
+# pyproject.toml bounds tomlkit's version.
+
+
+def tomlkit_insert_at(container: Container, index: int, key: str, item: Item) -> None:
+    """Insert `key = item` (a table, an array of tables) before body position `index`."""
+    container._insert_at(index, key, item)
+
+
+def tomlkit_insert_after(container: Container, after: str, key: str, value: Any) -> None:
+    """Insert `key = value` right after the existing key `after`, keeping both lines' comments."""
+    container._insert_after(after, key, value)
+
+
+def tomlkit_shift_keys(container: Container, index: int, n: int) -> None:
+    """Make room for `n` keyless items at body position `index`: tomlkit's map from each key to
+    its body position(s) must follow, or later lookups find the wrong item."""
+    for k, v in list(container._map.items()):
+        if isinstance(v, tuple):
+            container._map[k] = tuple(x + n if x >= index else x for x in v)
+        elif v >= index:
+            container._map[k] = v + n

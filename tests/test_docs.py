@@ -19,6 +19,8 @@ import pytest
 from conftest import ROOT, SAMPLES
 from test_walkthrough import _run, _shim
 
+from cli_support import UsageError
+
 GUIDES = [ROOT / "docs" / "en" / "guide.md", ROOT / "docs" / "vi" / "huong-dan.md"]
 DOCUMENTS = [ROOT / "README.md", *GUIDES]
 SHELL_BREAKS = {"|", "||", "&&", ";", ">", ">>", "2>", "2>&1", "<"}
@@ -109,13 +111,11 @@ def test_documents_have_command_lines() -> None:
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_command_line_in_the_docs_parses(path: Path) -> None:
-    from typer import _click
-
     problems = []
     for line in command_lines(path):
         try:
             parse_command_line(line)
-        except _click.exceptions.UsageError as exc:
+        except UsageError as exc:
             problems.append(f"{line}\n    → {exc.format_message()}")
         except AssertionError as exc:
             problems.append(f"{line}\n    → {exc}")
@@ -123,15 +123,13 @@ def test_every_command_line_in_the_docs_parses(path: Path) -> None:
 
 
 def test_the_parse_check_catches_a_stale_command() -> None:
-    from typer import _click
-
     parse_command_line("tally count samples/event.toml samples/ballots.xlsx -o out/results.xlsx --json")
     parse_command_line("tally --lang vi group add e.toml --title T --position gd --summoned 1 --present 1 --issued 1")
     for stale in ("tally count samples/event.toml --outfile x.xlsx",       # no such option
                   "tally tally samples/event.toml",                         # no such command
                   "tally group add e.toml --title T",                       # required options missing
                   "tally keys"):                                            # a group without its command
-        with pytest.raises((_click.exceptions.UsageError, AssertionError)):
+        with pytest.raises((UsageError, AssertionError)):
             parse_command_line(stale)
 
 
