@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import run_tally
+from conftest import run_installed, run_tally
 
 
 def sha(path: Path) -> str:
@@ -16,7 +16,8 @@ def sha(path: Path) -> str:
 
 def test_count_sample_writes_both_files_and_prints_flagged(sample: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "results.xlsx"
-    proc = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out)
+    # the installed console command itself, in a process of its own
+    proc = run_installed("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out)
     assert proc.returncode == 0, proc.stderr
     assert out.exists() and out.with_suffix(".json").exists()
     doc = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import invoke
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "samples" / "event.toml"
@@ -20,9 +21,12 @@ TALLY = shutil.which("tally")
 pytestmark = pytest.mark.skipif(TALLY is None, reason="the tally console command is not installed (pip install -e .)")
 
 
-def tally(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def tally(cwd: Path, *args: str, installed: bool = False) -> subprocess.CompletedProcess[str]:
+    """`tally ARGS` in `cwd`, in-process (conftest.invoke); `installed`: the console command itself."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
     env.pop("TALLY_DEBUG", None)
+    if not installed:
+        return invoke(list(args), cwd=cwd, env=env)
     assert TALLY is not None
     result = subprocess.run([TALLY, *args], check=False, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             capture_output=True, text=True, encoding="utf-8", timeout=60)
@@ -35,7 +39,7 @@ INIT = ["init", "event.toml", "--title", "Lấy phiếu tín nhiệm giữa nhi�
 
 
 def test_init_without_a_terminal_names_the_missing_options(tmp_path: Path) -> None:
-    r = tally(tmp_path, "init", "event.toml", "--organisation", "Sở X")
+    r = tally(tmp_path, "init", "event.toml", "--organisation", "Sở X", installed=True)
     assert r.returncode == 3
     assert "E103" in r.stderr and "--title" in r.stderr and "--date" in r.stderr
     assert "--organisation" not in r.stderr.split("→")[0]   # given, so not called missing

@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, tally_cmd
+from conftest import ROOT, SAMPLES, invoke, tally_cmd
 
 from ballots import i18n
 
@@ -40,11 +40,15 @@ def _tools() -> object:
     return module
 
 
-def run(*args: str | Path, lang_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed command with only the locale variables we give it."""
+def run(*args: str | Path, lang_env: dict[str, str] | None = None,
+        installed: bool = False) -> subprocess.CompletedProcess[str]:
+    """The command with only the locale variables we give it: in-process (conftest.invoke),
+    or with `installed` the console command in a child process of its own."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("TALLY_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "TALLY_DEBUG")}
     env.update(COLUMNS="300", **(lang_env or {}))
+    if not installed:
+        return invoke(list(args), env=env)
     proc = subprocess.run([*tally_cmd(), *map(str, args)], env=env, capture_output=True, text=True,
                           encoding="utf-8", timeout=300, check=False)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
@@ -142,8 +146,9 @@ def _location_line(line: str) -> bool:
 
 
 def test_check_a_bad_sheet_in_vietnamese_from_the_locale_and_in_english_with_lang(bad_sheet: Path) -> None:
-    vi = run("check", SAMPLES / "event.toml", bad_sheet, lang_env={"LANG": "vi_VN.UTF-8"})
-    en = run("check", SAMPLES / "event.toml", bad_sheet, "--lang", "en", lang_env={"LANG": "vi_VN.UTF-8"})
+    vi = run("check", SAMPLES / "event.toml", bad_sheet, lang_env={"LANG": "vi_VN.UTF-8"}, installed=True)
+    en = run("check", SAMPLES / "event.toml", bad_sheet, "--lang", "en", lang_env={"LANG": "vi_VN.UTF-8"},
+             installed=True)
     assert vi.returncode == en.returncode == 5
     codes = sorted(set(re.findall(r"\b[EW]\d{3}\b", en.stderr)))
     assert {"E501", "E502", "E503", "E405", "E506"} <= set(codes), en.stderr
