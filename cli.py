@@ -941,6 +941,7 @@ def template_cmd(
         else:
             paper, path, sheets = write_template(event, output, force=force)
         _paper_warnings(paper)
+        moved_from = moved.source if moved is not None else ""
         console = out()
         for sheet in sheets if chatty() else ():
             console.print(f"  {sheet.group}: " + _("ballots 1–{rows}, {people}").format(
@@ -950,7 +951,7 @@ def template_cmd(
         for form in moved.forms if moved is not None else ():
             console.print("  " + _n("{group}: {n} typed ballot moved from {entry}",
                                     "{group}: {n} typed ballots moved from {entry}", form.ballots)
-                          .format(group=form.group, n=form.ballots, entry=moved.source), markup=False)
+                          .format(group=form.group, n=form.ballots, entry=moved_from), markup=False)
             for person in form.new_persons:
                 console.print(Text("  ! " + _("{group}: {person} is new on this form; type their marks from the "
                                               "paper ballots").format(group=form.group, person=person),

@@ -19,9 +19,9 @@ from ballots.errors import Location, fail
 from ballots.i18n import _, _n
 from ballots.marks import is_blank
 from ballots.model import Group
+from ballots.output import refuse_existing
 from ballots.paper import PaperEvent, load_paper_event
 from tally.reconcile import read_typed
-from ballots.output import refuse_existing
 from tally.template import TemplateSheet, TypedRow, template_workbook, write_file
 
 

@@ -29,6 +29,7 @@ from ballots.entry import CHUNK, FINGERPRINT_MARKER, FINGERPRINT_SHEET, MARK_COD
 from ballots.model import Event, Group, Person
 from ballots.output import refuse_existing, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
+from tally.layout import CellValue
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -298,7 +299,6 @@ def _group_sheet(ws: Worksheet, event: Event, group: Group, lab: dict[str, str])
 
 def _put_row(ws: Worksheet, persons: Sequence[Person], row: TypedRow) -> None:
     """A typed ballot row into its numbered row (ballot n on sheet row n + 1); text stays text."""
-    from tally.layout import CellValue
     from tally.workbook import put
 
     def value(v: object) -> CellValue:
