@@ -217,17 +217,24 @@ def _bool(v: Any) -> Any:
     return v if isinstance(v, bool) else _BAD
 
 
-def _date(v: Any) -> Any:
+def as_date(v: Any) -> dt.date | None:
+    """A TOML date, or an ISO date written as a string ("2023-05-31"); None for anything else
+    (a date-time included): the one reading of a date in the event file."""
     if isinstance(v, dt.datetime):
-        return _BAD
+        return None
     if isinstance(v, dt.date):
         return v
     if isinstance(v, str):
         try:
             return dt.date.fromisoformat(v.strip())
         except ValueError:
-            return _BAD
-    return _BAD
+            return None
+    return None
+
+
+def _date(v: Any) -> Any:
+    date = as_date(v)
+    return _BAD if date is None else date
 
 
 def _ids(v: Any) -> Any:

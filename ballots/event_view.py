@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ballots.errors import Diagnostic, ExitCode, TallyError, exit_code_for
+from ballots.event import as_date
 from ballots.event_source import count_value, diagnose, entries, read_raw
 from ballots.model import CommitteeMember, Event
 from ballots.rules import DEFAULT_RULES, has_quorum, policy_for
@@ -106,19 +107,6 @@ def _s(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _d(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def inspect_event(path: str | Path) -> EventView:
     """Read an event file for display: every entry that can be shown, and every problem.
 
@@ -142,7 +130,7 @@ def inspect_event(path: str | Path) -> EventView:
         return tuple(folded.get(x.strip().casefold(), x.strip()) for x in value if isinstance(x, str))
 
     persons = tuple(
-        PersonView(_s(e.get("id")) or "?", _s(e.get("name")) or "", refs(e.get("positions")), _d(e.get("appointed")),
+        PersonView(_s(e.get("id")) or "?", _s(e.get("name")) or "", refs(e.get("positions")), as_date(e.get("appointed")),
                    e.get("retiring") is True)
         for e in entries(data, "persons"))
     rules = _s(ev.get("rules")) or DEFAULT_RULES
@@ -157,7 +145,7 @@ def inspect_event(path: str | Path) -> EventView:
                       for e in entries(data, "committee"))
     return EventView(
         path=path, title=_s(ev.get("title")), organisation=_s(ev.get("organisation")), parent=_s(ev.get("parent")),
-        place=_s(ev.get("place")), date=_d(ev.get("date")), rules=rules, language=_s(ev.get("language")) or "vi",
+        place=_s(ev.get("place")), date=as_date(ev.get("date")), rules=rules, language=_s(ev.get("language")) or "vi",
         committee=committee, positions=positions, persons=persons, groups=groups, event=checked.event,
         diagnostics=checked.diagnostics,
     )

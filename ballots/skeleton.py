@@ -16,7 +16,7 @@ from typing import Any
 import tomlkit
 
 from ballots.errors import Location, fail
-from ballots.event import LANGUAGES
+from ballots.event import LANGUAGES, as_date
 from ballots.i18n import N_, _
 from ballots.model import CommitteeMember
 from ballots.rules import DEFAULT_RULES, RULE_SETS
@@ -43,13 +43,11 @@ def optional_text(value: str | None) -> str | None:
 
 
 def date_value(value: DateLike | None, field: str, name: str, option: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    if value is None:
+        return None
+    date = as_date(value)
+    if date is not None:
+        return date
     raise fail("E104", _("{field} should be a date like 2023-05-31, found {value!r}").format(field=_(field), value=value),
                _("write {option} as YYYY-MM-DD").format(option=option), Location(name))
 
