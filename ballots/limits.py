@@ -1,5 +1,9 @@
 """Resource limits, checked before a ballot file is handed to a parser (issue 5).
 
+Why one module of this length: every container format needs its own streaming measurement,
+and keeping them together is what guarantees that every limit is checked before any parser
+runs; the formats are separate sections below.
+
 A ballot file may come from anywhere, and a small file can ask for a great deal: a zip
 member that inflates to gigabytes, a sheet with one cell at XFD1048576, an .ods row
 repeated a million times. python-calamine, which reads the ballots, holds each sheet as

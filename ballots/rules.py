@@ -20,6 +20,10 @@ A rule set holds:
 
 ``REVISION`` numbers this data: raise it whenever a rule, text or citation changes, so
 results.json and the minutes' provenance sheet say which reading of the rules a count used.
+
+Why one module of this length: it is data, the rule sets with their citations and their
+texts in two languages; the logic is a few small functions, and one file keeps a rule set
+readable top to bottom beside REGULATION.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@
 columns, parses each row and runs the meeting checks. It never stops at the first
 problem: the committee sees the whole list, each with a code, a cell and a next step.
 Nothing is counted while errors remain; that is the caller's rule (see `require_clean`).
+
+Why one module of this length: files, sheets, groups, header cells and rows share one
+diagnostics collector and one notion of where a problem is (file › sheet › cell); split,
+the reporting of a problem would be spread over several modules.
 """
 
 from __future__ import annotations
