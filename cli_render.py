@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from ballots.paper import PaperEvent
     from tally.model import Results
     from tally.reconcile import DiffKind, Reconciliation, Side
+    from tally.review import Review
+    from tally.scan.entry import Pending, ScanSummary
     from tally.sign import Signed
     from tally.verify import FileReport, Report
 
@@ -342,7 +344,7 @@ def _render_reconciliation(rec: Reconciliation, output: Path | None) -> None:
 # ---------------------------------------------------------------- scanned ballots
 
 
-def render_scan_summary(summary: Any) -> None:
+def render_scan_summary(summary: ScanSummary) -> None:
     console = out()
     for group, n in sorted(summary.ballots.items()) if chatty() else ():
         console.print(f"  {group}: " + _n("{n} ballot", "{n} ballots", n).format(n=n), markup=False)
@@ -359,7 +361,7 @@ def render_scan_summary(summary: Any) -> None:
                              "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry), markup=False)
 
 
-def render_pending(item: Any, image: Path) -> None:
+def render_pending(item: Pending, image: Path) -> None:
     console = out()
     console.print(f"\n{item.group} · " + _("ballot {ballot}").format(ballot=item.ballot) + f" · {item.person}"
                   f" ({item.cell}) — {item.file} › " + _("page {n}").format(n=item.page), style="bold", markup=False)
@@ -367,7 +369,7 @@ def render_pending(item: Any, image: Path) -> None:
     console.print("  " + _("look at: {path}").format(path=image), markup=False)
 
 
-def render_review(review: Any) -> None:
+def render_review(review: Review) -> None:
     console = out()
     if chatty():
         for item in review.items:

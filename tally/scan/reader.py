@@ -42,6 +42,7 @@ from tally.ballot_pdf import (
     FormLayout,
     QrInfo,
     Rect,
+    ballot_pdf,
     fiducials,
     form_fingerprint,
     form_layout,
@@ -237,8 +238,6 @@ def _blank_pages(event: Event, group: str) -> tuple[NDArray[np.uint8], ...]:
     import cv2
     import numpy as np
     import pypdfium2 as pdfium
-
-    from tally.ballot_pdf import ballot_pdf
 
     data, _forms = ballot_pdf(event, groups=(group,))
     pdf = pdfium.PdfDocument(data)
