@@ -21,7 +21,7 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 np = pytest.importorskip("numpy")
 
-from conftest import run_tally
+from conftest import run_installed, run_tally
 from scan_deck import CLEAR, Deck, event_toml, make_deck, render_form
 
 from ballots.event import parse_event
@@ -299,7 +299,7 @@ def test_without_the_scan_extra_it_says_what_to_install(stack: Stack, tmp_path: 
     import os
 
     env = {"PYTHONPATH": str(fake) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = run_tally("scan", stack.event_path, stack.deck.files[-1], "-o", tmp_path / "e.xlsx", env=env)
+    proc = run_installed("scan", stack.event_path, stack.deck.files[-1], "-o", tmp_path / "e.xlsx", env=env)
     assert proc.returncode == 4 and "E421" in proc.stderr
     assert 'pip install "tally-votes[scan]"' in proc.stderr.replace("\n", " ")
 
