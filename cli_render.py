@@ -8,7 +8,7 @@ functions so that `tally --help` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ballots.i18n import N_, _, _n
 from ballots.rules import takes_members

@@ -56,9 +56,8 @@ def run_tally(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | 
 def invoke(args: list[str | Path], *, cwd: Path | None = None, env: Mapping[str, str | None],
            input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the command line in-process: `env` replaces the environment (None: unset) for the call."""
+    from tally._cli.cli import app
     from typer.testing import CliRunner
-
-    from cli import app
 
     argv = [str(a) for a in args]
     unset: dict[str, str | None] = {k: None for k in os.environ if k not in env}

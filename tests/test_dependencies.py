@@ -74,9 +74,8 @@ def test_openpyxl_style_copies_whole_styles() -> None:
 
 def test_typer_still_vendors_the_click_classes_cli_support_names() -> None:
     import typer
+    from tally._cli.cli_support import ClickContext, ClickException, HelpFormatter, NoArgsIsHelpError, UsageError
     from typer.core import TyperGroup
-
-    from cli_support import ClickContext, ClickException, HelpFormatter, NoArgsIsHelpError, UsageError
 
     assert issubclass(NoArgsIsHelpError, UsageError) and issubclass(UsageError, ClickException)
     assert issubclass(typer.Context, ClickContext)
@@ -89,10 +88,9 @@ def test_typer_still_vendors_the_click_classes_cli_support_names() -> None:
 
 
 def test_a_usage_error_is_translated_by_the_localised_classes() -> None:
+    from tally._cli.cli import app
+    from tally._cli.cli_support import LocalisedUsageError
     from typer.main import get_command
-
-    from cli import app
-    from cli_support import LocalisedUsageError
 
     with pytest.raises(LocalisedUsageError):
         get_command(app).main(["chek"], standalone_mode=False)

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLES
+from tally._cli.cli_support import UsageError
 from test_walkthrough import _run, _shim
-
-from cli_support import UsageError
 
 GUIDES = [ROOT / "docs" / "en" / "guide.md", ROOT / "docs" / "vi" / "huong-dan.md"]
 DOCUMENTS = [ROOT / "README.md", *GUIDES]
