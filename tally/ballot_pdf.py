@@ -33,8 +33,11 @@ from ballots.i18n import _
 from ballots.model import Event, Group
 from ballots.output import refuse_existing
 from ballots.paper import PaperEvent, load_paper_event
+from ballots.rules import RULE_SETS
+from tally.printable import LABELS
 from tally.scan import SCAN_EXTRA
 from tally.template import write_file
+from tally.words import labels
 
 PAGE: Final = (210.0, 297.0)             # A4, mm
 FIDUCIAL: Final = 10.0                   # side of a corner marker, mm
@@ -336,8 +339,6 @@ class _Page:
 
 
 def _header(p: _Page, event: Event, group: Group, words: dict[str, str]) -> None:
-    from ballots.rules import RULE_SETS
-
     party = RULE_SETS[event.rules].party
     half = sum(COLUMNS) / 2
     y = 26.0
@@ -424,9 +425,6 @@ class PdfForm:
 
 
 def _words(language: str) -> dict[str, str]:
-    from tally.printable import LABELS
-    from tally.words import labels
-
     lang = "vi" if language == "vi" else "en"
     return {**labels(language), **LABELS[lang], **_WORDS[lang]}
 

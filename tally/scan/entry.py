@@ -31,11 +31,17 @@ from ballots.cells import column_letters
 from ballots.entry import SCAN_SHEET as ENTRY_SCAN_SHEET
 from ballots.entry import UNDECIDED_MARK
 from ballots.errors import Diagnostic, Location, TallyError, fail
+from ballots.errors import Location as Loc
 from ballots.i18n import _
 from ballots.model import Event, GroupId
+from ballots.output import refuse_existing, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
+from tally.ballot_pdf import form_layout
+from tally.scan import require
+from tally.scan.pages import iter_pages
 from tally.scan.provenance import SCAN_MARKER as PROVENANCE_MARKER
-from tally.scan.reader import LEVEL_CODES, PageRead, PageRefused, RowRead, reason_text
+from tally.scan.reader import LEVEL_CODES, PX_PER_MM, PageRead, PageRefused, RowRead, read_page, reason_text
+from tally.template import FIRST_PERSON_COL, finish_workbook, template_workbook
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -82,11 +88,6 @@ def scan_to_entry(event_path: str | Path, scans: Sequence[str | Path], output: s
     """Read every page of `scans` (in order) and write the entry workbook `output` and its
     evidence folder. TallyError, and nothing written, when any page is refused."""
     import time
-
-    from ballots.output import refuse_existing
-    from tally.scan import require
-    from tally.scan.pages import iter_pages
-    from tally.scan.reader import read_page
 
     require()
     output = Path(output)
@@ -190,9 +191,6 @@ def _page_evidence(tmp: Path, read: PageRead, ballot: ScannedBallot | None) -> N
     """The registered page with every box outlined in its verdict's colour and its dark share."""
     import cv2
 
-    from tally.ballot_pdf import form_layout
-    from tally.scan.reader import PX_PER_MM
-
     assert read.registered is not None
     image = cv2.cvtColor(read.registered, cv2.COLOR_GRAY2BGR)
     persons = {row.person for row in read.rows}
@@ -245,14 +243,10 @@ def _scan_json(tmp: Path, event: Event, files: list[tuple[str, str]], ballots: l
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
-    from ballots.output import write_atomic
-
     write_atomic(path, (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _write_set(output: Path, data: bytes, tmp: Path, evidence: Path, force: bool) -> None:
-    from ballots.output import write_atomic
-
     if evidence.exists() and force:
         shutil.rmtree(evidence)
     os.replace(tmp, evidence)
@@ -266,8 +260,6 @@ def _entry_bytes(paper: PaperEvent, ballots: list[ScannedBallot], files: list[tu
                  tmp: Path) -> tuple[bytes, tuple[int, int]]:
     from openpyxl import load_workbook
     from openpyxl.styles import PatternFill
-
-    from tally.template import FIRST_PERSON_COL, finish_workbook, template_workbook
 
     event = paper.event
     template, _sheets = template_workbook(paper)
@@ -337,8 +329,6 @@ def open_scanned(entry: Path) -> tuple[Workbook, list[Pending]]:
     """The entry workbook and its rows for review (decided or not); E427 when it is not a scan."""
     from openpyxl import load_workbook
 
-    from ballots.errors import Location as Loc
-
     try:
         wb = load_workbook(entry)
     except FileNotFoundError:
@@ -378,7 +368,6 @@ def record_decision(wb: Workbook, item: Pending, mark: str, who: str, when: dt.d
 
 
 def save_scanned(wb: Workbook, entry: Path, event_date: dt.date, title: str) -> None:
-    from ballots.output import write_atomic
     from tally.workbook import deterministic_bytes
 
     write_atomic(entry, deterministic_bytes(wb, event_date, title))
