@@ -1,5 +1,9 @@
 """Double entry: compare two independent entries of the same paper ballots.
 
+Why one module of this length: reading both entries, comparing them and writing the
+differences workbook share one model of a difference (kind, side, cell); the workbook part
+is the last section and imports openpyxl only when it runs.
+
 Two clerks type the same ballots, each into a copy of the entry workbook. `reconcile`
 reads both exactly as `tally check` does — the same file opening (`ballots.sheets`),
 sheet-to-group and header-to-person mapping and mark parsing (`ballots.validate`,
