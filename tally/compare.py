@@ -371,6 +371,8 @@ def compare_appearance(want: Snapshot, got: Snapshot) -> list[Difference]:
         if n not in want.states:
             out.append(Difference(n, "", "sheet", f"an extra {got.states.get(n)} sheet", _("(none)")))
     for n in want.sheets:
+        # the data sheet may be hidden or veryHidden (LibreOffice saves veryHidden as hidden);
+        # either prints nothing
         if want.states[n] != "visible" and got.states.get(n, want.states[n]) == "visible":
             out.append(Difference(n, "", "sheet", "visible", want.states[n]))
     if got.active != want.active:
@@ -386,12 +388,28 @@ def compare_appearance(want: Snapshot, got: Snapshot) -> list[Difference]:
 
 def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
     name = w.name
-    refs = sorted(set(w.cells) | set(g.cells), key=_ref_key)
     empty = CellRead(None, Look())
-    for ref in refs:
+    text_rows: set[int] = set()
+    text_cols: set[int] = set()
+    refs = set(w.cells) | set(g.cells)
+    for ref in sorted(refs, key=_ref_key):
         wc, gc = w.cells.get(ref, empty), g.cells.get(ref, empty)
+        if wc is gc or (wc.value == gc.value and type(wc.value) is type(gc.value) and wc.look == gc.look
+                        and not gc.runs and not gc.formula and wc.value is not None):
+            if isinstance(gc.value, str) and not gc.value.strip():
+                continue
+            m = _SPLIT.fullmatch(ref)
+            if m:
+                text_rows.add(int(m.group(2)))
+                text_cols.add(column_index(m.group(1)))
+            continue        # the same value drawn the same way (the common case, checked cheaply)
         w_text = displayed(wc.value, wc.look.number_format)
         g_text = displayed(gc.value, gc.look.number_format)
+        if g_text.strip():
+            m = _SPLIT.fullmatch(ref)
+            if m:
+                text_rows.add(int(m.group(2)))
+                text_cols.add(column_index(m.group(1)))
         if gc.formula:
             out.append(Difference(name, ref, "formula", g_text, w_text))
         if w_text != g_text:
@@ -416,8 +434,6 @@ def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
         out.append(Difference(name, "", "merged cells", ", ".join(extra) or _("(none)"),
                               ", ".join(missing) or _("(none)")))
     last_row = max([*(int(_SPLIT.fullmatch(r).group(2)) for r in w.cells), *w.heights, 1])  # type: ignore[union-attr]
-    text_rows = {int(_SPLIT.fullmatch(r).group(2)) for r, c in g.cells.items()  # type: ignore[union-attr]
-                 if displayed(c.value, c.look.number_format).strip()}
     for r in sorted(set(range(1, last_row + 1)) | text_rows):
         (wh, whid), (gh, ghid) = _row_height(w, r), _row_height(g, r)
         if ghid != whid:
@@ -425,8 +441,6 @@ def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
         elif abs(gh - wh) > ROW_SLACK + 1e-9:
             out.append(Difference(name, f"row {r}", "row height", f"{gh:g}pt", f"{wh:g}pt"))
     last_col = max([*w.widths, 1])
-    text_cols = {column_index(_SPLIT.fullmatch(r).group(1)) for r, c in g.cells.items()  # type: ignore[union-attr]
-                 if displayed(c.value, c.look.number_format).strip()}
     for c in sorted(set(range(1, last_col + 1)) | text_cols):
         (ww, whid), (gw, ghid) = _col_width(w, c), _col_width(g, c)
         letters = column_letters(c)

@@ -213,7 +213,10 @@ _LETTERS = [col_letters(i) for i in range(1, 200)]
 
 
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    return tag[tag.rfind("}") + 1:]
+
+
+_ROW, _C, _V, _IS, _F = (f"{{{MAIN}}}{t}" for t in ("row", "c", "v", "is", "f"))
 
 
 def _ns(tag: str) -> str:
@@ -701,8 +704,8 @@ def _rows(section: Element, sheet: SheetRead, looks: list[Look],
           shared: list[tuple[str, tuple[tuple[str, Any], ...]]], part: str, ambiguous: Any, foreign: Any) -> None:
     last_row = 0
     for row in section:
-        if _local(row.tag) != "row":
-            ambiguous(part, f"<{_local(row.tag)}> inside <sheetData>")
+        if row.tag != _ROW:     # a row in another namespace is ignored by one program, read by another
+            ambiguous(part, f"<{row.tag}> inside <sheetData>")
             continue
         r_text = row.get("r")
         if r_text is None or not r_text.isdigit():
@@ -722,8 +725,8 @@ def _rows(section: Element, sheet: SheetRead, looks: list[Look],
         row_style = row.get("s") if truth(row.get("customFormat")) else None
         last_col = 0
         for c in row:
-            if _local(c.tag) != "c":
-                ambiguous(part, f"<{_local(c.tag)}> inside row {r}")
+            if c.tag != _C:
+                ambiguous(part, f"<{c.tag}> inside row {r}")
                 continue
             ref = c.get("r")
             m = _REF.fullmatch(ref or "")
@@ -759,9 +762,16 @@ def _rows(section: Element, sheet: SheetRead, looks: list[Look],
 def _cell(c: Element, ref: str, look: Look, shared: list[tuple[str, tuple[tuple[str, Any], ...]]],
           part: str, ambiguous: Any) -> CellRead:
     kind = c.get("t", "n")
-    vs = [x for x in c if _local(x.tag) == "v"]
-    iss = [x for x in c if _local(x.tag) == "is"]
-    formula = any(_local(x.tag) == "f" for x in c)
+    vs: list[Element] = []
+    iss: list[Element] = []
+    formula = False
+    for x in c:
+        if x.tag == _V:
+            vs.append(x)
+        elif x.tag == _IS:
+            iss.append(x)
+        elif x.tag == _F:
+            formula = True
     if len(vs) > 1 or len(iss) > 1:
         ambiguous(part, f"cell {ref} holds two values")
     if kind == "inlineStr":

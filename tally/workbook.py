@@ -368,7 +368,10 @@ def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], he
         if footer is not None:
             # Each sheet is a document of its own ("Trang 1/2" on a group's minutes even when
             # the whole workbook is printed): numbering restarts per sheet, and the total is
-            # the sheet's own page count, known because every page break is set here.
+            # the sheet's own page count, known because every page break is set here. The
+            # spreadsheet's own &N is not per sheet: LibreOffice prints the whole workbook's
+            # count ("Trang 1/6" on a one-page sheet of a six-page workbook; checked with
+            # soffice --convert-to pdf), so the total stays computed (issue #12 item 5).
             footer.center.text = _footer_text(sheet.footer.replace("&N", str(len(breaks) + 1)))
             footer.center.font = FONT_NAME
             footer.center.size = 10
@@ -405,7 +408,8 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
     for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
     if sheet.kind is SheetKind.DATA:
-        ws.sheet_state = "hidden"
+        # veryHidden: Excel's "Unhide" does not list it, so nobody edits results.json by accident
+        ws.sheet_state = "veryHidden"
         return
     heights = row_heights(sheet, widths)
     for r, h in heights.items():
@@ -544,6 +548,9 @@ def write_workbook(results: Results, results_json: bytes, restricted: bool | Non
     for sheet in layout(results, results_json):
         _fill_sheet(wb.create_sheet(sheet.title), sheet, styles, mark, tails)
     wb.active = 0
+    # The minutes hold no formula: without fullCalcOnLoad (openpyxl's default) Excel has
+    # nothing to recalculate and does not ask "Save changes?" when a reader closes them.
+    wb.calculation.fullCalcOnLoad = False
     return deterministic_bytes(wb, _document_date(results.event.date), results.event.title,
                                results.tool_name or "tally", tails)
 

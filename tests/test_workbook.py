@@ -169,8 +169,10 @@ def test_sheets_in_order_with_hidden_data_sheet() -> None:
     _, xlsx = build(make_results())
     wb = load(xlsx)
     assert wb.sheetnames == ["btv", "gd", "Phiếu không hợp lệ", "Nguồn gốc", DATA_SHEET]
-    assert wb[DATA_SHEET].sheet_state == "hidden"
+    assert wb[DATA_SHEET].sheet_state == "veryHidden"     # not offered by Excel's Unhide
     assert all(wb[s].sheet_state == "visible" for s in wb.sheetnames[:-1])
+    # no formula, so no recalculation on load and no "Save changes?" when Excel closes it
+    assert b"fullCalcOnLoad=\"1\"" not in zipfile.ZipFile(io.BytesIO(xlsx)).read("xl/workbook.xml")
 
 
 def test_every_result_value_is_checked_and_shown() -> None:
@@ -464,7 +466,7 @@ def test_resave_with_libreoffice_still_matches(tmp_path: Path) -> None:
     assert mismatches(data, resaved) == []
     assert embedded_json(resaved) == data
     wb = load(resaved)
-    assert wb[DATA_SHEET].sheet_state == "hidden"
+    assert wb[DATA_SHEET].sheet_state == "hidden"      # LibreOffice saves veryHidden as hidden
     assert all(c.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
 
 
