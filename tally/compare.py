@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import os
 import re
 import unicodedata
@@ -237,9 +238,11 @@ def displayed(value: object, code: str) -> str:
     if isinstance(value, str):
         text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
         return text if plain or ";" not in code else f"{text} [{code}]"
-    if isinstance(value, (int, float)):
-        if code.strip() == "0" or (plain and float(value).is_integer()):
-            return str(round(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, int):       # exact, also beyond a float's range
+        return str(value) if plain or code.strip() == "0" else f"{value!r} [{code}]"
+    if isinstance(value, float) and math.isfinite(value):
+        if code.strip() == "0" or (plain and value.is_integer()):
+            return str(round(value))
         if plain:
             return f"{value:.10g}"
     return f"{value!r} [{code}]"

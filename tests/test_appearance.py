@@ -56,6 +56,8 @@ def test_displayed_text_is_what_prints() -> None:
     assert displayed("\n\nAn", "General") == "\n\nAn"       # leading newlines are not stripped
     assert displayed(23, '"2"') != "23"
     assert displayed(True, "General") == "TRUE"
+    assert displayed(10**400, "General") == "1" + "0" * 400          # no float overflow
+    assert displayed(float("inf"), "0") != displayed(0, "0")
 
 
 def test_header_footer_codes() -> None:

@@ -63,9 +63,9 @@ def zip_edit(src: Path, dest: Path, edits: dict[str, Edit], add: dict[str, bytes
                 new = edits[info.filename](data)
                 assert new != data, f"edit of {info.filename} changed nothing"
                 data = new
-            zout.writestr(info.filename, data)
-        for name, data in (add or {}).items():
-            zout.writestr(name, data)
+            zout.writestr(zipfile.ZipInfo(info.filename, date_time=info.date_time), data)
+        for name, data in (add or {}).items():     # fixed times: the same edit gives the same bytes
+            zout.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
     dest.write_bytes(out.getvalue())
 
 
