@@ -104,9 +104,9 @@ def handled() -> Iterator[None]:
     except TallyError as exc:
         render_diagnostics(exc.diagnostics)
         raise typer.Exit(int(exc.exit_code)) from None
-    except KeyboardInterrupt:
-        err().print(Text(_("Interrupted; nothing was written."), style="yellow"))
-        raise typer.Exit(130) from None
+    except (KeyboardInterrupt, EOFError, typer.Abort):   # Ctrl-C anywhere, Ctrl-D at a prompt
+        err().print(Text(_("Cancelled; nothing was written."), style="yellow"))
+        raise typer.Exit(int(ExitCode.CANCELLED)) from None
     except typer.Exit:
         raise
     except Exception as exc:  # a bug: say so plainly, keep the traceback for TALLY_DEBUG
@@ -137,6 +137,9 @@ person_app = typer.Typer(help="Persons under review (người được lấy phi
                          no_args_is_help=True)
 group_app = typer.Typer(help="Ballot forms and their electorates (phiếu): add, set, list, remove.",
                         no_args_is_help=True)
+committee_app = typer.Typer(help="The counting committee (Ban kiểm phiếu), who sign the minutes: add, list, remove.",
+                            no_args_is_help=True)
+app.add_typer(committee_app, name="committee")
 app.add_typer(position_app, name="position")
 app.add_typer(person_app, name="person")
 app.add_typer(group_app, name="group")
@@ -149,23 +152,52 @@ def _interactive() -> bool:
 
 def _ask(label: str, default: str | None = None, check: Callable[[str], bool] = lambda v: bool(v.strip()),
          problem: str = "") -> str:
+    """Ask until the answer passes `check`; a blank answer to a required question is answered in
+    the reader's language (never the prompt library's own English)."""
     while True:
-        value = str(typer.prompt(label, default=default) if default is not None else typer.prompt(label))
+        value = str(typer.prompt(_(label), default=default or "", show_default=bool(default)))
+        if not value.strip() and default:
+            value = default
         if check(value):
             return value.strip()
-        # the message outside the f-string: Python 3.12+ tokenises f-strings anew and
-        # message extraction would miss a _() inside one
-        err().print("  " + (problem or _("please give a value")), markup=False)
+        # the message outside the f-string: message extraction would miss a _() inside one
+        err().print("  " + (problem or _("please give a value: it is needed")), markup=False)
+
+
+def _ask_optional(label: str, **values: str) -> str | None:
+    value = str(typer.prompt(_(label).format(**values), default="", show_default=False)).strip()
+    return value or None
 
 
 def _is_date(value: str) -> bool:
-    import datetime as dt
+    from ballots.skeleton import parse_date
 
-    try:
-        dt.date.fromisoformat(value.strip())
-    except ValueError:
-        return False
-    return True
+    return parse_date(value) is not None
+
+
+def _ask_rules() -> str:
+    from ballots.i18n import language
+    from ballots.rules import DEFAULT_RULES, RULE_SETS
+    from ballots.skeleton import rule_set_id
+
+    console = err()
+    console.print(_("Rule sets:"), markup=False)
+    for rid, rule_set in RULE_SETS.items():
+        console.print(f"  {rid:<11} {rule_set.name(language())}", markup=False)
+    answer = _ask(N_("Rule set (an id above; nq96 is enough)"), DEFAULT_RULES, lambda v: rule_set_id(v) is not None,
+                  _("use one of: {rule_sets}").format(rule_sets=", ".join(RULE_SETS)))
+    return rule_set_id(answer) or DEFAULT_RULES
+
+
+def _ask_committee() -> list[str]:
+    """Counting-committee members as NAME:ROLE, asked one by one until a blank name."""
+    members: list[str] = []
+    while True:
+        name = _ask_optional(N_("Counting committee member's full name (Enter when done)"))
+        if name is None:
+            return members
+        role = _ask_optional(N_("Role of {name} on the committee (e.g. Trưởng ban)"), name=name) or ""
+        members.append(f"{name}:{role}")
 
 
 @app.command(rich_help_panel="Define the event")
@@ -174,7 +206,8 @@ def init(
     title: Annotated[Optional[str], typer.Option(help="Title of the vote, printed on the minutes.")] = None,
     organisation: Annotated[Optional[str], typer.Option(
         "--organisation", "--organization", help="The body holding the vote (cơ quan, tổ chức).")] = None,
-    date: Annotated[Optional[str], typer.Option(help="Date of the count.", metavar="YYYY-MM-DD")] = None,
+    date: Annotated[Optional[str], typer.Option(help="Date of the count: 28/09/2025 or 2025-09-28.",
+                                                metavar="DD/MM/YYYY")] = None,
     rules: Annotated[Optional[str], typer.Option(
         help="Rule set: qd96-2023 (default), nq96-2023, qd262-2014, nq85-2014, nq35-2012 (see `tally rules`).")] = None,
     language: Annotated[Optional[str], typer.Option(help="Language of the documents: vi (default) or en.")] = None,
@@ -191,7 +224,7 @@ def init(
         from ballots import edit
         from ballots.errors import Location, fail
         from ballots.model import CommitteeMember
-        from ballots.rules import DEFAULT_RULES, RULE_SETS
+        from ballots.rules import DEFAULT_RULES
         from ballots.skeleton import check_new_event_path
 
         check_new_event_path(event, force)
@@ -203,21 +236,65 @@ def init(
                        _("give {options}").format(options=" ".join(f"{m} ..." for m in missing)),
                        Location(str(event)))
         if missing:
-            title = title or _ask(_("Title of the vote"))
-            organisation = organisation or _ask(_("Organisation holding the vote"))
-            date = date or _ask(_("Date (YYYY-MM-DD)"), dt.date.today().isoformat(), _is_date,
-                                _("write the date as YYYY-MM-DD"))
-            rules = rules or _ask(_("Rule set ({choices})").format(choices=", ".join(RULE_SETS)), DEFAULT_RULES,
-                                  lambda v: v.strip() in RULE_SETS,
-                                  _("use one of: {rule_sets}").format(rule_sets=", ".join(RULE_SETS)))
-            language = language or _ask(_("Language of the documents (vi, en)"), "vi",
-                                        lambda v: v.strip() in ("vi", "en"), _("use vi or en"))
+            title = title or _ask(N_("Title of the vote"))
+            organisation = organisation or _ask(N_("Organisation holding the vote"))
+            parent = parent or _ask_optional(N_("Superior body, printed top left (optional, Enter to skip)"))
+            place = place or _ask_optional(N_("Place written before the date (optional, Enter to skip)"))
+            date = date or _ask(N_("Date of the count (DD/MM/YYYY)"), dt.date.today().strftime("%d/%m/%Y"), _is_date,
+                                _("write the date as DD/MM/YYYY, e.g. 28/09/2025"))
+            rules = rules or _ask_rules()
+            language = language or _ask(N_("Language of the documents (vi, en)"), "vi",
+                                        lambda v: v.strip().lower() in ("vi", "en"), _("use vi or en")).lower()
+            committee = committee or _ask_committee()
         members = [CommitteeMember(*(part.strip() for part in c.split(":", 1))) for c in committee or ()]
         assert title is not None and organisation is not None and date is not None
         result = edit.init_event(event, title, organisation, date, rules or DEFAULT_RULES, language or "vi",
                                  parent, place, members, force=force)
         _report_edit(result, _("add positions, persons, then ballot forms: tally position add {event} --title ...")
                      .format(event=event))
+
+
+@committee_app.command("add")
+def committee_add(
+    event: EventFileArg,
+    name: Annotated[str, typer.Option(help="Full name with diacritics.", show_default=False)],
+    role: Annotated[str, typer.Option(help='Role on the committee, e.g. "Trưởng ban".', show_default=False)] = "",
+) -> None:
+    """Add a member of the counting committee, after the last one (the order they sign in)."""
+    with handled():
+        from ballots import edit
+
+        _report_edit(edit.add_committee_member(event, name, role))
+
+
+@committee_app.command("list")
+def committee_list(event: EventFileArg) -> None:
+    """List the counting committee, numbered, in the order they sign."""
+    with handled():
+        from rich.text import Text
+
+        from ballots.event_view import inspect_event
+
+        view = inspect_event(event)
+        console = out()
+        for i, m in enumerate(view.committee if chatty() else (), start=1):
+            console.print(f"  {i}. {m.name}" + (f" — {m.role}" if m.role else ""), markup=False)
+        n = len(view.committee)
+        console.print(Text(_("{counted} in {file}").format(
+            counted=_n("{n} committee member", "{n} committee members", n).format(n=n), file=event), style="dim"))
+
+
+@committee_app.command("remove")
+def committee_remove(
+    event: EventFileArg,
+    who: Annotated[str, typer.Argument(help="The member's full name, or their number in `tally committee list`.",
+                                       metavar="NAME|NUMBER", show_default=False)],
+) -> None:
+    """Remove a member of the counting committee."""
+    with handled():
+        from ballots import edit
+
+        _report_edit(edit.remove_committee_member(event, who))
 
 
 @position_app.command("add")
@@ -379,9 +456,10 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
         for label, value in rows:
             if value:
                 header.add_row(Text(_(label)), Text(value))
-        console.print(header)
-        for table in (_positions_table(view), _persons_table(view), _groups_table(view)):
-            console.print(table)
+        if chatty():    # --quiet: only the problems and the closing line
+            console.print(header)
+            for table in (_positions_table(view), _persons_table(view), _groups_table(view)):
+                console.print(table)
         render_diagnostics(view.diagnostics, console)
         console.print(Text(_count_line(view), style="bold red" if view.errors else "green"))
         if view.errors:
@@ -395,7 +473,8 @@ def _list(event: Path, make: Callable[[EventView], Table], what: str) -> None:
 
     view = inspect_event(event)
     console = out()
-    console.print(make(view))
+    if chatty():
+        console.print(make(view))
     count = len(getattr(view, what))
     counted = {"positions": _n("{n} position", "{n} positions", count), "persons": _n("{n} person", "{n} persons", count),
                "groups": _n("{n} group", "{n} groups", count)}[what].format(n=count)
@@ -564,8 +643,7 @@ def count(
             if counted.xlsx_path is not None:
                 from tally.results_json import fingerprint
 
-                console.print(Text("  " + _("results fingerprint (SHA-256): {fingerprint}")
-                                   .format(fingerprint=fingerprint(counted.results_json))), soft_wrap=True)
+                _fp_line(_("results fingerprint (SHA-256)"), fingerprint(counted.results_json))
             signed = _sign_after_count(counted.xlsx_path, signer)
         except TallyError as exc:
             if as_json:
@@ -611,11 +689,8 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
             if confirm and lines[0] != lines[1]:
                 raise fail("E805", _("the two passphrases differ"), hint)
             return normalise_passphrase(lines[0])
-        try:
-            text = typer.prompt(prompt, hide_input=True, err=True,
-                                confirmation_prompt=_("Repeat for confirmation") if confirm else False)
-        except typer.Abort:
-            raise fail("E805", _("no passphrase given"), hint) from None
+        text = typer.prompt(prompt, hide_input=True, err=True,
+                            confirmation_prompt=_("Repeat for confirmation") if confirm else False)
         return normalise_passphrase(text)
 
     return get
@@ -781,7 +856,11 @@ def verify(
         if as_json:
             sys.stdout.write(report.to_json())
         else:
-            if len(report.files) == 1:
+            if not chatty():     # --quiet: the failed checks, one line each, then the closing line
+                for f in report.files:
+                    for c in f.failed:
+                        err().print(f"✗ {c.code} {f.path} › {c.name}: {c.reason}", style="red", markup=False)
+            elif len(report.files) == 1:
                 _render_file_report(report.files[0])
             else:
                 for f in report.files:

@@ -137,6 +137,8 @@ def _groups_table(view: EventView) -> Table:
     def n(value: int | None) -> Text:
         return Text("?" if value is None else str(value), style="red" if value is None else "")
 
+    if out().width < 120:    # 80 columns: three columns, the meeting counts stacked, nothing cut short
+        return _groups_table_narrow(view, n)
     table = Table(title=Text(_("Ballot forms (phiếu)"), style="bold"), title_justify="left", show_lines=True)
     for name, justify in ((N_("Id"), "left"), (N_("Title"), "left"), (N_("Summoned"), "right"),
                           (N_("Present"), "right"), (N_("Issued"), "right"), (N_("Collected"), "right"),
@@ -159,6 +161,37 @@ def _groups_table(view: EventView) -> Table:
             collected.append("\n" + _("members {n}").format(n="?" if g.members is None else g.members))
         table.add_row(Text(g.id), Text(g.title), n(g.summoned), n(g.present), n(g.issued), collected, quorum,
                       on_form)
+    return table
+
+
+def _groups_table_narrow(view: Any, n: Any) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(_("Ballot forms (phiếu)"), style="bold"), title_justify="left", show_lines=True)
+    table.add_column(_("Id"))
+    table.add_column(_("Meeting"))
+    table.add_column(_("On the form"))
+    for g in view.groups:
+        counts = Text()
+        for label, value in ((N_("Summoned"), g.summoned), (N_("Present"), g.present), (N_("Issued"), g.issued),
+                             (N_("Collected"), g.collected)):
+            counts.append(f"{_(label)}: ")
+            counts.append(n(value) if value is not None or label != N_("Collected") else Text("–", style="dim"))
+            counts.append("\n")
+        if takes_members(view.rules):
+            counts.append(_("members {n}").format(n="?" if g.members is None else g.members) + "\n")
+        if g.quorum is None:
+            counts.append("?", style="red")
+        else:
+            counts.append(f"{'✓' if g.quorum else '✗'} 3×{g.present} {'≥' if g.quorum else '<'} 2×{g.summoned}",
+                          style="green" if g.quorum else "bold red")
+        people = view.persons_on(g)
+        on_form = Text(g.title + "\n", style="bold")
+        on_form.append("\n".join(
+            f"{p.id} {p.name} ({', '.join(view.position_title(x) for x in p.positions if x in g.positions)})"
+            for p in people) or _("(nobody)"), style="" if people else "bold red")
+        table.add_row(Text(g.id), counts, on_form)
     return table
 
 
@@ -222,10 +255,22 @@ def render_results(results: Results) -> None:
 
 
 def _fp_line(label: str, grouped: str) -> None:
-    """A fingerprint on one line, never wrapped, so it can be copied and read aloud."""
+    """A fingerprint that members copy by hand onto the paper: never broken by the terminal in
+    the middle of a group. Beside its label when the line fits; else on its own line; on a
+    terminal too narrow even for that, in two halves of 8 groups, each on its own line."""
     from rich.text import Text
 
-    out().print(Text(f"  {label}: ") + Text(grouped, style="bold"), soft_wrap=True)
+    console = out()
+    width = console.width
+    line = f"  {label}: {grouped}"
+    if len(line) <= width:
+        console.print(Text(f"  {label}: ") + Text(grouped, style="bold"), soft_wrap=True)
+        return
+    console.print(Text(f"  {label}:"), soft_wrap=True)
+    groups = grouped.split()
+    rows = [groups] if 4 + len(grouped) <= width else [groups[:len(groups) // 2], groups[len(groups) // 2:]]
+    for row in rows:
+        console.print(Text("    " + " ".join(row), style="bold"), soft_wrap=True)
 
 
 def _report_signed(signed: Signed) -> None:

@@ -38,7 +38,7 @@ GLOBAL_VALUED = ("--lang",)
 # The framework's words, for the catalogue; shown through _() where typer prints them.
 CHROME = (
     N_("Usage: "), N_("Arguments"), N_("Options"), N_("Commands"), N_("default: {default}"), N_("required"),
-    N_("Try '{command} {option}' for help."), N_("Error: {message}"), N_("Aborted!"),
+    N_("Try '{command} {option}' for help."), N_("Error: {message}"), N_("Cancelled; nothing was written."),
     N_("Missing argument '{name}'."), N_("Missing option '{name}'."), N_("Missing command."),
     N_("No such option: {name}"), N_("No such option: {name}. Did you mean {suggestion}?"),
     N_("No such command '{name}'."), N_("No such command '{name}'. Did you mean {suggestion}?"),
@@ -121,23 +121,46 @@ def option_value(args: Sequence[str], name: str) -> str | None:
 # ---------------------------------------------------------------- help in the reader's language
 
 
+# Python's type names as typer shows them, in plain words (the value a person types).
+_PLAIN_TYPES = {"path": N_("FILE"), "list[Path]": N_("FILE"), "str": N_("TEXT"), "list[str]": N_("TEXT"),
+                "int range": N_("N"), "integer": N_("N"), "int": N_("N")}
+_TYPE = re.compile(r" <([^<>]+)>")
+_BRACED = re.compile(r"\{([a-z_]+)\}")
+
+
+def plain_term(term: str) -> str:
+    """'--require <int range>' -> '--require N'; 'ballots... <list[Path]>' -> 'BALLOTS...'."""
+    if term.startswith("-"):
+        return _TYPE.sub(lambda m: " " + (_(_PLAIN_TYPES[m.group(1)]) if m.group(1) in _PLAIN_TYPES
+                                          else m.group(1).upper()), term)
+    return _TYPE.sub("", term).upper() if not term.isupper() else _TYPE.sub("", term)
+
+
+def plain_usage(args: str) -> str:
+    """'[OPTIONS] {results}...' -> '[OPTIONS] RESULTS...', in the reader's language."""
+    args = _BRACED.sub(lambda m: m.group(1).upper(), args)
+    return (args.replace("[OPTIONS]", _("[OPTIONS]")).replace("COMMAND [ARGS]...", _("COMMAND [ARGS]...")))
+
+
 class LocalisedFormatter(HelpFormatter):
-    """Click's help formatter with its own words translated."""
+    """Click's help formatter with its own words translated and Python's type names in plain words."""
 
     _DEFAULT = re.compile(r"\[default: (.*?)\]")
+    _RANGE = re.compile(r"(\[|; )x>=(\d+)\]")
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+        super().write_usage(prog, plain_usage(args), _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(_(heading))
 
     def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         def local(text: str) -> str:
+            text = self._RANGE.sub(lambda m: m.group(1) + _("at least {n}").format(n=m.group(2)) + "]", text)
             text = self._DEFAULT.sub(lambda m: "[" + _("default: {default}").format(default=m.group(1)) + "]", text)
             return text.replace("[required]", "[" + _("required") + "]")
 
-        super().write_dl([(term, local(text)) for term, text in rows], col_max, col_spacing)
+        super().write_dl([(plain_term(term), local(text)) for term, text in rows], col_max, col_spacing)
 
 
 class LocalisedContext(ClickContext):
@@ -238,9 +261,9 @@ class TallyGroup(LocalisedGroup):
                 exc = LocalisedUsageError(exc)
             exc.show()
             sys.exit(exc.exit_code)
-        except typer.Abort:
-            typer.echo(_("Aborted!"), file=sys.stderr)
-            sys.exit(1)
+        except (typer.Abort, KeyboardInterrupt, EOFError):   # Ctrl-C or Ctrl-D outside a command's own handling
+            typer.echo(_("Cancelled; nothing was written."), file=sys.stderr)
+            sys.exit(130)
         sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -44,7 +44,7 @@ from ballots.i18n import N_, _, _n
 from ballots.model import CommitteeMember, Event
 from ballots.output import write_atomic
 from ballots.rules import DEFAULT_RULES, Policy, policy_for, takes_members
-from ballots.skeleton import DateLike, check_new_event_path, date_value, render_event, text_value
+from ballots.skeleton import DateLike, check_new_event_path, date_value, optional_text, render_event, text_value
 from ballots.toml_edit import Append, Change, Drop, Remove, SetValues, apply_data, apply_doc
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
 
 _WHAT = {"positions": N_("position"), "persons": N_("person"), "groups": N_("group"),
          "committee": N_("committee member")}
+_KINDS = {"committee": N_("committee member")}   # the other kinds are their own words
 _MAX_GENERATED = 24  # leaves room for a numeric suffix within SLUG's 31 characters
 
 
@@ -87,7 +88,7 @@ class EditResult:
         """One line: what was written, and where."""
         if self.action == "created":
             return _("Created {path}: {label}").format(path=self.path, label=self.label)
-        what = f"{_(self.kind)} {self.id} {self.label}".rstrip()
+        what = " ".join(x for x in (_(_KINDS.get(self.kind, self.kind)), self.id, self.label) if x)
         template = {"added": N_("Added {what} to {path}"), "removed": N_("Removed {what} from {path}"),
                     "updated": N_("Updated {what} in {path}")}[self.action]
         line = _(template).format(what=what, path=self.path)
@@ -583,3 +584,42 @@ def remove_group(path: str | Path, id: str) -> EditResult:
     group = entries(src.data, "groups")[index]
     after = _commit(src, [Remove("groups", index)])
     return _result(src, after, "removed", "group", group["id"], str(group.get("title", "")))
+
+
+# ---------------------------------------------------------------- the counting committee
+
+
+def add_committee_member(path: str | Path, name: str, role: str = "") -> EditResult:
+    """Add a member of the counting committee (Ban kiểm phiếu), after the last one: the order of
+    the signature block in the minutes."""
+    src = _load(path)
+    _check_table_shape(src, "committee")
+    name = text_value(name, N_("the member's full name"), src.name, "--name")
+    role = optional_text(role) or ""
+    entry: dict[str, Any] = {"name": name}
+    if role:
+        entry["role"] = role
+    after = _commit(src, [Append("committee", entry)])
+    return _result(src, after, "added", "committee", "", f"{name}, {role}" if role else name)
+
+
+def remove_committee_member(path: str | Path, who: str) -> EditResult:
+    """Remove a committee member, named by full name (any case) or by number in the list (1, 2, ...)."""
+    src = _load(path)
+    members = entries(src.data, "committee")
+    wanted = who.strip()
+    index = None
+    if wanted.isdigit() and 1 <= int(wanted) <= len(members):
+        index = int(wanted) - 1
+    else:
+        matches = [i for i, m in enumerate(members) if str(m.get("name", "")).casefold() == wanted.casefold()]
+        index = matches[0] if len(matches) == 1 else None
+    if index is None:
+        known = "; ".join(f"{i}. {m.get('name', '')}" for i, m in enumerate(members, start=1)) or _("(none yet)")
+        raise fail("E106", _("there is no committee member '{who}' in {file}").format(who=who, file=src.name),
+                   _("give a full name or a number from `tally committee list`: {known}").format(known=known),
+                   Location(src.name))
+    member = members[index]
+    after = _commit(src, [Remove("committee", index)])
+    name, role = str(member.get("name", "")), str(member.get("role", ""))
+    return _result(src, after, "removed", "committee", "", f"{name}, {role}" if role else name)

@@ -27,6 +27,7 @@ class ExitCode(enum.IntEnum):
     KEY = 8               # a key, passphrase or certificate problem
     VERIFY = 9            # verification ran and at least one check failed
     DIFFER = 10           # `tally reconcile`: the two entries of the ballots differ
+    CANCELLED = 130       # Ctrl-C, or Ctrl-D at a prompt: nothing was written
 
 
 class Severity(enum.Enum):
@@ -47,6 +48,9 @@ def _codes(*items: tuple[str, ExitCode, str]) -> dict[str, CodeInfo]:
 
 # The stable codes. Never renumber; add new ones at the end of their block.
 CODES: dict[str, CodeInfo] = _codes(
+    # E0xx: the command line
+    ("E001", ExitCode.USAGE, "arguments in the wrong order"),
+    ("E002", ExitCode.USAGE, "output name does not end in .xlsx"),
     # E1xx: the event file
     ("E100", ExitCode.EVENT, "event file not found or unreadable"),
     ("E101", ExitCode.EVENT, "event file is not valid TOML"),
@@ -108,6 +112,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E427", ExitCode.BALLOTS, "not a scanned entry, or no such mark awaiting review"),
     ("E428", ExitCode.BALLOTS, "mark read from a scan awaits review"),
     ("E429", ExitCode.OUTPUT, "no font for the PDF ballots"),
+    ("E417", ExitCode.BALLOTS, "two entries of the same ballots given together"),
     # E5xx: ballot rows and cells
     ("E501", ExitCode.BALLOTS, "unknown mark"),
     ("E502", ExitCode.BALLOTS, "mark not entered"),
@@ -133,6 +138,8 @@ CODES: dict[str, CodeInfo] = _codes(
     ("W711", ExitCode.OK, "members given under a rule set that does not use it"),
     ("W712", ExitCode.OK, "in the post for less time than the rule set requires"),
     ("W713", ExitCode.OK, "on several forms, but voted on once for all posts"),
+    ("W714", ExitCode.OK, "ballot number above the ballots issued"),
+    ("W715", ExitCode.OK, "gap in the ballot numbering"),
     # E8xx: keys and signatures
     ("E801", ExitCode.KEY, "wrong passphrase"),
     ("E802", ExitCode.KEY, "key or certificate file not found or unreadable"),
@@ -224,6 +231,7 @@ class Diagnostic:
 # data flow, because later problems are often consequences of earlier ones.
 _EXIT_PRIORITY = [
     ExitCode.INTERNAL,
+    ExitCode.USAGE,
     ExitCode.EVENT,
     ExitCode.UNREADABLE,
     ExitCode.BALLOTS,

@@ -25,6 +25,17 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
+def require_xlsx(path: str | Path) -> None:
+    """E002 unless `path` names an .xlsx workbook: the file written is one, and a name that
+    says otherwise (results.pdf, a bare 'minutes') misleads whoever opens it; for the minutes
+    the results.json beside it is named after it, so a wrong name could replace another pair's."""
+    if Path(path).suffix.lower() != ".xlsx":
+        suggestion = Path(path).with_suffix(".xlsx") if Path(path).suffix else Path(f"{path}.xlsx")
+        raise fail("E002", _("the output '{path}' must end in .xlsx: an Excel workbook is written").format(path=path),
+                   _("write -o {suggestion}; to make a PDF, open the workbook and print it to PDF")
+                   .format(suggestion=suggestion), Location(str(path)))
+
+
 def refuse_existing(paths: Sequence[str | Path], force: bool, *, results: bool = True) -> None:
     """E601 when one of `paths` exists and `force` was not given: the one check before any
     output is replaced. `results`: the files may be signed results (say so in the message)."""

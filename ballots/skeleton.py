@@ -8,6 +8,7 @@ editing commands use for what a person typed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,14 +43,39 @@ def optional_text(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value.strip()) if value is not None and value.strip() else None
 
 
-def date_value(value: DateLike | None, field: str, name: str, option: str) -> dt.date | None:
-    if value is None:
+def rule_set_id(text: str) -> str | None:
+    """A rule set as people type it: its id in any case, or the id without the year (nq96 ->
+    nq96-2023) when that names one rule set; None otherwise."""
+    t = text.strip().lower().replace(" ", "")
+    if t in RULE_SETS:
+        return t
+    found = [k for k in RULE_SETS if t in (k.split("-")[0], k.replace("-", ""))]
+    return found[0] if len(found) == 1 else None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date as people type it: 28/09/2025 or 28-09-2025 (day first, the Vietnamese habit) or
+    2025-09-28 (ISO); None when it is neither."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    try:
+        if m:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return dt.date.fromisoformat(text)
+    except ValueError:
         return None
-    date = as_date(value)
-    if date is not None:
-        return date
-    raise fail("E104", _("{field} should be a date like 2023-05-31, found {value!r}").format(field=_(field), value=value),
-               _("write {option} as YYYY-MM-DD").format(option=option), Location(name))
+
+
+def date_value(value: DateLike | None, field: str, name: str, option: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and value.strip():
+        found = parse_date(value)
+        if found is not None:
+            return found
+    raise fail("E104", _("{field} should be a date like 31/05/2023 or 2023-05-31, found {value!r}")
+               .format(field=_(field), value=value),
+               _("write {option} as DD/MM/YYYY or YYYY-MM-DD").format(option=option), Location(name))
 
 
 # ---------------------------------------------------------------- the event skeleton
@@ -126,13 +152,13 @@ def _event_fields(title: str | None, organisation: str | None, date: DateLike | 
     o = text_value(organisation, N_("the organisation holding the vote"), name, "--organisation")
     d = date_value(date, N_("the date"), name, "--date")
     if d is None:
-        raise fail("E103", _("the date of the vote is missing"), _("give it with --date YYYY-MM-DD"), Location(name))
-    r = (rules or DEFAULT_RULES).strip()
+        raise fail("E103", _("the date of the vote is missing"), _("give it with --date DD/MM/YYYY"), Location(name))
+    r = rule_set_id(rules or DEFAULT_RULES) or (rules or "").strip()
     if r not in RULE_SETS:
         raise fail("E108", _("unknown rule set '{r}'")
                            .format(r=r), _("use one of: {rule_sets}")
                                                       .format(rule_sets=', '.join(RULE_SETS)), Location(name))
-    lang = (language or "vi").strip()
+    lang = (language or "vi").strip().lower()
     if lang not in LANGUAGES:
         raise fail("E104", _("language should be \"vi\" or \"en\", found {lang!r}")
                            .format(lang=lang), _("give --language vi or en"),

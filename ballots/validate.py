@@ -183,7 +183,12 @@ def read_ballots(
                       _("add a sheet named '{group}' (or a file {group}.csv) with that form's ballots")
                       .format(group=group.id),
                       Location(", ".join(i.file for i in inputs)))
-    diags.extend(meeting_checks(event, {g: n for g, n in entered.items() if g in groups_seen and g not in unreadable}))
+    twice = _entered_twice(diags, group_by_key)
+    for group in event.groups:
+        if group.id not in twice:
+            _numbering_warnings(group, seen_numbers[group.id], diags)
+    diags.extend(meeting_checks(event, {g: n for g, n in entered.items()
+                                        if g in groups_seen and g not in unreadable and g not in twice}))
     if diags.per_code:
         for code, n in diags.per_code.items():
             if n > MAX_REPORTED_PER_CODE:
@@ -196,6 +201,75 @@ def read_ballots(
     )
     return BallotRead(result_groups, tuple(inputs), tuple(diags.items),
                       tuple((g.id, entered[g.id]) for g in event.groups if g.id in groups_seen))
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """1, 2, 3, 7, 9, 10 -> '1–3, 7, 9–10'."""
+    out: list[str] = []
+    for n in numbers:
+        if out and n == int(out[-1].split("–")[-1]) + 1:
+            out[-1] = out[-1].split("–")[0] + f"–{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def _numbering_warnings(group: Group, seen: dict[int, _Seen], diags: Diagnostics) -> None:
+    """W714 for ballot numbers above the ballots issued, W715 for numbers skipped below the highest
+    one entered: ballots are numbered 1, 2, 3 ... as they are counted, so either is a typo or a
+    ballot left out. `seen`: every ballot number entered, with where it is."""
+    numbers = sorted(seen)
+    if not numbers:
+        return
+    above = [n for n in numbers if n > group.issued]
+    if above:
+        diags.add("W714", _n("form {group}: ballot number {numbers} is above the {issued} ballots issued",
+                             "form {group}: ballot numbers {numbers} are above the {issued} ballots issued", len(above))
+                  .format(group=group.id, numbers=_ranges(above), issued=group.issued),
+                  _("check the number against the paper ballot, or correct 'issued' in the event file"),
+                  _seen_location(seen[above[0]]), tuple(_seen_location(seen[n]) for n in above[1:3]))
+    present = set(numbers)
+    top = min(numbers[-1], group.issued)
+    missing = [n for n in range(1, top) if n not in present]
+    if missing:
+        sheet = seen[numbers[0]][0]
+        diags.add("W715", _n("form {group}: ballot number {numbers} is missing from 1–{top}",
+                             "form {group}: ballot numbers {numbers} are missing from 1–{top}", len(missing))
+                  .format(group=group.id, numbers=_ranges(missing), top=top),
+                  _("enter the missing ballots, or check that the numbers were typed right"),
+                  sheet.where())
+
+
+def _entered_twice(diags: _Collector, groups: dict[str, Group]) -> set[str]:
+    """Two clerks' entries of the same ballots given to one check or count: one message (E417)
+    instead of a duplicate-number error per ballot and ballot counts twice too high. Two files
+    are taken for two entries when at least 3 of their ballot numbers clash and those clashes
+    are most of the duplicates; the groups concerned are returned (their counts mean nothing)."""
+    pairs: dict[tuple[str, str], list[Diagnostic]] = {}
+    dups = [d for d in diags.items if d.code == "E503"]
+    for d in dups:
+        if d.location is None or not d.related or d.related[0].file == d.location.file:
+            continue
+        key = (d.related[0].file, d.location.file)
+        pairs.setdefault(key, []).append(d)
+    twice: set[str] = set()
+    for (first, second), found in pairs.items():
+        if len(found) < 3 or 2 * len(found) < len(dups):
+            continue
+        gone = set(map(id, found))
+        diags.items[:] = [d for d in diags.items if id(d) not in gone]
+        sheets = sorted({d.location.sheet or "" for d in found if d.location is not None})
+        for sheet in sheets:
+            group = groups.get(squeeze(sheet))
+            if group is not None:
+                twice.add(group.id)
+        diags.items.append(Diagnostic(
+            "E417",
+            _("{first} and {second} look like two entries of the same ballots: {n} ballot numbers are in both "
+              "(forms: {forms})").format(first=first, second=second, n=len(found), forms=", ".join(sheets)),
+            _("reconcile them, then count one: tally reconcile {first} {second}").format(first=first, second=second),
+            Location(second), (Location(first),)))
+    return twice
 
 
 def meeting_checks(event: Event, entered: dict[str, int]) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ from ballots.errors import Location, fail
 from ballots.i18n import _, _n
 from ballots.marks import is_blank
 from ballots.model import Group
-from ballots.output import refuse_existing
+from ballots.output import refuse_existing, require_xlsx
 from ballots.paper import PaperEvent, load_paper_event
 from tally.reconcile import read_typed
 from tally.template import TemplateSheet, TypedRow, template_workbook, write_file
@@ -45,6 +45,7 @@ def move_rows(event_path: str | Path, old_entry: str | Path, output: str | Path,
     """Make the entry workbook for `event_path` with the rows typed into `old_entry`.
     Writes nothing when the event has errors, `output` exists without `force`, or a typed row
     does not fit the new forms (E416)."""
+    require_xlsx(output)
     refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     typed = read_typed(old_entry)

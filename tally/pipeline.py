@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ballots.errors import Diagnostic, TallyError
+from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.event import load_event
 from ballots.i18n import _
 from ballots.model import Event
-from ballots.output import refuse_existing
+from ballots.output import refuse_existing, require_xlsx
 from ballots.validate import BallotRead, Progress, read_ballots
 from tally.count import count
 from tally.locking import output_lock
@@ -66,12 +66,41 @@ class Counted:
 def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group: str | None = None,
           progress: Progress | None = None) -> Checked:
     """Validate everything; raises only if the event file itself is unusable."""
+    refuse_swapped(event_path, ballot_paths)
     event, warnings = load_event(event_path)
     with gc_paused():
         read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
     scans = ({i.file: scanned_files(p) for p, i in zip(ballot_paths, read.inputs)}
              if len(read.inputs) == len(ballot_paths) else {})
     return Checked(event, read, tuple(warnings) + read.diagnostics, {k: v for k, v in scans.items() if v})
+
+
+_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")   # xlsx/xlsm/ods (zip), xls (OLE)
+_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+def _is_spreadsheet(path: Path) -> bool:
+    if path.suffix.lower() in _SHEET_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) in _SPREADSHEET_MAGIC
+    except OSError:
+        return False
+
+
+def refuse_swapped(event_path: str | Path, ballot_paths: Sequence[str | Path]) -> None:
+    """E001 when the first argument is a ballot sheet rather than the event file: say so, instead
+    of reading a workbook as TOML and calling it 'not UTF-8'."""
+    first = Path(event_path)
+    if not _is_spreadsheet(first):
+        return
+    tomls = [Path(p) for p in ballot_paths if Path(p).suffix.lower() == ".toml"]
+    others = [str(p) for p in ballot_paths if Path(p).suffix.lower() != ".toml"]
+    right = " ".join([str(tomls[0]) if tomls else "event.toml", str(first), *others])
+    raise fail("E001", _("'{first}' is a ballot sheet, but the event file comes first").format(first=first),
+               _("give the event file, then the ballot files: {arguments}").format(arguments=right),
+               Location(str(first)))
 
 
 def json_path_for(xlsx_path: Path) -> Path:
@@ -93,6 +122,8 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
 
     Writes nothing when there are errors or when an output exists without `force`.
     """
+    if output is not None:
+        require_xlsx(output)
     targets = [output, json_path_for(output)] if output is not None else []
     refuse_existing(targets, force)
     checked = check(event_path, ballot_paths, csv_group, progress)

@@ -43,7 +43,7 @@ from ballots.event import load_event, parse_event
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
-from ballots.output import refuse_existing
+from ballots.output import refuse_existing, require_xlsx
 from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import _ballot_number, _group_for, _map_header, display_names, read_ballots
 from tally.template import column_points, finish_workbook, new_workbook, write_file
@@ -627,6 +627,7 @@ def reconcile_and_write(first: str | Path, second: str | Path, event_path: str |
     earlier run is replaced; any other existing file only with `force`. Writes nothing when
     the entries cannot be compared."""
     if output is not None:
+        require_xlsx(output)
         force = force or is_differences_workbook(output)
         refuse_existing([output], force, results=False)
     rec = reconcile(first, second, event_path)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final, Literal
 from ballots.cells import column_letters as letter
 from ballots.entry import CHUNK, FINGERPRINT_MARKER, FINGERPRINT_SHEET, MARK_CODES, STATUS_WORDS
 from ballots.model import Event, Group, Person
-from ballots.output import refuse_existing, write_atomic
+from ballots.output import refuse_existing, require_xlsx, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
 from tally.layout import CellValue
 
@@ -222,6 +222,7 @@ def write_template(event_path: str | Path, output: str | Path, force: bool = Fal
         PaperEvent, Path, tuple[TemplateSheet, ...]]:
     """Make the entry workbook for the event at `event_path` and write it to `output`.
     Writes nothing when the event has errors or `output` exists without `force`."""
+    require_xlsx(output)
     refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     data, sheets = template_workbook(paper)

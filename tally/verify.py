@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from ballots.errors import Location, TallyError, fail
-from ballots.i18n import _, _n, language, set_language
+from ballots.i18n import N_, _, _n, language, set_language
 from tally.compare import Difference, appearance_differences, display_problems, table_mismatches
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.locking import output_lock
@@ -156,6 +156,37 @@ class Recount:
     inputs: tuple[tuple[str, str], ...]           # (file name, sha256) as given
     results_json: bytes | None                    # None when the ballots have errors
     problems: tuple[str, ...] = ()                # why there is no re-count
+    paths: tuple[str, ...] = ()                   # the ballot files, as given
+
+
+def _recount_as_signed(rc: Recount, signed_inputs: Sequence[tuple[str, str]]) -> bytes | None:
+    """Count the given ballot files again under the names and in the order the signed results
+    list them, matched by SHA-256: a renamed or reordered copy of the same bytes is the same
+    input. None when the given files are not exactly the signed ones, or a signed name cannot
+    be a plain relative file name."""
+    import shutil
+    import tempfile
+
+    from tally.pipeline import check, count_results
+
+    by_sha = {sha: path for path, (_name, sha) in zip(rc.paths, rc.inputs)}
+    if len(by_sha) != len(rc.inputs) or {sha for _n, sha in signed_inputs} != set(by_sha):
+        return None
+    for name, _sha in signed_inputs:
+        parts = Path(name).parts
+        if not name or Path(name).is_absolute() or ".." in parts or "\\" in name:
+            return None
+    with tempfile.TemporaryDirectory(prefix="tally-recount-") as tmp:
+        copies = []
+        for name, sha in signed_inputs:
+            dest = Path(tmp, name)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(by_sha[sha], dest)
+            copies.append(dest)
+        checked = check(rc.event_path, copies)
+        if checked.has_errors:
+            return None
+        return count_results(checked)[1]
 
 
 def _sha256_file(path: Path) -> str:
@@ -180,9 +211,9 @@ def prepare_recount(event: str | Path, ballots: Sequence[str | Path]) -> Recount
     if checked.has_errors:
         problems = tuple(f"{d.code} {d.message}" + (f" ({d.location})" if d.location else "")
                          for d in checked.diagnostics if d.is_error)
-        return Recount(str(event), event_sha, inputs, None, problems)
+        return Recount(str(event), event_sha, inputs, None, problems, tuple(map(str, ballots)))
     _results, data = count_results(checked)
-    return Recount(str(event), event_sha, inputs, data)
+    return Recount(str(event), event_sha, inputs, data, (), tuple(map(str, ballots)))
 
 
 # --- signatures --------------------------------------------------------------------------
@@ -675,17 +706,97 @@ def _recount_checks(add: Callable[..., None], doc: dict[str, Any], data: bytes, 
         add("recount", _("re-count"), False, _("the ballot files cannot be counted: {problems}").format(problems=shown),
             "E910")
         return
-    if rc.results_json == data:
+    recounted = rc.results_json
+    if recounted != data and ok:
+        # The same bytes under other names, or in another order: count them as they were signed.
+        recounted = _recount_as_signed(rc, signed_inputs) or recounted
+    if recounted == data:
         add("recount", _("re-count"), True, _("gives byte-identical results.json"), "E910")
         return
-    found = _differences(json.loads(data), json.loads(rc.results_json))
+    signed_doc, recounted_doc = json.loads(data), json.loads(recounted)
+    found = _differences(signed_doc, recounted_doc)
     diffs = [f"{where}: {what}" for where, what in found]
     if found and all(where.startswith("tool") for where, _what in found):
         add("recount", _("re-count"), True, _("gives the same results (made with another tally version: {changes})")
             .format(changes="; ".join(diffs)), "E910")
         return
-    listed = _more("; ".join(diffs[:MAX_LISTED]), len(diffs) - MAX_LISTED)
+    said = _explained(signed_doc, recounted_doc) or diffs
+    listed = _more("; ".join(said[:MAX_LISTED]), len(said) - MAX_LISTED)
     add("recount", _("re-count"), False, _("gives different results: {listed}").format(listed=listed), "E910")
+
+
+# What a figure of results.json is, in words, for a re-count that differs.
+_GROUP_FIGURES: Final = {
+    "summoned": N_("summoned"), "present": N_("present"), "issued": N_("ballots issued"),
+    "collected": N_("ballots collected"), "base": N_("percentage base"), "valid_ballots": N_("valid ballots"),
+    "invalid_ballots": N_("invalid ballots"), "members": N_("members"), "quorum": N_("quorum"),
+}
+_PERSON_FIGURES: Final = {
+    "valid": N_("valid votes"), "invalid": N_("invalid votes"), "high": N_("high confidence"),
+    "medium": N_("confidence"), "low": N_("low confidence"), "high_pct": N_("high confidence %"),
+    "medium_pct": N_("confidence %"), "low_pct": N_("low confidence %"), "flags": N_("flags"),
+    "name": N_("name"), "positions": N_("positions"),
+}
+
+
+def _explained(signed: Any, recounted: Any) -> list[str]:
+    """A re-count's differences in words: 'form btv, p03 Đinh Thị Lan Anh: low confidence 4 signed,
+    5 re-counted'. Empty when the documents are not shaped as tally results (the JSON paths are
+    then shown instead)."""
+    try:
+        out: list[str] = []
+        new_groups = {g["id"]: g for g in recounted["groups"]}
+        old_ids = [g["id"] for g in signed["groups"]]
+        for gid in new_groups:
+            if gid not in old_ids:
+                out.append(_("form {group}: only in the re-count").format(group=gid))
+        for g in signed["groups"]:
+            r = new_groups.get(g["id"])
+            if r is None:
+                out.append(_("form {group}: only in the signed results").format(group=g["id"]))
+                continue
+            for key, label in _GROUP_FIGURES.items():
+                if g.get(key) != r.get(key):
+                    out.append(_("form {group}: {figure} {signed} signed, {recounted} re-counted").format(
+                        group=g["id"], figure=_(label), signed=_shown(g.get(key)), recounted=_shown(r.get(key))))
+            people = {p["id"]: p for p in r["persons"]}
+            for person in g["persons"]:
+                q = people.pop(person["id"], None)
+                who = f"{person['id']} {person.get('name', '')}".strip()
+                if q is None:
+                    out.append(_("form {group}, {person}: only in the signed results").format(group=g["id"],
+                                                                                           person=who))
+                    continue
+                for key, label in _PERSON_FIGURES.items():
+                    if person.get(key) != q.get(key):
+                        out.append(_("form {group}, {person}: {figure} {signed} signed, {recounted} re-counted")
+                                   .format(group=g["id"], person=who, figure=_(label), signed=_shown(person.get(key)),
+                                           recounted=_shown(q.get(key))))
+            for q in people.values():
+                out.append(_("form {group}, {person}: only in the re-count").format(
+                    group=g["id"], person=f"{q['id']} {q.get('name', '')}".strip()))
+            if g.get("invalid_entries") != r.get("invalid_entries"):
+                out.append(_("form {group}: the invalid ballots and rows differ ({signed} signed, {recounted} "
+                             "re-counted)").format(group=g["id"], signed=len(g.get("invalid_entries") or ()),
+                                                   recounted=len(r.get("invalid_entries") or ())))
+        old_event, new_event = signed.get("event") or {}, recounted.get("event") or {}
+        for key in sorted(set(old_event) | set(new_event)):
+            if old_event.get(key) != new_event.get(key):
+                out.append(_("event.{key}: signed {signed}, re-counted {recounted}").format(
+                    key=key, signed=_show(old_event.get(key)), recounted=_show(new_event.get(key))))
+        if signed.get("inputs") != recounted.get("inputs"):
+            out.append(_("the ballot files are named differently"))
+        return out
+    except (KeyError, TypeError, AttributeError):
+        return []
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
 
 
 def _more(listed: str, more: int) -> str:

@@ -203,13 +203,47 @@ def test_init_asks_in_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli.app, ["init", "event.toml"],
-                                input="Lấy phiếu tín nhiệm\nĐảng bộ Sở X\n31/05/2023\n2023-05-31\nqd96\n\n\n")
+    answers = ["", "Lấy phiếu tín nhiệm", "Đảng bộ Sở X", "Đảng bộ Khối", "", "31/13/2023", "31/05/2023",
+               "qd97", "NQ96", "EN", "Ngô Văn Bình", "Trưởng ban", "Lê Thị Hoa", "", ""]
+    result = CliRunner().invoke(cli.app, ["init", "event.toml"], input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
-    assert "write the date as YYYY-MM-DD" in result.output and "use one of" in result.output
+    shown = result.output
+    assert "please give a value" in shown                        # a blank title is asked again
+    assert "write the date as DD/MM/YYYY" in shown and "use one of" in shown
+    assert "nq96-2023   NQ 96/2023/QH15" in shown                 # the rule sets with their meaning
     data = tomllib.loads((tmp_path / "event.toml").read_text(encoding="utf-8"))
-    assert data["event"] == {"title": "Lấy phiếu tín nhiệm", "organisation": "Đảng bộ Sở X",
-                             "date": dt.date(2023, 5, 31), "rules": "qd96-2023", "language": "vi"}
+    assert data["event"] == {"title": "Lấy phiếu tín nhiệm", "organisation": "Đảng bộ Sở X", "parent": "Đảng bộ Khối",
+                             "date": dt.date(2023, 5, 31), "rules": "nq96-2023", "language": "en"}
+    assert data["committee"] == [{"name": "Ngô Văn Bình", "role": "Trưởng ban"}, {"name": "Lê Thị Hoa"}]
+
+
+def test_init_answers_a_blank_in_the_readers_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tally._cli import cli
+
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.app, ["--lang", "vi", "init", "event.toml"], input="\nT\nO\n\n\n\n\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert "hãy nhập một giá trị" in result.output and "please" not in result.output
+
+
+def test_committee_add_list_remove(tmp_path: Path) -> None:
+    assert tally(tmp_path, "init", "event.toml", "--title", "T", "--organisation", "O", "--date", "2023-05-31",
+                 "--rules", "qd96").returncode == 0
+    for name, role in (("Ngô Văn Bình", "Trưởng ban"), ("Lê Thị Hoa", "Thư ký"), ("Trần Văn C", "")):
+        r = tally(tmp_path, "committee", "add", "event.toml", "--name", name, *(["--role", role] if role else []))
+        assert r.returncode == 0 and f"Added committee member {name}" in r.stdout, r.stdout + r.stderr
+    assert "# [[committee]]" in (tmp_path / "event.toml").read_text(encoding="utf-8")   # the comments are kept
+    r = tally(tmp_path, "committee", "list", "event.toml")
+    assert "1. Ngô Văn Bình — Trưởng ban" in r.stdout and "3. Trần Văn C" in r.stdout
+    assert tally(tmp_path, "committee", "remove", "event.toml", "2").returncode == 0
+    assert tally(tmp_path, "committee", "remove", "event.toml", "trần văn c").returncode == 0
+    r = tally(tmp_path, "committee", "remove", "event.toml", "Nobody")
+    assert r.returncode == 3 and "E106" in r.stderr and "1. Ngô Văn Bình" in r.stderr
+    data = tomllib.loads((tmp_path / "event.toml").read_text(encoding="utf-8"))
+    assert data["committee"] == [{"name": "Ngô Văn Bình", "role": "Trưởng ban"}]
 
 
 def test_init_in_a_terminal_offers_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,6 +254,6 @@ def test_init_in_a_terminal_offers_today(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli.app, ["init", "event.toml", "--title", "T", "--organisation", "O"],
-                                input="\n\n\n")
+                                input="\n" * 6)    # superior body, place, date, rule set, language, committee
     assert result.exit_code == 0, result.output
     assert tomllib.loads((tmp_path / "event.toml").read_text(encoding="utf-8"))["event"]["date"] == dt.date.today()

@@ -249,7 +249,7 @@ def test_refusals(sample: Path) -> None:
     refused(sample, "E110", edit.add_person, "X", ["gd"], id="p 9")
     refused(sample, "E105", edit.add_person, "X", ["gd"], id="P01")
     refused(sample, "E105", edit.add_person, "X", ["gd", "GD"])
-    refused(sample, "E104", edit.add_person, "X", ["gd"], appointed="1/2/2020")
+    refused(sample, "E104", edit.add_person, "X", ["gd"], appointed="31/2/2020")
     refused(sample, "E105", edit.add_position, "Giám đốc", id="gd")
     refused(sample, "E110", edit.add_position, "Giám đốc", id="giám-đốc")
     refused(sample, "E106", edit.remove_person, "p99")

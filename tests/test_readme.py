@@ -64,8 +64,8 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
     run = subprocess.run(["bash", "-c", INSTALL_AND_RUN], cwd=src, env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert (src / "out" / "results.xlsx").stat().st_size > 0
-    assert (src / "out" / "results.json").read_text(encoding="utf-8").startswith("{")
+    assert (src / "sample" / "results.xlsx").stat().st_size > 0
+    assert (src / "sample" / "results.json").read_text(encoding="utf-8").startswith("{")
     assert (tmp_path / "venv" / "bin" / "tally").exists()  # installed into the fresh environment
 
     # The test command, as written; the nested suite runs a quick subset so this does not recurse.

@@ -42,8 +42,10 @@ CASES: dict[str, tuple[tuple[str, ...], str, str | None, list[tuple[str, str]]]]
     "E201 no quorum": (("good.xlsx",), "event_no_quorum.toml", None, [("E201", "event_no_quorum.toml:62")]),  # present
     "E202 issued > present": (("good.xlsx",), "event_issued_gt_present.toml", None,
                               [("E202", "event_issued_gt_present.toml:63")]),                            # issued
-    "E203 entered != collected": (("missing_ballot.xlsx",), "event.toml", None, [("E203", "event.toml:71")]),
-    "E204 more than issued": (("too_many.xlsx",), "event.toml", None, [("E204", "event.toml:62")]),
+    "E203 entered != collected": (("missing_ballot.xlsx",), "event.toml", None,
+                                  [("E203", "event.toml:71"), ("W715", "missing_ballot.xlsx › ld")]),
+    "E204 more than issued": (("too_many.xlsx",), "event.toml", None,
+                              [("E204", "event.toml:62"), ("W714", "too_many.xlsx › btv › A7")]),
     "E205 header only": (("header_only.xlsx",), "event.toml", None, [("E205", "event.toml:57")]),   # btv's id
     # reading files
     "E300 not found": (("no_such_file.xlsx",), "event.toml", None, [("E300", "no_such_file.xlsx")]),
@@ -273,10 +275,12 @@ def test_meeting_messages() -> None:
     assert "'btv'" in e201.message and "6" in e201.message and "10" in e201.message
     (e202,) = check("good.xlsx", event="event_issued_gt_present.toml").diagnostics
     assert "'btv'" in e202.message and "issued" in e202.message and "7" in e202.message and "6" in e202.message
-    (e203,) = check("missing_ballot.xlsx").diagnostics
+    e203, w715 = sorted(check("missing_ballot.xlsx").diagnostics, key=lambda d: d.code)
     assert "'ld'" in e203.message and "4" in e203.message and "5" in e203.message
-    (e204,) = check("too_many.xlsx").diagnostics
+    assert w715.code == "W715" and "ld" in w715.message      # and which number is missing
+    e204, w714 = sorted(check("too_many.xlsx").diagnostics, key=lambda d: d.code)
     assert "6" in e204.message and "5 issued" in e204.message
+    assert w714.message == "form btv: ballot number 6 is above the 5 ballots issued"
     (e205,) = check("header_only.xlsx").diagnostics
     assert "'btv'" in e205.message
 

@@ -1,0 +1,163 @@
+"""A committee's night without a stumble: the mistakes a tired clerk makes at 9 pm, each met
+by one clear message and a documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import DATA, SAMPLES, run_tally, tally_cmd
+
+
+def said(proc: subprocess.CompletedProcess[str]) -> str:
+    return " ".join((proc.stdout + proc.stderr).split())
+
+
+def run_in_terminal(args: list[str], keys: list[bytes], cwd: Path, env: dict[str, str] | None = None,
+                    pause: float = 1.0) -> tuple[int, str]:
+    """Run tally on a pseudo-terminal (so that it prompts), typing `keys` one after another."""
+    master, slave = pty.openpty()
+    full_env = dict(os.environ, COLUMNS="100", **(env or {}))
+    full_env.pop("TALLY_PASSPHRASE", None)
+    proc = subprocess.Popen([*tally_cmd(), *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=full_env,
+                            close_fds=True)
+    os.close(slave)
+    output = b""
+
+    def drain(wait: float) -> None:
+        nonlocal output
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    data = os.read(master, 4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                output += data
+
+    drain(pause * 2)
+    for key in keys:
+        if key == b"\x03":      # what the terminal does for Ctrl-C (this pty is not the child's controlling one)
+            proc.send_signal(signal.SIGINT)
+        else:
+            os.write(master, key)
+        drain(pause)
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        drain(0.5)
+        os.close(master)
+    return code, output.decode("utf-8", errors="replace").replace("\r", "")
+
+
+@pytest.mark.parametrize("key", [b"\x03", b"\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_cancel_at_a_prompt_writes_nothing(tmp_path: Path, key: bytes) -> None:
+    code, shown = run_in_terminal(["init", "event.toml"], [b"Lay phieu\r", key], tmp_path)
+    assert code == 130, shown
+    assert "Cancelled; nothing was written." in shown and "internal error" not in shown
+    assert not (tmp_path / "event.toml").exists()
+
+
+def test_cancel_at_the_passphrase_prompt(tmp_path: Path) -> None:
+    code, shown = run_in_terminal(["keys", "new", "committee"], [b"\x04"], tmp_path)
+    assert code == 130 and "Cancelled" in shown and "E805" not in shown, shown
+    assert not list(tmp_path.iterdir())
+
+
+def test_swapped_arguments_are_recognised(sample: Path) -> None:
+    for command in ("check", "count"):
+        proc = run_tally(command, sample / "ballots.xlsx", sample / "event.toml")
+        assert proc.returncode == 2 and "E001" in proc.stderr, said(proc)
+        assert "the event file comes first" in said(proc) and "UTF-8" not in said(proc)
+        assert f"{sample / 'event.toml'} {sample / 'ballots.xlsx'}" in said(proc)
+
+
+@pytest.mark.parametrize("name", ["results.pdf", "minutes", "results.XLS"])
+def test_output_must_be_an_xlsx_name(sample: Path, name: str) -> None:
+    out = sample / "out" / name
+    for args in (("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out),
+                 ("template", sample / "event.toml", "-o", out), ("ballots", sample / "event.toml", "-o", out)):
+        proc = run_tally(*args)
+        assert proc.returncode == 2 and "E002" in proc.stderr and ".xlsx" in proc.stderr, said(proc)
+    assert not (sample / "out").exists()
+
+
+def test_wrong_output_name_never_touches_a_signed_pair(sample: Path) -> None:
+    """`-o results.pdf --force` beside a counted results.xlsx must not replace its results.json."""
+    out = sample / "results.xlsx"
+    assert run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", out).returncode == 0
+    before = out.with_suffix(".json").read_bytes()
+    proc = run_tally("count", sample / "event.toml", sample / "ballots.xlsx", "-o", sample / "results.pdf", "--force")
+    assert proc.returncode == 2 and "E002" in proc.stderr
+    assert out.with_suffix(".json").read_bytes() == before and not (sample / "results.pdf").exists()
+
+
+def test_two_entries_of_the_same_ballots_given_together(sample: Path) -> None:
+    second = sample / "ballots-2.xlsx"
+    shutil.copy(sample / "ballots.xlsx", second)
+    proc = run_tally("check", sample / "event.toml", sample / "ballots.xlsx", second)
+    assert proc.returncode == 5
+    assert proc.stderr.count("E417") == 1 and "E503" not in proc.stderr and "E204" not in proc.stderr, said(proc)
+    assert "look like two entries of the same ballots" in said(proc)
+    assert "tally reconcile ballots.xlsx ballots-2.xlsx" in said(proc)
+
+
+def test_ballot_number_above_issued_and_gap_are_named(sample: Path) -> None:
+    wb = openpyxl.load_workbook(sample / "ballots.xlsx")
+    ws = wb["btv"]
+    head = [c.value for c in ws[1]]
+    col = head.index("Số phiếu") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col).value == 3)
+    ws.cell(row, col).value = 26
+    wb.save(sample / "ballots.xlsx")
+    proc = run_tally("check", sample / "event.toml", sample / "ballots.xlsx")
+    text = said(proc)
+    assert "W714 form btv: ballot number 26 is above the 25 ballots issued" in text, text
+    assert "W715 form btv: ballot number 3 is missing from 1–25" in text
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 200])
+def test_fingerprint_never_broken_inside_a_group(columns: int) -> None:
+    proc = run_tally("keys", "show", DATA / "keys" / "committee.pub", env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert all(len(line) <= columns for line in lines), lines
+    groups = [g for line in lines for g in line.split() if re.fullmatch(r"[0-9a-f]{4}", g)]
+    assert len(groups) == 16, lines                       # every group whole, none split by the terminal
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_show_fits_80_columns(lang: str) -> None:
+    proc = run_tally("--lang", lang, "show", SAMPLES / "event.toml", env={"COLUMNS": "80"})
+    assert proc.returncode == 0
+    assert all(len(line) <= 80 for line in proc.stdout.splitlines())
+    assert "…" not in proc.stdout                          # no header or value cut short
+    assert ("Triệu tập: 27" if lang == "vi" else "Summoned: 27") in proc.stdout
+
+
+def test_quiet_is_honoured_by_show_and_verify(sample: Path) -> None:
+    proc = run_tally("--quiet", "show", sample / "event.toml")
+    assert proc.returncode == 0 and len(proc.stdout.strip().splitlines()) <= 2 and "p01" not in proc.stdout
+    proc = run_tally("position", "list", sample / "event.toml", "--quiet")
+    assert proc.returncode == 0 and "btv" not in proc.stdout
+
+
+def test_help_in_plain_words_and_vietnamese_usage() -> None:
+    for command in ("check", "count", "verify", "sign", "reconcile", "template", "init"):
+        shown = run_tally(command, "--help", env={"COLUMNS": "100"}).stdout
+        assert not re.search(r"<(path|str|text|list\[\w+\]|int range|integer)>|\{[a-z_]+\}|x>=", shown), shown
+    vi = run_tally("--lang", "vi", "verify", "--help").stdout
+    assert "[OPTIONS]" not in vi and "[TÙY-CHỌN] RESULTS..." in vi and "ít nhất 1" in vi
+    assert "LỆNH" in run_tally("--lang", "vi", "--help").stdout
