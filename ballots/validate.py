@@ -227,17 +227,17 @@ def _numbering_warnings(group: Group, seen: dict[int, _Seen], diags: Diagnostics
                              "form {group}: ballot numbers {numbers} are above the {issued} ballots issued", len(above))
                   .format(group=group.id, numbers=_ranges(above), issued=group.issued),
                   _("check the number against the paper ballot, or correct 'issued' in the event file"),
-                  _seen_location(seen[above[0]]), tuple(_seen_location(seen[n]) for n in above[1:3]))
+                  _seen_location(seen[above[0]], above[0]), tuple(_seen_location(seen[n], n) for n in above[1:3]))
     present = set(numbers)
     top = min(numbers[-1], group.issued)
     missing = [n for n in range(1, top) if n not in present]
     if missing:
-        sheet = seen[numbers[0]][0]
+        first = _seen_location(seen[numbers[0]], numbers[0])
         diags.add("W715", _n("form {group}: ballot number {numbers} is missing from 1–{top}",
                              "form {group}: ballot numbers {numbers} are missing from 1–{top}", len(missing))
                   .format(group=group.id, numbers=_ranges(missing), top=top),
                   _("enter the missing ballots, or check that the numbers were typed right"),
-                  sheet.where())
+                  Location(first.file, first.sheet))
 
 
 def _entered_twice(diags: _Collector, groups: dict[str, Group]) -> set[str]:
