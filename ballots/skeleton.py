@@ -17,7 +17,7 @@ from typing import Any
 import tomlkit
 
 from ballots.errors import Location, fail
-from ballots.event import LANGUAGES, as_date
+from ballots.event import LANGUAGES
 from ballots.i18n import N_, _
 from ballots.model import CommitteeMember
 from ballots.rules import DEFAULT_RULES, RULE_SETS
