@@ -24,6 +24,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,11 +166,6 @@ def _recount_as_signed(rc: Recount, signed_inputs: Sequence[tuple[str, str]]) ->
     list them, matched by SHA-256: a renamed or reordered copy of the same bytes is the same
     input. None when the given files are not exactly the signed ones, or a signed name cannot
     be a plain relative file name."""
-    import shutil
-    import tempfile
-
-    from tally.pipeline import check, count_results
-
     by_sha = {sha: path for path, (_name, sha) in zip(rc.paths, rc.inputs)}
     if len(by_sha) != len(rc.inputs) or {sha for _n, sha in signed_inputs} != set(by_sha):
         return None
