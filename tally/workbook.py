@@ -147,6 +147,15 @@ def put(ws: Worksheet, row: int, col: int, value: CellValue) -> XlCell:
     return _set(cell, value)
 
 
+def quoted(value: CellValue) -> bool:
+    """Whether `value` is text that a spreadsheet would read as a formula when edited: such a
+    cell carries the quote prefix, which is part of its style."""
+    if not isinstance(value, str):
+        return False
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return bool(text) and text[0] in FORMULA_STARTS
+
+
 def _set(cell: XlCell, value: CellValue) -> XlCell:
     if value is None:
         return cell
@@ -156,7 +165,7 @@ def _set(cell: XlCell, value: CellValue) -> XlCell:
             return cell
         cell.value = text
         cell.data_type = "s"    # openpyxl made "=..." a formula on assignment; undo that
-        if text[0] in FORMULA_STARTS:
+        if quoted(text):
             cell.quotePrefix = True    # and keep it text when someone edits the cell
     else:
         cell.value = value
@@ -393,7 +402,7 @@ def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], he
 # --- the workbook ------------------------------------------------------------------------
 
 
-def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool, bool], Any],
+def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[StyleKey, Any],
                 mark: str | None = None, tails: dict[str, sheetxml.Tail] | None = None) -> None:
     widths = WIDTHS[sheet.kind]
     for i, w in enumerate(widths, start=1):
@@ -403,7 +412,7 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
         _style(put(ws, c.row, c.col, c.value), c, styles)
     if tail is not None and tails is not None:   # the long table body is streamed as XML (tally.sheetxml)
         tails[ws.title] = tail
-        sheetxml.style_tail(tail, lambda c: styles.get((c.role, c.highlight, c.strong))
+        sheetxml.style_tail(tail, lambda c: styles.get(_style_key(c))
                             or _style(_set(XlCell(ws, row=c.row, column=c.col), c.value), c, styles))
     for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
         ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
@@ -420,11 +429,20 @@ def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[tuple[Role, bool
     _setup_page(ws, sheet, widths, heights, mark)
 
 
-def _style(cell: XlCell, c: Cell, styles: dict[tuple[Role, bool, bool], Any]) -> Any:
+# A cell's style is its role, its highlight and emphasis, and whether it carries the quote
+# prefix: a cached style copied onto an "=..." text must carry it, and onto plain text not.
+StyleKey = tuple[Role, bool, bool, bool]
+
+
+def _style_key(c: Cell) -> StyleKey:
+    return (c.role, c.highlight, c.strong, quoted(c.value))
+
+
+def _style(cell: XlCell, c: Cell, styles: dict[StyleKey, Any]) -> Any:
     """Style a cell by its role; return its (openpyxl) style array."""
     # Building and hashing Font/Alignment objects for every cell cost most of the time of a
     # large invalid-ballot sheet; the few distinct styles are made once and copied.
-    key = (c.role, c.highlight, c.strong)
+    key = _style_key(c)
     cached = styles.get(key)
     if cached is None:
         _style_cell(cell, c.role, c.highlight, c.strong)
@@ -540,7 +558,7 @@ def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = 
 def write_workbook(results: Results, results_json: bytes, restricted: bool | None = None) -> bytes:
     """The minutes as xlsx bytes; byte-identical for the same results and results.json."""
     wb = new_workbook()
-    styles: dict[tuple[Role, bool, bool], Any] = {}
+    styles: dict[StyleKey, Any] = {}
     tails: dict[str, sheetxml.Tail] = {}
     if restricted is None:  # Party minutes are marked by default
         restricted = RULE_SETS[results.event.rules].party

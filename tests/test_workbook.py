@@ -580,3 +580,24 @@ def test_changed_name_and_percentage_fail() -> None:
 )
 def test_compare_cells(expected: object, actual: object, ok: bool) -> None:
     assert compare_cells(expected, actual) is ok  # type: ignore[arg-type]
+
+
+def test_the_quote_prefix_follows_each_cell_not_the_first_of_its_style() -> None:
+    """Styles are made once per kind of cell and copied: a text that a spreadsheet would read
+    as a formula must still get the quote prefix when a plain text of the same kind came first,
+    and a plain text must not inherit it from an earlier "=..." cell."""
+    base = make_results()
+    g = base.groups[0]
+    names = ("Plain Name", "=1+1", "Another Plain", "+84 Nguyễn", "Last Plain")
+    persons = tuple(dataclasses.replace(g.persons[i % len(g.persons)], id=f"p{i}", name=n)
+                    for i, n in enumerate(names))
+    results = dataclasses.replace(base, groups=(dataclasses.replace(g, persons=persons),))
+    _, xlsx = build(results)
+    ws = load(xlsx)["btv"]
+    seen = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value in names:
+                seen[cell.value] = cell.quotePrefix
+    assert seen == {"Plain Name": False, "=1+1": True, "Another Plain": False, "+84 Nguyễn": True,
+                    "Last Plain": False}
