@@ -31,8 +31,8 @@ def test_new_event_document_is_a_commented_skeleton() -> None:
 
 @pytest.mark.parametrize(("kwargs", "code"), [
     ({"title": " "}, "E103"),
-    ({"date": "31/05/2023"}, "E104"),
-    ({"rules": "qd96"}, "E108"),
+    ({"date": "31/02/2023"}, "E104"),       # day-first dates are accepted; 31 February is no date
+    ({"rules": "qd97"}, "E108"),            # qd96 alone is accepted as qd96-2023
     ({"language": "fr"}, "E104"),
 ])
 def test_new_event_document_validates(kwargs: dict[str, str], code: str) -> None:
