@@ -780,20 +780,25 @@ class _CarefulRows:
             if col is None:
                 continue
             if mark is None:
-                diags.add("E502", _("no mark entered for {person} on ballot {number}").format(person=persons[i].id, number=ballot_no),
+                diags.add("E502", _("no mark entered for {person} on ballot {number}").format(person=_who(persons[i]), number=ballot_no),
                           _("type the mark from the paper ballot; if the voter left the row blank, enter 0 "
                           "(invalid row)"), sheet.where(col, number))
             elif mark.found == UNDECIDED_MARK:
                 diags.add("E428", _("the mark of {person} on ballot {number} was read from a scan and awaits a "
-                                    "person's decision").format(person=persons[i].id, number=ballot_no),
+                                    "person's decision").format(person=_who(persons[i]), number=ballot_no),
                           _("decide every doubtful mark with `tally review {file}`, then check again")
                           .format(file=sheet.file), sheet.where(col, number))
             else:
                 diags.add("E501", _("'{found}' is not a mark (ballot {number}, {person})")
-                                  .format(found=cell_text(mark.found), number=ballot_no, person=persons[i].id),
+                                  .format(found=cell_text(mark.found), number=ballot_no, person=_who(persons[i])),
                           _(MARK_HELP), sheet.where(col, number))
         if ok:
             self.out.append(Ballot(ballot_no, True, tuple(marks), note, source))
+
+
+def _who(person: Person) -> str:
+    """A person as a clerk finds them on the paper: id and name ("p03 Đinh Thị Lan Anh")."""
+    return f"{person.id} {person.name}"
 
 
 class _SeenBlock(NamedTuple):
