@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
 
 import typer
 
@@ -669,6 +669,58 @@ PassphraseFileOpt = Annotated[
 ]
 
 
+PASSPHRASE_TRIES = 3
+T = TypeVar("T")
+
+
+def _typed_passphrase(passphrase_file: Path | None) -> bool:
+    """Whether the passphrase will be typed at a terminal prompt (so a slip can be typed again)."""
+    return (passphrase_file is None and not os.environ.get("TALLY_PASSPHRASE")
+            and sys.stdin is not None and sys.stdin.isatty())
+
+
+def _new_passphrase(prompt: str) -> str:
+    """A new passphrase typed twice at the terminal: the rule is said first, a passphrase that
+    breaks it or a repetition that differs is asked again, up to PASSPHRASE_TRIES times."""
+    from ballots.errors import fail
+    from tally.keys import normalise_passphrase, passphrase_policy, passphrase_problem
+
+    console = err()
+    console.print(passphrase_policy(), markup=False)
+    for attempt in range(1, PASSPHRASE_TRIES + 1):
+        text = typer.prompt(prompt, hide_input=True, err=True)
+        problem = passphrase_problem(normalise_passphrase(text))
+        if problem is None:
+            if typer.prompt(_("Type it again to confirm"), hide_input=True, err=True) == text:
+                return text
+            problem = _("the two passphrases differ")
+        if attempt < PASSPHRASE_TRIES:
+            console.print("✗ " + _("{problem}; try again ({left} left)").format(
+                problem=problem, left=PASSPHRASE_TRIES - attempt), style="bold red", markup=False)
+        else:
+            raise fail("E805", problem, _("run the command again and type the passphrase carefully; "
+                                          "nothing was written"))
+    raise AssertionError("unreachable")
+
+
+def _with_retries(open_: Callable[[Callable[[], bytes]], T], passphrase_file: Path | None, prompt: str) -> T:
+    """Open a key with a passphrase; at a terminal a wrong one (E801, E806) is asked again,
+    up to PASSPHRASE_TRIES times."""
+    from ballots.errors import TallyError
+
+    tries = PASSPHRASE_TRIES if _typed_passphrase(passphrase_file) else 1
+    for attempt in range(1, tries + 1):
+        try:
+            return open_(_passphrase(passphrase_file, prompt))
+        except TallyError as exc:
+            wrong = {d.code for d in exc.diagnostics} <= {"E801", "E806"}
+            if not wrong or attempt == tries:
+                raise
+            err().print("✗ " + _("wrong passphrase; try again ({left} left)").format(left=tries - attempt),
+                        style="bold red", markup=False)
+    raise AssertionError("unreachable")
+
+
 def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False) -> Callable[[], bytes]:
     """The passphrase, asked only when needed: --passphrase-file, TALLY_PASSPHRASE, or a prompt
     (a hidden one on a terminal; one line, or two to confirm, from piped input)."""
@@ -682,15 +734,14 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
         if os.environ.get("TALLY_PASSPHRASE"):
             return normalise_passphrase(os.environ["TALLY_PASSPHRASE"])
         hint = _("type it at the prompt, or use --passphrase-file FILE or the TALLY_PASSPHRASE variable")
-        if sys.stdin is None or not sys.stdin.isatty():
+        if not _typed_passphrase(passphrase_file):
             lines = [sys.stdin.readline().rstrip("\r\n") if sys.stdin else "" for _line in range(2 if confirm else 1)]
             if not lines[0]:
                 raise fail("E805", _("no passphrase given"), hint)
             if confirm and lines[0] != lines[1]:
                 raise fail("E805", _("the two passphrases differ"), hint)
             return normalise_passphrase(lines[0])
-        text = typer.prompt(prompt, hide_input=True, err=True,
-                            confirmation_prompt=_("Repeat for confirmation") if confirm else False)
+        text = _new_passphrase(prompt) if confirm else typer.prompt(prompt, hide_input=True, err=True)
         return normalise_passphrase(text)
 
     return get
@@ -726,7 +777,8 @@ def keys_show(
     from tally.keys import describe
 
     with handled():
-        info = describe(file, _passphrase(passphrase_file, _("Passphrase for {file}").format(file=file)))
+        info = _with_retries(lambda get: describe(file, get), passphrase_file,
+                             _("Passphrase for {file}").format(file=file))
         kinds = {"ed25519-public": _("Ed25519 public key"), "ed25519-private": _("Ed25519 private key (encrypted)"),
                  "certificate": _("X.509 certificate ({algorithm})").format(algorithm=info.algorithm),
                  "p12": _("PKCS#12 file ({algorithm})").format(algorithm=info.algorithm)}
@@ -748,7 +800,7 @@ def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | Non
 
         render_diagnostics(private_key_warnings(key))     # W710: readable by others
     prompt = _("Password for {file}") if p12 is not None else _("Passphrase for {file}")
-    return load_signer(path, _passphrase(passphrase_file, prompt.format(file=path)))
+    return _with_retries(lambda get: load_signer(path, get), passphrase_file, prompt.format(file=path))
 
 
 @app.command(rich_help_panel="Sign and verify")

@@ -308,3 +308,44 @@ def test_a_private_key_readable_by_others_is_warned_about(tmp_path: Path) -> Non
     proc = run_tally("sign", tmp_path / "missing.xlsx", "--key", pair.private_path,
                      env={"TALLY_PASSPHRASE": "correct horse battery"})
     assert "W710" in proc.stdout + proc.stderr
+
+
+# --- the passphrase at a terminal ------------------------------------------------------------
+
+
+@pytest.fixture
+def at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prompts as a person at a terminal meets them (CliRunner's stdin is not a terminal)."""
+    from tally._cli import cli
+
+    monkeypatch.delenv("TALLY_PASSPHRASE", raising=False)
+    monkeypatch.setattr(cli, "_typed_passphrase", lambda passphrase_file: passphrase_file is None)
+
+
+GOOD = "một cụm mật khẩu đủ dài"
+
+
+def test_a_new_passphrase_states_the_rule_first_and_asks_again_after_a_slip(tmp_path: Path,
+                                                                           at_a_terminal: None) -> None:
+    typed = ["short", GOOD, GOOD + "x", GOOD, GOOD]    # too short; a repetition that differs; right
+    proc = run_tally("keys", "new", tmp_path / "k", input="\n".join(typed) + "\n")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = proc.stderr
+    assert said.index("at least 12 characters") < said.index("Passphrase for")   # the rule comes first
+    assert "try again (2 left)" in said and "the two passphrases differ; try again (1 left)" in said
+    assert keys.load_private_key(tmp_path / "k.key", lambda: GOOD.encode())
+
+
+def test_three_slips_write_no_key(tmp_path: Path, at_a_terminal: None) -> None:
+    proc = run_tally("keys", "new", tmp_path / "k", input="short\nshort\nshort\n")
+    assert proc.returncode != 0 and "E805" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_wrong_passphrase_is_asked_again_in_the_users_language(tmp_path: Path, at_a_terminal: None) -> None:
+    keys.new_key(tmp_path / "k", GOOD.encode())
+    proc = run_tally("--lang", "vi", "keys", "show", tmp_path / "k.key", input=f"wrong one here\n{GOOD}\n")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sai cụm mật khẩu; hãy thử lại (còn 2 lần)" in proc.stderr
+    proc = run_tally("keys", "show", tmp_path / "k.key", input="wrong one\nwrong two\nwrong three\n")
+    assert "E801" in proc.stderr and proc.stderr.count("try again") == 2
