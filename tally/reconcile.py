@@ -14,8 +14,9 @@ rather than by column, so that a different column order is no difference. It lis
 - a ballot number entered in one entry only (:attr:`DiffKind.BALLOT`);
 - a ballot's status (valid / whole ballot invalid) that differs (:attr:`DiffKind.STATUS`);
 - a person's mark that differs (:attr:`DiffKind.MARK`): compared by meaning, so `1` and
-  `C` agree, an empty cell and `0` do not; on a ballot both entries call invalid the
-  marks are not counted and not compared;
+  `C` agree, an empty cell and `0` do not; also on a ballot both entries call invalid,
+  where the marks are not counted: two entries that differ there were not typed from the
+  same paper, and a clerk must look;
 - a note that differs (:attr:`DiffKind.NOTE`), ignoring surrounding and repeated spaces.
 
 Each difference carries both values as typed and both cell references. A ballot or cell
@@ -357,15 +358,15 @@ def _compare_group(group: Group, a: _Sheet, b: _Sheet, fa: str, fb: str) -> list
                 DiffKind.STATUS, group.id, number,
                 first=Side(fa, a.name, _cell(a.status_col, ra.row), cell_text(ra.status), sa[0]),
                 second=Side(fb, b.name, _cell(b.status_col, rb.row), cell_text(rb.status), sb[0])))
-        if not (sa[1] == sb[1] == "invalid"):      # on a ballot both call invalid, marks do not count
-            for i, person in enumerate(a.persons):
-                ma, mb = _mark_key(ra.marks[i]), _mark_key(rb.marks[i])
-                if ma[1] != mb[1]:
-                    out.append(Difference(
-                        DiffKind.MARK, group.id, number, person.id, person.name,
-                        first=Side(fa, a.name, _cell(a.mark_cols[i], ra.row), cell_text(ra.marks[i]).strip(), ma[0]),
-                        second=Side(fb, b.name, _cell(b.mark_cols[i], rb.row), cell_text(rb.marks[i]).strip(),
-                                    mb[0])))
+        # also on an invalid ballot: the entries must say the same, counted or not
+        for i, person in enumerate(a.persons):
+            ma, mb = _mark_key(ra.marks[i]), _mark_key(rb.marks[i])
+            if ma[1] != mb[1]:
+                out.append(Difference(
+                    DiffKind.MARK, group.id, number, person.id, person.name,
+                    first=Side(fa, a.name, _cell(a.mark_cols[i], ra.row), cell_text(ra.marks[i]).strip(), ma[0]),
+                    second=Side(fb, b.name, _cell(b.mark_cols[i], rb.row), cell_text(rb.marks[i]).strip(),
+                                mb[0])))
         if _note_key(ra.note) != _note_key(rb.note):
             out.append(Difference(
                 DiffKind.NOTE, group.id, number,

@@ -106,12 +106,16 @@ def test_status_differs(first: Path, entry: Path, tmp_path: Path) -> None:  # no
     assert (d.second.cell, d.second.text, d.second.meaning) == ("B9", "không hợp lệ", "invalid")
 
 
-def test_marks_on_a_ballot_both_call_invalid_are_not_compared(first: Path, entry: Path,  # noqa: F811
-                                                                tmp_path: Path) -> None:
+def test_marks_on_a_ballot_both_call_invalid_are_still_compared(first: Path, entry: Path,  # noqa: F811
+                                                                  tmp_path: Path) -> None:
+    """Not counted, but two entries that differ there were not typed from the same paper."""
     wb = openpyxl.load_workbook(first)
     row = next(r for r in range(2, 27) if wb["btv"][f"B{r}"].value)       # the sample's invalid ballot
-    other = second(entry, tmp_path, {("btv", f"D{row}"): 3, ("btv", f"E{row}"): None})
-    assert reconcile(first, other).agree
+    typed = wb["btv"][f"D{row}"].value
+    other = second(entry, tmp_path, {("btv", f"D{row}"): "3" if str(typed) != "3" else "1"})
+    d = only(reconcile(first, other).differences)
+    assert d.kind is DiffKind.MARK and d.first is not None and d.second is not None
+    assert (d.first.cell, d.second.cell) == (f"D{row}", f"D{row}")
 
 
 def test_note_differs_but_not_in_spacing(first: Path, entry: Path, tmp_path: Path) -> None:  # noqa: F811
