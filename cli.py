@@ -688,7 +688,7 @@ def _new_passphrase(prompt: str) -> str:
     console = err()
     console.print(passphrase_policy(), markup=False)
     for attempt in range(1, PASSPHRASE_TRIES + 1):
-        text = typer.prompt(prompt, hide_input=True, err=True)
+        text = str(typer.prompt(prompt, hide_input=True, err=True))
         problem = passphrase_problem(normalise_passphrase(text))
         if problem is None:
             if typer.prompt(_("Type it again to confirm"), hide_input=True, err=True) == text:

@@ -8,7 +8,8 @@ functions so that `tally --help` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ballots.i18n import N_, _, _n
 from ballots.rules import takes_members
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ballots.errors import Diagnostic
     from ballots.event_view import EventView
     from ballots.paper import PaperEvent
+    from ballots.rules import Cite, RuleSet
     from tally.model import Results
     from tally.reconcile import DiffKind, Reconciliation, Side
     from tally.review import Review
@@ -164,7 +166,7 @@ def _groups_table(view: EventView) -> Table:
     return table
 
 
-def _groups_table_narrow(view: Any, n: Any) -> Any:
+def _groups_table_narrow(view: EventView, n: Callable[[int | None], Text]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -437,7 +439,7 @@ def render_review(review: Review) -> None:
 # ---------------------------------------------------------------- tally rules
 
 
-def _evidence(cite: Any, lang: str) -> Any:
+def _evidence(cite: Cite, lang: str) -> Text:
     """'khoản 2 Điều 11 QĐ 96-QĐ/TW · REGULATION.md S31 [C]', the status coloured."""
     from rich.text import Text
 
@@ -469,7 +471,7 @@ def render_rule_sets() -> None:
     console.print(_("Show one in full, with the source of every rule: tally rules ID"))
 
 
-def render_rule_set(rule_set: Any) -> None:
+def render_rule_set(rule_set: RuleSet) -> None:
     """One rule set in full: every rule with its article and its source in the research."""
     from rich.table import Table
     from rich.text import Text
@@ -486,7 +488,7 @@ def render_rule_set(rule_set: Any) -> None:
     if r.superseded_by:
         console.print(Text(_("Replaced by {id}.").format(id=r.superseded_by), style="yellow"))
 
-    grids: list[Any] = []
+    grids: list[tuple[str, Table]] = []
 
     def section(title: str) -> None:
         grid = Table.grid(padding=(0, 1))
@@ -494,7 +496,7 @@ def render_rule_set(rule_set: Any) -> None:
         grid.add_column()
         grids.append((title, grid))
 
-    def row(label: str, *lines: Any) -> None:
+    def row(label: str, *lines: str | Text) -> None:
         body = Text()
         for i, line in enumerate(lines):
             body.append_text(Text("\n") if i else Text())
@@ -507,7 +509,7 @@ def render_rule_set(rule_set: Any) -> None:
 
     section(_("Bands (L = low votes, B = base, exact integers)"))
     for band in r.bands:
-        lines: list[Any] = [Text(band.formula, style="bold"), band.label(lang), _evidence(band.cite, lang)]
+        lines: list[str | Text] = [Text(band.formula, style="bold"), band.label(lang), _evidence(band.cite, lang)]
         for c in band.consequences:
             lines += [Text("→ " + c.text(lang)), _evidence(c.cite, lang)]
         row(band.flag.value, *lines)
