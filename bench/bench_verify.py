@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args(argv)
 
-    from tally.compare import compare_appearance, rebuild
+    from tally.compare import compare_appearance, expected_cells, rebuild
     from tally.sign import embedded_results
     from tally.snapshot import read_workbook
     from tally.verify import verify_file, verify_files
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         for f in some:
             rebuild.cache_clear()
+            expected_cells.cache_clear()
             verify_file(f, anchors)
         s = time.perf_counter() - t
         print(f"verify, one process, distinct results: {len(some) / s:7.1f} files/s  (rebuild cache cleared)")
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def rebuild_fresh() -> None:
             rebuild.cache_clear()
+            expected_cells.cache_clear()
             rebuild(data, True)
 
         print(f"strict read of one workbook:           {best(lambda: read_workbook(raw)):7.1f} ms")

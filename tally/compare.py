@@ -33,12 +33,16 @@ Source = bytes | str | os.PathLike[str]
 Expected = dict[CellKey, CellValue]
 
 
+@functools.lru_cache(maxsize=16)
 def expected_cells(results_json: bytes) -> dict[CellKey, CellValue]:
     """Every checked cell the minutes for this results.json show: (sheet, "D12") -> value,
     in sheet, row and column order.
 
     Raises ValueError for bytes that are not a tally-results/1 document (KeyError or
     TypeError when one is missing a field the minutes show).
+
+    Cached like :func:`rebuild`: every member's copy of the same minutes is checked against
+    one layout. The dict is shared, so callers only read it.
     """
     results = from_bytes(results_json)
     out: dict[CellKey, CellValue] = {}
