@@ -3,6 +3,9 @@
 Heavy libraries (openpyxl, calamine, cryptography, rich tables) are imported inside the
 commands that need them so that `tally --help` stays fast.
 
+Why ~1,100 lines: one short glue function per command (about thirty of them, each parsing
+options, calling one core function and rendering); the rendering is in cli_render.py.
+
 Everything a person reads is English in the code and translated through ballots.i18n
 (`_()`), help texts included (cli_support translates them when help is shown); the
 language comes from --lang, TALLY_LANG or the system locale.
