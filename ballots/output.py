@@ -112,13 +112,19 @@ def write_new_file(path: Path, data: bytes, mode: int = 0o644, *, shown: Path | 
         if not ON_WINDOWS:
             os.chmod(path, mode)    # the umask may have taken bits away
     except BaseException as exc:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise describe_write_error(exc, name) from None
+        _abandon(path, exc, name)
         raise
+
+
+def _abandon(partial: Path, exc: BaseException, shown: Path) -> None:
+    """A write failed: delete the partial file; an OS error becomes the coded message naming
+    `shown` (the caller re-raises anything else, Ctrl-C included)."""
+    try:
+        os.unlink(partial)
+    except OSError:
+        pass
+    if isinstance(exc, OSError):
+        raise describe_write_error(exc, shown) from None
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool = False) -> None:
@@ -154,11 +160,6 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644, *, exclusive: bool 
             os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise describe_write_error(exc, path) from None
+        _abandon(tmp, exc, path)
         raise
     fsync_folder(directory)
