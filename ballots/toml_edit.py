@@ -20,7 +20,7 @@ from typing import Any
 
 import tomlkit
 from tomlkit.container import Container
-from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Key, Null, Table, Whitespace
+from tomlkit.items import AoT, Array, Comment, InlineTable, Item, Key, Null, SingleKey, Table, Whitespace
 
 __all__ = ["Append", "Change", "Drop", "Remove", "SetValues", "apply_data", "apply_doc"]
 
@@ -324,8 +324,15 @@ def tomlkit_insert_at(container: Container, index: int, key: str, item: Item) ->
 
 
 def tomlkit_insert_after(container: Container, after: str, key: str, value: Any) -> None:
-    """Insert `key = value` right after the existing key `after`, keeping both lines' comments."""
-    container._insert_after(after, key, value)
+    """Insert `key = value` right after the existing key `after`, keeping both lines' comments.
+
+    Built on ``_insert_at`` and the key map: tomlkit 0.15.3 removed ``_insert_after``."""
+    where = container._map[SingleKey(after)]
+    index = (max(where) if isinstance(where, tuple) else where) + 1
+    if index < len(container.body):
+        container._insert_at(index, key, value)
+    else:
+        container.append(key, value)
 
 
 def tomlkit_shift_keys(container: Container, index: int, n: int) -> None:

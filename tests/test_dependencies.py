@@ -37,6 +37,13 @@ def test_tomlkit_insert_after_a_key() -> None:
     assert tomlkit.dumps(doc) == '[g]\nid = "a"  # the id\npositions = ["gd"]\ntitle = "T"\n'
 
 
+def test_tomlkit_insert_after_the_last_key() -> None:
+    doc = tomlkit.parse('[g]\nid = "a"\ntitle = "T"  # last')
+    tomlkit_insert_after(doc["g"].value, "title", "positions", ["gd"])
+    assert tomlkit.dumps(doc) == '[g]\nid = "a"\ntitle = "T"  # last\npositions = ["gd"]\n'
+    assert doc["g"]["positions"] == ["gd"]
+
+
 def test_tomlkit_key_positions_follow_inserted_trivia() -> None:
     doc = tomlkit.parse("a = 1\nb = 2\n")
     tomlkit_shift_keys(doc, 1, 1)
