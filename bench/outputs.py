@@ -4,12 +4,17 @@
     PYTHONPATH=/path/to/old/checkout python bench/outputs.py --save before.json
     python bench/outputs.py --compare before.json        # exit 1 on any difference
 
-For every case (the sample, each ballot fixture of tests/data/ballots that counts without
-errors, and a few generated workbooks with many invalid rows and awkward text), it counts
-in-process, as `tally count` does, and records the SHA-256 of results.json and of
-results.xlsx, or the error codes when a case does not count. The generated workbooks are
-made with a fixed seed, so the same script gives the same inputs in any checkout; run the
-old code first by pointing PYTHONPATH at its checkout.
+For every case (the sample, each ballot fixture of tests/data/ballots, and generated
+inputs: many invalid rows and awkward text, many errors of every kind, NFD and oddly spelt
+headers, numbers as floats and as text, CSV with `;`, .ods and .xls, unused pre-numbered
+rows, a "total" row, ballot numbers entered in two files), it checks and counts in-process,
+as `tally check` and `tally count` do, and records the SHA-256 of every message (code,
+text, hint, place, in order), of results.json and of results.xlsx, or the error codes when
+a case does not count. The generated inputs are made with fixed seeds, so the same script
+gives the same inputs in any checkout; run the old code first by pointing PYTHONPATH at
+its checkout. The .ods and .xls cases are converted from generated workbooks by LibreOffice,
+whose output varies from run to run: they are kept in --cache (by the hash of their source),
+so the before and after runs read the same bytes; without soffice they are skipped.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ import io
 import json
 import random
 import re
+import shutil
+import subprocess
 import tempfile
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -66,8 +74,12 @@ def _workbook(path: Path, groups: list[tuple[str, int, int]], rng: random.Random
             status = "không hợp lệ" if rng.random() < invalid_share / 3 else rng.choice([None, None, "hợp lệ"])
             note = rng.choice(AWKWARD) if rng.random() < 0.3 else None
             ws.append([number if rng.random() < 0.8 else str(number), status, note, *marks])
+    _save_fixed(wb, path)
+
+
+def _save_fixed(wb: object, path: Path) -> None:
     raw = io.BytesIO()
-    wb.save(raw)
+    wb.save(raw)  # type: ignore[attr-defined]
     # the same bytes on every run: no clock in the document properties or the zip entries
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -125,11 +137,272 @@ def fingerprint(event: Path, files: list[Path], out_dir: Path) -> dict[str, obje
     }
 
 
-def run() -> dict[str, dict[str, object]]:
+# --- more generated cases: each class of input the validator treats on its own path ----------
+
+
+def _sheets_xlsx(path: Path, sheets: list[tuple[str, list[list[object]]]]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name, rows in sheets:
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    _save_fixed(wb, path)
+
+
+def _people(first: int, k: int) -> list[tuple[str, str]]:
+    return [(f"p{i:03d}", f"Nguyễn Văn {i}") for i in range(first, first + k)]
+
+
+def _marks_rows(rng: random.Random, k: int, n: int, choices: list[object], weights: list[float],
+                start: int = 1) -> list[list[object]]:
+    return [[number, None, None, *rng.choices(choices, weights, k=k)] for number in range(start, start + n)]
+
+
+def _header(people: list[tuple[str, str]]) -> list[object]:
+    return ["Số phiếu", "Tình trạng", "Ghi chú"] + [f"{pid} - {name}" for pid, name in people]
+
+
+def _case_errors(d: Path, rng: random.Random) -> list[Path]:
+    """Many problems of every kind the rows can have, spread over a large sheet, and a sheet
+    with more unknown marks than are listed one by one."""
+    people = _people(1, 12)
+    rows = _marks_rows(rng, 12, 4000, [1, 2, 3, 0, "x", None, 1.5, 4, True, "cao", " 2 "],
+                       [50, 25, 10, 3, 1, 1, 0.3, 0.3, 0.2, 2, 1])
+    for row in rows:
+        r = rng.random()
+        if r < 0.004:
+            row[1] = "có lẽ"                                  # unknown status
+        elif r < 0.01:
+            row[1] = "không hợp lệ"                           # invalid ballot, marks typed on it
+        elif r < 0.012:
+            row[0] = rng.choice(["abc", -3, 2.5, "", None, "Tổng"])   # bad or missing number
+        elif r < 0.016:
+            row[0] = rng.randint(1, 4000)                     # a number entered twice
+        elif r < 0.018:
+            row[1] = True                                     # a boolean status
+        elif r < 0.02:
+            row[2] = "=SUM(A1:A3)"
+    rows.insert(1000, [None] * 15)                            # a wholly empty row
+    rows[1500] = rows[1500] + [None, "lạc"]                    # a value beyond the header
+    capped = [[n, None, None, "x"] for n in range(1, 10_050)]
+    _sheets_xlsx(d / "ballots.xlsx", [("g1", [_header(people), *rows]), ("g2", [_header(_people(13, 1)), *capped])])
+    _event(d / "event.toml", [("g1", 12, 4000), ("g2", 1, 10_049)])
+    return [d / "ballots.xlsx"]
+
+
+def _case_nfd(d: Path, rng: random.Random) -> list[Path]:
+    """Headers in NFD, other case, extra spaces, on two lines, by id or by name alone; marks and
+    statuses as words, with and without diacritics, in NFD."""
+    people = _people(1, 8)
+    nfd = [unicodedata.normalize("NFD", f"  {pid}   -   {name.upper()} ") for pid, name in people[:3]]
+    header = ["  SỐ PHIẾU ", unicodedata.normalize("NFD", "tình trạng"), "GHI CHU", *nfd,
+              f"{people[3][0]}\n{people[3][1]}", people[4][0].upper(), people[5][1], f"{people[6][0]}: {people[6][1]}",
+              unicodedata.normalize("NFD", f"{people[7][0]} – {people[7][1]}")]
+    words = ["cao", "Tín nhiệm cao", unicodedata.normalize("NFD", "tín nhiệm"), "THAP", "thấp", "tin nhiem thap",
+             "C", "T", "TH", "high", "Medium", "LOW", "-", "không hợp lệ", "0", "1", "2", "3"]
+    rows: list[list[object]] = []
+    for number in range(1, 1501):
+        status = rng.choice([None, None, "Hợp lệ", "HOP LE", "valid", " hợp  lệ ",
+                             unicodedata.normalize("NFD", "không hợp lệ") if rng.random() < 0.05 else None])
+        rows.append([number, status, None, *rng.choices(words, k=8)])
+    _sheets_xlsx(d / "ballots.xlsx", [("G1", [header, *rows])])
+    _event(d / "event.toml", [("g1", 8, 1500)])
+    return [d / "ballots.xlsx"]
+
+
+def _case_numbers(d: Path, rng: random.Random) -> list[Path]:
+    """Ballot numbers and marks as floats, ints and text ('12', '3.0'), in one sheet."""
+    people = _people(1, 6)
+    rows: list[list[object]] = []
+    for number in range(1, 2001):
+        shown: object = rng.choice([number, float(number), str(number), f"{number}.0", f" {number} "])
+        marks = [rng.choice([1, 2.0, 3, "1", "2.0", " 3", 0.0, "0"]) for _ in range(6)]
+        rows.append([shown, None, rng.choice([None, 12, 3.5, "ghi chú"]), *marks])
+    _sheets_xlsx(d / "ballots.xlsx", [("g1", [_header(people), *rows])])
+    _event(d / "event.toml", [("g1", 6, 2000)])
+    return [d / "ballots.xlsx"]
+
+
+def _csv(path: Path, rows: list[list[object]], delimiter: str, bom: bool = True) -> None:
+    import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
+
+
+def _case_csv(d: Path, rng: random.Random) -> list[Path]:
+    """CSV files of two groups, `;` with a BOM (Vietnamese Excel) and `,`, with notes holding the
+    delimiter and line breaks, invalid ballots and rows, unused pre-numbered rows at the end."""
+    a, b = _people(1, 5), _people(6, 9)
+    rows_a = _marks_rows(rng, 5, 1200, [1, 2, 3, 0], [5, 3, 1, 0.2])
+    for row in rows_a:
+        if rng.random() < 0.02:
+            row[1:3] = ["không hợp lệ", "Phiếu không có dấu; gạch tên\nhai dòng"]
+        elif rng.random() < 0.05:
+            row[2] = rng.choice(AWKWARD)
+    rows_a += [[n] for n in range(1201, 1231)]                # pre-numbered, unused
+    _csv(d / "a.csv", [_header(a), *rows_a], ";")
+    rows_b = _marks_rows(rng, 9, 800, ["C", "T", "TH", "-", "cao"], [5, 3, 1, 0.2, 1])
+    _csv(d / "b.csv", [_header(b), *rows_b], ",", bom=False)
+    _event(d / "event.toml", [("a", 5, 1200), ("b", 9, 800)])
+    return [d / "a.csv", d / "b.csv"]
+
+
+def _case_csv_errors(d: Path, rng: random.Random) -> list[Path]:
+    """A `;` CSV whose rows are longer or shorter than the header, with unknown marks."""
+    people = _people(1, 4)
+    rows = _marks_rows(rng, 4, 600, [1, 2, 3, "?", ""], [5, 3, 1, 0.1, 0.1])
+    for i in range(0, 600, 97):
+        rows[i] = rows[i] + ["thừa"]
+    for i in range(5, 600, 151):
+        rows[i] = rows[i][:4]
+    _csv(d / "g1.csv", [_header(people), *rows], ";")
+    _event(d / "event.toml", [("g1", 4, 600)])
+    return [d / "g1.csv"]
+
+
+def _case_prenumbered(d: Path, rng: random.Random) -> list[Path]:
+    """Unused pre-numbered rows among the ballots and after them, empty rows, ballot numbers
+    skipped and above those issued (warnings), invalid ballots with and without marks."""
+    people = _people(1, 7)
+    rows: list[list[object]] = []
+    number = 0
+    while number < 900:
+        number += rng.choice([1, 1, 1, 1, 1, 1, 1, 2])
+        r = rng.random()
+        if r < 0.05:
+            rows.append([number])
+        elif r < 0.07:
+            rows.append([])
+        elif r < 0.09:
+            rows.append([number, "không hợp lệ", "Không phải phiếu do Ban kiểm phiếu phát ra"])
+        elif r < 0.1:
+            rows.append([number, "không hợp lệ", None, *rng.choices([1, 2, 3], k=7)])
+        else:
+            rows.append([number, None, None, *rng.choices([1, 2, 3, 0], [6, 3, 1, 0.2], k=7)])
+    rows += [[n] for n in range(number + 1, number + 40)] + [[], []]
+    rows.append([2000, None, None, *([1] * 7)])
+    _sheets_xlsx(d / "ballots.xlsx", [("g1", [_header(people), *rows])])
+    _event(d / "event.toml", [("g1", 7, 1000)])
+    # `collected` would differ from the rows entered: this case is about the rows, not E203
+    text = (d / "event.toml").read_text(encoding="utf-8").replace("collected = 1000\n", "")
+    (d / "event.toml").write_text(text, encoding="utf-8")
+    return [d / "ballots.xlsx"]
+
+
+def _case_total_row(d: Path, rng: random.Random) -> list[Path]:
+    """A total row left under the ballots, as a clerk adds it with SUM()."""
+    people = _people(1, 5)
+    rows = _marks_rows(rng, 5, 700, [1, 2, 3], [5, 3, 1])
+    rows += [[], ["Tổng cộng", None, None, *[sum(1 for r in rows if r[3 + j] == 1) for j in range(5)]]]
+    _sheets_xlsx(d / "ballots.xlsx", [("g1", [_header(people), *rows])])
+    _event(d / "event.toml", [("g1", 5, 700)])
+    return [d / "ballots.xlsx"]
+
+
+def _case_two_files(d: Path, rng: random.Random, clashes: int) -> list[Path]:
+    """One group entered in two files whose ballot numbers overlap: a few clashes are each an
+    error naming both places; many are taken for two entries of the same ballots."""
+    people = _people(1, 6)
+    first = _marks_rows(rng, 6, 500, [1, 2, 3], [5, 3, 1])
+    second = _marks_rows(rng, 6, 500, [1, 2, 3], [5, 3, 1], start=501 - clashes)
+    _sheets_xlsx(d / "first.xlsx", [("g1", [_header(people), *first])])
+    _sheets_xlsx(d / "second.xlsx", [("g1", [_header(people), *second])])
+    _event(d / "event.toml", [("g1", 6, 1000 - clashes)])
+    return [d / "first.xlsx", d / "second.xlsx"]
+
+
+def _case_offset(d: Path, rng: random.Random) -> list[Path]:
+    """A sheet whose table starts in column C, with an invalid row and a blank mark."""
+    people = _people(1, 4)
+    rows = _marks_rows(rng, 4, 300, [1, 2, 3, 0], [5, 3, 1, 0.3])
+    rows[100][4] = None
+    rows[200][5] = "xx"
+    _sheets_xlsx(d / "ballots.xlsx", [("g1", [[None, None, *r] for r in [_header(people), *rows]])])
+    _event(d / "event.toml", [("g1", 4, 300)])
+    return [d / "ballots.xlsx"]
+
+
+def _case_clean_offset(d: Path, rng: random.Random) -> list[Path]:
+    """A clean sheet whose table starts in column B, with invalid rows: counted."""
+    people = _people(1, 4)
+    rows = _marks_rows(rng, 4, 300, [1, 2, 3, 0], [5, 3, 1, 0.3])
+    _sheets_xlsx(d / "ballots.xlsx", [("g1", [[None, *r] for r in [_header(people), *rows]])])
+    _event(d / "event.toml", [("g1", 4, 300)])
+    return [d / "ballots.xlsx"]
+
+
+def _soffice(source: Path, fmt: str, cache: Path) -> Path | None:
+    """`source` converted by LibreOffice, kept in `cache` under the hash of the source's bytes."""
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    kept = cache / f"{source.stem}-{digest}.{fmt}"
+    if kept.is_file():
+        return kept
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = Path(tmp, "profile").as_uri()
+        subprocess.run([exe, "--headless", f"-env:UserInstallation={profile}", "--convert-to", fmt, "--outdir", tmp,
+                        str(source)], check=True, capture_output=True, timeout=300)
+        cache.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(tmp, f"{source.stem}.{fmt}"), kept)
+    return kept
+
+
+def _case_converted(d: Path, rng: random.Random, fmt: str, cache: Path) -> list[Path] | None:
+    """A workbook of two groups with invalid ballots and rows, saved as .ods or .xls by LibreOffice."""
+    a, b = _people(1, 6), _people(7, 10)
+    rows_a = _marks_rows(rng, 6, 900, [1, 2, 3, 0, "C"], [5, 3, 1, 0.3, 0.5])
+    rows_b = _marks_rows(rng, 10, 400, [1, 2, 3, "-"], [5, 3, 1, 0.3])
+    for row in rows_a[::37]:
+        row[1:3] = ["không hợp lệ", "Phiếu không theo mẫu"]
+    for row in rows_b[::53]:
+        row[2] = rng.choice(AWKWARD)
+    rows_b += [[n] for n in range(401, 411)]
+    source = d / "source.xlsx"
+    _sheets_xlsx(source, [("a", [_header(a), *rows_a]), ("b", [_header(b), *rows_b]), ("Ghi chú", [["sổ tay"]])])
+    converted = _soffice(source, fmt, cache)
+    if converted is None:
+        return None
+    _event(d / "event.toml", [("a", 6, 900), ("b", 10, 400)])
+    return [converted]
+
+
+def more_generated(tmp: Path, cache: Path) -> list[tuple[str, Path, list[Path]]]:
+    rng = random.Random(SEED + 1)
+    makers = [
+        ("gen-errors", _case_errors), ("gen-nfd-headers", _case_nfd), ("gen-numbers", _case_numbers),
+        ("gen-csv", _case_csv), ("gen-csv-errors", _case_csv_errors), ("gen-prenumbered", _case_prenumbered),
+        ("gen-total-row", _case_total_row),
+        ("gen-two-files-few", lambda d, r: _case_two_files(d, r, 2)),
+        ("gen-two-files-many", lambda d, r: _case_two_files(d, r, 40)),
+        ("gen-offset-errors", _case_offset), ("gen-offset-clean", _case_clean_offset),
+        ("gen-ods", lambda d, r: _case_converted(d, r, "ods", cache)),
+        ("gen-xls", lambda d, r: _case_converted(d, r, "xls", cache)),
+    ]
+    cases = []
+    for name, make in makers:
+        d = tmp / name
+        d.mkdir()
+        files = make(d, rng)
+        if files is None:
+            print(f"skipped {name}: LibreOffice (soffice) is not installed")
+            continue
+        cases.append((name, d / "event.toml", files))
+    return cases
+
+
+def run(cache: Path) -> dict[str, dict[str, object]]:
     got: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        for i, (name, event, files) in enumerate(fixture_cases() + generated(tmp)):
+        for i, (name, event, files) in enumerate(fixture_cases() + generated(tmp) + more_generated(tmp, cache)):
             out_dir = tmp / f"out{i}"
             out_dir.mkdir()
             got[name] = fingerprint(event, files, out_dir)
@@ -140,8 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--save", type=Path, help="write the fingerprints to this file")
     ap.add_argument("--compare", type=Path, help="compare with fingerprints saved earlier; exit 1 on a difference")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tally-outputs",
+                    help="where the LibreOffice conversions are kept (default: $TMPDIR/tally-outputs)")
     args = ap.parse_args(argv)
-    got = run()
+    got = run(args.cache)
     counted = sum(1 for v in got.values() if "results.json" in v)
     print(f"{len(got)} cases, {counted} counted")
     if args.save:
