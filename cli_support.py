@@ -13,21 +13,25 @@ Imports stay light: rich is imported only when a progress bar is actually shown.
 from __future__ import annotations
 
 import glob
+import inspect
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import typer
 
 # typer vendors click and shows these classes only through its private `typer._click`: these
 # imports are the one place that names them. tests/test_dependencies.py fails when typer
 # moves them, and pyproject.toml bounds typer's version.
+from typer._click import Command as ClickCommand
 from typer._click import Context as ClickContext
 from typer._click import HelpFormatter
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer._click.shell_completion import CompletionItem
 from typer.core import TyperCommand, TyperGroup
 
 from ballots.i18n import LANGUAGES, N_, _, detect_language, language, set_language
@@ -218,11 +222,90 @@ class LocalisedUsageError(UsageError):
         typer.echo(_("Error: {message}").format(message=self.format_message()), file=file)
 
 
+# ---------------------------------------------------------------- commands built when used
+
+
+class LazyCommands(MutableMapping[str, ClickCommand]):
+    """A group's commands by name, each turned into a click command only when it is used.
+
+    typer builds the whole command tree at every start: it reads each command function's
+    signature and evaluates its annotations (strings, with ``from __future__ import
+    annotations``), about 2 ms a command, so `tally --help` paid for all thirty. Here a
+    command is built on its first look-up (`tally check ...` builds `check` alone), and the
+    listing in `tally --help` and shell completion use a preview: a command without
+    parameters carrying the same help, so they build none. Iterating the values (the
+    message catalogue and the docs walk the tree) builds every command, as typer would.
+    """
+
+    def __init__(self, builders: Mapping[str, Callable[[], ClickCommand]],
+                 previews: Mapping[str, Callable[[], ClickCommand]]) -> None:
+        self._builders = dict(builders)
+        self._previews = previews
+        self._built: dict[str, ClickCommand] = {}
+
+    def __getitem__(self, name: str) -> ClickCommand:
+        if name not in self._built:
+            self._built[name] = self._builders[name]()   # KeyError for an unknown name, as a dict
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: ClickCommand) -> None:   # click's add_command
+        self._builders[name] = lambda: command
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._builders[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def preview(self, name: str) -> ClickCommand:
+        """The command as far as a listing needs it (name, help, hidden): the built one if
+        there is one, else a stand-in with the same help and no parameters."""
+        if name in self._built or name not in self._previews:
+            return self[name]      # a group: cheap to build, its own commands stay unbuilt
+        return self._previews[name]()
+
+
+class _LazyGroup:
+    """A group whose commands are a LazyCommands (set up by `localise`)."""
+
+    lazy: ClassVar[tuple[Mapping[str, Callable[[], ClickCommand]], Mapping[str, Callable[[], ClickCommand]]]] = (
+        {}, {})
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.lazy_commands = LazyCommands(*type(self).lazy)
+        self.commands: MutableMapping[str, ClickCommand] = self.lazy_commands
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.lazy_commands)   # typer's own walks .items(): it would build every command
+
+    def _visible(self, incomplete: str = "") -> list[tuple[str, ClickCommand]]:
+        found = [(name, self.lazy_commands.preview(name)) for name in self.lazy_commands if name.startswith(incomplete)]
+        return [(name, command) for name, command in found if not command.hidden]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = self._visible()
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _command in rows)   # typer's layout
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[CompletionItem]:
+        results = [CompletionItem(name, help=command.get_short_help_str()) for name, command in
+                   self._visible(incomplete)]
+        return results + ClickCommand.shell_complete(self, ctx, incomplete)  # type: ignore[arg-type]   # the options
+
+
 class LocalisedCommand(_Localised, TyperCommand):
     pass
 
 
-class LocalisedGroup(_Localised, TyperGroup):
+class LocalisedGroup(_LazyGroup, _Localised, TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
@@ -267,18 +350,40 @@ class TallyGroup(LocalisedGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def localise(app: typer.Typer, root: bool = True) -> None:
-    """Make every command and group of `app` use the localised classes (call once, after all
-    commands are registered)."""
-    if app.info.cls is None or not isinstance(app.info.cls, type):
-        app.info.cls = TallyGroup if root else LocalisedGroup
+def localise(app: typer.Typer, root: bool = True, settings: dict[str, Any] | None = None) -> None:
+    """Make every command and group of `app` use the localised classes, and build each only
+    when it is used (LazyCommands). Call once, after all commands are registered: the
+    commands move from typer's lists into the group class that `typer.main.get_command`
+    instantiates, so typer itself builds only the root."""
+    from typer.main import get_command_from_info, get_group_from_info
+
+    settings = settings or {"pretty_exceptions_short": app.pretty_exceptions_short,
+                            "rich_markup_mode": app.rich_markup_mode}
+    builders: dict[str, Callable[[], Any]] = {}
+    previews: dict[str, Callable[[], Any]] = {}
     for command in app.registered_commands:
         if command.cls is None or command.cls is TyperCommand:
             command.cls = LocalisedCommand
+        assert command.callback is not None
+        name = command.name or command.callback.__name__.lower().replace("_", "-")   # typer's get_command_name
+        builders[name] = partial(get_command_from_info, command, **settings)
+        previews[name] = partial(_preview, command, name, settings["rich_markup_mode"])
     for group in app.registered_groups:
-        if group.typer_instance is not None:
-            localise(group.typer_instance, root=False)
-            group.cls = LocalisedGroup
+        assert group.typer_instance is not None and isinstance(group.name, str)
+        localise(group.typer_instance, root=False, settings=settings)
+        group.cls = group.typer_instance.info.cls
+        builders[group.name] = partial(get_group_from_info, group, suggest_commands=app.suggest_commands, **settings)
+    base = TallyGroup if root else LocalisedGroup
+    app.info.cls = type(base.__name__, (base,), {"lazy": (builders, previews), "__module__": __name__})
+    app.registered_commands = []
+    app.registered_groups = []
+
+
+def _preview(command: Any, name: str, rich_markup_mode: Any) -> Any:
+    """A command as `tally --help` lists it, without reading its parameters."""
+    text = inspect.getdoc(command.callback) if command.help is None else inspect.cleandoc(command.help)
+    return command.cls(name=name, help=text, short_help=command.short_help, hidden=command.hidden,
+                       deprecated=command.deprecated, rich_markup_mode=rich_markup_mode)
 
 
 def lang_callback(value: str | None) -> str | None:
