@@ -16,7 +16,9 @@ rather than by column, so that a different column order is no difference. It lis
 - a person's mark that differs (:attr:`DiffKind.MARK`): compared by meaning, so `1` and
   `C` agree, an empty cell and `0` do not; also on a ballot both entries call invalid,
   where the marks are not counted: two entries that differ there were not typed from the
-  same paper, and a clerk must look;
+  same paper, and a clerk must look. On a ballot either entry calls invalid, an empty
+  person cell is no difference: the cells of an invalid ballot may stay empty, while a
+  scanned entry always holds the marks it read (the scanner cannot see the stamp);
 - a note that differs (:attr:`DiffKind.NOTE`), ignoring surrounding and repeated spaces.
 
 Each difference carries both values as typed and both cell references. A ballot or cell
@@ -358,10 +360,12 @@ def _compare_group(group: Group, a: _Sheet, b: _Sheet, fa: str, fb: str) -> list
                 DiffKind.STATUS, group.id, number,
                 first=Side(fa, a.name, _cell(a.status_col, ra.row), cell_text(ra.status), sa[0]),
                 second=Side(fb, b.name, _cell(b.status_col, rb.row), cell_text(rb.status), sb[0])))
-        # also on an invalid ballot: the entries must say the same, counted or not
+        # also on an invalid ballot: the entries must say the same, counted or not; but there a
+        # person cell may stay empty (README, "Ballot sheets"), and a scan always reads the marks
+        invalid = "invalid" in (sa[1], sb[1])
         for i, person in enumerate(a.persons):
             ma, mb = _mark_key(ra.marks[i]), _mark_key(rb.marks[i])
-            if ma[1] != mb[1]:
+            if ma[1] != mb[1] and not (invalid and "" in (ma[1], mb[1])):
                 out.append(Difference(
                     DiffKind.MARK, group.id, number, person.id, person.name,
                     first=Side(fa, a.name, _cell(a.mark_cols[i], ra.row), cell_text(ra.marks[i]).strip(), ma[0]),

@@ -111,11 +111,29 @@ def test_marks_on_a_ballot_both_call_invalid_are_still_compared(first: Path, ent
     """Not counted, but two entries that differ there were not typed from the same paper."""
     wb = openpyxl.load_workbook(first)
     row = next(r for r in range(2, 27) if wb["btv"][f"B{r}"].value)       # the sample's invalid ballot
-    typed = wb["btv"][f"D{row}"].value
-    other = second(entry, tmp_path, {("btv", f"D{row}"): "3" if str(typed) != "3" else "1"})
-    d = only(reconcile(first, other).differences)
+    one = second(entry, tmp_path, {("btv", f"D{row}"): "1"}, name="entry-1b.xlsx")
+    other = second(entry, tmp_path, {("btv", f"D{row}"): "3"})
+    d = only(reconcile(one, other).differences)
     assert d.kind is DiffKind.MARK and d.first is not None and d.second is not None
     assert (d.first.cell, d.second.cell) == (f"D{row}", f"D{row}")
+
+
+def test_an_empty_cell_on_an_invalid_ballot_is_no_difference(first: Path, entry: Path,  # noqa: F811
+                                                               tmp_path: Path) -> None:
+    """The cells of an invalid ballot may stay empty, while a scan holds every mark it read:
+    once both call the ballot invalid they agree; while one calls it valid, only the status
+    differs (its empty cells are then an error of that entry's own)."""
+    wb = openpyxl.load_workbook(first)
+    row = next(r for r in range(2, 27) if wb["btv"][f"B{r}"].value)       # the sample's invalid ballot
+    marks = {("btv", f"{col}{row}"): 2 for col in "DEFGH"}
+    assert reconcile(first, second(entry, tmp_path, marks)).agree
+    scanned = second(entry, tmp_path, {**marks, ("btv", f"B{row}"): None}, name="entry-scan.xlsx")
+    d = only([x for x in reconcile(first, scanned).differences if x.kind is not DiffKind.NOTE])
+    assert (d.kind, d.first.cell if d.first else None) == (DiffKind.STATUS, f"B{row}")
+    # an empty cell on a valid ballot is still a difference from a typed mark
+    valid = next(r for r in range(2, 27) if not wb["btv"][f"B{r}"].value)
+    d = only(reconcile(first, second(entry, tmp_path, {("btv", f"D{valid}"): None}, name="e3.xlsx")).differences)
+    assert (d.kind, d.second.text if d.second else None) == (DiffKind.MARK, "")
 
 
 def test_note_differs_but_not_in_spacing(first: Path, entry: Path, tmp_path: Path) -> None:  # noqa: F811
