@@ -136,7 +136,7 @@ CountOpt = Annotated[int, typer.Option(min=0, show_default=False)]
 OptCountOpt = Annotated[Optional[int], typer.Option(min=0, show_default=False)]
 
 position_app = typer.Typer(help="Positions under review (chức danh): add, list, remove.", no_args_is_help=True)
-person_app = typer.Typer(help="Persons under review (người được lấy phiếu): add, list, remove.",
+person_app = typer.Typer(help="Persons under review (người được lấy phiếu): add, set, list, remove.",
                          no_args_is_help=True)
 group_app = typer.Typer(help="Ballot forms and their electorates (phiếu): add, set, list, remove.",
                         no_args_is_help=True)
@@ -340,6 +340,28 @@ def person_add(
         from ballots import edit
 
         _report_edit(edit.add_person(event, name, position, id, appointed, retiring))
+
+
+@person_app.command("set")
+def person_set(
+    event: EventFileArg,
+    id: Annotated[str, typer.Argument(help="The person's id.", show_default=False)],
+    name: Annotated[Optional[str], typer.Option(help="The corrected full name, with diacritics.")] = None,
+    position: Annotated[Optional[list[str]], typer.Option(
+        "--position", "-p", help="Replace the positions; repeat for several.", metavar="ID")] = None,
+    appointed: Annotated[Optional[str], typer.Option(help="Date elected or appointed.", metavar="YYYY-MM-DD")] = None,
+    retiring: Annotated[Optional[bool], typer.Option(
+        "--retiring/--not-retiring", help="Notified of retirement, or not.", show_default=False)] = None,
+) -> None:
+    """Correct a person's name, positions or dates; they keep their place on the forms.
+
+    A corrected name changes the printed form: entry workbooks made before are then refused
+    (E411) until `tally template EVENT -o NEW --from OLD` moves their typed rows.
+    """
+    with handled():
+        from ballots import edit
+
+        _report_edit(edit.set_person(event, id, name, position, appointed, retiring))
 
 
 @person_app.command("remove")

@@ -58,6 +58,7 @@ __all__ = [
     "remove_person",
     "remove_position",
     "set_group",
+    "set_person",
 ]
 
 _WHAT = {"positions": N_("position"), "persons": N_("person"), "groups": N_("group"),
@@ -498,6 +499,38 @@ def remove_person(path: str | Path, id: str) -> EditResult:
                    Location(src.name, line=KeyLocator(src.text).line("persons", index, "id")))
     after = _commit(src, [Remove("persons", index)])
     return _result(src, after, "removed", "person", person["id"], str(person.get("name", "")))
+
+
+def set_person(
+    path: str | Path,
+    id: str,
+    name: str | None = None,
+    positions: Sequence[str] | None = None,
+    appointed: DateLike | None = None,
+    retiring: bool | None = None,
+) -> EditResult:
+    """Correct a person's name, positions, appointment date or retirement; what is not given
+    stays as written, and the person keeps their place on the forms. A corrected name or a
+    change of positions changes the forms: entry workbooks made before are refused (E411)
+    until `tally template --from` moves their typed rows."""
+    src = _load(path)
+    index = _find(src, "persons", id)
+    person = entries(src.data, "persons")[index]
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = text_value(name, N_("the person's name"), src.name, "--name")
+    if positions is not None:
+        values["positions"] = _position_refs(src, positions, "person")
+    when = date_value(appointed, N_("the appointment date"), src.name, "--appointed")
+    if when is not None:
+        values["appointed"] = when
+    if retiring is not None:
+        values["retiring"] = retiring
+    if not values:
+        raise fail("E103", _("nothing to change for person '{id}'").format(id=person["id"]),
+                   _("give at least one of --name, --position, --appointed, --retiring"), Location(src.name))
+    after = _commit(src, [SetValues("persons", index, values)])
+    return _result(src, after, "updated", "person", person["id"], str({**person, **values}.get("name", "")))
 
 
 # ---------------------------------------------------------------- groups

@@ -257,3 +257,19 @@ def test_init_in_a_terminal_offers_today(tmp_path: Path, monkeypatch: pytest.Mon
                                 input="\n" * 6)    # superior body, place, date, rule set, language, committee
     assert result.exit_code == 0, result.output
     assert tomllib.loads((tmp_path / "event.toml").read_text(encoding="utf-8"))["event"]["date"] == dt.date.today()
+
+
+def test_person_set_corrects_a_name_and_says_so(tmp_path: Path) -> None:
+    shutil.copy(SAMPLE, tmp_path / "event.toml")
+    r = tally(tmp_path, "person", "set", "event.toml", "p03", "--name", "Đinh Thị Lan Anh", "--retiring")
+    assert r.returncode == 0, r.stderr
+    assert "Updated person p03 Đinh Thị Lan Anh in event.toml" in r.stdout
+    r = tally(tmp_path, "person", "set", "event.toml", "p03", "--not-retiring", "-p", "btv", "-p", "pgd")
+    assert r.returncode == 0, r.stderr
+    person = tomllib.loads((tmp_path / "event.toml").read_text(encoding="utf-8"))["persons"][2]
+    assert (person["retiring"], person["positions"]) == (False, ["btv", "pgd"])
+    before = (tmp_path / "event.toml").read_bytes()
+    for args, code in ((["p03"], "E103"), (["p99", "--name", "X"], "E106"), (["p03", "-p", "nope"], "E106")):
+        r = tally(tmp_path, "person", "set", "event.toml", *args)
+        assert (r.returncode, code in r.stderr) == (3, True), (args, r.stderr)
+    assert (tmp_path / "event.toml").read_bytes() == before

@@ -239,6 +239,30 @@ def test_set_group_keeps_comments_and_key_order(sample: Path) -> None:
     refused(sample, "E103", edit.set_group, "lanhdao")
 
 
+def test_set_person_corrects_in_place_keeping_comments(sample: Path) -> None:
+    before = sample.read_text(encoding="utf-8")
+    result = edit.set_person(sample, "P01", name="Phạm Đức Thắng (sửa)", appointed="01/07/2019", retiring=True)
+    assert result.summary.startswith("Updated person p01 Phạm Đức Thắng (sửa)")
+    after = sample.read_text(encoding="utf-8")
+    # only the name and the flag changed; the comment beside the positions and the order stay
+    assert after == before.replace('name = "Phạm Đức Thắng"', 'name = "Phạm Đức Thắng (sửa)"', 1).replace(
+        "appointed = 2019-07-01\nretiring = false", "appointed = 2019-07-01\nretiring = true", 1)
+    event, _ = load_event(sample)
+    assert [p.id for p in event.persons][:2] == ["p01", "p02"]
+    edit.set_person(sample, "p02", positions=["btv", "pgd"], appointed="2021-01-05")
+    person = tomllib.loads(sample.read_text(encoding="utf-8"))["persons"][1]
+    assert person == {"id": "p02", "name": "Hoàng Minh Tuấn", "positions": ["btv", "pgd"],
+                      "appointed": dt.date(2021, 1, 5)}
+
+
+def test_set_person_refusals(sample: Path) -> None:
+    refused(sample, "E106", edit.set_person, "p99", name="X")
+    refused(sample, "E103", edit.set_person, "p01")
+    refused(sample, "E103", edit.set_person, "p01", name="  ")
+    refused(sample, "E106", edit.set_person, "p01", positions=["nope"])
+    refused(sample, "E104", edit.set_person, "p01", appointed="31/2/2020")
+
+
 # ---------------------------------------------------------------- refusals leave the file alone
 
 
