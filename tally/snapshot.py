@@ -36,8 +36,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from xml.etree.ElementTree import Element
+from typing import Any, NamedTuple
+from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import fromstring as _expat_tree
 
 from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-untyped]
 
@@ -157,8 +158,10 @@ class Look:
     hidden_text: bool = False  # the format's ";;;" is caught by number_format; this is protection.hidden
 
 
-@dataclass(frozen=True)
-class CellRead:
+class CellRead(NamedTuple):
+    """One cell as read. A named tuple, not a dataclass: a workbook holds thousands, made in
+    the reader's inner loop, and a tuple is made four times faster."""
+
     value: object              # int, float, str, bool (a boolean cell) or None
     look: Look
     runs: tuple[tuple[str, Font], ...] = ()   # rich text: each run's text and font
@@ -226,6 +229,41 @@ def _ns(tag: str) -> str:
     return tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
 
 
+_DOCTYPE = b"<!DOCTYPE"
+_ENCODING = re.compile(rb"""\bencoding\s*=\s*(["'])([^"']*)\1""")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _plain_utf8(body: bytes) -> bool:
+    """Whether `body` is XML as tally and the spreadsheet programs write it: UTF-8 (said or
+    assumed) and no document type declaration, so no entity can be declared, expanded or
+    fetched. Only then may it go to the C tree builder; anything else goes through defusedxml."""
+    if _DOCTYPE in body:
+        return False
+    head = body[3:] if body.startswith(_UTF8_BOM) else body
+    if b"\x00" in head[:4] or head[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return False                    # UTF-16 or UTF-32: a declaration could hide from the test above
+    if head.startswith(b"<?xml") and head[5:6] in (b" ", b"\t", b"\r", b"\n", b"?"):
+        end = head.find(b"?>")
+        decl = head[:end] if end >= 0 else head
+        if b"encoding" in decl:
+            m = _ENCODING.search(decl)
+            return m is not None and m.group(2).lower() == b"utf-8"
+    return True
+
+
+def parse_xml(body: bytes) -> Element:
+    """One XML part as an element tree. The common case (see _plain_utf8) is built by
+    ElementTree's C parser, several times faster than defusedxml's pure-Python one; without
+    a document type declaration both build the same tree (tests/test_snapshot_parse.py
+    compares them on every fixture). Anything else is read by defusedxml, which refuses
+    entity declarations and external references. Raises ParseError or DefusedXmlException."""
+    if _plain_utf8(body):
+        return _expat_tree(body)
+    root: Element = ElementTree.fromstring(body)
+    return root
+
+
 class _Package:
     def __init__(self, source: bytes | str | Path) -> None:
         try:
@@ -235,8 +273,13 @@ class _Package:
         self.names = set(self.zip.namelist())
         self.read_bytes = 0
         self.reached: set[str] = {"[Content_Types].xml"}
+        self._rels: dict[str, dict[str, tuple[str, str, bool]]] = {}
+        self.bodies: dict[str, bytes] = {}       # each part read, unpacked once
 
-    def xml(self, name: str) -> Element:
+    def body(self, name: str) -> bytes:
+        """The unpacked bytes of a part, within the size caps; each part is unpacked once."""
+        if name in self.bodies:
+            return self.bodies[name]
         try:
             info = self.zip.getinfo(name)
         except KeyError:
@@ -249,26 +292,36 @@ class _Package:
             raise NotAWorkbook(f"the parts read hold more than {MAX_TOTAL // (1024 * 1024)} MB")
         self.reached.add(name)
         try:
-            root: Element = ElementTree.fromstring(self.zip.read(info))
-        except (ElementTree.ParseError, DefusedXmlException, zipfile.BadZipFile, zlib.error, EOFError,
-                OSError, ValueError, NotImplementedError) as exc:  # broken xml or deflate stream
+            body = self.zip.read(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
             raise NotAWorkbook(f"part {name} cannot be read ({type(exc).__name__})") from None
-        return root
+        self.bodies[name] = body
+        return body
+
+    def xml(self, name: str) -> Element:
+        body = self.body(name)
+        try:
+            return parse_xml(body)
+        except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:  # broken xml, unknown encoding
+            raise NotAWorkbook(f"part {name} cannot be read ({type(exc).__name__})") from None
 
     def rels(self, part: str) -> dict[str, tuple[str, str, bool]]:
         """Relationship id -> (type suffix, target part, external) for `part`."""
+        if part in self._rels:
+            return self._rels[part]
         folder, name = posixpath.split(part)
         rels_name = posixpath.join(folder, "_rels", name + ".rels")
-        if rels_name not in self.names:
-            return {}
-        out = {}
-        for rel in self.xml(rels_name):
-            if _local(rel.tag) != "Relationship":
-                continue
-            external = (rel.get("TargetMode") or "").lower() == "external"
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path, external)
+        out: dict[str, tuple[str, str, bool]] = {}
+        if rels_name in self.names:
+            for rel in self.xml(rels_name):
+                if _local(rel.tag) != "Relationship":
+                    continue
+                external = (rel.get("TargetMode") or "").lower() == "external"
+                target = rel.get("Target", "")
+                path = (target.lstrip("/") if target.startswith("/")
+                        else posixpath.normpath(posixpath.join(folder, target)))
+                out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path, external)
+        self._rels[part] = out
         return out
 
 
@@ -394,7 +447,7 @@ def _styles(pkg: _Package, part: str | None) -> _Styles:
         prot = next((c for c in xf if _local(c.tag) == "protection"), None)
         a = align if align is not None else Element("alignment")
         h = a.get("horizontal", "")
-        looks.append(Look(
+        looks.append(_interned(Look(
             font=pick(fonts, xf.get("fontId"), default_font),
             fill=pick(fills, xf.get("fillId"), ""),
             number_format="General" if code.strip().lower() in ("general", "standard") else code,
@@ -405,8 +458,19 @@ def _styles(pkg: _Package, part: str | None) -> _Styles:
             indent=int(_float(a.get("indent", "0"), 0)),
             rotation=int(_float(a.get("textRotation", "0"), 0)),
             hidden_text=prot is not None and truth(prot.get("hidden")),
-        ))
-    return _Styles(looks or [Look(font=default_font)], default_font, plain)
+        )))
+    return _Styles(looks or [_interned(Look(font=default_font))], default_font, plain)
+
+
+_LOOKS: dict[Look, Look] = {}
+
+
+def _interned(look: Look) -> Look:
+    """One object for equal looks, across workbooks: tally.compare then finds a cell drawn
+    as in the rebuilt minutes by identity, without comparing twenty fields."""
+    if len(_LOOKS) >= 4096:           # a hostile style table: bounded memory
+        _LOOKS.clear()
+    return _LOOKS.setdefault(look, look)
 
 
 # --- strings -----------------------------------------------------------------------------
@@ -532,12 +596,28 @@ def _read(pkg: _Package) -> Snapshot:
     conditional: set[str] = set()
     detail: dict[str, SheetRead] = {}
     data_rows: list[tuple[object, ...]] = []
+    plain_codes: dict[str, bool] = {}
     for index, (name, part, state) in enumerate(sheets):
         sheet = _sheet(pkg, name, part, state, styles, shared, foreign, ambiguous)
         sheet.print_titles = names_local.get(("_xlnm.Print_Titles", index), "")
         sheet.print_area = names_local.get(("_xlnm.Print_Area", index), "")
         detail[name] = sheet
-        values = {ref: c.value for ref, c in sheet.cells.items() if c.value is not None and c.value != ""}
+        values: dict[str, object] = {}
+        fmt: dict[str, str] = {}
+        with_formula: set[str] = set()
+        for ref, c in sheet.cells.items():
+            v = c.value
+            if v is not None and v != "":
+                values[ref] = v
+            code = c.look.number_format
+            try:
+                plain = plain_codes[code]
+            except KeyError:
+                plain = plain_codes[code] = code.strip().lower() in PLAIN_FORMATS
+            if not plain:
+                fmt[ref] = code
+            if c.formula:
+                with_formula.add(ref)
         if name == DATA_SHEET:
             last_row = max((int(_REF.fullmatch(r).group(2)) for r in values), default=0)  # type: ignore[union-attr]
             if last_row > MAX_DATA_ROWS:
@@ -545,13 +625,8 @@ def _read(pkg: _Package) -> Snapshot:
             data_rows = [tuple(values.get(f"{L}{i}") for L in "ABCDE") for i in range(1, last_row + 1)]
             continue
         snap_cells[name] = values
-        fmt: dict[str, str] = {}
-        for ref, c in sheet.cells.items():
-            code = c.look.number_format
-            if code.strip().lower() not in PLAIN_FORMATS:
-                fmt[ref] = code
         formats[name] = fmt
-        formulas[name] = {ref for ref, c in sheet.cells.items() if c.formula}
+        formulas[name] = with_formula
         hidden_rows[name] = set(sheet.hidden_rows)
         hidden_cols[name] = set(sheet.hidden_cols)
         if sheet.conditional:
@@ -703,9 +778,37 @@ def _sheet(pkg: _Package, name: str, part: str, state: str, styles: _Styles,
     return sheet
 
 
+_REFS: dict[str, tuple[int, int] | None] = {}    # "D12" -> (column 4, row 12), or None if no reference
+
+
+def split_ref(ref: str) -> tuple[int, int] | None:
+    """(column index, row) of a cell reference as the reader accepts it ("D12"), None for
+    anything else ("d12", "A0", "D12:E13"). Remembered: a workbook names the same few
+    thousand cells again and again, and so do the minutes rebuilt to compare with it."""
+    try:
+        return _REFS[ref]
+    except KeyError:
+        pass
+    m = _REF.fullmatch(ref)
+    out = (col_index(m.group(1)), int(m.group(2))) if m else None
+    if len(_REFS) >= 1 << 16:         # a hostile sheet naming a million cells: bounded memory
+        _REFS.clear()
+    _REFS[ref] = out
+    return out
+
+
 def _rows(section: Element, sheet: SheetRead, looks: list[Look],
           shared: list[tuple[str, tuple[tuple[str, Any], ...]]], part: str, ambiguous: Any, foreign: Any) -> None:
     last_row = 0
+    cells = sheet.cells
+    by_style: dict[str | None, Look] = {}
+
+    def look_of(s: str | None) -> Look:
+        try:
+            return looks[int(s or "0")]
+        except (ValueError, IndexError):
+            return looks[0]
+
     for row in section:
         if row.tag != _ROW:     # a row in another namespace is ignored by one program, read by another
             ambiguous(part, f"<{row.tag}> inside <sheetData>")
@@ -731,14 +834,16 @@ def _rows(section: Element, sheet: SheetRead, looks: list[Look],
             if c.tag != _C:
                 ambiguous(part, f"<{c.tag}> inside row {r}")
                 continue
-            ref = c.get("r")
-            m = _REF.fullmatch(ref or "")
-            if m is None:
-                ambiguous(part, f"a cell in row {r} with the reference {ref!r}"
-                          + (" (lower case)" if ref and _REF.fullmatch(ref.upper()) else ""))
+            attrib = c.attrib
+            ref = attrib.get("r", "")
+            at = split_ref(ref)
+            if at is None:
+                shown = attrib.get("r")
+                ambiguous(part, f"a cell in row {r} with the reference {shown!r}"
+                          + (" (lower case)" if shown and _REF.fullmatch(shown.upper()) else ""))
                 continue
-            col = col_index(m.group(1))
-            if int(m.group(2)) != r:
+            col, in_row = at
+            if in_row != r:
                 ambiguous(part, f"cell {ref} inside row {r}")
                 continue
             if col > MAX_COL:
@@ -746,72 +851,82 @@ def _rows(section: Element, sheet: SheetRead, looks: list[Look],
             if col <= last_col:
                 ambiguous(part, f"cell {ref} comes after column {col_letters(last_col)} of row {r}"
                           + (" (twice)" if col == last_col else ""))
-                if ref in sheet.cells:
+                if ref in cells:
                     continue
             last_col = col
-            s = c.get("s", row_style)
+            s = attrib.get("s", row_style)
             try:
-                look = looks[int(s or "0")]
-            except (ValueError, IndexError):
-                look = looks[0]
-            for key in ("cm", "vm"):
-                if c.get(key) is not None:
-                    foreign(part, f"cell {ref} carries cell metadata ({key}), e.g. a picture in the cell")
-            if truth(c.get("ph")):
-                foreign(part, f"cell {ref} shows phonetic text")
-            sheet.cells[ref or ""] = _cell(c, ref or "", look, shared, part, ambiguous)
+                look = by_style[s]
+            except KeyError:
+                look = by_style[s] = look_of(s)
+            if "cm" in attrib or "vm" in attrib or "ph" in attrib:
+                for key in ("cm", "vm"):
+                    if attrib.get(key) is not None:
+                        foreign(part, f"cell {ref} carries cell metadata ({key}), e.g. a picture in the cell")
+                if truth(attrib.get("ph")):
+                    foreign(part, f"cell {ref} shows phonetic text")
+            cells[ref] = _cell(c, ref, look, shared, part, ambiguous)
+
+
+_T = f"{{{MAIN}}}t"
 
 
 def _cell(c: Element, ref: str, look: Look, shared: list[tuple[str, tuple[tuple[str, Any], ...]]],
           part: str, ambiguous: Any) -> CellRead:
     kind = c.get("t", "n")
-    vs: list[Element] = []
-    iss: list[Element] = []
+    v_node: Element | None = None
+    is_node: Element | None = None
+    twice = False
     formula = False
     for x in c:
-        if x.tag == _V:
-            vs.append(x)
-        elif x.tag == _IS:
-            iss.append(x)
-        elif x.tag == _F:
+        tag = x.tag
+        if tag == _V:
+            twice = twice or v_node is not None
+            v_node = v_node if v_node is not None else x
+        elif tag == _IS:
+            twice = twice or is_node is not None
+            is_node = is_node if is_node is not None else x
+        elif tag == _F:
             formula = True
-    if len(vs) > 1 or len(iss) > 1:
+    if twice:
         ambiguous(part, f"cell {ref} holds two values")
     if kind == "inlineStr":
-        if vs:
+        if v_node is not None:
             ambiguous(part, f"cell {ref} is an inline string that also carries a <v>")
-        if not iss:
-            return CellRead(None, look, formula=formula)
-        text, runs = _string(iss[0])
+        if is_node is None:
+            return CellRead(None, look, (), formula)
+        if len(is_node) == 1 and is_node[0].tag == _T:         # plain text: no runs
+            return CellRead(is_node[0].text or "", look, (), formula)
+        text, runs = _string(is_node)
         return CellRead(text, look, _run_fonts(runs, look.font), formula)
-    if iss:
+    if is_node is not None:
         ambiguous(part, f"cell {ref} of type {kind!r} carries an inline string")
-    v = vs[0].text if vs else None
+    v = v_node.text if v_node is not None else None
     if v is None:
-        return CellRead(None, look, formula=formula)
+        return CellRead(None, look, (), formula)
     if kind == "s":
         try:
             text, runs = shared[int(v)]
         except (ValueError, IndexError):
             ambiguous(part, f"cell {ref} names shared string {v!r}, which does not exist")
-            return CellRead(None, look, formula=formula)
-        return CellRead(text, look, _run_fonts(runs, look.font), formula)
+            return CellRead(None, look, (), formula)
+        return CellRead(text, look, _run_fonts(runs, look.font) if runs else (), formula)
     if kind in ("str", "d"):
-        return CellRead(v, look, formula=formula)
+        return CellRead(v, look, (), formula)
     if kind == "e":
-        return CellRead(v, look, formula=formula, error=True)
+        return CellRead(v, look, (), formula, True)
     if kind == "b":
-        return CellRead(truth(v), look, formula=formula)
+        return CellRead(truth(v), look, (), formula)
     if kind != "n":
         ambiguous(part, f"cell {ref} has the unknown type {kind!r}")
     v = v.strip()
     if _INT.fullmatch(v):
-        return CellRead(int(v), look, formula=formula)
+        return CellRead(int(v), look, (), formula)
     try:
-        return CellRead(float(v), look, formula=formula)
+        return CellRead(float(v), look, (), formula)
     except ValueError:
         ambiguous(part, f"cell {ref} holds {v[:20]!r}, which is no number")
-        return CellRead(v, look, formula=formula)
+        return CellRead(v, look, (), formula)
 
 
 def _float(text: str, default: float = 1.0) -> float:

@@ -1,0 +1,123 @@
+"""tally/snapshot.py: the strict reader's XML parsing.
+
+The reader builds the trees of what tally and the spreadsheet programs write (UTF-8, no
+document type declaration) with ElementTree's C parser, and sends everything else through
+defusedxml. These tests hold the two to the same trees on every fixture, and the routing
+to its promise: no entity is ever declared, expanded or fetched on the fast path.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+from pathlib import Path
+from xml.etree.ElementTree import Element
+
+import pytest
+from conftest import DATA, SAMPLES
+from defusedxml import ElementTree as Defused  # type: ignore[import-untyped]
+from fuzzing import SIGNED, mutate_member_xml
+
+from tally.snapshot import NotAWorkbook, _plain_utf8, parse_xml, read_snapshot
+
+
+def _tree(node: Element) -> tuple[object, ...]:
+    return (node.tag, sorted(node.attrib.items()), node.text, node.tail, [_tree(c) for c in node])
+
+
+def _xml_parts(book: bytes) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(book)) as z:
+        return [(i.filename, z.read(i)) for i in z.infolist() if i.filename.endswith((".xml", ".rels"))]
+
+
+FIXTURES = sorted([*DATA.rglob("*.xlsx"), *SAMPLES.glob("*.xlsx")])
+
+
+def _readable(path: Path) -> list[tuple[str, bytes]]:
+    try:
+        return _xml_parts(path.read_bytes())
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError):
+        return []
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_every_part_of_every_fixture_parses_to_the_tree_defusedxml_builds(path: Path) -> None:
+    parts = _readable(path)
+    for name, body in parts:
+        try:
+            want = _tree(Defused.fromstring(body))
+        except Exception as exc:  # noqa: BLE001 - then the fast path must fail too
+            with pytest.raises(type(exc)):
+                parse_xml(body)
+            continue
+        assert _tree(parse_xml(body)) == want, f"{path.name} › {name}"
+
+
+def test_damaged_parts_fail_the_same_way_on_both_paths() -> None:
+    rng = random.Random(14)
+    seen_broken = 0
+    for _ in range(60):
+        book = mutate_member_xml(SIGNED.read_bytes(), rng)
+        for name, body in _xml_parts(book):
+            try:
+                want: object = _tree(Defused.fromstring(body))
+            except Exception as exc:  # noqa: BLE001
+                want = type(exc)
+                seen_broken += 1
+            try:
+                got: object = _tree(parse_xml(body))
+            except Exception as exc:  # noqa: BLE001
+                got = type(exc)
+            assert got == want, name
+    assert seen_broken > 10          # the mutations really broke parts
+
+
+_SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+          b'<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>')
+_DTD = b'<!DOCTYPE worksheet [<!ENTITY e "expanded">]>'
+
+
+@pytest.mark.parametrize("body", [
+    b'<?xml version="1.0" encoding="UTF-8"?>' + _DTD + _SHEET,
+    _DTD + _SHEET,
+    b"\xef\xbb\xbf" + _DTD + _SHEET,
+    (b'<?xml version="1.0" encoding="UTF-16"?>' + _DTD + _SHEET).decode().encode("utf-16"),
+    (b'<?xml version="1.0" encoding="UTF-16"?>' + _DTD + _SHEET).decode().encode("utf-16-le"),
+    (b'<?xml version="1.0" encoding="UTF-16"?>' + _DTD + _SHEET).decode().encode("utf-16-be"),
+], ids=["utf-8", "no-declaration", "bom", "utf-16", "utf-16-le", "utf-16-be"])
+def test_an_entity_declaration_is_refused_in_any_encoding(body: bytes) -> None:
+    assert not _plain_utf8(body)
+    with pytest.raises(Exception, match="(?i)entit"):
+        parse_xml(body)
+
+
+@pytest.mark.parametrize("declaration", [b'encoding="cp037"', b"encoding='latin-1'", b'encoding = "ascii"',
+                                         b'encoding="utf-16"', b'standalone="yes" encoding="x"'])
+def test_any_encoding_but_utf8_goes_through_defusedxml(declaration: bytes) -> None:
+    body = b'<?xml version="1.0" ' + declaration + b"?>" + _SHEET.replace(b"&e;", b"x")
+    assert not _plain_utf8(body)
+
+
+@pytest.mark.parametrize("body", [_SHEET, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + _SHEET,
+                                  b"<?xml version='1.0' encoding='utf-8'?>" + _SHEET, b"\xef\xbb\xbf" + _SHEET,
+                                  b'<?xml version="1.0"?>' + _SHEET])
+def test_what_tally_and_the_spreadsheet_programs_write_takes_the_fast_path(body: bytes) -> None:
+    assert _plain_utf8(body)
+
+
+def _with_part(book: bytes, part: str, body: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, body if info.filename == part else src.read(info))
+    return out.getvalue()
+
+
+def test_an_unknown_encoding_is_not_a_workbook_not_a_crash() -> None:
+    sheet = _xml_parts(SIGNED.read_bytes())
+    name, body = next((n, b) for n, b in sheet if n.startswith("xl/worksheets/"))
+    body = body[body.index(b"?>") + 2:] if body.startswith(b"<?xml") else body
+    book = _with_part(SIGNED.read_bytes(), name, b'<?xml version="1.0" encoding="no-such-codec"?>' + body)
+    with pytest.raises(NotAWorkbook, match="LookupError"):
+        read_snapshot(book)
