@@ -383,7 +383,8 @@ def _preview(command: Any, name: str, rich_markup_mode: Any) -> Any:
     """A command as `tally --help` lists it, without reading its parameters."""
     text = inspect.getdoc(command.callback) if command.help is None else inspect.cleandoc(command.help)
     return command.cls(name=name, help=text, short_help=command.short_help, hidden=command.hidden,
-                       deprecated=command.deprecated, rich_markup_mode=rich_markup_mode)
+                       deprecated=command.deprecated, rich_markup_mode=rich_markup_mode,
+                       rich_help_panel=command.rich_help_panel)
 
 
 def lang_callback(value: str | None) -> str | None:
