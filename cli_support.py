@@ -262,6 +262,11 @@ class LazyCommands(MutableMapping[str, ClickCommand]):
     def __len__(self) -> int:
         return len(self._builders)
 
+    @property
+    def built(self) -> tuple[str, ...]:
+        """The commands built so far, by name."""
+        return tuple(self._built)
+
     def preview(self, name: str) -> ClickCommand:
         """The command as far as a listing needs it (name, help, hidden): the built one if
         there is one, else a stand-in with the same help and no parameters."""
