@@ -21,8 +21,10 @@ What is measured, for each kind of file:
   ``RATIO_FLOOR`` bytes at more than ``ZIP_RATIO`` times its compressed size is a zip
   bomb and is refused as soon as it is seen;
 * .xlsx sheets: the rectangle calamine would allocate (last row × last column holding a
-  value), found with a few regular-expression passes over the XML stream; sheets written
-  in unusual ways (cells without a reference) are walked element by element instead;
+  value). One regular-expression search over the XML stream shows that every value lies in
+  the widest rectangle the limits allow at the header row's width, which is all a normal
+  sheet needs; a sheet with a value outside it is measured exactly, and one written in
+  unusual ways (cells without a reference) is walked element by element;
 * shared strings: their number (each is a cell's worth of memory);
 * .ods: each table's rows and columns with ``number-rows-repeated`` and
   ``number-columns-repeated`` expanded, walked with expat (no DTD, no entities);
@@ -259,7 +261,7 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
             for name in names:
                 low = name.lower()
                 if low.startswith("xl/worksheets/") and low.endswith(".xml"):
-                    scan[name] = _XlsxSheetScan()
+                    scan[name] = _XlsxSheetScan(limits)
                 elif low.endswith("sharedstrings.xml"):
                     scan[name] = _CountScan(re.compile(rb"<(?:\w{1,32}:)?si[\s>/]"))
         elif kind == "ods":
@@ -268,7 +270,7 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                     scan[name] = _OdsScan()
         _members(data, zf, display, limits, scan)
         for name, scanner in list(scan.items()):
-            if isinstance(scanner, _XlsxSheetScan) and (scanner.odd or not _within(scanner, limits)):
+            if isinstance(scanner, _XlsxSheetScan) and (scanner.odd or scanner.exact):
                 walk: _XlsxExactWalk | _XlsxValuedCells = (
                     _XlsxExactWalk() if scanner.odd else _XlsxValuedCells(scanner.prefix))
                 try:
@@ -283,7 +285,9 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                 scan[name] = walk
         labels = _sheet_names(zf) if kind == "xlsx" else {}
     for name, scanner in scan.items():
-        if isinstance(scanner, (_XlsxSheetScan, _XlsxExactWalk, _XlsxValuedCells)):
+        if isinstance(scanner, _XlsxSheetScan):
+            continue          # every value inside a rectangle that check_dimensions allows
+        if isinstance(scanner, (_XlsxExactWalk, _XlsxValuedCells)):
             check_dimensions(display, labels.get(name, name), scanner.max_row, scanner.max_col, limits)
         elif isinstance(scanner, _CountScan) and scanner.count > limits.max_cells:
             raise fail("E309", _("the workbook holds {n:,} different texts, beyond the limit of {limit:,} cells")
@@ -296,11 +300,6 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                            _("open it in LibreOffice and save it again"), Location(display))
             for table, (rows, cols) in scanner.tables.items():
                 check_dimensions(display, table, rows, cols, limits)
-
-
-def _within(scan: _XlsxSheetScan, limits: Limits) -> bool:
-    rows = scan.rows_at_most
-    return rows <= limits.max_rows and rows * scan.max_col <= limits.max_cells
 
 
 def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -353,9 +352,10 @@ _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]{0,31}):)?worksheet[\s>]")
 
 
 def _at_most(n: int) -> bytes:
-    """A regular expression for decimal numbers 1..n written without leading zeros."""
+    """A regular expression for decimal numbers 1..n written without leading zeros (and followed
+    by something other than a digit: the first alternative does not give digits back)."""
     s = str(n)
-    alts = [rb"[1-9]\d{0,%d}" % (len(s) - 2)] if len(s) > 1 else []
+    alts = [rb"[1-9]\d{0,%d}+" % (len(s) - 2)] if len(s) > 1 else []   # possessive: no backtracking
     for i, ch in enumerate(s):
         d = int(ch)
         low = 1 if i == 0 else 0
@@ -389,73 +389,82 @@ def _feed_tags(carry: bytes, chunk: bytes, scan: Callable[[bytes, int], None]) -
     return buf[cut:]
 
 
+_WINDOW = 1 << 16     # the first bytes of a sheet, where its header row is: the rectangle's width
+_FOUND = 1000         # cells outside the rectangle looked at in Python before measuring exactly instead
+
+
+def rows_allowed(cols: int, limits: Limits) -> int:
+    """The most rows a sheet `cols` columns wide may reach and still pass check_dimensions."""
+    rows = min(limits.max_rows, limits.max_cells // max(cols, 1))
+    memory = physical_memory()
+    if memory:
+        rows = min(rows, memory // 2 // (max(cols, 1) * CELL_BYTES))
+    return rows
+
+
 class _XlsxSheetScan:
-    """The last row and column holding a value, as calamine counts them, from the XML stream.
+    """Whether every cell holding a value lies in a rectangle the limits allow, from the XML
+    stream, with one search per chunk (in C) and nothing per cell in Python.
 
-    Fast for normal files: the row numbers come from the row tags (one findall), and one
-    search per chunk finds every cell that is *not* a plain ``<c r="A1"`` inside the
-    rectangle known so far; in a normal file it finds nothing. What it finds is looked at
-    in Python: a cell that closes itself (``<c r="Z9" s="1"/>``) holds no value and does
-    not count (calamine skips it), a cell further out grows the rectangle, and anything
-    unusual (no reference, another attribute first) sets `odd`. Row tags of rows without
-    values still count here, so a sheet found too large, or odd, is walked again exactly
-    (:class:`_XlsxExactWalk`) before it is refused."""
+    The rectangle is as wide as the widest cell holding a value in the first bytes of the
+    sheet (its header row), and as tall as the limits then allow (`rows_allowed`): a sheet
+    inside it passes check_dimensions whatever its true extent, which need not be known. The
+    search finds every cell that is *not* a plain ``<c r="A1"`` inside the rectangle; in a
+    normal file it finds nothing. What it finds is looked at in Python: a cell that closes
+    itself (``<c r="Z9" s="1"/>``) holds no value and does not count (calamine skips it), and
+    a cell with a leading zero may still be inside. A cell holding a value outside (further
+    down, or to the right of the header), or many cells found, set `exact`: the sheet is then
+    measured exactly (:class:`_XlsxValuedCells`) before it is passed or refused, with the
+    figures it really has. Anything unusual (a cell without a reference, another attribute
+    first) sets `odd`: the sheet is then walked element by element (:class:`_XlsxExactWalk`)."""
 
-    def __init__(self) -> None:
-        self.max_row = 0
-        self.max_col = 0
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.cols = 0           # the rectangle: `cols` wide ...
+        self.rows = 0           # ... and `rows` tall
         self.carry = b""
         self.odd = False
-        self._prefix: bytes | None = None
+        self.exact = False
         self.prefix = b""
-        self._rows: re.Pattern[bytes] | None = None
-        self._tag: re.Pattern[bytes] | None = None
         self._rx: re.Pattern[bytes] | None = None
-        self._rx_key: tuple[int, int] = (-1, -1)
-        self.row_bound = 0      # cells up to this row (within the columns) are not looked at
+        self._tag: re.Pattern[bytes] | None = None
+        self._head: re.Pattern[bytes] | None = None
+        self._any: re.Pattern[bytes] | None = None
+        self._found = 0
 
-    @property
-    def rows_at_most(self) -> int:
-        """The last row, or more: a cell below the rows seen but above `row_bound` is not looked at."""
-        return max(self.max_row, self.row_bound)
+    def _start(self, buf: bytes, end: int) -> None:
+        root = _ROOT.search(buf, 0, min(end, 1 << 16))
+        self.prefix = (root.group(1) + b":") if root and root.group(1) else b""
+        p = re.escape(b"<" + self.prefix)
+        self._tag = re.compile(p + rb'c r="([A-Z]{1,3})0*(\d{1,7})"[^<>]*?(/?)>')
+        self._head = re.compile(p + rb'c r="([A-Z]{1,3})\d{1,7}"[^<>]*?(?<!/)>')
+        self._any = re.compile(p + rb"c[\s>/]")
 
-    def _outside(self) -> re.Pattern[bytes]:
-        # The rows grow with every chunk; a pattern for exactly the rows seen would be compiled
-        # again for each (170 times for the benchmark sheet, a third of the scan). Its row
-        # bound goes up in steps of a quarter instead, and counts as the sheet's extent
-        # (rows_at_most): at most 25% too many, and a sheet that then seems too large is
-        # measured exactly before it is refused.
-        bound = self.row_bound
-        while bound < self.max_row:
-            bound = max(1024, bound + bound // 4)
-        key = (bound, self.max_col)
-        if self._rx is None or self._rx_key != key:
-            assert self._prefix is not None
-            inside = (_letters_at_most(self.max_col) + _at_most(bound)) if all(key) else rb"(?!)"
-            self._rx = re.compile(re.escape(b"<" + self._prefix) + rb'c(?! r="' + inside + rb'")[\s>/]')
-            self._rx_key = key
-            self.row_bound = bound if all(key) else 0
-        return self._rx
+    def _measure(self, buf: bytes, start: int, end: int) -> None:
+        """The rectangle, from the cells in the first bytes of the sheet's data (its header row)."""
+        assert self._head is not None
+        head = self._head.findall(buf, start, min(end, start + _WINDOW))
+        self.cols = max(map(column_index, set(head)), default=0)
+        self.rows = rows_allowed(self.cols, self.limits) if self.cols else 0
+        inside = (_letters_at_most(self.cols) + _at_most(self.rows)) if self.cols and self.rows else rb"(?!)"
+        self._rx = re.compile(re.escape(b"<" + self.prefix) + rb'c(?! r="' + inside + rb'")[\s>/]')
 
     def feed(self, chunk: bytes) -> None:
-        if self.odd:
-            return
-        self.carry = _feed_tags(self.carry, chunk, self._scan)
+        if not (self.odd or self.exact):
+            self.carry = _feed_tags(self.carry, chunk, self._scan)
 
     def _scan(self, buf: bytes, end: int) -> None:
-        if self._prefix is None:
-            root = _ROOT.search(buf, 0, min(end, 1 << 16))
-            self._prefix = self.prefix = (root.group(1) + b":") if root and root.group(1) else b""
-            p = re.escape(b"<" + self._prefix)
-            self._rows = re.compile(p + rb'row r="0*(\d{1,12})"[^>/]*>')
-            self._tag = re.compile(p + rb'c r="([A-Z]{1,3})0*(\d{1,7})"[^<>]*?(/?)>')
-        assert self._rows is not None and self._tag is not None
-        rows = self._rows.findall(buf, 0, end)
-        if rows:
-            self.max_row = max(self.max_row, max(map(int, rows)))
+        if self._tag is None:
+            self._start(buf, end)
+        if self._rx is None:
+            data = buf.find(b"sheetData", 0, end)
+            if data >= 0:
+                self._measure(buf, data, end)
+        assert self._tag is not None and self._any is not None
+        rx = self._rx or self._any      # before the sheet's data: every cell is looked at
         pos = 0
         while True:
-            m = self._outside().search(buf, pos, end)
+            m = rx.search(buf, pos, end)
             if m is None:
                 return
             tag = self._tag.match(buf, m.start(), end)
@@ -463,13 +472,18 @@ class _XlsxSheetScan:
                 self.odd = True
                 return
             pos = tag.end()
+            self._found += 1
+            if self._found > _FOUND:
+                self.exact = True
+                return
             if tag.group(3) == b"/":
                 continue        # no value: calamine skips it
-            self.max_col = max(self.max_col, column_index(tag.group(1)))
-            self.max_row = max(self.max_row, int(tag.group(2)))
+            if column_index(tag.group(1)) > self.cols or int(tag.group(2)) > self.rows:
+                self.exact = True
+                return
 
     def close(self) -> None:
-        if not self.odd and self.carry:
+        if not (self.odd or self.exact) and self.carry:
             self._scan(self.carry, len(self.carry))
         self.carry = b""
 

@@ -1,0 +1,138 @@
+"""ballots/limits.py: the extent of an .xlsx sheet, measured before calamine allocates it.
+
+The bombs (a cell at XFD1048576, a million rows...) are in tests/test_fuzz.py, through the
+command line with its memory measured. Here: the sheets the fast scan cannot pass by itself
+(a value outside the header's width or below the rows the limits allow, cells written
+unusually) are measured exactly, so a refusal gives the figures the sheet really has and a
+sheet within the limits is read, whatever the cells look like.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fuzzing import BALLOT_ROW, HEADER_ROW, workbook
+
+from ballots.cells import column_letters
+from ballots.errors import TallyError
+from ballots.limits import DEFAULT_LIMITS, Limits, _at_most, _letters_at_most, rows_allowed
+from ballots.sheets import open_ballot_file
+
+_HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+         'spreadsheetml/2006/main">')
+
+
+def _rows(first: int, last: int, cols: int = 4) -> str:
+    return "".join(f'<row r="{r}">' + "".join(f'<c r="{column_letters(c)}{r}"><v>1</v></c>' for c in range(1, cols + 1))
+                   + "</row>" for r in range(first, last + 1))
+
+
+def _book(tmp_path: Path, rows: str, before: str = "", prefix: str = "") -> Path:
+    xml = f"{_HEAD}{before}<sheetData>{HEADER_ROW}{BALLOT_ROW}{rows}</sheetData></worksheet>"
+    if prefix:
+        xml = (xml.replace("<worksheet xmlns=", f"<{prefix}:worksheet xmlns:{prefix}=")
+               .replace("</worksheet>", f"</{prefix}:worksheet>"))
+        xml = re.sub(r"<(/?)(sheetData|row|c|v|is|t)([ >/])", rf"<\1{prefix}:\2\3", xml)
+    path = tmp_path / "btv.xlsx"
+    path.write_bytes(workbook(xml))
+    return path
+
+
+def _refused(path: Path, limits: Limits) -> tuple[str, str]:
+    with pytest.raises(TallyError) as info:
+        open_ballot_file(path, limits=limits)
+    d = info.value.diagnostics[0]
+    return d.code, d.message
+
+
+def _extent(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+    sheet = open_ballot_file(path, limits=limits).sheet("btv")
+    rows = [values for _n, values in sheet.rows()]
+    return len(rows), max(map(len, rows))
+
+
+def test_the_regular_expressions_bound_numbers_and_letters_exactly() -> None:
+    for n in (1, 9, 10, 99, 100, 151_515, 1_000_000, 1_048_576):
+        rx = re.compile(rb'r="' + _at_most(n) + rb'"')
+        for k in {1, 9, 10, n - 1, n, n + 1, 10 * n, 99_999_999}:
+            assert (rx.fullmatch(b'r="%d"' % k) is not None) == (1 <= k <= n), (n, k)
+        assert rx.fullmatch(b'r="0%d"' % n) is None         # a leading zero: looked at in Python
+    for col in (1, 26, 27, 33, 52, 702, 703, 16_384):
+        rx = re.compile(rb'r="' + _letters_at_most(col) + rb'1"')
+        for k in {1, 26, 27, col - 1, col, col + 1, 18_278}:
+            if k >= 1:
+                assert (rx.fullmatch(b'r="%s1"' % column_letters(k).encode()) is not None) == (k <= col), (col, k)
+
+
+def test_rows_allowed_is_what_check_dimensions_allows() -> None:
+    limits = Limits(max_rows=1000, max_cells=6000)
+    assert rows_allowed(4, limits) == 1000
+    assert rows_allowed(7, limits) == 857         # 857 x 7 = 5999
+    assert rows_allowed(6001, limits) == 0
+
+
+def test_a_normal_sheet_is_read(tmp_path: Path) -> None:
+    assert _extent(_book(tmp_path, _rows(3, 2000))) == (2000, 4)
+
+
+def test_rows_beyond_the_limit_are_refused_with_the_last_row_the_sheet_has(tmp_path: Path) -> None:
+    path = _book(tmp_path, _rows(3, 1200))
+    code, message = _refused(path, Limits(max_rows=1000))
+    assert code == "E308" and "row 1,200" in message
+
+
+def test_a_value_right_of_the_header_counts_with_its_real_width(tmp_path: Path) -> None:
+    # 400 rows x 4 columns is allowed; a note in column J on row 300 makes it 400 x 10
+    rows = _rows(3, 400).replace('<c r="D300"><v>1</v></c>', '<c r="D300"><v>1</v></c><c r="J300"><v>9</v></c>')
+    path = _book(tmp_path, rows)
+    code, message = _refused(path, Limits(max_cells=3000))
+    assert code == "E309" and "400 rows × 10 columns = 4,000 cells" in message
+    assert _extent(path, Limits(max_cells=4000)) == (400, 10)
+
+
+def test_a_value_far_below_is_measured_not_guessed(tmp_path: Path) -> None:
+    # a stray value on row 5000 of a 4-column sheet: 20,000 cells, within 25,000
+    path = _book(tmp_path, _rows(3, 50) + '<row r="5000"><c r="B5000"><v>7</v></c></row>')
+    assert _extent(path, Limits(max_cells=25_000)) == (5000, 4)
+    code, message = _refused(path, Limits(max_cells=15_000))
+    assert code == "E309" and "5,000 rows × 4 columns" in message
+
+
+def test_a_cell_row_that_disagrees_with_its_row_tag_is_caught(tmp_path: Path) -> None:
+    path = _book(tmp_path, '<row r="3"><c r="A900000"><v>1</v></c></row>')
+    code, message = _refused(path, Limits(max_rows=800_000))
+    assert code == "E308" and "row 900,000" in message
+
+
+def test_cells_without_a_value_do_not_count_however_many(tmp_path: Path) -> None:
+    # styled empty cells far out (as Excel writes formatting): calamine skips them
+    styled = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c><c r="XFD{r}" s="1"/></row>' for r in range(3, 3000))
+    assert _extent(_book(tmp_path, styled)) == (2999, 4)
+
+
+def test_a_reference_with_leading_zeros_is_read_as_its_number(tmp_path: Path) -> None:
+    path = _book(tmp_path, '<row r="3"><c r="A0003"><v>1</v></c><c r="D03"><v>2</v></c></row>')
+    assert _extent(path) == (3, 4)
+
+
+def test_cells_without_references_are_walked(tmp_path: Path) -> None:
+    path = _book(tmp_path, "<row>" + "<c><v>1</v></c>" * 12 + "</row>")
+    code, message = _refused(path, Limits(max_cells=30))
+    assert code == "E309" and "3 rows × 12 columns" in message
+    assert _extent(path) == (3, 12)
+
+
+def test_a_namespace_prefix_is_followed(tmp_path: Path) -> None:
+    path = _book(tmp_path, _rows(3, 300) + '<row r="400"><c r="A400"><v>1</v></c></row>', prefix="x")
+    assert _extent(path) == (400, 4)
+    code, message = _refused(path, Limits(max_rows=350))
+    assert code == "E308" and "row 400" in message
+
+
+def test_a_long_prelude_before_the_data_does_not_hide_a_far_cell(tmp_path: Path) -> None:
+    prelude = "<cols>" + '<col min="1" max="1" width="9"/>' * 20_000 + "</cols>"
+    path = _book(tmp_path, _rows(3, 20) + '<row r="30"><c r="Z30"><v>1</v></c></row>', before=prelude)
+    code, message = _refused(path, Limits(max_cells=500))
+    assert code == "E309" and "30 rows × 26 columns" in message
