@@ -66,7 +66,10 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: typer's rich help formatter costs ~0.1 s of imports at every start
+    context_settings={"help_option_names": ["--help", "-h"]},
 )
+# The sections of `tally --help` (each command's rich_help_panel), in the order of a count.
+PANELS = (N_("Define the event"), N_("Paper"), N_("Check and count"), N_("Sign and verify"))
 
 
 def _version_callback(value: bool) -> None:
@@ -126,14 +129,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document on 
 
 # ---------------------------------------------------------------- event definition commands
 # (init, position, person, group, show): thin glue over ballots/edit.py, skeleton.py and event_view.py
-EventFileArg = Annotated[Path, typer.Argument(help="The event file (TOML, SPEC §4), e.g. event.toml.",
+EventFileArg = Annotated[Path, typer.Argument(help="The event file (TOML), e.g. event.toml.",
                                               metavar="EVENT", show_default=False)]
 PositionsOpt = Annotated[
     list[str], typer.Option("--position", "-p", help="A position id; repeat for several.", metavar="ID",
                             show_default=False)
 ]
-CountOpt = Annotated[int, typer.Option(min=0, show_default=False)]
-OptCountOpt = Annotated[Optional[int], typer.Option(min=0, show_default=False)]
 
 position_app = typer.Typer(help="Positions under review (chức danh): add, list, remove.", no_args_is_help=True)
 person_app = typer.Typer(help="Persons under review (người được lấy phiếu): add, set, list, remove.",
@@ -142,10 +143,10 @@ group_app = typer.Typer(help="Ballot forms and their electorates (phiếu): add,
                         no_args_is_help=True)
 committee_app = typer.Typer(help="The counting committee (Ban kiểm phiếu), who sign the minutes: add, list, remove.",
                             no_args_is_help=True)
-app.add_typer(committee_app, name="committee")
-app.add_typer(position_app, name="position")
-app.add_typer(person_app, name="person")
-app.add_typer(group_app, name="group")
+app.add_typer(committee_app, name="committee", rich_help_panel="Define the event")
+app.add_typer(position_app, name="position", rich_help_panel="Define the event")
+app.add_typer(person_app, name="person", rich_help_panel="Define the event")
+app.add_typer(group_app, name="group", rich_help_panel="Define the event")
 
 
 def _interactive() -> bool:
@@ -206,16 +207,22 @@ def _ask_committee() -> list[str]:
 @app.command(rich_help_panel="Define the event")
 def init(
     event: EventFileArg,
-    title: Annotated[Optional[str], typer.Option(help="Title of the vote, printed on the minutes.")] = None,
+    title: Annotated[Optional[str], typer.Option(help="Title of the vote, printed on the minutes.", metavar="TITLE")]
+    = None,
     organisation: Annotated[Optional[str], typer.Option(
-        "--organisation", "--organization", help="The body holding the vote (cơ quan, tổ chức).")] = None,
+        "--organisation", "--organization", help="The body holding the vote (cơ quan, tổ chức).", metavar="NAME")]
+    = None,
     date: Annotated[Optional[str], typer.Option(help="Date of the count: 28/09/2025 or 2025-09-28.",
                                                 metavar="DD/MM/YYYY")] = None,
     rules: Annotated[Optional[str], typer.Option(
-        help="Rule set: qd96-2023 (default), nq96-2023, qd262-2014, nq85-2014, nq35-2012 (see `tally rules`).")] = None,
-    language: Annotated[Optional[str], typer.Option(help="Language of the documents: vi (default) or en.")] = None,
-    parent: Annotated[Optional[str], typer.Option(help="The superior body, for the header (optional).")] = None,
-    place: Annotated[Optional[str], typer.Option(help="Place written before the date (optional).")] = None,
+        help="Rule set: qd96-2023 (default), nq96-2023, qd262-2014, nq85-2014, nq35-2012 (see `tally rules`).",
+        metavar="ID")] = None,
+    language: Annotated[Optional[str], typer.Option(help="Language of the documents: vi (default) or en.",
+                                                    metavar="vi|en")] = None,
+    parent: Annotated[Optional[str], typer.Option(help="The superior body, for the header (optional).",
+                                                  metavar="NAME")] = None,
+    place: Annotated[Optional[str], typer.Option(help="Place written before the date (optional).",
+                                                 metavar="PLACE")] = None,
     committee: Annotated[Optional[list[str]], typer.Option(
         help="A counting-committee member and their role; repeat for several.", metavar="NAME:ROLE")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
@@ -260,8 +267,9 @@ def init(
 @committee_app.command("add")
 def committee_add(
     event: EventFileArg,
-    name: Annotated[str, typer.Option(help="Full name with diacritics.", show_default=False)],
-    role: Annotated[str, typer.Option(help='Role on the committee, e.g. "Trưởng ban".', show_default=False)] = "",
+    name: Annotated[str, typer.Option(help="Full name with diacritics.", metavar="NAME", show_default=False)],
+    role: Annotated[str, typer.Option(help='Role on the committee, e.g. "Trưởng ban".', metavar="ROLE",
+                                      show_default=False)] = "",
 ) -> None:
     """Add a member of the counting committee, after the last one (the order they sign in)."""
     with handled():
@@ -303,8 +311,10 @@ def committee_remove(
 @position_app.command("add")
 def position_add(
     event: EventFileArg,
-    title: Annotated[str, typer.Option(help='Title printed on ballots, e.g. "Giám đốc Sở".', show_default=False)],
-    id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id (default: the title's initials).")] = None,
+    title: Annotated[str, typer.Option(help='Title printed on ballots, e.g. "Giám đốc Sở".', metavar="TITLE",
+                                       show_default=False)],
+    id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id (default: the title's initials).",
+                                              metavar="ID")] = None,
 ) -> None:
     """Add a position under review."""
     with handled():
@@ -316,7 +326,7 @@ def position_add(
 @position_app.command("remove")
 def position_remove(
     event: EventFileArg,
-    id: Annotated[str, typer.Argument(help="The position's id.", show_default=False)],
+    id: Annotated[str, typer.Argument(help="The position's id.", metavar="ID", show_default=False)],
     force: Annotated[bool, typer.Option("--force", help="Also take it off the persons and groups using it.")] = False,
 ) -> None:
     """Remove a position (refused while persons or groups use it, unless --force)."""
@@ -329,10 +339,12 @@ def position_remove(
 @person_app.command("add")
 def person_add(
     event: EventFileArg,
-    name: Annotated[str, typer.Option(help="Full name with diacritics.", show_default=False)],
+    name: Annotated[str, typer.Option(help="Full name with diacritics.", metavar="NAME", show_default=False)],
     position: PositionsOpt,
-    id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id (default: the next pNN).")] = None,
-    appointed: Annotated[Optional[str], typer.Option(help="Date elected or appointed.", metavar="YYYY-MM-DD")] = None,
+    id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id (default: the next pNN).", metavar="ID")]
+    = None,
+    appointed: Annotated[Optional[str], typer.Option(help="Date elected or appointed: 01/03/2021 or 2021-03-01.",
+                                                     metavar="DD/MM/YYYY")] = None,
     retiring: Annotated[bool, typer.Option("--retiring", help="Notified of retirement.")] = False,
 ) -> None:
     """Add a person under review, after the last one (the order printed on the forms)."""
@@ -345,11 +357,13 @@ def person_add(
 @person_app.command("set")
 def person_set(
     event: EventFileArg,
-    id: Annotated[str, typer.Argument(help="The person's id.", show_default=False)],
-    name: Annotated[Optional[str], typer.Option(help="The corrected full name, with diacritics.")] = None,
+    id: Annotated[str, typer.Argument(help="The person's id.", metavar="ID", show_default=False)],
+    name: Annotated[Optional[str], typer.Option(help="The corrected full name, with diacritics.", metavar="NAME")]
+    = None,
     position: Annotated[Optional[list[str]], typer.Option(
         "--position", "-p", help="Replace the positions; repeat for several.", metavar="ID")] = None,
-    appointed: Annotated[Optional[str], typer.Option(help="Date elected or appointed.", metavar="YYYY-MM-DD")] = None,
+    appointed: Annotated[Optional[str], typer.Option(help="Date elected or appointed: 01/03/2021 or 2021-03-01.",
+                                                     metavar="DD/MM/YYYY")] = None,
     retiring: Annotated[Optional[bool], typer.Option(
         "--retiring/--not-retiring", help="Notified of retirement, or not.", show_default=False)] = None,
 ) -> None:
@@ -366,7 +380,8 @@ def person_set(
 
 @person_app.command("remove")
 def person_remove(event: EventFileArg,
-                  id: Annotated[str, typer.Argument(help="The person's id.", show_default=False)]) -> None:
+                  id: Annotated[str, typer.Argument(help="The person's id.", metavar="ID", show_default=False)]
+                  ) -> None:
     """Remove a person under review."""
     with handled():
         from ballots import edit
@@ -377,7 +392,7 @@ def person_remove(event: EventFileArg,
 @group_app.command("add")
 def group_add(
     event: EventFileArg,
-    title: Annotated[str, typer.Option(help="Title of the ballot form.", show_default=False)],
+    title: Annotated[str, typer.Option(help="Title of the ballot form.", metavar="TITLE", show_default=False)],
     position: PositionsOpt,
     summoned: Annotated[int, typer.Option(min=0, help="Number summoned (số người được triệu tập).",
                                           show_default=False)],
@@ -385,7 +400,8 @@ def group_add(
     issued: Annotated[int, typer.Option(min=0, help="Ballots issued (số phiếu phát ra).", show_default=False)],
     collected: Annotated[Optional[int], typer.Option(min=0, help="Ballots collected, as counted on paper.")] = None,
     members: Annotated[Optional[int], typer.Option(min=0, help="Total members: the percentage base under nq85-2014 and nq35-2012.")] = None,
-    id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id, also the sheet name.")] = None,
+    id: Annotated[Optional[str], typer.Option("--id", help="Short ASCII id, also the sheet name.", metavar="ID")]
+    = None,
 ) -> None:
     """Add a ballot form: everyone holding one of its positions is on it."""
     with handled():
@@ -397,15 +413,20 @@ def group_add(
 @group_app.command("set")
 def group_set(
     event: EventFileArg,
-    id: Annotated[str, typer.Argument(help="The group's id.", show_default=False)],
-    title: Annotated[Optional[str], typer.Option(help="New title.")] = None,
+    id: Annotated[str, typer.Argument(help="The group's id.", metavar="ID", show_default=False)],
+    title: Annotated[Optional[str], typer.Option(help="New title.", metavar="TITLE")] = None,
     position: Annotated[Optional[list[str]], typer.Option(
         "--position", "-p", help="Replace the positions; repeat for several.", metavar="ID")] = None,
-    summoned: OptCountOpt = None,
-    present: OptCountOpt = None,
-    issued: OptCountOpt = None,
-    collected: OptCountOpt = None,
-    members: OptCountOpt = None,
+    summoned: Annotated[Optional[int], typer.Option(min=0, help="Number summoned (số người được triệu tập).",
+                                                    metavar="N")] = None,
+    present: Annotated[Optional[int], typer.Option(min=0, help="Number present (số người có mặt).", metavar="N")]
+    = None,
+    issued: Annotated[Optional[int], typer.Option(min=0, help="Ballots issued (số phiếu phát ra).", metavar="N")]
+    = None,
+    collected: Annotated[Optional[int], typer.Option(min=0, help="Ballots collected, as counted on paper.",
+                                                     metavar="N")] = None,
+    members: Annotated[Optional[int], typer.Option(
+        min=0, help="Total members: the percentage base under nq85-2014 and nq35-2012.", metavar="N")] = None,
 ) -> None:
     """Change a group's title, positions or meeting counts."""
     with handled():
@@ -416,7 +437,8 @@ def group_set(
 
 @group_app.command("remove")
 def group_remove(event: EventFileArg,
-                 id: Annotated[str, typer.Argument(help="The group's id.", show_default=False)]) -> None:
+                 id: Annotated[str, typer.Argument(help="The group's id.", metavar="ID", show_default=False)]
+                 ) -> None:
     """Remove a ballot form."""
     with handled():
         from ballots import edit
@@ -532,14 +554,15 @@ def group_list(event: EventFileArg) -> None:
 
 
 # ---------------------------------------------------------------- check / count
-EventArg = Annotated[Path, typer.Argument(help="The event file (TOML), e.g. samples/event.toml.", show_default=False)]
+EventArg = EventFileArg
 BallotsArg = Annotated[
     list[Path],
     typer.Argument(help="Ballot sheets: .xlsx, .xlsm, .xls, .ods or .csv; several files allowed.", show_default=False,
-                   callback=expand_wildcards),
+                   metavar="BALLOTS...", callback=expand_wildcards),
 ]
 GroupOpt = Annotated[
-    Optional[str], typer.Option("--group", "-g", help="The group of a CSV file (default: the file name's stem).")
+    Optional[str], typer.Option("--group", "-g", help="The group of a CSV file (default: the file name's stem).",
+                                 metavar="GROUP", show_default=False)
 ]
 
 
@@ -577,7 +600,7 @@ def _exit_for(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
         raise typer.Exit(int(code))
 
 
-@app.command()
+@app.command(rich_help_panel="Check and count")
 def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size: MaxSizeOpt = None,
           max_rows: MaxRowsOpt = None, max_cells: MaxCellsOpt = None, as_json: JsonOpt = False) -> None:
     """Check the event and ballot sheets; report every problem at once. Writes nothing."""
@@ -623,13 +646,14 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
         _exit_for(checked.diagnostics)
 
 
-@app.command()
+@app.command(rich_help_panel="Check and count")
 def count(
     event: EventArg,
     ballots: BallotsArg,
     output: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", help="Write the minutes here (.xlsx) and results.json beside it."),
+        typer.Option("--output", "-o", help="Write the minutes here (.xlsx) and results.json beside it.",
+                     metavar="FILE"),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing result files.")] = False,
     restricted: Annotated[
@@ -639,7 +663,8 @@ def count(
     ] = None,
     group: GroupOpt = None,
     sign_key: Annotated[
-        Optional[Path], typer.Option("--sign", help="Then sign the results with this Ed25519 NAME.key.")
+        Optional[Path], typer.Option("--sign", help="Then sign the results with this Ed25519 NAME.key.",
+                                     metavar="NAME.key")
     ] = None,
     passphrase_file: PassphraseFileOpt = None,
     max_size: MaxSizeOpt = None,
@@ -690,7 +715,7 @@ app.add_typer(keys_app, name="keys", rich_help_panel="Sign and verify")
 PassphraseFileOpt = Annotated[
     Optional[Path],
     typer.Option("--passphrase-file", help="Read the passphrase from this file's first line "
-                 "(else TALLY_PASSPHRASE, else a prompt).", show_default=False),
+                 "(else TALLY_PASSPHRASE, else a prompt).", metavar="FILE", show_default=False),
 ]
 
 
@@ -774,7 +799,8 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
 
 @keys_app.command("new")
 def keys_new(
-    name: Annotated[str, typer.Argument(help="Writes NAME.key (private, mode 0600) and NAME.pub.", show_default=False)],
+    name: Annotated[str, typer.Argument(help="Writes NAME.key (private, mode 0600) and NAME.pub.", metavar="NAME",
+                                        show_default=False)],
     passphrase_file: PassphraseFileOpt = None,
 ) -> None:
     """Make an Ed25519 signing key, encrypted with a passphrase; print its fingerprint."""
@@ -795,7 +821,8 @@ def keys_new(
 
 @keys_app.command("show")
 def keys_show(
-    file: Annotated[Path, typer.Argument(help="NAME.pub, NAME.key, a certificate or a .p12 file.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="NAME.pub, NAME.key, a certificate or a .p12 file.", metavar="FILE",
+                                         show_default=False)],
     passphrase_file: PassphraseFileOpt = None,
 ) -> None:
     """Print the fingerprint of a key or certificate (never the key itself)."""
@@ -830,22 +857,26 @@ def _load_signer(key: Path | None, p12: Path | None, passphrase_file: Path | Non
 
 @app.command(rich_help_panel="Sign and verify")
 def sign(
-    results: Annotated[Path, typer.Argument(help="The results.xlsx written by `tally count`.", show_default=False)],
-    key: Annotated[Optional[Path], typer.Option("--key", help="Sign with this Ed25519 NAME.key.")] = None,
+    results: Annotated[Path, typer.Argument(help="The results.xlsx written by `tally count`.", metavar="RESULTS",
+                                            show_default=False)],
+    key: Annotated[Optional[Path], typer.Option("--key", help="Sign with this Ed25519 NAME.key.", metavar="NAME.key")]
+    = None,
     p12: Annotated[
         Optional[Path],
         typer.Option("--p12", help="Sign with an X.509 certificate (RSA or ECDSA) in a .p12/.pfx file: a detached "
-                     "CMS signature results.json.p7s."),
+                     "CMS signature results.json.p7s.", metavar="FILE.p12"),
     ] = None,
     name: Annotated[
-        str, typer.Option("--name", help="Your name and role, shown beside the signature (not itself signed).")
+        str, typer.Option("--name", help="Your name and role, shown beside the signature (not itself signed).",
+                          metavar="NAME", show_default=False)
     ] = "",
     passphrase_file: PassphraseFileOpt = None,
 ) -> None:
     """Sign the exact bytes of results.json; keep every earlier signature.
 
-    Writes results.json.sig (first signer), results.json.<fingerprint>.sig for each signer
-    (or .p7s for a certificate) beside the workbook, and embeds the signature in it.
+    Writes results.json.sig (first signer) and, for each signer, results.json.ID.sig, where ID
+    is the start of the signer's fingerprint (or .p7s for a certificate), beside the workbook,
+    and embeds the signature in it.
     """
     from tally.sign import sign_results
 
@@ -889,20 +920,23 @@ def _signed_json(signed: Signed | None) -> dict[str, object] | None:
 @app.command(rich_help_panel="Sign and verify")
 def verify(
     results: Annotated[list[Path], typer.Argument(help="One or more results.xlsx files.", show_default=False,
-                                                  callback=expand_wildcards)],
+                                                  metavar="RESULTS...", callback=expand_wildcards)],
     trust: Annotated[
         list[str],
         typer.Option("--trust", help="A public key (NAME.pub), a certificate (PEM or DER), or a key's fingerprint "
-                     "typed from the paper; repeat for several. Nothing else is trusted.", show_default=False),
+                     "typed from the paper; repeat for several. Nothing else is trusted.", metavar="KEY",
+                     show_default=False),
     ],
-    require: Annotated[int, typer.Option("--require", help="Trusted signers needed per file.", min=1)] = 1,
+    require: Annotated[int, typer.Option("--require", help="Trusted signers needed per file.", min=1, metavar="N")]
+    = 1,
     event: Annotated[
-        Optional[Path], typer.Option("--event", help="The event file: check its SHA-256 and re-count.")
+        Optional[Path], typer.Option("--event", help="The event file: check its SHA-256 and re-count.",
+                                     metavar="EVENT")
     ] = None,
     ballots: Annotated[
         Optional[list[Path]],
         typer.Option("--ballots", help="A ballot file for the re-count; repeat for several.", show_default=False,
-                     callback=expand_wildcards),
+                     metavar="FILE", callback=expand_wildcards),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     max_size: MaxSizeOpt = None,
@@ -960,7 +994,7 @@ def verify(
 
 # ---------------------------------------------------------------- paper: ballots, template, reconcile
 PaperOutputOpt = Annotated[Path, typer.Option("--output", "-o", help="The workbook to write (.xlsx).",
-                                              show_default=False)]
+                                              metavar="FILE", show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output if it exists.")]
 
 
@@ -1002,9 +1036,9 @@ def scan_cmd(
     event: EventArg,
     scans: Annotated[list[Path], typer.Argument(help="Scanned ballots in stack order: PDF, PNG, JPEG or TIFF "
                                                 "files, one or many pages each.", show_default=False,
-                                                callback=expand_wildcards)],
+                                                metavar="SCANS...", callback=expand_wildcards)],
     output: Annotated[Path, typer.Option("--output", "-o", help="The entry workbook to write (.xlsx); the "
-                                         "evidence folder goes beside it.", show_default=False)],
+                                         "evidence folder goes beside it.", metavar="FILE", show_default=False)],
     review_blank: Annotated[bool, typer.Option(
         "--review-blank", help="Send rows with no box marked to review too (for phone photos or pale scans).")]
     = False,
@@ -1027,12 +1061,14 @@ def scan_cmd(
 
 @app.command("review", rich_help_panel="Paper")
 def review_cmd(
-    entry: Annotated[Path, typer.Argument(help="The entry workbook `tally scan` wrote.", show_default=False)],
+    entry: Annotated[Path, typer.Argument(help="The entry workbook `tally scan` wrote.", metavar="ENTRY",
+                                          show_default=False)],
     by: Annotated[Optional[str], typer.Option("--by", help="Who decides: recorded with every decision.",
                                               metavar="NAME")] = None,
     decide: Annotated[Optional[list[str]], typer.Option(
-        "--decide", help="A decision without asking, for scripts: GROUP:BALLOT:PERSON=MARK (MARK 1, 2, 3 or 0); "
-        "repeat for several.", metavar="G:B:P=M")] = None,
+        "--decide", help="A decision without asking, for scripts: the form's id, the ballot number, the person's "
+        "id and the mark (1, 2, 3 or 0), e.g. btv:7:p03=2; repeat for several.",
+        metavar="GROUP:BALLOT:PERSON=MARK")] = None,
     list_only: Annotated[bool, typer.Option("--list", help="Only list the rows awaiting review.")] = False,
 ) -> None:
     """Decide every doubtful mark of a scanned entry, row by row, looking at its crop.
@@ -1075,7 +1111,7 @@ def template_cmd(
     force: ForceOpt = False,
     from_entry: Annotated[Path | None, typer.Option(
         "--from", help="Move the ballot rows typed into this older entry workbook into the new one (after a person "
-        "was added to a form, a name corrected, ...).", metavar="OLD-ENTRY", show_default=False)] = None,
+        "was added to a form or a name corrected).", metavar="OLD-ENTRY", show_default=False)] = None,
 ) -> None:
     """The data-entry workbook: one sheet per group, ballot numbers filled in, and cells
     that accept only mark codes (1 2 3 0, C T TH -) and statuses.
@@ -1120,16 +1156,18 @@ def template_cmd(
 
 @app.command("reconcile", rich_help_panel="Paper")
 def reconcile_cmd(
-    first: Annotated[Path, typer.Argument(help="The first clerk's entry of the ballots.", show_default=False)],
-    second: Annotated[Path, typer.Argument(help="The second clerk's entry of the same ballots.",
+    first: Annotated[Path, typer.Argument(help="The first clerk's entry of the ballots.", metavar="FIRST",
+                                          show_default=False)],
+    second: Annotated[Path, typer.Argument(help="The second clerk's entry of the same ballots.", metavar="SECOND",
                                            show_default=False)],
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Also write the differences here (.xlsx).")
+        Optional[Path], typer.Option("--output", "-o", help="Also write the differences here (.xlsx).",
+                                     metavar="FILE")
     ] = None,
     event: Annotated[
         Optional[Path],
         typer.Option("--event", help="The event file. Default: the one embedded in an entry workbook made by "
-                     "`tally template`; needed for hand-made sheets.", show_default=False),
+                     "`tally template`; needed for hand-made sheets.", metavar="EVENT", show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the output even when it is not the differences "
                                         "workbook of an earlier run.")] = False,
@@ -1151,7 +1189,7 @@ def reconcile_cmd(
             raise typer.Exit(int(rec.exit_code))
 
 
-localise(app)   # help and usage errors in the reader's language (cli_support)
+localise(app, PANELS)   # help and usage errors in the reader's language (cli_support)
 
 
 def main() -> None:

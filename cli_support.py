@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import inspect
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
@@ -43,42 +44,49 @@ GLOBAL_VALUED = ("--lang",)
 CHROME = (
     N_("Usage: "), N_("Arguments"), N_("Options"), N_("Commands"), N_("default: {default}"), N_("required"),
     N_("Try '{command} {option}' for help."), N_("Error: {message}"), N_("Cancelled; nothing was written."),
-    N_("Missing argument '{name}'."), N_("Missing option '{name}'."), N_("Missing command."),
-    N_("No such option: {name}"), N_("No such option: {name}. Did you mean {suggestion}?"),
-    N_("No such command '{name}'."), N_("No such command '{name}'. Did you mean {suggestion}?"),
-    N_("Got unexpected extra argument ({args})"), N_("Got unexpected extra arguments ({args})"),
-    N_("Option '{name}' requires an argument."), N_("Invalid value for '{name}': {problem}"),
-    N_("'{value}' is not a valid integer."), N_("{value} is not in the range {range}."),
-    N_("Repeat for confirmation"),
 )
 
+# Every message click's parser and types can give for tally's parameters (typer._click's
+# core.py, parser.py, types.py, exceptions.py), in the reader's language. The names in them are
+# options as typed, or an argument's placeholder as the help shows it.
 _USAGE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
-    (r"^Missing argument '(?P<name>.+)'\.$", "Missing argument '{name}'."),
-    (r"^Missing option '(?P<name>.+)'\.$", "Missing option '{name}'."),
-    (r"^Missing command\.$", "Missing command."),
-    (r"^No such option: (?P<name>\S+?)\. Did you mean (?P<suggestion>.+)\?$",
-     "No such option: {name}. Did you mean {suggestion}?"),
-    (r"^No such option: (?P<name>\S+)$", "No such option: {name}"),
-    (r"^No such command '(?P<name>.+)'\. Did you mean (?P<suggestion>.+)\?$",
-     "No such command '{name}'. Did you mean {suggestion}?"),
-    (r"^No such command '(?P<name>.+)'\.$", "No such command '{name}'."),
-    (r"^Got unexpected extra argument \((?P<args>.*)\)$", "Got unexpected extra argument ({args})"),
-    (r"^Got unexpected extra arguments \((?P<args>.*)\)$", "Got unexpected extra arguments ({args})"),
-    (r"^Option '(?P<name>.+)' requires an argument\.$", "Option '{name}' requires an argument."),
-    (r"^Invalid value for '?(?P<name>[^':]+)'?: (?P<problem>.*)$", "Invalid value for '{name}': {problem}"),
-    (r"^'(?P<value>.*)' is not a valid integer\.$", "'{value}' is not a valid integer."),
-    (r"^(?P<value>\S+) is not in the range (?P<range>.+)\.$", "{value} is not in the range {range}."),
+    (r"^Missing argument (?P<name>'.+')\.$", N_("Missing argument {name}.")),
+    (r"^Missing option (?P<name>'.+')\.$", N_("Missing option {name}.")),
+    (r"^Missing parameter:? (?P<name>.+?)\.?$", N_("Missing value for {name}.")),
+    (r"^Missing command\.$", N_("Missing command.")),
+    (r"^No such option: (?P<name>\S+) \(Possible options: (?P<suggestion>.+)\)$",
+     N_("No such option: {name}. Did you mean {suggestion}?")),
+    (r"^No such option: (?P<name>\S+?)\.? Did you mean (?P<suggestion>.+)\?$",
+     N_("No such option: {name}. Did you mean {suggestion}?")),
+    (r"^No such option: (?P<name>\S+)$", N_("No such option: {name}")),
+    (r"^No such command (?P<name>'.+')\. Did you mean (?P<suggestion>.+)\?$",
+     N_("No such command {name}. Did you mean {suggestion}?")),
+    (r"^No such command (?P<name>'.+')\.$", N_("No such command {name}.")),
+    (r"^Got unexpected extra arguments? ?(?:\(s\))? \((?P<args>.*)\)$", N_("Unexpected extra argument(s): {args}")),
+    (r"^Option (?P<name>'.+') requires an argument\.$", N_("Option {name} needs a value.")),
+    (r"^Option (?P<name>'.+') requires (?P<n>\d+) arguments\.$", N_("Option {name} needs {n} values.")),
+    (r"^Option (?P<name>'.+') does not take a value\.$", N_("Option {name} takes no value.")),
+    (r"^Invalid value for (?P<name>'.+?'(?: / '.+?')*): (?P<problem>.*)$", N_("Invalid value for {name}: {problem}")),
+    (r"^Invalid value: (?P<problem>.*)$", N_("Invalid value: {problem}")),
+    (r"^'(?P<value>.*)' is not a valid (?:integer|int|int range|integer range)\.$",
+     N_("'{value}' is not a whole number.")),
+    (r"^'(?P<value>.*)' is not a valid (?:float|float range)\.$", N_("'{value}' is not a number.")),
+    (r"^'(?P<value>.*)' is not a valid boolean\..*$", N_("'{value}' is not yes or no.")),
+    (r"^(?P<value>\S+) is not in the range (?P<range>.+)\.$", N_("{value} is out of range ({range}).")),
 ))
 
 
 def translate_usage_message(message: str) -> str:
-    """A usage error of the command-line parser, in the active language (unknown ones as they are)."""
+    """A usage error of the command-line parser, in the active language and in plain words
+    (unknown ones as they are)."""
     for pattern, template in _USAGE_ERRORS:
         m = pattern.match(message)
         if m:
             values = m.groupdict()
             if "problem" in values:
                 values["problem"] = translate_usage_message(values["problem"])
+            if "range" in values:
+                values["range"] = plain_range(values["range"])
             return _(template).format(**values)
     return message
 
@@ -126,45 +134,116 @@ def option_value(args: Sequence[str], name: str) -> str | None:
 
 
 # Python's type names as typer shows them, in plain words (the value a person types).
-_PLAIN_TYPES = {"path": N_("FILE"), "list[Path]": N_("FILE"), "str": N_("TEXT"), "list[str]": N_("TEXT"),
-                "int range": N_("N"), "integer": N_("N"), "int": N_("N")}
-_TYPE = re.compile(r" <([^<>]+)>")
-_BRACED = re.compile(r"\{([a-z_]+)\}")
+_PLAIN_TYPES = {"path": N_("FILE"), "list[Path]": N_("FILE"), "text": N_("TEXT"), "str": N_("TEXT"),
+                "list[str]": N_("TEXT"), "int range": N_("N"), "integer": N_("N"), "int": N_("N"),
+                "float": N_("NUMBER"), "float range": N_("NUMBER")}
+# The placeholders of a usage line, in plain words (click's own are in capitals).
+USAGE_WORDS = (N_("OPTIONS"), N_("COMMAND"), N_("ARGS"))
+_TYPE_SUFFIX = re.compile(r" <([^<>]+)>$")
+_TERM_WORDS = re.compile(r"<[^<>]+>(?:\.\.\.)?|[^\s<]+|\s+")
 
 
-def plain_term(term: str) -> str:
-    """'--require <int range>' -> '--require N'; 'ballots... <list[Path]>' -> 'BALLOTS...'."""
-    if term.startswith("-"):
-        return _TYPE.sub(lambda m: " " + (_(_PLAIN_TYPES[m.group(1)]) if m.group(1) in _PLAIN_TYPES
-                                          else m.group(1).upper()), term)
-    return _TYPE.sub("", term).upper() if not term.isupper() else _TYPE.sub("", term)
+def local_metavar(word: str) -> str:
+    """One placeholder of a help text or usage line as the reader sees it: in the reader's
+    language, Python's type names in plain words, typer's braces around a required argument
+    dropped ('{EVENT}' -> 'TỆP-SỰ-KIỆN', '<int range>' -> 'SỐ'; '[ID]' and 'BALLOTS...' keep
+    their marks)."""
+    if word.startswith("{") and word.endswith("}"):
+        return local_metavar(word[1:-1])
+    if word.startswith("[") and word.endswith("]"):
+        return "[" + local_metavar(word[1:-1]) + "]"
+    if word.endswith("..."):
+        return local_metavar(word[:-3]) + "..."
+    if word.startswith("<") and word.endswith(">"):
+        word = _PLAIN_TYPES.get(word[1:-1], word[1:-1].upper())
+    return _(word) if word else word
+
+
+def plain_term(term: str, section: str = "Options") -> str:
+    """The left column of a help section: an option's names stay as typed, its value's placeholder
+    is put in plain words ('--require <int range>' -> '--require N'); an argument is its
+    placeholder ('ballots... <list[Path]>' -> 'BALLOTS...'); a command's name stays as typed."""
+    if section not in ("Options", "Arguments"):
+        return term
+    if not term.startswith("-"):
+        term = _TYPE_SUFFIX.sub("", term)
+        return local_metavar(term if term.isupper() else term.upper())
+    words = _TERM_WORDS.findall(term)
+    return "".join(w if w.isspace() or w.startswith(("-", "/")) else local_metavar(w) for w in words)
+
+
+def argument_metavar(param: Any) -> str:
+    """An argument's placeholder in English, as the help shows it ('EVENT', 'BALLOTS...')."""
+    word = str(param.metavar or (param.name or "").upper())
+    return word + ("..." if param.nargs != 1 and not word.endswith("...") else "")
 
 
 def plain_usage(args: str) -> str:
-    """'[OPTIONS] {results}...' -> '[OPTIONS] RESULTS...', in the reader's language."""
-    args = _BRACED.sub(lambda m: m.group(1).upper(), args)
-    return (args.replace("[OPTIONS]", _("[OPTIONS]")).replace("COMMAND [ARGS]...", _("COMMAND [ARGS]...")))
+    """'[OPTIONS] {EVENT} BALLOTS...' -> '[TÙY-CHỌN] SỰ-KIỆN TỆP-PHIẾU...': every placeholder in
+    the reader's language, typer's braces dropped."""
+    return " ".join(local_metavar(w) for w in args.split(" ")) if args else args
+
+
+_RANGES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), m) for p, m in (
+    (r"^(?P<a>-?\d+)<=x<=(?P<b>-?\d+)$", N_("from {a} to {b}")),
+    (r"^x>=(?P<a>-?\d+)$", N_("at least {a}")),
+    (r"^x>(?P<a>-?\d+)$", N_("more than {a}")),
+    (r"^x<=(?P<a>-?\d+)$", N_("at most {a}")),
+    (r"^x<(?P<a>-?\d+)$", N_("less than {a}")),
+))
+
+
+def plain_range(text: str) -> str:
+    """click's 'x>=1' in words: 'at least 1' (unknown forms as they are)."""
+    for pattern, template in _RANGES:
+        m = pattern.match(text)
+        if m:
+            return _(template).format(**m.groupdict())
+    return text
+
+
+_EXTRA = re.compile(r"\[([^\[\]]*)\]$")
+
+
+def plain_extra(text: str) -> str:
+    """The bracket click adds after an option's help ('[default: 1; x>=1; required]'), each
+    item in words and in the reader's language."""
+    m = _EXTRA.search(text)
+    if not m:
+        return text
+    items = []
+    for item in m.group(1).split("; "):
+        if item.startswith("default: "):
+            item = _("default: {default}").format(default=item.removeprefix("default: "))
+        elif item == "required":
+            item = _("required")
+        else:
+            item = plain_range(item)
+        items.append(item)
+    return text[:m.start()] + "[" + "; ".join(items) + "]"
 
 
 class LocalisedFormatter(HelpFormatter):
     """Click's help formatter with its own words translated and Python's type names in plain words."""
 
-    _DEFAULT = re.compile(r"\[default: (.*?)\]")
-    _RANGE = re.compile(r"(\[|; )x>=(\d+)\]")
+    heading = ""     # the section being written, in English (click's section() is a method)
+
+    def __init__(self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None) -> None:
+        # the terminal's width, as click measures it, even where a test runner forces 80 columns
+        if width is None:
+            width = max(min(shutil.get_terminal_size().columns, max_width or 80) - 2, 50)
+        super().__init__(indent_increment, width, max_width)
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, plain_usage(args), _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
+        self.heading = heading
         super().write_heading(_(heading))
 
     def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        def local(text: str) -> str:
-            text = self._RANGE.sub(lambda m: m.group(1) + _("at least {n}").format(n=m.group(2)) + "]", text)
-            text = self._DEFAULT.sub(lambda m: "[" + _("default: {default}").format(default=m.group(1)) + "]", text)
-            return text.replace("[required]", "[" + _("required") + "]")
-
-        super().write_dl([(plain_term(term), local(text)) for term, text in rows], col_max, col_spacing)
+        super().write_dl([(plain_term(term, self.heading), plain_extra(text)) for term, text in rows],
+                         col_max, col_spacing)
 
 
 class LocalisedContext(ClickContext):
@@ -192,8 +271,10 @@ class _Localised:
         super().format_help(ctx, formatter)  # type: ignore[misc]
 
     def get_short_help_str(self, limit: int = 45) -> str:
+        """The first sentence of the help, whole: the help formatter wraps it, nothing is cut
+        short with '...' (click's default at 80 columns)."""
         _localise_help(self)
-        return super().get_short_help_str(limit)  # type: ignore[misc,no-any-return]
+        return super().get_short_help_str(10_000)  # type: ignore[misc,no-any-return]
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -201,6 +282,8 @@ class _Localised:
         except NoArgsIsHelpError:
             raise   # the help itself, already in the reader's language
         except UsageError as exc:
+            if exc.ctx is None:     # the option parser's errors come without one: the usage line needs it
+                exc.ctx = self.context_class(self, info_name=info_name, parent=parent)  # type: ignore[arg-type]
             raise LocalisedUsageError(exc) from None
 
 
@@ -208,6 +291,10 @@ class LocalisedUsageError(UsageError):
     """A parser error shown in the active language: usage line, where to get help, the error."""
 
     def __init__(self, original: UsageError) -> None:
+        param = getattr(original, "param", None)
+        if getattr(param, "param_type_name", "") == "argument" and getattr(original, "param_hint", "") is None:
+            # an argument is named by its placeholder, as the help and the usage line show it
+            original.param_hint = "'" + local_metavar(argument_metavar(param)).removesuffix("...") + "'"  # type: ignore[attr-defined]
         super().__init__(translate_usage_message(original.format_message()), original.ctx)
         self.exit_code = original.exit_code
 
@@ -280,6 +367,8 @@ class _LazyGroup:
 
     lazy: ClassVar[tuple[Mapping[str, Callable[[], ClickCommand]], Mapping[str, Callable[[], ClickCommand]]]] = (
         {}, {})
+    # The sections of `tally --help`, in the order of a count (set by localise()).
+    panels: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
@@ -294,11 +383,16 @@ class _LazyGroup:
         return [(name, command) for name, command in found if not command.hidden]
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        rows = self._visible()
-        if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _command in rows)   # typer's layout
-            with formatter.section("Commands"):
-                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+        """The commands under their sections (each one's rich_help_panel, in the order of
+        `panels`; "Commands" for one without), each with the first sentence of its help, whole."""
+        sections: dict[str, list[tuple[str, str]]] = {panel: [] for panel in self.panels}
+        for name, command in self._visible():
+            panel = getattr(command, "rich_help_panel", None) or "Commands"
+            sections.setdefault(panel, []).append((name, command.get_short_help_str()))
+        for panel, rows in sections.items():
+            if rows:
+                with formatter.section(panel):
+                    formatter.write_dl(rows)
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[CompletionItem]:
         results = [CompletionItem(name, help=command.get_short_help_str()) for name, command in
@@ -328,7 +422,7 @@ class TallyGroup(LocalisedGroup):
              complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
              **extra: Any) -> Any:
         argv = hoist_global_options(sys.argv[1:] if args is None else args)
-        chosen = option_value(argv, "--lang")
+        chosen = (option_value(argv, "--lang") or "").strip().lower()     # --lang EN is --lang en
         before = language()
         set_language(detect_language(chosen if chosen in LANGUAGES else None))
         try:
@@ -355,11 +449,15 @@ class TallyGroup(LocalisedGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-def localise(app: typer.Typer, root: bool = True, settings: dict[str, Any] | None = None) -> None:
+def localise(app: typer.Typer, panels: Sequence[str] = (), root: bool = True,
+             settings: dict[str, Any] | None = None) -> None:
     """Make every command and group of `app` use the localised classes, and build each only
     when it is used (LazyCommands). Call once, after all commands are registered: the
     commands move from typer's lists into the group class that `typer.main.get_command`
-    instantiates, so typer itself builds only the root."""
+    instantiates, so typer itself builds only the root. `tally --help` lists the commands
+    under `panels` (their rich_help_panel), in that order."""
+    if panels:
+        _LazyGroup.panels = tuple(panels)
     from typer.main import get_command_from_info, get_group_from_info
 
     settings = settings or {"pretty_exceptions_short": app.pretty_exceptions_short,
@@ -396,6 +494,7 @@ def lang_callback(value: str | None) -> str | None:
     """--lang: checked and applied at once (eager), so `--lang vi --help` is in Vietnamese."""
     if value is None:
         return None
+    value = value.strip().lower()
     if value not in LANGUAGES:
         raise typer.BadParameter(_("use one of: {languages}").format(languages=", ".join(LANGUAGES)))
     set_language(value)

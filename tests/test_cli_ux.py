@@ -152,12 +152,3 @@ def test_quiet_is_honoured_by_show_and_verify(sample: Path) -> None:
     assert proc.returncode == 0 and len(proc.stdout.strip().splitlines()) <= 2 and "p01" not in proc.stdout
     proc = run_tally("position", "list", sample / "event.toml", "--quiet")
     assert proc.returncode == 0 and "btv" not in proc.stdout
-
-
-def test_help_in_plain_words_and_vietnamese_usage() -> None:
-    for command in ("check", "count", "verify", "sign", "reconcile", "template", "init"):
-        shown = run_tally(command, "--help", env={"COLUMNS": "100"}).stdout
-        assert not re.search(r"<(path|str|text|list\[\w+\]|int range|integer)>|\{[a-z_]+\}|x>=", shown), shown
-    vi = run_tally("--lang", "vi", "verify", "--help").stdout
-    assert "[OPTIONS]" not in vi and "[TÙY-CHỌN] RESULTS..." in vi and "ít nhất 1" in vi
-    assert "LỆNH" in run_tally("--lang", "vi", "--help").stdout

@@ -186,7 +186,7 @@ def test_help_and_usage_errors_follow_the_language() -> None:
     assert "Kiểm tra tệp sự kiện và các bảng nhập phiếu" in vi.stdout and "Tùy chọn:" in vi.stdout
     assert "Hiện hướng dẫn này rồi thoát." in vi.stdout and "Options" not in vi.stdout
     top = run("--help", lang_env={"TALLY_LANG": "vi"})
-    assert "Lệnh:" in top.stdout and "Kiểm tra, kiểm phiếu và ghi biên bản" in top.stdout
+    assert "Kiểm tra và kiểm phiếu:" in top.stdout and "Kiểm tra, kiểm phiếu và ghi biên bản" in top.stdout
     wrong = run("chek", lang_env={"LANG": "vi_VN.UTF-8"})
     assert wrong.returncode == 2
     assert "Lỗi: Không có lệnh 'chek'. Có phải ý bạn là 'check'?" in wrong.stderr

@@ -40,7 +40,8 @@ KEYWORDS = {"_": None, "_n": (1, 2), "N_": None}
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)   # the header never changes by itself
 
 # Translations allowed to equal the English: names, codes and formats with no words in them.
-SAME_ALLOWED = {"Id", "CMS", "Ed25519", "SHA-256", "results.json SHA-256", "results.json (SHA-256)", "OpenSSL"}
+SAME_ALLOWED = {"Id", "CMS", "Ed25519", "SHA-256", "results.json SHA-256", "results.json (SHA-256)", "OpenSSL",
+                "vi|en", "MB"}
 
 
 def sources() -> list[Path]:
@@ -62,19 +63,25 @@ def _code_messages() -> Iterator[tuple[str | tuple[str, str], str, int]]:
 
 
 def help_texts() -> Iterator[str]:
-    """Every help text of the command tree, as typer builds it (English)."""
+    """Every help text of the command tree, as typer builds it (English): help, the placeholder
+    of every argument and option value, the section of every command."""
     import typer
 
     from tally._cli import cli
+    from tally._cli.cli_support import argument_metavar
 
     def walk(command: object) -> Iterator[str]:
-        for attr in ("help", "short_help"):
+        for attr in ("help", "short_help", "rich_help_panel"):
             text = getattr(command, attr, None)
             if text:
                 yield text
         for param in getattr(command, "params", ()):
             if getattr(param, "help", None):
                 yield param.help
+            if param.param_type_name == "argument":
+                yield argument_metavar(param).removesuffix("...")
+            elif param.metavar and not getattr(param, "is_flag", False):
+                yield param.metavar.removesuffix("...")
         for sub in getattr(command, "commands", {}).values():
             yield from walk(sub)
 

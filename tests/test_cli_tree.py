@@ -1,0 +1,163 @@
+"""Every command of the real command tree, in both languages, at 80 columns and narrower.
+
+The commands are not listed here: they are read from ``typer.main.get_command(cli.app)``, so a
+command added tomorrow is checked by the same tests. What each test asks of every command:
+
+* its help is in plain words (no Python types, no typer braces, no click ranges), whole (no
+  first sentence cut short with "..."), fits the terminal, and under ``--lang vi`` is Vietnamese
+  throughout: usage line, headings, placeholders, every option's and argument's help, the
+  framework's own words;
+* a usage mistake (a missing argument, an unknown option, a value that is not a number or out
+  of range, a value given to a flag, an option without its value) is told in the reader's
+  language and in plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import run_tally
+
+from ballots.i18n import _, using
+
+
+def command_tree() -> Iterator[tuple[list[str], Any]]:
+    """(path, command) for the root and every command and sub-command, as `tally --help` lists them."""
+    import typer
+
+    from tally._cli import cli
+
+    def walk(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    yield from walk(typer.main.get_command(cli.app), [])
+
+
+PATHS = [path for path, _command in command_tree()]
+IDS = [" ".join(path) or "tally" for path in PATHS]
+COMMANDS = dict((" ".join(path), command) for path, command in command_tree())
+
+# What typer and click would show if the help were not put in plain words.
+PYTHON_WORDS = re.compile(r"<[a-z][^<>]*>|\{[^{}\s]*\}|\bx[<>]=?-?\d")
+# The framework's English, never shown under --lang vi.
+ENGLISH_CHROME = re.compile(r"Usage:|^Options|^Arguments|^Commands|\[OPTIONS\]|\bCOMMAND\b|\[ARGS\]|default:|"
+                            r"required\]|Show this message|Install completion|Show completion", re.M)
+
+
+def _help(path: list[str], lang: str, columns: int) -> str:
+    proc = run_tally("--lang", lang, *path, "--help", env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    return proc.stdout
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _params(command: Any) -> list[Any]:
+    return [p for p in command.params if not getattr(p, "hidden", False)]
+
+
+def test_the_tree_is_walked() -> None:
+    """The walk reaches sub-commands, so the tests below cover what a user can type."""
+    assert {"check", "count", "verify", "group set", "keys new", "committee remove"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_every_command_and_parameter_has_help(path: list[str]) -> None:
+    command = COMMANDS[" ".join(path)]
+    assert command.help, f"tally {' '.join(path)} has no help"
+    for param in _params(command):
+        assert param.help, f"tally {' '.join(path)}: {param.opts} has no help text"
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("columns", [80, 60])
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_help_in_plain_words_whole_and_within_the_terminal(path: list[str], lang: str, columns: int) -> None:
+    shown = _help(path, lang, columns)
+    assert not PYTHON_WORDS.search(shown), PYTHON_WORDS.search(shown)
+    assert all(len(line) <= columns for line in shown.splitlines()), shown
+    # "..." only where it means "one or more" after a placeholder, never a sentence cut short
+    for cut in re.findall(r"\S*\.\.\.\S*", shown):
+        assert re.fullmatch(r"`?\[?[A-ZĐ][^\s.]*\]?\.\.\.`?", cut), (cut, shown)
+    command = COMMANDS[" ".join(path)]
+    for name in getattr(command, "commands", {}):
+        assert re.search(rf"^  {re.escape(name)}(  |$)", shown, re.M), (name, shown)   # as typed, never INIT
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_vietnamese_help_is_vietnamese_throughout(path: list[str]) -> None:
+    from tally._cli.cli_support import argument_metavar
+
+    shown = _help(path, "vi", 80)
+    assert not ENGLISH_CHROME.search(shown), ENGLISH_CHROME.search(shown)
+    assert shown.startswith("Cách dùng: tally")
+    command = COMMANDS[" ".join(path)]
+    with using("vi"):
+        texts = [command.help] + [p.help for p in _params(command)]
+        translated = [_(t) for t in texts if t]
+        placeholders = [(argument_metavar(p) if p.param_type_name == "argument" else p.metavar or "")
+                        .removesuffix("...") for p in _params(command) if not getattr(p, "is_flag", False)]
+        local = {word: _(word) for word in placeholders if word}
+    flat = _flat(shown)
+    for english, text in zip([t for t in texts if t], translated):
+        assert text != english, f"no Vietnamese for {english!r}"
+        first = _flat(text.split("\n\n")[0])
+        assert first in flat, (first, shown)
+    for english, word in local.items():
+        if word != english:     # 'MB' and 'vi|en' are the same in both languages
+            assert word in shown and not re.search(rf"(?<![\w.-]){re.escape(english)}(?![\w-])", shown), \
+                (english, shown)
+
+
+# ---------------------------------------------------------------- usage mistakes
+
+ENGLISH_ERROR = re.compile(r"\b(Missing|Invalid|No such|Option|requires|does not|is not|valid|range|unexpected|"
+                           r"Did you mean|Possible|argument|value|Error|Got)\b")
+
+
+def _mistakes(path: list[str], command: Any) -> Iterator[list[str]]:
+    """Command lines with one mistake each, for every kind of parameter the command has."""
+    arguments = [p for p in command.params if p.param_type_name == "argument"]
+    given = ["x"] * len(arguments)
+    if any(p.required for p in arguments):
+        yield [*path]
+    yield [*path, *given, "--no-such-option"]
+    for param in _params(command):
+        if param.param_type_name != "option" or param.name in ("help",):
+            continue
+        name = param.opts[-1]
+        if getattr(param, "is_flag", False):
+            yield [*path, *given, f"{name}=x"]
+            continue
+        yield [*path, *given, name]                         # its value forgotten at the end of the line
+        if getattr(param.type, "name", "") in ("integer", "int range", "integer range"):
+            yield [*path, *given, name, "abc"]
+            low = getattr(param.type, "min", None)
+            if low is not None:
+                yield [*path, *given, name, str(low - 1)]
+
+
+MISTAKES = [(line, " ".join(path)) for path, command in command_tree() if path
+            for line in _mistakes(path, command)]
+
+
+@pytest.mark.parametrize("line", [m[0] for m in MISTAKES], ids=[" ".join(m[0]) for m in MISTAKES])
+def test_usage_mistakes_are_told_in_vietnamese_and_plain_words(line: list[str]) -> None:
+    proc = run_tally("--lang", "vi", *line, env={"COLUMNS": "80"})
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    said = [ln for ln in proc.stderr.splitlines() if ln.startswith("Lỗi: ")]
+    assert said, proc.stderr
+    problem = said[-1].removeprefix("Lỗi: ")
+    assert not ENGLISH_ERROR.search(problem), problem
+    assert not PYTHON_WORDS.search(proc.stderr), proc.stderr
+    assert proc.stderr.startswith("Cách dùng: tally"), proc.stderr
+    english = run_tally("--lang", "en", *line, env={"COLUMNS": "80"})
+    assert english.returncode == 2 and not PYTHON_WORDS.search(english.stderr), english.stderr
+    assert not re.search(r"int range|integer range|\bx[<>]=?\d", english.stderr), english.stderr
