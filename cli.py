@@ -27,6 +27,7 @@ from ballots.i18n import N_, _, _n
 from .cli_render import (
     STATE,
     _count_line,
+    _day,
     _fp_line,
     _groups_table,
     _paper_warnings,
@@ -47,6 +48,7 @@ from .cli_render import (
     render_rule_set,
     render_rule_sets,
     render_scan_summary,
+    wrap_keeping_fingerprints,
 )
 from .cli_support import ProgressFn, expand_wildcards, lang_callback, localise, progress_bar, utf8_output
 
@@ -86,7 +88,8 @@ def main_options(
         "--lang", help="Language of messages and help: vi or en (default: TALLY_LANG, else the system locale).",
         metavar="vi|en", is_eager=True, callback=lang_callback, show_default=False)] = None,
     quiet: Annotated[bool, typer.Option(
-        "--quiet", help="No progress bar and no tables: only problems and the closing summary line.")] = False,
+        "--quiet", "-q", help="No progress bar and no tables: only problems and the closing summary line.")]
+    = False,
     version: Annotated[bool, typer.Option(
         "--version", help="Show the version and exit.", is_eager=True, callback=_version_callback)] = False,
 ) -> None:
@@ -494,7 +497,7 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
         rows = [
             (N_("Title"), view.title or "?"), (N_("Organisation"), view.organisation or "?"),
             (N_("Superior body"), view.parent or ""), (N_("Place"), view.place or ""),
-            (N_("Date"), view.date.isoformat() if view.date else "?"),
+            (N_("Date"), _day(view.date) or "?"),
             (N_("Rules"), f"{view.rules}: {rule_set.citation(view.language)}" if rule_set
              else _("{rules} (unknown)").format(rules=view.rules)),
             (N_("Language"), view.language),
@@ -690,7 +693,7 @@ def count(
             if chatty():
                 render_results(counted.results)
             console = out()
-            if counted.xlsx_path is not None:
+            if counted.xlsx_path is not None and chatty():
                 from tally.results_json import fingerprint
 
                 _fp_line(_("results fingerprint (SHA-256)"), fingerprint(counted.results_json))
@@ -811,9 +814,10 @@ def keys_new(
         pair = new_key(name, _passphrase(passphrase_file, _("Passphrase for {file}").format(file=private_path),
                                          confirm=True)())
         console = out()
-        _fp_line(_("key fingerprint (SHA-256)"), pair.grouped)
-        console.print("  " + _("Write the fingerprint on the signed minutes, so auditors can check the key they are "
-                               "given."), markup=False)
+        _fp_line(_("key fingerprint (SHA-256)"), pair.grouped)   # what the command is for: kept with --quiet
+        if chatty():
+            console.print("  " + _("Write the fingerprint on the signed minutes, so auditors can check the key "
+                                   "they are given."), markup=False)
         console.print("✓ " + _("Wrote {private} (private: keep it offline, never share it) and {public} (public: give "
                                "it to the auditors)").format(private=pair.private_path, public=pair.public_path),
                       style="bold green", markup=False)
@@ -968,9 +972,12 @@ def verify(
             sys.stdout.write(report.to_json())
         else:
             if not chatty():     # --quiet: the failed checks, one line each, then the closing line
+                console = err()
                 for f in report.files:
                     for c in f.failed:
-                        err().print(f"✗ {c.code} {f.path} › {c.name}: {c.reason}", style="red", markup=False)
+                        console.print(wrap_keeping_fingerprints(f"✗ {c.code} {f.path} › {c.name}: {c.reason}",
+                                                                console.width), style="red", markup=False,
+                                      soft_wrap=True)
             elif len(report.files) == 1:
                 _render_file_report(report.files[0])
             else:

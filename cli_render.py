@@ -7,6 +7,7 @@ functions, and so is ballots.rules (its dataclasses cost 10 ms), so that `tally 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -14,16 +15,18 @@ from typing import TYPE_CHECKING
 from ballots.i18n import N_, _, _n
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from ballots.edit import EditResult
     from ballots.errors import Diagnostic
-    from ballots.event_view import EventView
+    from ballots.event_view import EventView, GroupView, PersonView
     from ballots.paper import PaperEvent
     from ballots.rules import Cite, RuleSet
-    from tally.model import Results
+    from tally.model import GroupResult, Results
     from tally.reconcile import DiffKind, Reconciliation, Side
     from tally.review import Review
     from tally.scan.entry import Pending, ScanSummary
@@ -94,7 +97,7 @@ def _report_edit(result: EditResult, todo: str | None = None) -> None:
         render_diagnostics(new)
     errors = [d for d in result.diagnostics if d.is_error]
     console = out()
-    if todo or errors:
+    if (todo or errors) and chatty():
         more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=result.path) \
             if len(errors) > 1 else ""
         console.print(Text("  " + _("still to do: {todo}").format(todo=todo or errors[0].message + more),
@@ -102,20 +105,66 @@ def _report_edit(result: EditResult, todo: str | None = None) -> None:
     console.print(Text("✓ " + result.summary, style="green"))
 
 
+def _day(day: dt.date | None) -> str:
+    """A date as the reader writes it: 28/09/2023 in Vietnamese, 2023-09-28 in English."""
+    from ballots.i18n import language
+
+    if day is None:
+        return ""
+    return day.strftime("%d/%m/%Y") if language() == "vi" else day.isoformat()
+
+
+def _fixed(header: str, cells: list[str]) -> int:
+    """A column's width for short values (ids, numbers): its widest line, or its header's
+    widest word (the header wraps at its spaces, never inside a word)."""
+    return max([len(line) for cell in cells for line in cell.split("\n")] + [len(w) for w in header.split()])
+
+
 def _positions_table(view: EventView) -> Table:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(_("Positions (chức danh)"), style="bold"), title_justify="left")
-    for name in (N_("Id"), N_("Title"), N_("Held by"), N_("Groups")):
-        table.add_column(_(name))
-    for p in view.positions:
-        table.add_row(Text(p.id), Text(p.title), Text(", ".join(f"{x.id} {x.name}" for x in view.holders(p.id))),
-                      Text(", ".join(g.id for g in view.groups_using(p.id))))
+    table = Table(title=Text(_("Positions (chức danh)"), style="bold"), title_justify="left", show_lines=True)
+    ids = [p.id for p in view.positions]
+    groups = ["\n".join(g.id for g in view.groups_using(p.id)) for p in view.positions]
+    table.add_column(_("Id"), width=_fixed(_("Id"), ids))
+    table.add_column(_("Title"))
+    table.add_column(_("Held by"))     # one person a line: a name is never broken between two
+    table.add_column(_("Groups"), width=_fixed(_("Groups"), groups))
+    for p, forms in zip(view.positions, groups):
+        table.add_row(Text(p.id), Text(p.title), Text("\n".join(f"{x.id} {x.name}" for x in view.holders(p.id))),
+                      Text(forms))
     return table
 
 
 def _persons_table(view: EventView) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    if out().width >= 120:
+        return _persons_table_wide(view)
+    # 80 columns: the person (id, name, then their dates), their positions, their forms
+    table = Table(title=Text(_("Persons under review (người được lấy phiếu)"), style="bold"), title_justify="left",
+                  show_lines=True)
+    numbers = [str(i) for i in range(1, len(view.persons) + 1)]
+    forms = ["\n".join(g.id for g in view.forms_of(p)) or _("(none)") for p in view.persons]
+    table.add_column(_("No."), justify="right", width=_fixed(_("No."), numbers))
+    table.add_column(_("Name"))
+    table.add_column(_("Positions"))
+    table.add_column(_("Forms"), width=_fixed(_("Forms"), forms))
+    for number, p, on in zip(numbers, view.persons, forms):
+        person = Text(f"{p.id} {p.name}")
+        dates = [_("appointed {date}").format(date=_day(p.appointed))] if p.appointed else []
+        if p.retiring:
+            dates.append(_("retiring"))
+        if dates:
+            person.append("\n" + ", ".join(dates), style="dim")
+        table.add_row(number, person, Text("; ".join(view.position_title(x) for x in p.positions)),
+                      Text(on, style="" if view.forms_of(p) else "yellow"))
+    return table
+
+
+def _persons_table_wide(view: EventView) -> Table:
     from rich.table import Table
     from rich.text import Text
 
@@ -126,7 +175,7 @@ def _persons_table(view: EventView) -> Table:
     for i, p in enumerate(view.persons, start=1):
         forms = view.forms_of(p)
         table.add_row(str(i), Text(p.id), Text(p.name), Text(", ".join(view.position_title(x) for x in p.positions)),
-                      Text(p.appointed.isoformat() if p.appointed else ""), Text(_("yes") if p.retiring else ""),
+                      Text(_day(p.appointed)), Text(_("yes") if p.retiring else ""),
                       Text(", ".join(g.id for g in forms) or _("(none)"), style="" if forms else "yellow"))
     return table
 
@@ -157,8 +206,7 @@ def _groups_table(view: EventView) -> Table:
                           style="green" if g.quorum else "bold red")
         people = view.persons_on(g)
         on_form = Text("\n".join(
-            f"{p.id} {p.name} ({', '.join(view.position_title(x) for x in p.positions if x in g.positions)})"
-            for p in people) or _("(nobody)"), style="" if people else "bold red")
+            _on_form(view, g, p) for p in people) or _("(nobody)"), style="" if people else "bold red")
         collected = n(g.collected) if g.collected is not None else Text("–", style="dim")
         if takes_members(view.rules):
             collected.append("\n" + _("members {n}").format(n="?" if g.members is None else g.members))
@@ -194,10 +242,17 @@ def _groups_table_narrow(view: EventView, n: Callable[[int | None], Text]) -> Ta
         people = view.persons_on(g)
         on_form = Text(g.title + "\n", style="bold")
         on_form.append("\n".join(
-            f"{p.id} {p.name} ({', '.join(view.position_title(x) for x in p.positions if x in g.positions)})"
-            for p in people) or _("(nobody)"), style="" if people else "bold red")
+            _on_form(view, g, p) for p in people) or _("(nobody)"), style="" if people else "bold red")
         table.add_row(Text(g.id), counts, on_form)
     return table
+
+
+def _on_form(view: EventView, group: GroupView, person: PersonView) -> str:
+    """'p01 Phạm Đức Thắng', with the positions that put them on the form when it has several."""
+    line = f"{person.id} {person.name}"
+    if len(group.positions) > 1:
+        line += " (" + ", ".join(view.position_title(x) for x in person.positions if x in group.positions) + ")"
+    return line
 
 
 def _count_line(view: EventView) -> str:
@@ -231,32 +286,68 @@ def render_results(results: Results) -> None:
     def pct(value: str) -> str:  # 38.88 → 38,88 in Vietnamese, as on the minutes
         return value.replace(".", ",") if language() == "vi" else value
 
+    wide = console.width >= 120   # narrower: each count above its percentage, the flags under the table
+    columns = [(N_("No."), "right"), (N_("Name"), "left"), (N_("Valid"), "right"), (N_("Invalid"), "right"),
+               (N_("High (cao)"), "right"), (N_("Medium"), "right"), (N_("Low (thấp)"), "right")]
     for g in results.groups:
-        table = Table(
-            title=Text(f"{g.title} ({g.id})", style="bold"),
-            caption=Text(_("summoned {summoned} · present {present} · issued {issued} · collected {collected} "
-                           "({valid} valid, {invalid} invalid) · percentage base {base}").format(
-                summoned=g.summoned, present=g.present, issued=g.issued, collected=g.collected,
-                valid=g.valid_ballots, invalid=g.invalid_ballots, base=g.base)),
-            show_lines=False,
-        )
-        for name, justify in ((N_("No."), "right"), (N_("Name"), "left"), (N_("Valid"), "right"),
-                              (N_("Invalid"), "right"), (N_("High (cao)"), "right"), (N_("Medium"), "right"),
-                              (N_("Low (thấp)"), "right"), (N_("Flags"), "left")):
-            table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
-        for i, p in enumerate(g.persons, start=1):
-            flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
-            style = "bold red" if flagged else None
-            flags = Text(", ".join(_(FLAG_LABELS[f.value]) for f in p.flags), style="red" if p.flags else "")
-            table.add_row(
-                str(i), Text(p.name), str(p.valid), str(p.invalid),
-                f"{p.high} ({pct(p.high_pct)}%)", f"{p.medium} ({pct(p.medium_pct)}%)", f"{p.low} ({pct(p.low_pct)}%)",
-                flags, style=style,
-            )
-        console.print(table)
+        sep = " (" if wide else "\n"
+        close = "%)" if wide else "%"
+        rows = [[str(i), f"{p.id} {p.name}", str(p.valid), str(p.invalid),
+                 f"{p.high}{sep}{pct(p.high_pct)}{close}", f"{p.medium}{sep}{pct(p.medium_pct)}{close}",
+                 f"{p.low}{sep}{pct(p.low_pct)}{close}"] for i, p in enumerate(g.persons, start=1)]
+        caption = Text(_("summoned {summoned} · present {present} · issued {issued} · collected {collected} "
+                         "({valid} valid, {invalid} invalid) · percentage base {base}").format(
+            summoned=g.summoned, present=g.present, issued=g.issued, collected=g.collected,
+            valid=g.valid_ballots, invalid=g.invalid_ballots, base=g.base))
+        # the numbers keep their width (a header wraps at its spaces); the names take the rest
+        widths = [max([len(line) for row in rows for line in row[c].split("\n")]
+                      + [len(w) for w in _(columns[c][0]).split()]) for c in range(len(columns))]
+        name_width = console.width - sum(widths) + widths[1] - 3 * len(columns) - 1
+        if not wide and name_width < 14:     # too narrow for a table: one block per person
+            _results_as_list(g, rows, caption, [_(name) for name, _justify in columns])
+        else:
+            table = Table(title=Text(f"{g.title} ({g.id})", style="bold"), title_justify="left", caption=caption,
+                          caption_justify="left", show_lines=not wide)
+            for c, (name, justify) in enumerate(columns):
+                table.add_column(_(name), justify=justify,  # type: ignore[arg-type]
+                                 width=None if wide or c == 1 else widths[c])
+            if wide:
+                table.add_column(_("Flags"))
+            for row, p in zip(rows, g.persons):
+                flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
+                cells: list[str | Text] = [*row[:1], Text(row[1]), *row[2:]]
+                if wide:
+                    cells.append(Text(", ".join(_(FLAG_LABELS[f.value]) for f in p.flags),
+                                      style="red" if p.flags else ""))
+                table.add_row(*cells, style="bold red" if flagged else None)
+            console.print(table)
+        notes = Table.grid(padding=(0, 1))
+        notes.add_column(no_wrap=True)
+        notes.add_column()
         for p in g.persons:
             for f in p.flags:
-                console.print(Text(f"  ⚑ {p.name}: ", style="bold red") + Text(rules.consequence(f, language())))
+                notes.add_row(Text("  ⚑", style="bold red"), Text(f"{p.id} {p.name} ({_(FLAG_LABELS[f.value])}): ",
+                                                                  style="bold red") + Text(rules.consequence(f, language())))
+        if notes.row_count:
+            console.print(notes)
+
+
+def _results_as_list(group: GroupResult, rows: list[list[str]], caption: Text, heads: list[str]) -> None:
+    """A group's results on a terminal too narrow for the table: a block per person."""
+    from rich.text import Text
+
+    from ballots.rules import Flag
+
+    console = out()
+    console.print(Text(f"{group.title} ({group.id})", style="bold"))
+    for row, p in zip(rows, group.persons):
+        flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
+        console.print(Text(f"{row[0]}. {row[1]}", style="bold red" if flagged else "bold"))
+        console.print(f"    {heads[2]} {row[2]} · {heads[3]} {row[3]}", markup=False)
+        for head, cell in zip(heads[4:], row[4:]):
+            count, share = cell.split("\n")
+            console.print(f"    {head}: {count} ({share})", markup=False)
+    console.print(caption)
 
 
 def _fp_line(label: str, grouped: str) -> None:
@@ -282,9 +373,10 @@ def _report_signed(signed: Signed) -> None:
     from tally.results_json import group4
 
     console = out()
-    _fp_line(_("signer ({kind})").format(kind=_("Ed25519 key") if signed.kind == "ed25519" else _("certificate")),
-             group4(signed.fingerprint))
-    _fp_line(_("results.json (SHA-256)"), group4(signed.results_sha256))
+    if chatty():
+        _fp_line(_("signer ({kind})").format(kind=_("Ed25519 key") if signed.kind == "ed25519" else _("certificate")),
+                 group4(signed.fingerprint))
+        _fp_line(_("results.json (SHA-256)"), group4(signed.results_sha256))
     if signed.already:
         console.print("✓ " + (_("{file} was already signed by this Ed25519 key; nothing changed") if signed.kind ==
                               "ed25519" else _("{file} was already signed by this certificate; nothing changed"))
@@ -303,23 +395,44 @@ def _check_mark(ok: bool) -> Text:
     return Text("✓", style="bold green") if ok else Text("✗", style="bold red")
 
 
+_FINGERPRINT_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{4}(?: [0-9a-f]{4})+…?")
+
+
+def wrap_keeping_fingerprints(text: str, width: int) -> str:
+    """`text` wrapped at `width`, never inside a fingerprint: its groups of four hex digits
+    ('30f1 1d54 dabb 5a03…') stay on one line, as a member copies them by hand. Rich would
+    break between any two groups."""
+    import textwrap
+
+    glue = "\x00"
+    held = _FINGERPRINT_RUN.sub(lambda m: m.group(0).replace(" ", glue), text)
+    lines = [line for para in held.split("\n")
+             for line in textwrap.wrap(para, max(width, 1), break_on_hyphens=False) or [""]]
+    return "\n".join(lines).replace(glue, " ")
+
+
 def _render_file_report(report: FileReport) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(report.path, style="bold"), show_lines=False, expand=False)
+    console = out()
+    # fixed widths, so that the results are wrapped here, around the fingerprints in them
+    inner = console.width - 11          # 3 columns: 4 borders, 2 spaces of padding each
+    names = [c.name for c in report.checks]
+    check_width = min(max(len(n) for n in [*names, _("Check")]), max(12, inner - 32))   # results keep 32
+    result_width = max(10, inner - 1 - check_width)
+    table = Table(title=Text(report.path, style="bold"), title_justify="left", show_lines=False, expand=False)
     table.add_column("", width=1)
-    table.add_column(_("Check"), no_wrap=True)
-    table.add_column(_("Result"))
+    table.add_column(_("Check"), width=check_width, overflow="fold")
+    table.add_column(_("Result"), width=result_width, overflow="fold")
     for c in report.checks:
-        detail = Text(c.reason)
-        if not c.passed:
-            if c.code:
-                detail = Text(f"{c.code} ", style="bold red") + detail
-            if c.where:
-                detail.append(f"\n{c.where}", style="cyan")
+        code = f"{c.code} " if c.code and not c.passed else ""
+        detail = Text(wrap_keeping_fingerprints(code + c.reason, result_width))
+        detail.stylize("bold red", 0, len(code))
+        if c.where and not c.passed:
+            detail.append("\n" + wrap_keeping_fingerprints(c.where, result_width), style="cyan")
         table.add_row(_check_mark(c.passed), c.name, detail)
-    out().print(table)
+    console.print(table)
     if report.results_fingerprint:
         _fp_line(_("results.json SHA-256"), report.results_fingerprint)
 
@@ -329,9 +442,12 @@ def _render_summary(report: Report) -> None:
     from rich.text import Text
 
     table = Table(title=Text(_n("{n} file", "{n} files", len(report.files)).format(n=len(report.files)),
-                             style="bold"))
-    for head in ("", N_("File"), N_("Trusted signers"), N_("results.json SHA-256"), N_("Failed checks")):
-        table.add_column(_(head) if head else "")
+                             style="bold"), title_justify="left")
+    table.add_column("", width=1)
+    table.add_column(_("File"), overflow="fold")
+    table.add_column(_("Trusted signers"), width=_fixed(_("Trusted signers"), [f"{report.require}/{report.require}"]))
+    table.add_column(_("results.json SHA-256"), no_wrap=True)    # the start of a fingerprint, never broken
+    table.add_column(_("Failed checks"))
     for f in report.files:
         failed = ", ".join(f"{c.name} ({c.code})" for c in f.failed)
         sha = " ".join(f.results_fingerprint.split()[:4]) + "…" if f.results_fingerprint else "-"
@@ -354,41 +470,50 @@ def _render_reconciliation(rec: Reconciliation, output: Path | None) -> None:
 
     lab = labels(language())   # the differences workbook's own labels, in the reader's language
     console = out()
-    console.print(_("Event: {title} ({file})").format(title=rec.event.title, file=rec.event.source), markup=False)
+    if chatty():
+        console.print(_("Event: {title} — {file}").format(title=rec.event.title, file=rec.event.source),
+                      markup=False)
     for n, entry in ((1, rec.first), (2, rec.second)):
-        made = _("made by `tally template`") if entry.fingerprint else _("hand-made")
-        console.print("  " + _("entry {n}: {file} — {ballots} in {forms} ({made})").format(
-            n=n, file=entry.file, ballots=_n("{n} ballot", "{n} ballots", entry.ballots).format(n=entry.ballots),
-            forms=_n("{n} form", "{n} forms", len(entry.groups)).format(n=len(entry.groups)), made=made),
-            markup=False)
-        if entry.diagnostics:
-            console.print(Text("  " + _("Problems in {file}, as `tally check` reports them:").format(file=entry.file),
-                               style="bold"))
-            render_diagnostics(entry.diagnostics, console)
-    if rec.differences:
+        if chatty():
+            made = _("made by `tally template`") if entry.fingerprint else _("hand-made")
+            console.print("  " + _("entry {n}: {file} — {ballots} in {forms} ({made})").format(
+                n=n, file=entry.file, ballots=_n("{n} ballot", "{n} ballots", entry.ballots).format(n=entry.ballots),
+                forms=_n("{n} form", "{n} forms", len(entry.groups)).format(n=len(entry.groups)), made=made),
+                markup=False)
+            if entry.diagnostics:
+                console.print(Text("  " + _("Problems in {file}, as `tally check` reports them:")
+                                   .format(file=entry.file), style="bold"))
+        render_diagnostics(entry.diagnostics, console)
+
+    def side(s: Side | None, kind: DiffKind) -> str:
+        value = describe_value(s, kind, lab)
+        return f"{s.cell}: {value}" if s is not None and s.cell else value
+
+    if rec.differences and chatty():
         n = len(rec.differences)
         table = Table(title=Text(_n("{n} difference", "{n} differences", n).format(n=n), style="bold red"),
                       show_lines=False)
         for head in (_("Form"), _("Ballot"), _("Difference"), rec.first.file, rec.second.file):
             table.add_column(head, overflow="fold")
-
-        def side(s: Side | None, kind: DiffKind) -> Text:
-            value = describe_value(s, kind, lab)
-            return Text(f"{s.cell}: {value}" if s is not None and s.cell else value)
-
         for d in rec.differences:
-            table.add_row(d.group, str(d.ballot or ""), describe_kind(d, lab), side(d.first, d.kind),
-                          side(d.second, d.kind))
+            table.add_row(d.group, str(d.ballot or ""), describe_kind(d, lab), Text(side(d.first, d.kind)),
+                          Text(side(d.second, d.kind)))
         console.print(table)
+    elif rec.differences:     # --quiet: a difference is a problem, one line each, no table
+        for d in rec.differences:
+            where = f"{d.group} · " + _("ballot {ballot}").format(ballot=d.ballot) if d.ballot else d.group
+            console.print(Text(f"✗ {where}: {describe_kind(d, lab)} — {rec.first.file} {side(d.first, d.kind)}; "
+                               f"{rec.second.file} {side(d.second, d.kind)}", style="red"))
+    written = _("wrote {file}").format(file=output) if output is not None else _("nothing written")
+    if rec.differences:
         console.print(Text("✗ " + _("The entries differ: check each difference against the paper ballot, correct "
-                                    "the wrong entry, and run `tally reconcile` again before counting."),
-                           style="bold red"))
+                                    "the wrong entry, and run `tally reconcile` again before counting; {written}.")
+                           .format(written=written), style="bold red"))
     else:
-        console.print(Text("✓ " + _("The two entries agree: {ballots} in {forms}.").format(
+        console.print(Text("✓ " + _("The two entries agree: {ballots} in {forms}; {written}.").format(
             ballots=_n("{n} ballot", "{n} ballots", rec.first.ballots).format(n=rec.first.ballots),
-            forms=_n("{n} form", "{n} forms", len(rec.compared)).format(n=len(rec.compared))), style="bold green"))
-    console.print(Text(_("Wrote {file}").format(file=output) if output is not None else _("Nothing written."),
-                       style="dim"))
+            forms=_n("{n} form", "{n} forms", len(rec.compared)).format(n=len(rec.compared)), written=written),
+            style="bold green"))
 
 
 # ---------------------------------------------------------------- scanned ballots
@@ -396,19 +521,20 @@ def _render_reconciliation(rec: Reconciliation, output: Path | None) -> None:
 
 def render_scan_summary(summary: ScanSummary) -> None:
     console = out()
-    for group, n in sorted(summary.ballots.items()) if chatty() else ():
-        console.print(f"  {group}: " + _n("{n} ballot", "{n} ballots", n).format(n=n), markup=False)
+    if chatty():
+        for group, n in sorted(summary.ballots.items()):
+            console.print(f"  {group}: " + _n("{n} ballot", "{n} ballots", n).format(n=n), markup=False)
+        console.print("  " + _("Evidence (registered pages, scores, crops): {folder}").format(folder=summary.evidence),
+                      markup=False)
+        if summary.review:
+            console.print("  → " + _("decide the doubtful rows: tally review {file}").format(file=summary.entry),
+                          style="yellow", markup=False)
+        console.print("  → " + _("the scan is one clerk: reconcile it with a typed entry, "
+                                 "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry), markup=False)
     console.print("✓ " + _("Wrote {file}: {pages} pages read in {seconds} s; {auto} of {rows} rows decided, "
                            "{review} await review").format(
         file=summary.entry, pages=summary.pages, seconds=f"{summary.seconds:.1f}", auto=summary.automatic,
         rows=summary.rows, review=summary.review), style="bold green", markup=False)
-    console.print("  " + _("Evidence (registered pages, scores, crops): {folder}").format(folder=summary.evidence),
-                  markup=False)
-    if summary.review:
-        console.print("  → " + _("decide the doubtful rows: tally review {file}").format(file=summary.entry),
-                      style="yellow", markup=False)
-    console.print("  → " + _("the scan is one clerk: reconcile it with a typed entry, "
-                             "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry), markup=False)
 
 
 def render_pending(item: Pending, image: Path) -> None:
@@ -459,9 +585,16 @@ def render_rule_sets() -> None:
     from ballots.rules import DEFAULT_RULES, RULE_SETS, Base
 
     lang = language()
+    console = out()
+    closing = _("{n} rule sets: {ids} (default {default}); show one in full, with the source of every rule: "
+                "tally rules ID").format(n=len(RULE_SETS), ids=", ".join(RULE_SETS), default=DEFAULT_RULES)
+    if not chatty():    # --quiet: the closing line alone
+        console.print(closing, markup=False)
+        return
     table = Table(title=Text(_("Rule sets (bộ quy định)"), style="bold"), title_justify="left", show_lines=True)
-    for name in (N_("Id"), N_("Text"), N_("Percentage base"), N_("Status")):
-        table.add_column(_(name))
+    table.add_column(_("Id"), width=_fixed(_("Id"), list(RULE_SETS)))
+    for name in (N_("Text"), N_("Percentage base"), N_("Status")):
+        table.add_column(_(name), overflow="fold")     # a long word folds, never cut short
     for r in RULE_SETS.values():
         base = _("ballots collected") if r.base is Base.COLLECTED else _("total members (members)")
         status = (_("replaced by {id}").format(id=r.superseded_by) if r.superseded_by
@@ -469,9 +602,8 @@ def render_rule_sets() -> None:
         if r.id == DEFAULT_RULES:
             status += "\n" + _("default")
         table.add_row(Text(r.id, style="bold"), Text(r.name(lang)), Text(base), Text(status))
-    console = out()
     console.print(table)
-    console.print(_("Show one in full, with the source of every rule: tally rules ID"))
+    console.print(closing, markup=False)
 
 
 def render_rule_set(rule_set: RuleSet) -> None:
@@ -486,6 +618,8 @@ def render_rule_set(rule_set: RuleSet) -> None:
     r = rule_set
     console = out()
     console.print(Text(f"{r.id}: {r.name(lang)}", style="bold"))
+    if not chatty():    # --quiet: which rule set, in one line
+        return
     console.print(Text(r.citation(lang)))
     console.print(_evidence(r.instrument, lang))
     if r.superseded_by:

@@ -37,7 +37,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from ballots.i18n import LANGUAGES, N_, _, detect_language, language, set_language
 
-GLOBAL_FLAGS = ("--quiet",)
+GLOBAL_FLAGS = ("--quiet", "-q")
 GLOBAL_VALUED = ("--lang",)
 
 # The framework's words, for the catalogue; shown through _() where typer prints them.

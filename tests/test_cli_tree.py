@@ -161,3 +161,101 @@ def test_usage_mistakes_are_told_in_vietnamese_and_plain_words(line: list[str]) 
     english = run_tally("--lang", "en", *line, env={"COLUMNS": "80"})
     assert english.returncode == 2 and not PYTHON_WORDS.search(english.stderr), english.stderr
     assert not re.search(r"int range|integer range|\bx[<>]=?\d", english.stderr), english.stderr
+
+
+# ---------------------------------------------------------------- every command, run
+
+from cli_session import INVOCATIONS, build, fingerprints, has_scan_extra  # noqa: E402
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+LEAVES = [" ".join(path) for path, command in command_tree() if path and not getattr(command, "commands", None)]
+RUNS = [(name, args, code) for name, lines in INVOCATIONS.items() for args, code in lines]
+RUN_IDS = [" ".join(args) for _name, args, _code in RUNS]
+TABLE = re.compile(r"[┏┃━┡│─┌┐└┘├┤┼╇╋]")
+NEEDS_SCAN = {"scan", "review"}
+
+
+@pytest.fixture(scope="session")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return {"sample": build(tmp_path_factory.mktemp("sample"), big=False),
+            "big": build(tmp_path_factory.mktemp("big"), big=True)}
+
+
+def _run(folders: dict[str, Path], which: str, tmp_path: Path, name: str, args: list[str], *options: str,
+         columns: int = 200, lang: str = "en") -> Any:
+    if name in NEEDS_SCAN and not has_scan_extra():
+        pytest.skip("needs the scan extra")
+    work = tmp_path / f"{which}-{len(list(tmp_path.iterdir()))}"
+    shutil.copytree(folders[which], work)
+    return run_tally("--lang", lang, *options, *args, cwd=work, env={"COLUMNS": str(columns)})
+
+
+def test_every_command_is_run_here() -> None:
+    """A command added to the tree without a command line here fails this test."""
+    assert set(INVOCATIONS) == set(LEAVES)
+
+
+@pytest.mark.parametrize(("name", "args", "code"), RUNS, ids=RUN_IDS)
+def test_quiet_leaves_only_problems_and_the_closing_line(folders: dict[str, Path], tmp_path: Path, name: str,
+                                                         args: list[str], code: int) -> None:
+    loud = _run(folders, "sample", tmp_path, name, args, columns=1000)     # a long line stays one line
+    quiet = _run(folders, "sample", tmp_path, name, args, "--quiet", columns=1000)
+    assert loud.returncode == quiet.returncode and code in (loud.returncode, -1), (loud.stdout, loud.stderr)
+    assert not TABLE.search(quiet.stdout + quiet.stderr), quiet.stdout + quiet.stderr
+    # a fingerprint is what keys new and keys show are for: it stays, on its own lines
+    fingerprint = re.compile(r"\s+[^:]+:|.*([0-9a-f]{4} ){7}[0-9a-f]{4}.*")
+    said = [ln for ln in quiet.stdout.splitlines() if ln.strip() and not fingerprint.fullmatch(ln)]
+    loud_lines = loud.stdout.rstrip("\n").splitlines()
+    timed = re.compile(r"\d+\.\d s\b")     # scan says how long it took
+    # the closing line of the full output (for `rules ID`, the line that names the rule set) ...
+    assert said and timed.sub("", said[-1]) in (timed.sub("", loud_lines[-1]), loud_lines[0] if args[0] == "rules"
+                                                else None), (quiet.stdout, loud.stdout)
+    # ... after the problems, each a line of its own: a mark, a place, a hint, or their count
+    problem = re.compile(r"[✗!] .*|    .*|\d+ errors?(, \d+ warnings?)?|\d+ warnings?")
+    assert all(problem.fullmatch(ln) for ln in said[:-1]), quiet.stdout
+    assert len(quiet.stdout) <= len(loud.stdout)
+
+
+@pytest.mark.parametrize("which", ["sample", "big"])
+@pytest.mark.parametrize(("lang", "columns"), [("en", 80), ("vi", 80), ("vi", 60)])
+@pytest.mark.parametrize(("name", "args", "code"), RUNS, ids=RUN_IDS)
+def test_output_fits_the_terminal_and_nothing_is_cut(folders: dict[str, Path], tmp_path: Path, name: str,
+                                                     args: list[str], code: int, lang: str, columns: int,
+                                                     which: str) -> None:
+    """Tables and messages at 80 columns (and a narrow 60), in both languages, on the sample and
+    on 40 people with long names: no line longer than the terminal, no header or value cut
+    short with "…" (a shortened fingerprint, four groups and "…", is meant)."""
+    proc = _run(folders, which, tmp_path, name, args, columns=columns, lang=lang)
+    assert code in (proc.returncode, -1), (proc.stdout, proc.stderr)
+    for stream in (proc.stdout, proc.stderr):
+        assert all(len(line) <= columns for line in stream.splitlines()), stream
+        assert "…" not in re.sub(r"[0-9a-f]{4}…", "", stream), stream
+
+
+FINGERPRINT_RUNS = [run for run in RUNS if run[0] in ("count", "sign", "verify", "keys new", "keys show")]
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 120, 200])
+@pytest.mark.parametrize(("name", "args", "code"), FINGERPRINT_RUNS, ids=[" ".join(r[1]) for r in FINGERPRINT_RUNS])
+def test_fingerprints_are_never_broken_across_lines(folders: dict[str, Path], tmp_path: Path, name: str,
+                                                    args: list[str], code: int, columns: int) -> None:
+    """A fingerprint is shown whole on one line, as two halves of 8 groups on two lines, or
+    shortened to its first 4 groups and "…"; never with its groups split between lines."""
+    proc = _run(folders, "sample", tmp_path, name, args, columns=columns, lang="vi")
+    shown = proc.stdout + proc.stderr
+    known = fingerprints(folders["sample"])
+    if name == "keys new":
+        known["new"] = re.findall(r"[0-9a-f]{4}", re.sub(r".*member2.*", "", shown))[:16]
+    seen = 0
+    for groups in known.values():
+        whole = re.escape(" ".join(groups))
+        halves = re.escape(" ".join(groups[:8])) + r"\n\s*" + re.escape(" ".join(groups[8:]))
+        short = re.escape(" ".join(groups[:4])) + "…"
+        rest, n = re.subn(f"{whole}|{halves}|{short}", "", shown)
+        seen += n
+        for group in groups:
+            assert not re.search(rf"(?<![0-9a-f.]){group}(?![0-9a-f])", rest), (group, shown)   # not in a .sig name
+    assert seen, shown
+    assert all(len(line) <= columns for line in shown.splitlines()), shown
