@@ -152,6 +152,18 @@ class Ballot(NamedTuple):
     source: Source | None = None
 
 
+def positions(seq: Sequence[object], value: object) -> list[int]:
+    """Where `value` (and every value equal to it) is in `seq`: list.index, in C, from one to the next."""
+    found: list[int] = []
+    j = -1
+    while True:
+        try:
+            j = seq.index(value, j + 1)
+        except ValueError:
+            return found
+        found.append(j)
+
+
 @dataclass(frozen=True)
 class CleanBallots:
     """Valid ballots of one sheet whose every mark is known, held column by column.
@@ -181,15 +193,8 @@ class CleanBallots:
         return list(map(self.reading.__getitem__, self.values[person]))
 
     def indexes(self, person: int, value: object) -> list[int]:
-        """Where a value (and every value equal to it) is in a person's column (list.index, in C)."""
-        column, j = self.values[person], -1
-        found: list[int] = []
-        while True:
-            try:
-                j = column.index(value, j + 1)
-            except ValueError:
-                return found
-            found.append(j)
+        """Where a value (and every value equal to it) is in a person's column."""
+        return positions(self.values[person], value)
 
     def mark_where(self, index: int, person: int) -> str:
         """file › sheet › cell of one mark (as Source.where(Source.mark_cell(person)))."""

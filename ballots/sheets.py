@@ -12,7 +12,7 @@ import io
 import os
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,16 +37,23 @@ _ENCRYPTED_OOXML = "EncryptionInfo".encode("utf-16-le")
 
 @dataclass(frozen=True)
 class SheetData:
-    """One sheet's rows. `rows` yields (1-based row number, values from column `first_col`)."""
+    """One sheet's rows. `rows` yields (1-based row number, values from column `first_col`);
+    `table` gives the same rows at once, as a list from row 1. Read a sheet one way, once."""
 
     file: str
     name: str | None          # None for CSV
     first_col: int            # 0-based column of values[0]
     _rows: Iterable[list[object]]   # consumed once
+    _table: Callable[[], list[list[object]]] | None = None   # the reader's own way to give every row
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
         for number, values in enumerate(self._rows, start=1):
             yield number, values
+
+    def table(self) -> list[list[object]]:
+        if self._table is not None:
+            return self._table()
+        return self._rows if isinstance(self._rows, list) else list(self._rows)
 
     def cell(self, col: int, row: int) -> str:
         return f"{column_letters(self.first_col + col + 1)}{row}"
@@ -71,12 +78,13 @@ class OpenedFile:
             return SheetData(self.display, None, 0, _csv_rows(self._data, self.display))
         if isinstance(self._book, dict):    # an .xls read in a child process (see _read_xls)
             first_col, rows = self._book[name]
-            return SheetData(self.display, name, first_col, iter(rows))
+            return SheetData(self.display, name, first_col, rows)
         try:
             sheet = self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
             start = sheet.start
             first_col = start[1] if start else 0
-            return SheetData(self.display, name, first_col, _guarded_rows(sheet, self.display, name))
+            return SheetData(self.display, name, first_col, _guarded_rows(sheet, self.display, name),
+                             lambda: _guarded_table(sheet, start, self.display, name))
         except BaseException as exc:  # calamine's own errors, and a Rust panic (a BaseException)
             if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)) or isinstance(exc, TallyError):
                 raise
@@ -97,6 +105,22 @@ def _guarded_rows(sheet: object, display: str, name: str) -> Iterator[list[objec
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             raise
         raise _damaged_sheet(display, name, exc) from None
+
+
+def _guarded_table(sheet: object, start: tuple[int, int] | None, display: str, name: str) -> list[list[object]]:
+    """The rows `_guarded_rows` gives, in one call to the reader: its rows start at the first
+    row holding a value, iter_rows' at row 1, so the rows above are put back, empty."""
+    if start is None:
+        return []
+    try:
+        rows: list[list[object]] = sheet.to_python()  # type: ignore[attr-defined]
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise _damaged_sheet(display, name, exc) from None
+    if start[0] and rows:
+        rows[0:0] = [[""] * len(rows[0]) for _ in range(start[0])]
+    return rows
 
 
 def sniff(data: bytes, display: str) -> str:

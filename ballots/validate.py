@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -28,7 +29,7 @@ from ballots.event import meeting_count_checks, members_below
 from ballots.i18n import _, _n
 from ballots.legacy import decodings
 from ballots.marks import MARK_HELP, MarkReader, Unknown, cell_text, fold, is_blank, parse_status, squeeze
-from ballots.model import Ballot, CleanBallots, Event, Group, GroupBallots, Mark, Person, Source
+from ballots.model import Ballot, CleanBallots, Event, Group, GroupBallots, Mark, Person, Source, positions
 from ballots.rules import takes_members
 from ballots.sheets import OpenedFile, SheetData, open_ballot_file
 
@@ -508,19 +509,19 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
                 tick: Callable[[int], None] | None = None, clean: list[CleanBallots] | None = None) -> int | None:
     """Append the sheet's ballots to `out` (or, plain valid ones, as columns to `clean`); return the number of ballot rows entered (with or
     without errors in their cells), or None when the header could not be read. `tick(rows)` is
-    told every ROWS_PER_TICK rows, for a progress bar."""
-    rows = sheet.rows()
-    header_row, header = next(rows, (1, []))
-    while header_row == 1 and all(is_blank(v) for v in header):
+    told how many rows a large sheet has, for a progress bar."""
+    table = sheet.table()       # every row at once: the reader's own loop, in C
+    header_row, header = 1, table[0] if table else []
+    if tick is not None and len(table) >= ROWS_PER_TICK:
+        tick(len(table))
+    if all(is_blank(v) for v in header):
         # Row 1 is the header by contract; look ahead only to say where the header went.
-        for number, values in rows:
+        for number, values in enumerate(table[1:51], start=2):
             if any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in values):
                 diags.add("E403", _("the header row is row {number}, not row 1").format(number=number),
                           _n("delete the {n} empty row above the header", "delete the {n} empty rows above the header", number - 1)
                           .format(n=number - 1), sheet.where(0, number))
                 return None
-            if number > 50:
-                break
         diags.add("E403", _("the sheet is empty: no header row"), _("row 1 must hold the column headers (Số phiếu, people…)"),
                   sheet.where(0, 1))
         return None
@@ -541,18 +542,13 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     complete = all(c is not None for c in person_cols) and bool(person_cols)
     careful = _CarefulRows(sheet, persons, cols, person_cols, letters, status_letter, width, seen, reader, diags, out)
 
-    rows_after: Iterable[tuple[int, list[object]]] = rows
+    data = table[1:]
     if clean is not None and complete:
-        data: list[list[object]] = []
-        for number, values in rows:
-            if tick is not None and not number % ROWS_PER_TICK:
-                tick(number)
-            data.append(values)
         entered = _read_columns(data, header_row + 1, cols, person_cols, headerless, width, seen, reader, careful,
                                 clean, sheet, letters, status_letter)
         if entered is not None:
             return entered
-        rows_after = enumerate(data, start=header_row + 1)    # not plain enough: row by row, below
+    rows_after = enumerate(data, start=header_row + 1)    # not plain enough for columns: row by row
 
     # Pass 1, row by row: the ballot number and status. Rows that are plainly a valid ballot
     # with every person column present go on to pass 2; anything else (invalid ballots, blank
@@ -561,8 +557,6 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     numbers: list[tuple[int, int]] = []       # (ballot number, row) of each candidate
     valid_status: dict[object, bool] = {}
     for number, values in rows_after:
-        if tick is not None and not number % ROWS_PER_TICK:
-            tick(number)
         if complete and len(values) == width:
             raw_ballot = values[bcol]
             raw_status = values[scol] if scol is not None else None
@@ -611,21 +605,27 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
                   headerless: list[int], width: int, seen: dict[int, _Seen], reader: MarkReader,
                   careful: _CarefulRows, clean: list[CleanBallots], sheet: SheetData, letters: tuple[str, ...],
                   status_letter: str) -> int | None:
-    """The clean path of `_read_sheet`, column by column: each check is a pass in C over a
-    column (a Counter of its values, then a look at the few distinct ones), the clean
-    ballots are kept as the columns read (CleanBallots: no object per ballot), and only the
-    rows that are not plainly a valid ballot go to the careful reader, in the order and
-    with the messages of the row-by-row path.
+    """The clean path of `_read_sheet`, column by column: the sheet's cells are laid end to
+    end in one list, each column is a slice of it, and each check is a pass in C over a
+    column (a Counter of its values, then a look at the few distinct ones). The clean ballots
+    are kept as the columns read (CleanBallots: no object per ballot), and only the rows that
+    are not plainly a valid ballot go to the careful reader, in the order and with the
+    messages of the row-by-row path.
 
     Returns the rows entered, or None (nothing done) for a sheet where that order would
-    matter: a ballot number entered twice, rows of another width, booleans in the status.
+    matter: a ballot number entered twice, rows of another width.
     """
     n = len(data)
-    if not n or min(map(len, data)) != width or max(map(len, data)) != width:
+    if not n or set(map(len, data)) != {width}:
         return None
+    cells = list(chain.from_iterable(data))
+
+    def column(c: int) -> list[Any]:
+        return cells[c::width]
+
     bcol, scol, ncol = cols.ballot, cols.status, cols.note
     assert bcol is not None
-    raw_numbers = list(map(operator.itemgetter(bcol), data))
+    raw_numbers = column(bcol)
     if set(map(type, raw_numbers)) == {float} and all(map(float.is_integer, raw_numbers)) and min(raw_numbers) > 0:
         numbers: list[int | None] = list(map(int, raw_numbers))   # what spreadsheets give: checked in C
     else:
@@ -633,53 +633,53 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     known = [x for x in numbers if x is not None] if None in numbers else numbers
     if len(set(known)) != len(known) or not seen.keys().isdisjoint(known):
         return None      # duplicates: which one is reported depends on the row order
-    bad: set[int] = {i for i, x in enumerate(numbers) if x is None} if len(known) < n else set()
+    bad: set[int] = set(positions(numbers, None)) if len(known) < n else set()
+    # Statuses and headerless cells: no boolean is a valid status or a blank cell, so True
+    # and 1.0 being one key of a dict changes nothing there.
     if scol is not None:
-        raw_status = list(map(operator.itemgetter(scol), data))
-        if bool in set(map(type, raw_status)):
-            return None
-        verdict = {v: parse_status(v) is True for v in set(raw_status)}
-        if not all(verdict.values()):
-            bad.update(i for i, v in enumerate(raw_status) if not verdict[v])
+        bad.update(_where_not(column(scol), _valid_status))
     for c in headerless:
-        raw = list(map(operator.itemgetter(c), data))
-        if not all(map(is_blank, set(raw))):
-            bad.update(i for i, v in enumerate(raw) if not is_blank(v))
+        bad.update(_where_not(column(c), is_blank))
     # Marks: a Counter per column (one pass in C) gives its distinct values; 1, 1.0 and True
-    # are one key there, so booleans are looked for separately (a spreadsheet's TRUE is no mark).
+    # are one key there, so when the sheet holds booleans (a spreadsheet's TRUE is no mark)
+    # the columns that have some are looked at cell by cell.
+    booleans = bool in set(map(type, cells))
     values: list[list[object]] = []
     tallies: list[Counter[object]] = []
     bad_marks: set[int] = set()
     for pc in person_cols:
         assert pc is not None
-        raw = list(map(operator.itemgetter(pc), data))
+        raw = column(pc)
         tally = Counter(raw)
-        wrong = [v for v in tally if type(v) is bool or not isinstance(reader(v), Mark)]
-        if wrong or bool in set(map(type, raw)):   # rare: each cell looked at
+        if booleans and bool in set(map(type, raw)):     # rare: each cell looked at
             bad_marks.update(i for i, v in enumerate(raw) if type(v) is bool or not isinstance(reader(v), Mark))
+        else:
+            bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark), tally))
         values.append(raw)
         tallies.append(tally)
+    raw_notes: list[object] | None = column(ncol) if ncol is not None else None
     bad_marks -= bad
     for i in sorted(bad):            # in row order, as the row-by-row path reads them
         careful.row(first_row + i, data[i])
     for i in sorted(bad_marks):      # after them, as there: each unknown mark is reported
         careful.row(first_row + i, data[i])
     rows: Sequence[int] = range(first_row, first_row + n)
-    raw_notes: Sequence[object] | None = list(map(operator.itemgetter(ncol), data)) if ncol is not None else None
     if bad or bad_marks:
-        keep = [i for i in range(n) if i not in bad and i not in bad_marks]
-        if not keep:
+        gone = sorted(bad | bad_marks)
+        if len(gone) == n:
             return careful.entered
+        for raw, tally in zip(values, tallies):
+            _uncount(tally, raw, gone)
+        keep = sorted(set(range(n)).difference(gone))
 
         def pick(seq: Sequence[Any]) -> list[Any]:
             return [seq[keep[0]]] if len(keep) == 1 else list(operator.itemgetter(*keep)(seq))
 
         numbers, rows, values = pick(numbers), pick(rows), [pick(v) for v in values]
-        tallies = [Counter(v) for v in values]
         raw_notes = pick(raw_notes) if raw_notes is not None else None
     if raw_notes is None:
         notes = [""] * len(rows)
-    elif bool in set(map(type, raw_notes)):     # True and 1 are one key in a dict
+    elif booleans and bool in set(map(type, raw_notes)):     # True and 1 are one key in a dict
         notes = [cell_text(v).strip() for v in raw_notes]
     else:
         text = {v: cell_text(v).strip() for v in set(raw_notes)}
@@ -690,6 +690,39 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     seen.update(dict.fromkeys(valid_numbers, _SeenBlock(sheet, bcol, block)))
     clean.append(block)
     return careful.entered + len(rows)
+
+
+_FEW = 16    # distinct values worth finding with list.index; past them, one pass in Python
+
+
+def _where_not(column: list[object], good: Callable[[object], bool], tally: Counter[object] | None = None) -> list[int]:
+    """Indexes of the cells of `column` whose value is not `good`: each distinct value is
+    judged once; the cells of the few bad ones are found in C (list.index)."""
+    distinct = tally if tally is not None else set(column)
+    wrong = [v for v in distinct if not good(v)]
+    if not wrong:
+        return []
+    if len(wrong) > _FEW:
+        verdict = {v: good(v) for v in distinct}
+        return [i for i, v in enumerate(column) if not verdict[v]]
+    return [i for v in wrong for i in positions(column, v)]
+
+
+def _valid_status(value: object) -> bool:
+    return parse_status(value) is True
+
+
+def _uncount(tally: Counter[object], column: list[object], gone: list[int]) -> None:
+    """Take the cells at `gone` out of the column's tally (and values no cell has any more)."""
+    if 4 * len(gone) > len(column):
+        keep = set(range(len(column))).difference(gone)
+        tally.clear()
+        tally.update(v for i, v in enumerate(column) if i in keep)
+        return
+    for i in gone:
+        tally[column[i]] -= 1
+    for v in [v for v, k in tally.items() if not k]:
+        del tally[v]
 
 
 class _CarefulRows:

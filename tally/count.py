@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ballots.model import Event, GroupBallots, Mark
+from ballots.model import Event, GroupBallots, Mark, positions
 from ballots.rules import REVISION, RULE_SETS, Base, percent
 from tally import TOOL_NAME, __version__
 from tally.model import EventSummary, GroupResult, InputFile, InvalidEntry, PersonResult, Results
@@ -19,18 +19,6 @@ def percentage_base(event: Event, gb: GroupBallots) -> int:
     if RULE_SETS[event.rules].base is Base.MEMBERS:
         return gb.group.members or 0
     return gb.collected
-
-
-def _invalid_at(column: Sequence[Mark | None]) -> list[int]:
-    """Indexes of the invalid marks in a column (list.index, in C, from one to the next)."""
-    found: list[int] = []
-    j = -1
-    while True:
-        try:
-            j = column.index(Mark.INVALID, j + 1)
-        except ValueError:
-            return found
-        found.append(j)
 
 
 def count_group(event: Event, gb: GroupBallots) -> GroupResult:
@@ -53,7 +41,7 @@ def count_group(event: Event, gb: GroupBallots) -> GroupResult:
         medium[i] += column.count(Mark.MEDIUM)
         low[i] += column.count(Mark.LOW)
         person = gb.persons[i]
-        for j in _invalid_at(column):
+        for j in positions(column, Mark.INVALID):
             ballot = valid_ballots[j]
             src = ballot.source
             where = src.where(src.mark_cell(i)) if src else ""
