@@ -126,8 +126,10 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
         require_xlsx(output)
     targets = [output, json_path_for(output)] if output is not None else []
     refuse_existing(targets, force)
-    checked = check(event_path, ballot_paths, csv_group, progress)
+    # One pause for reading, counting and writing: re-enabled between them, the collector would
+    # walk every column of a large sheet (0.07 s a time for 3 M cells) on its way to the minutes.
     with gc_paused():
+        checked = check(event_path, ballot_paths, csv_group, progress)
         if progress:
             progress(_("Counting"), 0, 0)
         results, data = count_results(checked)
