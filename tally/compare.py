@@ -18,9 +18,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import IO
-
-from openpyxl import Workbook, load_workbook
+from typing import IO, TYPE_CHECKING
 
 from ballots.cells import column_index, column_letters
 from ballots.i18n import _
@@ -28,6 +26,9 @@ from tally.layout import CellKey, CellValue, clean, layout
 from tally.results_json import from_bytes
 from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, read_snapshot
 from tally.workbook import write_workbook
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 Source = bytes | str | os.PathLike[str]
 Expected = dict[CellKey, CellValue]
@@ -94,6 +95,8 @@ class CellMismatch:
 
 
 def _open(source: Source) -> Workbook:
+    from openpyxl import load_workbook  # deferred: verification reads workbooks with tally.snapshot
+
     handle: str | os.PathLike[str] | IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
     return load_workbook(handle, data_only=True)
 

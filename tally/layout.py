@@ -35,7 +35,10 @@ DATA_SHEET = "_tally"
 DATA_MARKER = SCHEMA               # A1 of the hidden sheet
 CHUNK = 30000                      # base64 characters per cell (Excel allows 32767)
 
-_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")   # openpyxl's ILLEGAL_CHARACTERS_RE
+# What XML 1.0 cannot hold, and so no cell of a workbook: the control characters but tab, line
+# feed and carriage return (openpyxl's ILLEGAL_CHARACTERS_RE), U+FFFE and U+FFFF, and lone
+# surrogates. They are dropped from every text the minutes show.
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class Role(enum.Enum):
@@ -110,7 +113,7 @@ def clean(text: str) -> str:
     """Text as the workbook holds it: NFC, without XML-illegal control characters."""
     if text.isascii() and text.isprintable():   # the common case, checked in C
         return text
-    return _ILLEGAL.sub("", unicodedata.normalize("NFC", text))
+    return ILLEGAL.sub("", unicodedata.normalize("NFC", text))
 
 
 def consequence(rules: RuleSet, flags: tuple[Flag, ...], language: str) -> str | None:

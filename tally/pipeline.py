@@ -23,6 +23,7 @@ from tally.model import InputFile, Results
 from tally.results_json import to_bytes
 from tally.resultset import ResultSet, commit, recover
 from tally.scan.provenance import scanned_files
+from tally.workbook import write_workbook
 
 
 @contextmanager
@@ -135,8 +136,6 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
         results, data = count_results(checked)
         if output is None:
             return Counted(checked, results, data, None, None)
-        from tally.workbook import write_workbook
-
         if progress:
             progress(_("Writing the minutes"), 0, 0)
         xlsx = write_workbook(results, data, restricted)

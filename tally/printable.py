@@ -31,6 +31,7 @@ from ballots.rules import RULE_SETS
 from tally.layout import clean
 from tally.template import column_points, finish_workbook, new_workbook, write_file
 from tally.words import labels
+from tally.workbook import FONT_NAME, text_lines
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell as XlCell
@@ -145,7 +146,7 @@ class _Sheet:
             to_row: int | None = None) -> XlCell:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-        from tally.workbook import FONT_NAME, put
+        from tally.xlsx import put
 
         cell = put(self.ws, row, col, clean(value) if isinstance(value, str) else value)
         cell.font = Font(name=FONT_NAME, size=style.size, bold=style.bold, italic=style.italic,
@@ -167,8 +168,6 @@ class _Sheet:
         return cell
 
     def fit(self, row: int, text: str, style: _Text, col: int, last_col: int) -> None:
-        from tally.workbook import text_lines
-
         width = sum(column_points(WIDTHS[c - 1]) for c in range(col, last_col + 1))
         # The estimate of text_lines is rough; a row a line too tall is better than a clipped name.
         room = (width - style.indent * 9) * ESTIMATE_MARGIN
@@ -270,8 +269,6 @@ def page_breaks(heights: dict[int, float], title_rows: tuple[int, int]) -> tuple
 def _setup_page(ws: Worksheet, footer: str, title_rows: tuple[int, int], breaks: tuple[int, ...],
                 one_page: bool) -> None:
     from openpyxl.worksheet.pagebreak import Break
-
-    from tally.workbook import FONT_NAME
 
     ps = ws.page_setup
     ps.paperSize = ws.PAPERSIZE_A4

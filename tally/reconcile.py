@@ -50,6 +50,7 @@ from ballots.output import refuse_existing, require_xlsx
 from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import _ballot_number, _group_for, _map_header, display_names, read_ballots
 from tally.template import column_points, finish_workbook, new_workbook, write_file
+from tally.workbook import FONT_NAME
 
 
 class DiffKind(enum.Enum):
@@ -547,7 +548,7 @@ def differences_workbook(rec: Reconciliation) -> bytes:
     from openpyxl.styles import Alignment, Border, Font, PatternFill
     from openpyxl.styles import Side as Line
 
-    from tally.workbook import FONT_NAME, put
+    from tally.xlsx import put
 
     lab = labels(rec.event.language)
     wb = new_workbook()

@@ -1,205 +1,534 @@
-"""The long tail of a sheet of the minutes, streamed as XML instead of through openpyxl's cells.
+"""The minutes' xlsx package written directly as XML (SpreadsheetML), without a spreadsheet library.
 
-A count with 15,000 invalid rows puts 75,000 cells on the invalid-ballot sheet; through
-openpyxl's cell model (a Cell object each, then an Element each when saving) they took
-1.3 s of a 5.8 s count, while the whole rest of the minutes takes 0.03 s. Here the rows
-after the sheet's last merged range (the table body: plain cells, one role per column)
-are written as text, straight into openpyxl's own output stream, in exactly the form
-openpyxl writes them: the same attributes in the same order, the same escaping, and the
-same style numbers, taken from the workbook's style table in the order openpyxl would
-take them. The workbook's bytes are therefore the same as before, which a test checks
-against openpyxl's own writing of the same sheet.
+:mod:`tally.workbook` decides what each cell holds and how it looks; this module numbers
+the styles, lays the cells out as rows and writes every part of the package: the
+worksheets, the style table, the workbook with its sheets and print titles, the
+relationships, the content types and the document properties.
 
-Everything above the tail (titles, table head, merged ranges), the page setup and the
-style table stay openpyxl's.
+The bytes are those openpyxl 3.1 (with lxml) wrote for the same minutes, which every
+results.xlsx until issue 14 was made with: the same parts in the same order, the same
+attributes, the same escaping (text in a worksheet as ASCII with character references,
+the other parts as UTF-8), and the same style numbers. openpyxl numbers a font, fill,
+border or alignment when a cell first takes it and a cell format when the first cell
+having it is written, and merging cells redraws the borders of the merged range: both are
+reproduced here (:class:`Styles`, :meth:`Sheet.merge`). Writing it directly is what makes
+a count of a 3 M-cell sheet, and every rebuild that `tally verify` makes, cheap: no cell
+objects, no element tree, and no openpyxl (nor numpy, which openpyxl imports) to load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, NamedTuple, TypeVar
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.utils.cell import get_column_letter
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.worksheet.dimensions import RowDimension, SheetDimension
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
+from ballots.cells import column_letters
+from tally.theme_xml import THEME_XML
 
-from tally.layout import Cell, SheetKind, SheetLayout
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ZIP_LEVEL = 6
 
-ENABLED = True      # tests switch it off to compare with openpyxl's own writing
-
-StyleKey = tuple[Any, bool, bool]    # (Role, highlight, strong), as tally.workbook caches styles
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
-@dataclass
-class Tail:
-    """The rows of a sheet from `first_row` on: no merged cell among them."""
+# --- text ----------------------------------------------------------------------------------
 
-    first_row: int
-    cells: Sequence[Cell]
-    styles: list[Any] = field(default_factory=list)      # openpyxl StyleArray of each cell
-    heights: dict[int, float] = field(default_factory=dict)
+def _number(value: float) -> str:
+    """A number as openpyxl writes it (safe_string): at most 16 significant digits."""
+    return format(value, ".16g")
 
 
-def split(sheet: SheetLayout) -> tuple[Sequence[Cell], Tail | None]:
-    """The cells openpyxl writes, and the tail streamed here (None: the whole sheet is openpyxl's).
-
-    Only plain values are streamed (text, whole numbers, empty cells); anything else keeps
-    the sheet on openpyxl's path."""
-    if not ENABLED or sheet.kind is SheetKind.DATA or not sheet.cells:
-        return sheet.cells, None
-    first = 1 + max([r2 for _r1, _c1, r2, _c2 in sheet.merges]
-                    + ([sheet.title_rows[1]] if sheet.title_rows else []) + [0])
-    cells = sheet.cells
-    lo, hi = 0, len(cells)       # cells are in (row, col) order: the first cell of the tail
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cells[mid].row < first:
-            lo = mid + 1
-        else:
-            hi = mid
-    tail = cells[lo:]
-    if not tail or not all(v is None or type(v) is str or type(v) is int for v in (c.value for c in tail)):
-        return cells, None
-    return cells[:lo], Tail(first, tail)
-
-
-def text_value(value: str) -> str | None:
-    """What tally.workbook.put stores for a text: without XML-illegal characters; None if empty."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return text or None
-
-
-def _escape(text: str) -> str:
-    # ElementTree's _escape_cdata, which openpyxl's writer uses
+def sheet_text(text: str) -> str:
+    """Text in a worksheet part, which is ASCII: &, <, > and CR escaped, the rest of Unicode as
+    decimal character references (what lxml's incremental writer gives)."""
     if "&" in text:
         text = text.replace("&", "&amp;")
     if "<" in text:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if not text.isascii():
+        text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")
     return text
 
 
-def _row_attrs(ws: Worksheet, height: float | None) -> str:
-    """A row's attributes after r="..." (they do not depend on the row number)."""
-    if height is None:
-        return ""
-    attrs = dict(RowDimension(ws, index=1, ht=height))
-    return "".join(f' {k}="{_escape(v)}"' for k, v in attrs.items())
+def utf8_text(text: str) -> str:
+    """Element text in a UTF-8 part (the workbook, the document properties)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-def tail_xml(ws: Any, tail: Tail) -> str:
-    """The <row> elements of the tail, as openpyxl's WorksheetWriter.write_row writes them."""
-    cell_styles = ws.parent._cell_styles    # style numbers are taken as openpyxl takes them: on writing
-    ids: dict[int, str] = {}
-    out: list[str] = []
-    by_row: dict[int, list[tuple[Cell, Any]]] = {}
-    for c, style in zip(tail.cells, tail.styles):
-        by_row.setdefault(c.row, []).append((c, style))
-    rows = sorted(set(by_row) | {r for r in tail.heights if r >= tail.first_row})
-    row_attrs: dict[float | None, str] = {}
-    for r in rows:
-        height = tail.heights.get(r)
-        attrs = row_attrs.get(height)
-        if attrs is None:
-            attrs = row_attrs[height] = _row_attrs(ws, height)
-        out.append(f'<row r="{r}"{attrs}>')
-        for c, style in by_row.get(r, ()):
-            styled = any(style)
-            value: object = c.value
-            if type(value) is str:
-                value = text_value(value)
-            if value is None and not styled:
-                continue
-            ref = f"{get_column_letter(c.col)}{r}"
-            s = ""
-            if styled:
-                sid = ids.get(id(style))
-                if sid is None:
-                    sid = ids[id(style)] = f' s="{cell_styles.add(style)}"'
-                s = sid
-            if value is None:
-                out.append(f'<c r="{ref}"{s} t="n" />')
-            elif type(value) is str:
-                stripped = value.strip()
-                space = ' xml:space="preserve"' if stripped and stripped != value else ""
-                out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>')
-            else:
-                assert type(value) is int
-                out.append(f'<c r="{ref}"{s} t="n"><v>{format(value, ".16g")}</v></c>')
-        out.append("</row>")
+def utf8_attr(text: str) -> str:
+    """An attribute value in a UTF-8 part."""
+    return (utf8_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;"))
+
+
+_HF_CONTROL = re.compile("[\x01-\x19]")
+
+
+def _header_footer_text(text: str) -> str:
+    """A header or footer in its mini-format: a line break as itself (Excel and LibreOffice both
+    print it; openpyxl's _x000a_ was replaced by it), other control characters as _xHHHH_."""
+    text = _HF_CONTROL.sub(lambda m: "\n" if m.group(0) == "\n" else f"_x{ord(m.group(0)):0>4x}_", text)
+    return sheet_text(text.replace("_x000a_", "\n"))
+
+
+# --- styles --------------------------------------------------------------------------------
+
+class Font(NamedTuple):
+    name: str
+    size: float
+    bold: bool = False
+    italic: bool = False
+    underline: str | None = None      # "single"
+    color: str | None = None          # ARGB, "009C0006"
+    family: int | None = None
+
+
+class Alignment(NamedTuple):
+    horizontal: str
+    vertical: str
+    wrap: bool = False
+    indent: int = 0
+
+
+# A border's side: (line style, ARGB colour); a side that is absent altogether is None, which
+# is not the same as a side drawn with no line (None, None).
+Side = tuple[str | None, str | None]
+# left, right, top, bottom, diagonal
+Border = tuple[Side | None, Side | None, Side | None, Side | None, Side | None]
+
+NO_LINE: Side = (None, None)
+DEFAULT_BORDER: Border = (NO_LINE, NO_LINE, NO_LINE, NO_LINE, NO_LINE)
+_LEFT, _RIGHT, _TOP, _BOTTOM = 0, 1, 2, 3
+_SIDE_TAGS = ("left", "right", "top", "bottom", "diagonal")
+
+_EMPTY_FILL = "<fill><patternFill/></fill>"
+_GRAY_FILL = '<fill><patternFill patternType="gray125"/></fill>'
+
+
+class Xf(NamedTuple):
+    """A cell's format: numbers into the workbook's tables (openpyxl's StyleArray)."""
+
+    font: int = 0
+    fill: int = 0
+    border: int = 0
+    alignment: int = 0
+    quote: int = 0       # the quote prefix: the text stays text when someone edits the cell
+
+
+NO_STYLE = Xf()
+
+
+def _add_sides(a: Side | None, b: Side | None) -> Side | None:
+    if a is None or b is None:
+        return a if a is not None else b
+    return (a[0] or b[0], a[1] or b[1])
+
+
+def add_borders(a: Border, b: Border) -> Border:
+    """openpyxl's Border + Border: each side of `a`, completed by `b`'s."""
+    return (_add_sides(a[0], b[0]), _add_sides(a[1], b[1]), _add_sides(a[2], b[2]), _add_sides(a[3], b[3]),
+            _add_sides(a[4], b[4]))
+
+
+T = TypeVar("T")
+
+
+class _Table(Generic[T]):
+    """Distinct values numbered in the order first added (openpyxl's IndexedList)."""
+
+    def __init__(self, *values: T) -> None:
+        self.items: list[T] = []
+        self.index: dict[T, int] = {}
+        for v in values:
+            self.add(v)
+
+    def add(self, value: T) -> int:
+        n = self.index.get(value)
+        if n is None:
+            n = self.index[value] = len(self.items)
+            self.items.append(value)
+        return n
+
+
+class Styles:
+    """The workbook's style tables, numbered as openpyxl numbers them."""
+
+    def __init__(self, default_font: Font) -> None:
+        self.fonts = _Table(default_font)
+        self.fills: _Table[str | None] = _Table(None, "gray125")
+        self.borders = _Table(DEFAULT_BORDER)
+        self.alignments: _Table[Alignment | None] = _Table(None)
+        self.xfs = _Table(NO_STYLE)
+
+    def xf(self, font: Font, alignment: Alignment, border: Border | None, fill: str | None, quote: bool) -> Xf:
+        return Xf(self.fonts.add(font), self.fills.add(fill) if fill else 0,
+                  self.borders.add(border) if border else 0, self.alignments.add(alignment), int(quote))
+
+    def to_xml(self) -> bytes:
+        out = [f'<styleSheet xmlns="{_MAIN_NS}"><numFmts count="0"/>']
+        fonts = self.fonts.items
+        out.append(f'<fonts count="{len(fonts)}">')
+        out += [_font_xml(f) for f in fonts]
+        fills = self.fills.items
+        out.append(f'</fonts><fills count="{len(fills)}">{_EMPTY_FILL}{_GRAY_FILL}')
+        out += [f'<fill><patternFill patternType="solid"><fgColor rgb="{c}"/><bgColor rgb="{c}"/></patternFill></fill>'
+                for c in fills[2:]]
+        borders = self.borders.items
+        out.append(f'</fills><borders count="{len(borders)}">')
+        out += [_border_xml(b) for b in borders]
+        xfs = self.xfs.items
+        out.append('</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+                   f'</cellStyleXfs><cellXfs count="{len(xfs)}">')
+        alignments = self.alignments.items
+        for x in xfs:
+            head = f'<xf numFmtId="0" fontId="{x.font}" fillId="{x.fill}" borderId="{x.border}"'
+            tail = f' pivotButton="0" quotePrefix="{x.quote}" xfId="0"'
+            a = alignments[x.alignment]
+            out.append(f'{head}{tail}/>' if a is None else f'{head} applyAlignment="1"{tail}>{_alignment_xml(a)}</xf>')
+        out.append(_STYLES_END)
+        return "".join(out).encode("utf-8")
+
+
+def _font_xml(f: Font) -> str:
+    # children in the order of the schema (ECMA-376 CT_Font), which strict validators check
+    out = ["<font>"]
+    if f.bold:
+        out.append('<b val="1"/>')
+    if f.italic:
+        out.append('<i val="1"/>')
+    if f.underline:
+        out.append(f'<u val="{f.underline}"/>')
+    out.append(f'<sz val="{_number(f.size)}"/>')
+    if f.color:
+        out.append(f'<color rgb="{f.color}"/>')
+    out.append(f'<name val="{utf8_attr(f.name)}"/>')
+    if f.family is not None:
+        out.append(f'<family val="{f.family}"/>')
+    out.append("</font>")
     return "".join(out)
 
 
-class _TailWriter(WorksheetWriter):
-    def __init__(self, ws: Worksheet, tail: Tail) -> None:
-        self.tail = tail
-        super().__init__(ws)
-
-    def write_dimensions(self) -> None:
-        ws: Any = self.ws
-        keys = list(ws._cells) + [(c.row, c.col) for c in self.tail.cells]
-        rows = [r for r, _c in keys]
-        cols = [c for _r, c in keys]
-        ref = f"{get_column_letter(min(cols))}{min(rows)}:{get_column_letter(max(cols))}{max(rows)}"
-        self.xf.send(SheetDimension(ref).to_tree())
-
-    def write_rows(self) -> None:
-        xf: Any = self.xf.send(True)
-        with xf.element("sheetData"):
-            for row_idx, row in self.rows():
-                self.write_row(xf, row, row_idx)
-            raw = tail_xml(self.ws, self.tail)
-            write_raw = getattr(xf, "_file", None)
-            if write_raw is not None:
-                write_raw(raw)
-            else:   # lxml's incremental writer (openpyxl's when lxml is installed) takes elements, not markup
-                from lxml import etree  # type: ignore[import-untyped,import-not-found,unused-ignore]
-
-                # a parser turns a literal CR into LF: keep it as the character reference lxml writes
-                body = etree.fromstring(f"<sheetData>{raw}</sheetData>".replace("\r", "&#13;"))
-                preserve = "{http://www.w3.org/XML/1998/namespace}space"
-                for t in body.iter("t"):   # openpyxl's lxml writer keeps any outer space, blanks included
-                    if t.text and t.text != t.text.strip():
-                        t.set(preserve, "preserve")
-                for c in body.iter("c"):   # and writes an empty cell as <c ...></c>
-                    if len(c) == 0 and c.text is None:
-                        c.text = ""
-                for element in body:
-                    xf.write(element)
-        self.xf.send(None)
+def _border_xml(b: Border) -> str:
+    out = ["<border>"]
+    for tag, side in zip(_SIDE_TAGS, b):
+        if side is None:
+            continue
+        line, color = side
+        attr = f' style="{line}"' if line else ""
+        out.append(f'<{tag}{attr}><color rgb="{color}"/></{tag}>' if color else f"<{tag}{attr}/>")
+    out.append("</border>")
+    return "".join(out)
 
 
-class TailExcelWriter(ExcelWriter):
-    """openpyxl's ExcelWriter, with the tails of some sheets streamed (sheet title -> tail)."""
-
-    def __init__(self, workbook: Any, archive: Any, tails: dict[str, Tail]) -> None:
-        super().__init__(workbook, archive)
-        self.tails = tails
-
-    def write_worksheet(self, ws: Any) -> None:
-        tail = self.tails.get(ws.title)
-        if tail is None:
-            super().write_worksheet(ws)
-            return
-        # openpyxl's write_worksheet, with the writer swapped
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        writer: Any = _TailWriter(ws, tail)
-        writer.write()
-        ws._rels = writer._rels
-        archive: Any = self._archive  # type: ignore[attr-defined]
-        archive.write(writer.out, ws.path[1:])
-        self.manifest.append(ws)
-        writer.cleanup()
+def _alignment_xml(a: Alignment) -> str:
+    wrap = ' wrapText="1"' if a.wrap else ""
+    indent = f' indent="{a.indent}"' if a.indent else ""
+    return f'<alignment horizontal="{a.horizontal}" vertical="{a.vertical}"{wrap}{indent}/>'
 
 
-def style_tail(tail: Tail, style_of: Callable[[Cell], Any]) -> None:
-    """Each tail cell's style, made in cell order (so the style table grows as before)."""
-    tail.styles = [style_of(c) for c in tail.cells]
+# the legacy palette (openpyxl's COLOR_INDEX), which every workbook carries
+_INDEXED_COLORS = (  # noqa: SIM905
+    "00000000 00FFFFFF 00FF0000 0000FF00 000000FF 00FFFF00 00FF00FF 0000FFFF 00000000 00FFFFFF 00FF0000 "
+    "0000FF00 000000FF 00FFFF00 00FF00FF 0000FFFF 00800000 00008000 00000080 00808000 00800080 00008080 "
+    "00C0C0C0 00808080 009999FF 00993366 00FFFFCC 00CCFFFF 00660066 00FF8080 000066CC 00CCCCFF 00000080 "
+    "00FF00FF 00FFFF00 0000FFFF 00800080 00800000 00008080 000000FF 0000CCFF 00CCFFFF 00CCFFCC 00FFFF99 "
+    "0099CCFF 00FF99CC 00CC99FF 00FFCC99 003366FF 0033CCCC 0099CC00 00FFCC00 00FF9900 00FF6600 00666699 "
+    "00969696 00003366 00339966 00003300 00333300 00993300 00993366 00333399 00333333").split()
+_STYLES_END = ('</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0" hidden="0"/>'
+               '</cellStyles><tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
+               'defaultPivotStyle="PivotStyleLight16"/><colors><indexedColors>'
+               + "".join(f'<rgbColor rgb="{c}"/>' for c in _INDEXED_COLORS)
+               + "</indexedColors></colors></styleSheet>")
+
+
+# --- a worksheet ---------------------------------------------------------------------------
+
+CellValue = int | str | None
+
+
+@dataclass(frozen=True)
+class HeaderPart:
+    """One section of a page header or footer: its text in one font."""
+
+    text: str
+    font: str
+    size: int
+
+    def code(self) -> str:
+        return f'&"{self.font}"&{self.size} {self.text}'
+
+
+@dataclass(frozen=True)
+class Page:
+    """How a sheet prints: A4, fitted to the page width, centred, with its margins (inches)."""
+
+    landscape: bool
+    margins: tuple[float, float, float, float, float, float]     # left, right, top, bottom, header, footer
+    header_right: HeaderPart | None = None
+    footer_center: HeaderPart | None = None
+    breaks: Sequence[int] = ()             # rows after which a page ends
+    print_titles: tuple[int, int] | None = None    # rows printed again on every page
+
+
+@dataclass
+class Sheet:
+    """A worksheet: cells at (row, column), merged ranges, row heights, column widths."""
+
+    title: str
+    widths: Sequence[float]
+    styles: Styles
+    hidden: bool = False            # veryHidden: not listed by Excel's "Unhide"
+    page: Page | None = None        # None: the spreadsheet program's defaults
+    heights: dict[int, float] = field(default_factory=dict)
+    cells: dict[tuple[int, int], tuple[CellValue, Xf]] = field(default_factory=dict)
+    # openpyxl keeps the merged ranges in a set, and writes them in the set's order: a set of the
+    # same ranges added one by one in the same order, as tuples that hash as openpyxl's ranges do
+    # (in every process: ints do not hash at random), iterates in that same order
+    merges: set[tuple[int, int, int, int]] = field(default_factory=set)
+
+    def put(self, row: int, col: int, value: CellValue, xf: Xf) -> None:
+        self.cells[(row, col)] = (value, xf)
+
+    def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
+        """Merge a range as openpyxl merges it: only the top-left cell keeps its value and format;
+        it takes the right and bottom borders of the bottom-right cell, and then every cell on an
+        edge of the range takes that edge's border from it (openpyxl's MergedCellRange)."""
+        borders = self.styles.borders
+        table = borders.items
+        cells = self.cells
+        if not any(r1 >= a and c1 >= b and r2 <= c and c2 <= d for a, b, c, d in self.merges):
+            self.merges.add((r1, c1, r2, c2))
+        value, xf = cells.setdefault((r1, c1), (None, NO_STYLE))
+        end = cells.get((r2, c2))
+        if end is not None:
+            end_border = table[end[1].border]
+            xf = xf._replace(border=borders.add(add_borders(
+                table[xf.border], (None, end_border[_RIGHT], None, end_border[_BOTTOM], None))))
+            cells[(r1, c1)] = (value, xf)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    cells[(r, c)] = (None, NO_STYLE)      # openpyxl's MergedCell
+        edges = {_TOP: [(r1, c) for c in range(c1, c2 + 1)], _LEFT: [(r, c1) for r in range(r1, r2 + 1)],
+                 _RIGHT: [(r, c2) for r in range(r1, r2 + 1)], _BOTTOM: [(r2, c) for c in range(c1, c2 + 1)]}
+        for side in (_TOP, _LEFT, _RIGHT, _BOTTOM):
+            line = table[cells[(r1, c1)][1].border][side]
+            if line is None or line[0] is None:
+                continue     # no line on this edge (openpyxl skips it; adding an absent side changes nothing)
+            add: list[Side | None] = [None] * 5
+            add[side] = line
+            extra: Border = (add[0], add[1], add[2], add[3], add[4])
+            for coord in edges[side]:
+                value, xf = cells[coord]
+                cells[coord] = (value, xf._replace(border=borders.add(add_borders(table[xf.border], extra))))
+
+    def dimension(self) -> str:
+        if not self.cells:
+            return "A1:A1"
+        rows = [r for r, _c in self.cells]
+        cols = [c for _r, c in self.cells]
+        return f"{column_letters(min(cols))}{min(rows)}:{column_letters(max(cols))}{max(rows)}"
+
+    def to_xml(self, xfs: _Table[Xf]) -> bytes:
+        page = self.page
+        out = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>',
+               '<pageSetUpPr fitToPage="1"/>' if page else "<pageSetUpPr/>",
+               f'</sheetPr><dimension ref="{self.dimension()}"/><sheetViews><sheetView ',
+               'showGridLines="0" ' if page else "",
+               ('workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+                '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')]
+        if self.widths:
+            out.append("<cols>")
+            out += [f'<col width="{_number(w)}" customWidth="1" min="{i}" max="{i}"/>'
+                    for i, w in enumerate(self.widths, start=1)]
+            out.append("</cols>")
+        out.append("<sheetData>")
+        out.append(self._rows_xml(xfs))
+        out.append("</sheetData>")
+        if self.merges:
+            out.append(f'<mergeCells count="{len(self.merges)}">')
+            out += [f'<mergeCell ref="{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"/>'
+                    for r1, c1, r2, c2 in self.merges]
+            out.append("</mergeCells>")
+        out.append(_page_xml(page))
+        out.append("</worksheet>")
+        return "".join(out).encode("ascii")
+
+    def _rows_xml(self, xfs: _Table[Xf]) -> str:
+        by_row: dict[int, list[tuple[int, CellValue, Xf]]] = {}
+        for (r, c), (value, xf) in sorted(self.cells.items()):
+            by_row.setdefault(r, []).append((c, value, xf))
+        heights = self.heights
+        out: list[str] = []
+        ids: dict[Xf, str] = {}
+        row_attrs: dict[float, str] = {}
+        for r in sorted(by_row.keys() | heights.keys()):
+            height = heights.get(r)
+            if height is None:
+                out.append(f'<row r="{r}">')
+            else:
+                attrs = row_attrs.get(height)
+                if attrs is None:
+                    attrs = row_attrs[height] = f' ht="{_number(height)}" customHeight="1"'
+                out.append(f'<row r="{r}"{attrs}>')
+            for c, value, xf in by_row.get(r, ()):
+                if not any(xf):
+                    if value is None:
+                        continue
+                    s = ""
+                else:
+                    known = ids.get(xf)
+                    if known is None:     # numbered when first written, as openpyxl numbers them
+                        known = ids[xf] = f' s="{xfs.add(xf)}"'
+                    s = known
+                ref = f"{column_letters(c)}{r}"
+                if value is None:
+                    out.append(f'<c r="{ref}"{s} t="n"></c>')
+                elif isinstance(value, str):
+                    space = ' xml:space="preserve"' if value != value.strip() else ""
+                    out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{sheet_text(value)}</t></is></c>')
+                else:
+                    out.append(f'<c r="{ref}"{s} t="n"><v>{_number(value)}</v></c>')
+            out.append("</row>")
+        return "".join(out)
+
+
+def _page_xml(page: Page | None) -> str:
+    if page is None:
+        return '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+    left, right, top, bottom, header, footer = (_number(m) for m in page.margins)
+    out = ['<printOptions horizontalCentered="1"/>',
+           (f'<pageMargins left="{left}" right="{right}" top="{top}" bottom="{bottom}" header="{header}" '
+            f'footer="{footer}"/>'),
+           (f'<pageSetup orientation="{"landscape" if page.landscape else "portrait"}" paperSize="9" '
+            'fitToHeight="0" fitToWidth="1"'),
+           ' firstPageNumber="1" useFirstPageNumber="1"/>' if page.footer_center else "/>"]
+    if page.header_right or page.footer_center:
+        odd_header = _header_footer_text(f"&R{page.header_right.code()}") if page.header_right else ""
+        odd_footer = _header_footer_text(f"&C{page.footer_center.code()}") if page.footer_center else ""
+        out.append(f"<headerFooter><oddHeader>{odd_header}</oddHeader><oddFooter>{odd_footer}</oddFooter>"
+                   "<evenHeader></evenHeader><evenFooter></evenFooter><firstHeader></firstHeader>"
+                   "<firstFooter></firstFooter></headerFooter>")
+    if page.breaks:
+        n = len(page.breaks)
+        out.append(f'<rowBreaks count="{n}" manualBreakCount="{n}">')
+        out += [f'<brk id="{r}" min="0" max="16383" man="1"/>' for r in page.breaks]
+        out.append("</rowBreaks>")
+    return "".join(out)
+
+
+# --- the package ---------------------------------------------------------------------------
+
+_CONTENT_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml'
+    '.styles+xml"/><Override PartName="/xl/theme/theme1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.theme+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
+    'package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.extended-properties+xml"/>{sheets}<Override PartName="/xl/workbook.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>')
+_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-'
+               'officedocument.spreadsheetml.worksheet+xml"/>')
+_ROOT_RELS = (
+    f'<Relationships xmlns="{_PKG_REL_NS}"><Relationship Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml" '
+    f'Id="rId1"/><Relationship Type="{_PKG_REL_NS}/metadata/core-properties" Target="docProps/core.xml" Id="rId2"/>'
+    f'<Relationship Type="{_REL_NS}/extended-properties" Target="docProps/app.xml" Id="rId3"/></Relationships>')
+# The application that wrote the minutes, as every results.xlsx so far has said.
+_APP = ('<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        "<Application>Microsoft Excel Compatible / Openpyxl 3.1.5</Application><AppVersion>3.1</AppVersion>"
+        "</Properties>")
+_DC = 'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+_W3CDTF = ('xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xsi:type="dcterms:W3CDTF"')
+
+
+@dataclass
+class Book:
+    """A workbook being written: its style tables and its sheets, in order."""
+
+    default_font: Font
+    styles: Styles = field(init=False)
+    sheets: list[Sheet] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.styles = Styles(self.default_font)
+
+    def add_sheet(self, title: str, widths: Sequence[float], hidden: bool = False) -> Sheet:
+        sheet = Sheet(title, widths, self.styles, hidden)
+        self.sheets.append(sheet)
+        return sheet
+
+    def to_bytes(self, title: str, creator: str, date: dt.date) -> bytes:
+        """The xlsx package; its bytes depend only on the content (fixed zip entry times, document
+        times from `date`)."""
+        when = dt.datetime(date.year, date.month, date.day).isoformat(timespec="seconds") + "Z"
+        core = (f'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-'
+                f'properties"><dc:creator {_DC}{_space(creator)}>{utf8_text(creator)}</dc:creator>'
+                f"<dc:title {_DC}{_space(title)}>{utf8_text(title)}</dc:title>"
+                f"<dcterms:created {_W3CDTF}>{when}</dcterms:created>"
+                f"<dcterms:modified {_W3CDTF}>{when}</dcterms:modified></cp:coreProperties>")
+        parts: list[tuple[str, bytes]] = [("docProps/app.xml", _APP.encode("utf-8")),
+                                          ("docProps/core.xml", core.encode("utf-8")),
+                                          ("xl/theme/theme1.xml", THEME_XML.encode("utf-8"))]
+        # worksheets before the style table: a cell format is numbered when first written
+        parts += [(f"xl/worksheets/sheet{n}.xml", s.to_xml(self.styles.xfs)) for n, s in enumerate(self.sheets, 1)]
+        n = len(self.sheets)
+        parts += [("xl/styles.xml", self.styles.to_xml()),
+                  ("_rels/.rels", _ROOT_RELS.encode("utf-8")),
+                  ("xl/workbook.xml", self._workbook_xml().encode("utf-8")),
+                  ("xl/_rels/workbook.xml.rels", (
+                      f'<Relationships xmlns="{_PKG_REL_NS}">'
+                      + "".join(f'<Relationship Type="{_REL_NS}/worksheet" Target="/xl/worksheets/sheet{i}.xml" '
+                                f'Id="rId{i}"/>' for i in range(1, n + 1))
+                      + f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId{n + 1}"/>'
+                      f'<Relationship Type="{_REL_NS}/theme" Target="theme/theme1.xml" Id="rId{n + 2}"/>'
+                      "</Relationships>").encode("utf-8")),
+                  ("[Content_Types].xml", _CONTENT_TYPES.format(
+                      sheets="".join(_SHEET_TYPE.format(n=i) for i in range(1, n + 1))).encode("utf-8"))]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts:
+                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 0
+                info.external_attr = 0
+                archive.writestr(info, data, compresslevel=ZIP_LEVEL)
+        return out.getvalue()
+
+    def _workbook_xml(self) -> str:
+        sheets = "".join(
+            f'<sheet xmlns:r="{_REL_NS}" name="{utf8_attr(s.title)}" sheetId="{i}" '
+            f'state="{"veryHidden" if s.hidden else "visible"}" r:id="rId{i}"/>'
+            for i, s in enumerate(self.sheets, start=1))
+        names = "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"{utf8_text(quote_sheetname(s.title))}!${s.page.print_titles[0]}:${s.page.print_titles[1]}</definedName>"
+            for i, s in enumerate(self.sheets) if s.page is not None and s.page.print_titles)
+        return (f'<workbook xmlns="{_MAIN_NS}"><workbookPr/><workbookProtection/><bookViews><workbookView '
+                'visibility="visible" minimized="0" showHorizontalScroll="1" showVerticalScroll="1" '
+                'showSheetTabs="1" tabRatio="600" firstSheet="0" activeTab="0" autoFilterDateGrouping="1"/>'
+                f"</bookViews><sheets>{sheets}</sheets>"
+                + (f"<definedNames>{names}</definedNames>" if names else "")
+                + '<calcPr calcId="124519" fullCalcOnLoad="0"/></workbook>')
+
+
+def _space(text: str) -> str:
+    """xml:space for a document property: kept when spaces surround other text."""
+    stripped = text.strip()
+    return ' xml:space="preserve"' if stripped and stripped != text else ""
+
+
+def quote_sheetname(title: str) -> str:
+    """A sheet name as a formula or defined name refers to it: quoted, quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"

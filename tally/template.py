@@ -30,6 +30,7 @@ from ballots.model import Event, Group, Person
 from ballots.output import refuse_existing, require_xlsx, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
 from tally.layout import CellValue
+from tally.workbook import FONT_NAME, text_lines
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -47,12 +48,11 @@ DEFAULT_FONT_SIZE: Final = 12.0
 
 
 def new_workbook() -> Workbook:
-    """An empty workbook whose default font is Times New Roman 12 (see tally.workbook.new_workbook):
+    """An empty workbook whose default font is Times New Roman 12 (see tally.xlsx.new_workbook):
     a column width of w is then 8·w pixels, :func:`column_points` of it, in Excel and LibreOffice."""
     from openpyxl.styles import Font
 
-    from tally.workbook import FONT_NAME
-    from tally.workbook import new_workbook as make
+    from tally.xlsx import new_workbook as make
 
     return make(Font(name=FONT_NAME, sz=DEFAULT_FONT_SIZE, family=1))
 
@@ -67,7 +67,7 @@ def finish_workbook(wb: Workbook, event: Event, title: str) -> bytes:
 
     No full recalculation on load (openpyxl's default): these workbooks hold no formula, and
     the flag makes Excel ask "Save changes?" when a file that nobody changed is closed."""
-    from tally.workbook import deterministic_bytes
+    from tally.xlsx import deterministic_bytes
 
     wb.calculation.fullCalcOnLoad = False
     return deterministic_bytes(wb, event.date, title)
@@ -241,7 +241,7 @@ FIRST_PERSON_COL: Final = 4
 def _group_sheet(ws: Worksheet, event: Event, group: Group, lab: dict[str, str]) -> int:
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from tally.workbook import put, text_lines
+    from tally.xlsx import put
 
     persons = event.persons_on(group)
     headers = [lab["ballot"], lab["status"], lab["note"], *(person_header(p.id, p.name) for p in persons)]
@@ -300,7 +300,7 @@ def _group_sheet(ws: Worksheet, event: Event, group: Group, lab: dict[str, str])
 
 def _put_row(ws: Worksheet, persons: Sequence[Person], row: TypedRow) -> None:
     """A typed ballot row into its numbered row (ballot n on sheet row n + 1); text stays text."""
-    from tally.workbook import put
+    from tally.xlsx import put
 
     def value(v: object) -> CellValue:
         if isinstance(v, float) and v.is_integer():
@@ -326,8 +326,6 @@ def _list_formula(items: Sequence[str]) -> str:
 def _header_style(cell: object) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    from tally.workbook import FONT_NAME
-
     thin = Side(style="thin", color="000000")
     cell.font = Font(name=FONT_NAME, size=12, bold=True)  # type: ignore[attr-defined]
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)  # type: ignore[attr-defined]
@@ -337,8 +335,6 @@ def _header_style(cell: object) -> None:
 
 def _body_style(cell: object, center: bool, fill: str | None = None) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    from tally.workbook import FONT_NAME
 
     hair = Side(style="thin", color="A6A6A6")
     cell.font = Font(name=FONT_NAME, size=12)  # type: ignore[attr-defined]
@@ -351,7 +347,7 @@ def _body_style(cell: object, center: bool, fill: str | None = None) -> None:
 def _legend_sheet(ws: Worksheet, paper: PaperEvent, lab: dict[str, str]) -> None:
     from openpyxl.styles import Alignment, Font
 
-    from tally.workbook import FONT_NAME, put, text_lines
+    from tally.xlsx import put
 
     event = paper.event
     widths = (12.0, 62.0)
@@ -400,8 +396,6 @@ def _legend_sheet(ws: Worksheet, paper: PaperEvent, lab: dict[str, str]) -> None
 
 
 def _page_setup(ws: Worksheet, orientation: Literal["portrait", "landscape"], footer: str) -> None:
-    from tally.workbook import FONT_NAME
-
     ps = ws.page_setup
     ps.paperSize = ws.PAPERSIZE_A4
     ps.orientation = orientation
@@ -417,7 +411,7 @@ def _page_setup(ws: Worksheet, orientation: Literal["portrait", "landscape"], fo
 
 
 def _fingerprint_sheet(ws: Worksheet, paper: PaperEvent) -> None:
-    from tally.workbook import put
+    from tally.xlsx import put
 
     encoded = base64.b64encode(paper.raw).decode("ascii")
     chunks = [encoded[i : i + CHUNK] for i in range(0, len(encoded), CHUNK)]

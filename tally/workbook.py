@@ -2,43 +2,33 @@
 
 What the sheets show comes from :func:`tally.layout.layout`; this module only dresses it
 for print (Times New Roman, A4, borders, row heights, page breaks, footer) and writes
-the bytes. The bytes are the same on every run: document dates come from the event
-date and the zip is re-packed with fixed timestamps.
+it with :mod:`tally.sheetxml`, as XML, without a spreadsheet library. The bytes are the
+same on every run: document dates come from the event date and the zip entries carry
+fixed timestamps.
 
-Every text from the event or the ballot files goes through :func:`put`, which stores it
-as a string: a name such as ``=HYPERLINK(...)`` must never become a formula.
+Every text from the event or the ballot files is written by :func:`cell_value` as a
+string: a name such as ``=HYPERLINK(...)`` must never become a formula, and one that a
+spreadsheet would read as a formula when edited carries the quote prefix (:func:`quoted`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import datetime as dt
 import io
 import math
 import os
-import re
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.cell.cell import Cell as XlCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils.indexed_list import IndexedList
-from openpyxl.worksheet.pagebreak import Break
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
-
-from ballots.cells import column_letters
 from ballots.rules import RULE_SETS
 from tally import sheetxml
 from tally.layout import (
     DATA_MARKER,
     DATA_SHEET,
+    ILLEGAL,
     Cell,
     CellValue,
     Role,
@@ -50,9 +40,11 @@ from tally.layout import (
 from tally.model import Results
 from tally.words import RESTRICTED_MARK
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 FONT_NAME = "Times New Roman"
 MONO_NAME = "Courier New"
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 Source = bytes | str | os.PathLike[str]
 
@@ -108,7 +100,7 @@ STRONG_COLOR = "9C0006"
 # Times New Roman (which Excel has, and LibreOffice replaces by the metric-compatible
 # Liberation Serif) gives the same widths everywhere; with Calibri they depend on
 # whether Calibri or some fallback font is installed.
-BASE_FONT = Font(name=FONT_NAME, size=12, family=1)
+BASE_FONT = sheetxml.Font(FONT_NAME, 12, family=1)
 DIGIT_PX = 8               # Times New Roman 12 at 96 dpi
 CELL_PADDING_PX = 5
 
@@ -138,13 +130,12 @@ BLANK_ROW = 18.0           # an empty row: a line of space, and the room to sign
 FORMULA_STARTS = "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20"
 
 
-def put(ws: Worksheet, row: int, col: int, value: CellValue) -> XlCell:
-    """Write `value` to a cell. Text is always stored as text, never as a formula, and
-    loses the control characters XML cannot hold."""
-    cell = ws.cell(row=row, column=col)
-    if not isinstance(cell, XlCell):     # cells are written before any merge
-        raise TypeError(f"{ws.title}!{cell.coordinate} is inside a merged range")
-    return _set(cell, value)
+def cell_value(value: CellValue) -> CellValue:
+    """What a cell holds for `value`: text without the characters XML cannot hold (None when
+    nothing is left), always stored as text and never as a formula; numbers as they are."""
+    if isinstance(value, str):
+        return ILLEGAL.sub("", value) or None
+    return value
 
 
 def quoted(value: CellValue) -> bool:
@@ -152,57 +143,52 @@ def quoted(value: CellValue) -> bool:
     cell carries the quote prefix, which is part of its style."""
     if not isinstance(value, str):
         return False
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    text = ILLEGAL.sub("", value)
     return bool(text) and text[0] in FORMULA_STARTS
-
-
-def _set(cell: XlCell, value: CellValue) -> XlCell:
-    if value is None:
-        return cell
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not text:
-            return cell
-        cell.value = text
-        cell.data_type = "s"    # openpyxl made "=..." a formula on assignment; undo that
-        if quoted(text):
-            cell.quotePrefix = True    # and keep it text when someone edits the cell
-    else:
-        cell.value = value
-    return cell
 
 
 # --- styling -----------------------------------------------------------------------------
 
 
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_THIN: sheetxml.Side = ("thin", "00000000")
+_BORDER: sheetxml.Border = (_THIN, _THIN, _THIN, _THIN, None)
 
 
-def _font(style: _Style, strong: bool) -> Font:
-    return Font(
-        name=style.font,
-        size=style.size,
+def _argb(rgb: str) -> str:
+    return "00" + rgb
+
+
+def _font(style: _Style, strong: bool) -> sheetxml.Font:
+    return sheetxml.Font(
+        style.font,
+        style.size,
         bold=style.bold or strong,
         italic=style.italic,
         underline="single" if style.underline else None,
-        color=STRONG_COLOR if strong else None,
+        color=_argb(STRONG_COLOR) if strong else None,
     )
 
 
-def _style_cell(cell: XlCell, role: Role, highlight: bool, strong: bool) -> None:
-    style = STYLES.get(role)
-    if style is None:
-        return
-    cell.font = _font(style, strong)
-    cell.alignment = Alignment(
-        horizontal=style.h, vertical="center", wrap_text=style.wrap, indent=style.indent
-    )
-    if style.border:
-        cell.border = _BORDER
-    fill = HIGHLIGHT if highlight else style.fill
-    if fill:
-        cell.fill = PatternFill(fill_type="solid", start_color=fill, end_color=fill)
+# A cell's style is its role, its highlight and emphasis, and whether it carries the quote
+# prefix: an "=..." text must carry it, and plain text not.
+StyleKey = tuple[Role, bool, bool, bool]
+
+
+def _xf(styles: sheetxml.Styles, c: Cell, made: dict[StyleKey, sheetxml.Xf]) -> sheetxml.Xf:
+    """The format of a cell with its role (the few distinct ones are made once)."""
+    key = (c.role, c.highlight, c.strong, quoted(c.value))
+    xf = made.get(key)
+    if xf is None:
+        style = STYLES.get(c.role)
+        if style is None:       # the hidden data sheet: no styling at all
+            xf = sheetxml.NO_STYLE._replace(quote=int(key[3]))
+        else:
+            fill = HIGHLIGHT if c.highlight else style.fill
+            xf = styles.xf(_font(style, c.strong),
+                           sheetxml.Alignment(style.h, "center", style.wrap, style.indent),
+                           _BORDER if style.border else None, _argb(fill) if fill else None, key[3])
+        made[key] = xf
+    return xf
 
 
 # --- row heights -------------------------------------------------------------------------
@@ -234,18 +220,38 @@ def _char_points(ch: str, size: float, bold: bool) -> float:
     return size * k * (1.06 if bold else 1.0)
 
 
+class _Glyphs(dict[str, float]):
+    """:func:`_char_points` of every character met so far, in one size and weight."""
+
+    def __init__(self, size: float, bold: bool) -> None:
+        super().__init__()
+        self.size = size
+        self.bold = bold
+
+    def __missing__(self, ch: str) -> float:
+        width = self[ch] = _char_points(ch, self.size, self.bold)
+        return width
+
+
+_GLYPHS: dict[tuple[float, bool], _Glyphs] = {}
+
+
 def text_lines(text: str, width_points: float, size: float, bold: bool = False) -> int:
     """How many lines `text` wraps to in a cell `width_points` wide (greedy word wrap)."""
     room = max(width_points * 0.97 - 3.0, 10.0)    # slack: Excel and LibreOffice wrap a little early
     if "\n" not in text and len(text) * size * 0.68 * (1.06 if bold else 1.0) <= room:
         return 1    # fits even if every glyph were a capital: most cells, no need to measure
+    glyphs = _GLYPHS.get((size, bold))
+    if glyphs is None:
+        glyphs = _GLYPHS[(size, bold)] = _Glyphs(size, bold)
+    width_of = glyphs.__getitem__
     lines = 0
     for para in text.split("\n"):
         lines += 1
         used = 0.0
         for word in para.split(" "):
-            w = sum(_char_points(c, size, bold) for c in word)
-            space = _char_points(" ", size, bold) if used else 0.0
+            w = sum(map(width_of, word))
+            space = width_of(" ") if used else 0.0
             if used and used + space + w > room:
                 lines += 1
                 used = w
@@ -265,6 +271,7 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
     heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     tall: list[tuple[int, int, float]] = []
     span_width: dict[tuple[int, int], float] = {}    # a long table has a few distinct spans
+    wrapped: dict[tuple[str, float, float, bool], int] = {}   # and its columns repeat texts (a group, a name)
     for cell in sheet.cells:
         style = STYLES.get(cell.role)
         if style is None or cell.value is None:
@@ -276,7 +283,13 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
                 _column_points_narrow(widths[c - 1]) for c in range(cell.col, c2 + 1) if c <= len(widths))
         bold = style.bold or cell.strong
         text = str(cell.value)
-        lines = text_lines(text, width - style.indent * 9, style.size, bold) if style.wrap else 1
+        lines = 1
+        if style.wrap:
+            key = (text, width - style.indent * 9, style.size, bold)
+            known = wrapped.get(key)
+            if known is None:
+                known = wrapped[key] = text_lines(*key)
+            lines = known
         need = lines * style.size * 1.17 + (5 if style.border else 4)
         if r2 > cell.row:
             tall.append((cell.row, r2, need))
@@ -354,102 +367,44 @@ def _footer_text(footer: str) -> str:
     return f"{first}\n&8 {rest}" if rest else first
 
 
-def _setup_page(ws: Worksheet, sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, float],
-                mark: str | None = None) -> None:
-    ps = ws.page_setup
-    ps.paperSize = ws.PAPERSIZE_A4
-    ps.orientation = "landscape" if _landscape(sheet.kind) else "portrait"
-    ps.fitToWidth = 1
-    ps.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = MARGINS["left"]
-    ws.page_margins.right = MARGINS["right"]
-    ws.page_margins.top = MARGINS["top"]
-    ws.page_margins.bottom = MARGINS["bottom"]
-    ws.page_margins.header = MARGINS["header"]
-    ws.page_margins.footer = MARGINS["footer"]
-    if sheet.title_rows:
-        ws.print_title_rows = f"{sheet.title_rows[0]}:{sheet.title_rows[1]}"
+def _page(sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, float],
+          mark: str | None = None) -> sheetxml.Page:
     breaks = page_breaks(sheet, heights, print_scale(sheet.kind, widths))
+    footer = None
     if sheet.footer:
-        footer = ws.HeaderFooter.oddFooter       # the same on every page
-        if footer is not None:
-            # Each sheet is a document of its own ("Trang 1/2" on a group's minutes even when
-            # the whole workbook is printed): numbering restarts per sheet, and the total is
-            # the sheet's own page count, known because every page break is set here. The
-            # spreadsheet's own &N is not per sheet: LibreOffice prints the whole workbook's
-            # count ("Trang 1/6" on a one-page sheet of a six-page workbook; checked with
-            # soffice --convert-to pdf), so the total stays computed (issue #12 item 5).
-            footer.center.text = _footer_text(sheet.footer.replace("&N", str(len(breaks) + 1)))
-            footer.center.font = FONT_NAME
-            footer.center.size = 10
-        ps.firstPageNumber = 1
-        ps.useFirstPageNumber = True
-    if mark:
-        # The confidentiality mark goes in the page header, on every page, where it changes no
-        # cell of the minutes (their cells are what verification compares with results.json).
-        header = ws.HeaderFooter.oddHeader
-        if header is not None:
-            header.right.text = mark
-            header.right.font = f"{FONT_NAME},Bold"
-            header.right.size = 13
-    ws.sheet_view.showGridLines = False
-    if breaks:    # at once: RowBreak.append copies the whole list each time
-        ws.row_breaks.brk = [Break(id=r) for r in breaks]
+        # Each sheet is a document of its own ("Trang 1/2" on a group's minutes even when
+        # the whole workbook is printed): numbering restarts per sheet, and the total is
+        # the sheet's own page count, known because every page break is set here. The
+        # spreadsheet's own &N is not per sheet: LibreOffice prints the whole workbook's
+        # count ("Trang 1/6" on a one-page sheet of a six-page workbook; checked with
+        # soffice --convert-to pdf), so the total stays computed (issue #12 item 5).
+        footer = sheetxml.HeaderPart(_footer_text(sheet.footer.replace("&N", str(len(breaks) + 1))), FONT_NAME, 10)
+    # The confidentiality mark goes in the page header, on every page, where it changes no
+    # cell of the minutes (their cells are what verification compares with results.json).
+    header = sheetxml.HeaderPart(mark, f"{FONT_NAME},Bold", 13) if mark else None
+    m = MARGINS
+    return sheetxml.Page(_landscape(sheet.kind), (m["left"], m["right"], m["top"], m["bottom"], m["header"],
+                                                  m["footer"]),
+                         header_right=header, footer_center=footer, breaks=breaks, print_titles=sheet.title_rows)
 
 
 # --- the workbook ------------------------------------------------------------------------
 
 
-def _fill_sheet(ws: Worksheet, sheet: SheetLayout, styles: dict[StyleKey, Any],
-                mark: str | None = None, tails: dict[str, sheetxml.Tail] | None = None) -> None:
+def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, sheetxml.Xf],
+               mark: str | None = None) -> None:
     widths = WIDTHS[sheet.kind]
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[column_letters(i)].width = w
-    head, tail = sheetxml.split(sheet) if tails is not None else (sheet.cells, None)
-    for c in head:
-        _style(put(ws, c.row, c.col, c.value), c, styles)
-    if tail is not None and tails is not None:   # the long table body is streamed as XML (tally.sheetxml)
-        tails[ws.title] = tail
-        sheetxml.style_tail(tail, lambda c: styles.get(_style_key(c))
-                            or _style(_set(XlCell(ws, row=c.row, column=c.col), c.value), c, styles))
-    for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge copies the anchor's border
-        ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+    # veryHidden: Excel's "Unhide" does not list the data sheet, so nobody edits results.json by accident
+    ws = book.add_sheet(sheet.title, widths, hidden=sheet.kind is SheetKind.DATA)
+    styles = book.styles
+    for c in sheet.cells:
+        ws.put(c.row, c.col, cell_value(c.value), _xf(styles, c, made))
+    for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge redraws the borders of its range
+        ws.merge(r1, c1, r2, c2)
     if sheet.kind is SheetKind.DATA:
-        # veryHidden: Excel's "Unhide" does not list it, so nobody edits results.json by accident
-        ws.sheet_state = "veryHidden"
         return
-    heights = row_heights(sheet, widths)
-    for r, h in heights.items():
-        if tail is not None and r >= tail.first_row:
-            tail.heights[r] = h
-        else:
-            ws.row_dimensions[r].height = h
-    _setup_page(ws, sheet, widths, heights, mark)
-
-
-# A cell's style is its role, its highlight and emphasis, and whether it carries the quote
-# prefix: a cached style copied onto an "=..." text must carry it, and onto plain text not.
-StyleKey = tuple[Role, bool, bool, bool]
-
-
-def _style_key(c: Cell) -> StyleKey:
-    return (c.role, c.highlight, c.strong, quoted(c.value))
-
-
-def _style(cell: XlCell, c: Cell, styles: dict[StyleKey, Any]) -> Any:
-    """Style a cell by its role; return its (openpyxl) style array."""
-    # Building and hashing Font/Alignment objects for every cell cost most of the time of a
-    # large invalid-ballot sheet; the few distinct styles are made once and copied.
-    key = _style_key(c)
-    cached = styles.get(key)
-    if cached is None:
-        _style_cell(cell, c.role, c.highlight, c.strong)
-        cached = styles[key] = style_of(cell)
-    else:
-        restyle(cell, cached)
-    return cached
+    ws.heights = row_heights(sheet, widths)
+    ws.page = _page(sheet, widths, ws.heights, mark)
 
 
 def _document_date(iso: str) -> dt.date:
@@ -459,124 +414,29 @@ def _document_date(iso: str) -> dt.date:
         return dt.date(1980, 1, 1)
 
 
-_HEADER_FOOTER = re.compile(rb"<headerFooter>.*?</headerFooter>", re.DOTALL)
-
-
-def _footer_newlines(xml: bytes) -> bytes:
-    """openpyxl writes a footer's line break as _x000a_, which LibreOffice prints as such;
-    Excel and LibreOffice both read a literal line break."""
-    return _HEADER_FOOTER.sub(lambda m: m.group(0).replace(b"_x000a_", b"\n"), xml)
-
-
-_FONT = re.compile(rb"<font>(.*?)</font>", re.DOTALL)
-_EMPTY_ELEMENT = re.compile(rb"<(\w+)\b[^<>]*/>")
-# CT_Font's children in the order of the schema Excel validates against (ECMA-376's sml.xsd as
-# the Open XML SDK has it); openpyxl writes <name> first, which a strict validator rejects.
-_FONT_ORDER = {tag: i for i, tag in enumerate((b"b", b"i", b"strike", b"condense", b"extend", b"outline", b"shadow",
-                                               b"u", b"vertAlign", b"sz", b"color", b"name", b"family", b"charset",
-                                               b"scheme"))}
-
-
-def _font_order(xml: bytes) -> bytes:
-    def fix(m: re.Match[bytes]) -> bytes:
-        children = list(_EMPTY_ELEMENT.finditer(m.group(1)))
-        if b"".join(c.group(0) for c in children) != m.group(1):   # not only empty elements: leave it
-            return m.group(0)
-        ordered = sorted(children, key=lambda c: _FONT_ORDER.get(c.group(1), len(_FONT_ORDER)))
-        return b"<font>" + b"".join(c.group(0) for c in ordered) + b"</font>"
-
-    return _FONT.sub(fix, xml)
-
-
-def _repack(data: bytes) -> bytes:
-    """The same zip with fixed timestamps and attributes, so equal content gives equal bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                content = _footer_newlines(content)
-            elif info.filename == "xl/styles.xml":
-                content = _font_order(content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.create_system = 0
-            fixed.external_attr = 0
-            dst.writestr(fixed, content, compresslevel=6)
-    return out.getvalue()
-
-
-def new_workbook(font: Font = BASE_FONT) -> Workbook:
-    """An empty workbook whose default font is `font` (Times New Roman 12).
-
-    Column widths are counted in digits of the default font: with openpyxl's Calibri,
-    LibreOffice (which lacks it) measures wider columns than Excel and shrinks the page.
-    The default is swapped before any cell is styled, since style index 0 must point at it;
-    openpyxl has no public way to do this.
-    """
-    wb = Workbook()
-    wb._fonts = IndexedList([font])  # type: ignore[attr-defined]
-    wb._named_styles["Normal"].font = font  # type: ignore[attr-defined]
-    wb.remove(wb.worksheets[0])
-    return wb
-
-
-# openpyxl's private API: a cell's style is an index array (StyleArray) that openpyxl has
-# no public way to copy. style_of/restyle and new_workbook (the default font) are the only
-# places that reach into it; tests/test_dependencies.py fails when openpyxl changes them,
-# and pyproject.toml bounds openpyxl's version.
-
-
-def style_of(cell: XlCell) -> Any:
-    """A copy of the cell's whole style (font, fill, border, alignment, number format)."""
-    return copy.copy(cell._style)  # type: ignore[attr-defined]
-
-
-def restyle(cell: XlCell, style: Any) -> None:
-    """Give the cell a style taken with :func:`style_of`: far cheaper than building Font,
-    Alignment... objects for every cell of a large sheet."""
-    cell._style = copy.copy(style)  # type: ignore[attr-defined]
-
-
-def deterministic_bytes(wb: Workbook, date: dt.date, title: str, creator: str = "tally",
-                        tails: dict[str, sheetxml.Tail] | None = None) -> bytes:
-    """The workbook as xlsx bytes that depend only on its content: document times from `date`
-    (openpyxl's own save would stamp the clock) and fixed zip entry times."""
-    when = dt.datetime(date.year, date.month, date.day)
-    props = wb.properties
-    props.creator = creator
-    props.lastModifiedBy = None
-    props.title = clean(title)
-    props.created = when
-    props.modified = when
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_STORED) as archive:   # compressed once, by _repack
-        (sheetxml.TailExcelWriter(wb, archive, tails) if tails else ExcelWriter(wb, archive)).save()
-    return _repack(raw.getvalue())
-
-
 def write_workbook(results: Results, results_json: bytes, restricted: bool | None = None) -> bytes:
-    """The minutes as xlsx bytes; byte-identical for the same results and results.json."""
-    wb = new_workbook()
-    styles: dict[StyleKey, Any] = {}
-    tails: dict[str, sheetxml.Tail] = {}
+    """The minutes as xlsx bytes; byte-identical for the same results and results.json.
+
+    The minutes hold no formula, and the workbook does not ask for a full recalculation on
+    load: Excel has nothing to recalculate and does not ask "Save changes?" when a reader
+    closes them."""
+    book = sheetxml.Book(BASE_FONT)
+    made: dict[StyleKey, sheetxml.Xf] = {}
     if restricted is None:  # Party minutes are marked by default
         restricted = RULE_SETS[results.event.rules].party
     mark = RESTRICTED_MARK.get(results.event.language, RESTRICTED_MARK["en"]) if restricted else None
     for sheet in layout(results, results_json):
-        _fill_sheet(wb.create_sheet(sheet.title), sheet, styles, mark, tails)
-    wb.active = 0
-    # The minutes hold no formula: without fullCalcOnLoad (openpyxl's default) Excel has
-    # nothing to recalculate and does not ask "Save changes?" when a reader closes them.
-    wb.calculation.fullCalcOnLoad = False
-    return deterministic_bytes(wb, _document_date(results.event.date), results.event.title,
-                               results.tool_name or "tally", tails)
+        _add_sheet(book, sheet, made, mark)
+    return book.to_bytes(clean(results.event.title), results.tool_name or "tally",
+                         _document_date(results.event.date))
 
 
 # --- reading back ------------------------------------------------------------------------
 
 
 def _open(source: Source, read_only: bool, data_only: bool = True) -> Workbook:
+    from openpyxl import load_workbook  # deferred: reading back is for tests and tools, not for counting
+
     handle: str | os.PathLike[str] | IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
     return load_workbook(handle, read_only=read_only, data_only=data_only)
 

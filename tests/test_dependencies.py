@@ -1,7 +1,7 @@
 """The private parts of dependencies that tally uses, each behind one function or import.
 
 tomlkit, openpyxl and typer have no public API for a few things tally needs. Each use sits
-in one place (ballots/toml_edit.py, tally/workbook.py, cli_support.py) and pyproject.toml
+in one place (ballots/toml_edit.py, tally/xlsx.py, cli_support.py) and pyproject.toml
 bounds the library's version; these tests fail when a new version changes what they rely on.
 """
 
@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ballots.toml_edit import tomlkit_insert_after, tomlkit_insert_at, tomlkit_shift_keys
-from tally.workbook import new_workbook, restyle, style_of
+from tally.xlsx import new_workbook
 
 # ---------------------------------------------------------------- tomlkit
 
@@ -63,17 +63,6 @@ def test_openpyxl_default_font_is_swapped_before_any_style() -> None:
     assert ws["A1"].font.name == "Times New Roman" and ws["A1"].font.sz == 12
     assert wb._named_styles["Normal"].font.name == "Times New Roman"  # type: ignore[attr-defined]
     assert Workbook()._fonts[0].name == "Calibri"  # type: ignore[attr-defined]  # what is being replaced
-
-
-def test_openpyxl_style_copies_whole_styles() -> None:
-    ws = Workbook().active
-    assert ws is not None
-    ws["A1"].font = Font(name="Arial", bold=True)
-    ws["A1"].number_format = "0.00"
-    style = style_of(ws["A1"])
-    ws["A1"].font = Font(name="Arial", italic=True)    # the copy does not follow later changes
-    restyle(ws["B2"], style)
-    assert ws["B2"].font.bold and not ws["B2"].font.italic and ws["B2"].number_format == "0.00"
 
 
 # ---------------------------------------------------------------- typer's vendored click

@@ -368,6 +368,6 @@ def record_decision(wb: Workbook, item: Pending, mark: str, who: str, when: dt.d
 
 
 def save_scanned(wb: Workbook, entry: Path, event_date: dt.date, title: str) -> None:
-    from tally.workbook import deterministic_bytes
+    from tally.xlsx import deterministic_bytes
 
     write_atomic(entry, deterministic_bytes(wb, event_date, title))
