@@ -109,11 +109,31 @@ class SheetLayout:
         return {c.ref: c.value for c in self.cells if c.checked}
 
 
+# The most a cell holds: Excel counts 32,767 UTF-16 units, and calls a workbook with a longer
+# text damaged ("We found a problem with some content") and cuts it in its repair.
+CELL_TEXT_MAX = 32767
+
+
 def clean(text: str) -> str:
     """Text as the workbook holds it: NFC, without XML-illegal control characters."""
     if text.isascii() and text.isprintable():   # the common case, checked in C
         return text
     return ILLEGAL.sub("", unicodedata.normalize("NFC", text))
+
+
+def fit_cell(text: str) -> str:
+    """`text` cut to what a cell holds (:data:`CELL_TEXT_MAX`), never inside a surrogate pair:
+    what the minutes show, and so what verification expects there. results.json keeps the
+    whole text."""
+    if len(text) <= CELL_TEXT_MAX // 2:
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * CELL_TEXT_MAX:
+        return text
+    cut = units[: 2 * CELL_TEXT_MAX]
+    if 0xD8 <= cut[-1] <= 0xDB:       # the first half of a pair: drop it
+        cut = cut[:-2]
+    return cut.decode("utf-16-le", "surrogatepass")
 
 
 def consequence(rules: RuleSet, flags: tuple[Flag, ...], language: str) -> str | None:
@@ -158,7 +178,7 @@ class _Builder:
         strong: bool = False,
     ) -> None:
         if isinstance(value, str):
-            value = clean(value)
+            value = fit_cell(clean(value))
         ref = f"{column_letters(col)}{row}"
         self.cells.append(Cell(ref, row, col, value, role, checked, highlight, strong))
         last_col = to_col or col
