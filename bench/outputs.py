@@ -7,7 +7,10 @@
 For every case (the sample, each ballot fixture of tests/data/ballots, and generated
 inputs: many invalid rows and awkward text, many errors of every kind, NFD and oddly spelt
 headers, numbers as floats and as text, CSV with `;`, .ods and .xls, unused pre-numbered
-rows, a "total" row, ballot numbers entered in two files), it checks and counts in-process,
+rows, a "total" row, ballot numbers entered in two files; and for the minutes: both languages,
+every rule set, marked and unmarked, 40 people in three groups, people flagged at over half,
+two thirds and exactly two thirds, and event texts that are formulas, start with line breaks,
+hold control, XML or astral characters or run long), it checks and counts in-process,
 as `tally check` and `tally count` do, and records the SHA-256 of every message (code,
 text, hint, place, in order), of results.json and of results.xlsx, or the error codes when
 a case does not count. The generated inputs are made with fixed seeds, so the same script
@@ -118,7 +121,7 @@ def fixture_cases() -> list[tuple[str, Path, list[Path]]]:
     return cases
 
 
-def fingerprint(event: Path, files: list[Path], out_dir: Path) -> dict[str, object]:
+def fingerprint(event: Path, files: list[Path], out_dir: Path, restricted: bool | None = None) -> dict[str, object]:
     from ballots.errors import TallyError
     from tally.pipeline import check, count_and_write
 
@@ -127,7 +130,7 @@ def fingerprint(event: Path, files: list[Path], out_dir: Path) -> dict[str, obje
     messages = hashlib.sha256(repr(said).encode("utf-8")).hexdigest()
     out = out_dir / "results.xlsx"
     try:
-        count_and_write(event, files, out, force=True)
+        count_and_write(event, files, out, force=True, restricted=restricted)
     except TallyError as exc:
         return {"error": sorted({d.code for d in exc.diagnostics}), "messages": messages}
     return {
@@ -398,14 +401,120 @@ def more_generated(tmp: Path, cache: Path) -> list[tuple[str, Path, list[Path]]]
     return cases
 
 
+# --- the minutes: every language, rule set and mark, flagged people, awkward event texts -----
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string: control characters as escapes, so the event file holds them."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in out) + '"'
+
+
+# Texts a user can put in an event file that a workbook must show as text, never as a formula,
+# and never break: formulas, leading line breaks, control characters (dropped), XML's own
+# characters, quotes (a sheet name in a print title), astral characters, a very long name.
+EVENT_AWKWARD = [
+    "=HYPERLINK(\"http://x\",\"y\")", "\n\nDòng đầu trống", "chuông\u0007 và\x1b thoát", "<b>&amp;</b> \"O'Brien\"",
+    "＝全角", "+84 912", "-Trừ", "@mention", " khoảng trắng ", "Lá phiếu 🗳 và 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "\ttab",
+    "Tôn Nữ " + "Thị " * 400 + "Hoa", "A\u0301 NFD", "\r\nCRLF", "\ufeffBOM",
+]
+
+
+def _minutes_event(path: Path, *, rules: str, language: str, groups: list[tuple[str, int, int]],
+                   awkward: bool, rng: random.Random) -> list[tuple[str, str]]:
+    """An event with several groups (each person on one group's form, the first on two), its
+    optional header fields set; with `awkward`, every free text is one of EVENT_AWKWARD."""
+    texts = iter(EVENT_AWKWARD * 10) if awkward else None
+
+    def text(plain: str, share: float = 0.7) -> str:
+        return _toml(next(texts) + " " + plain if texts is not None and rng.random() < share else plain)
+
+    out = ["schema = 1", "", "[event]", f"title = {text('Lấy phiếu tín nhiệm giữa nhiệm kỳ', 1)}",
+           f"organisation = {text('Đảng bộ Sở Thử nghiệm', 1)}", f"parent = {text('Đảng bộ Khối các cơ quan tỉnh', 1)}",
+           f"place = {text('Thành phố X', 1)}", "date = 2023-06-30", f'rules = "{rules}"', f'language = "{language}"']
+    for role in ("Trưởng ban", "Thành viên", "Thư ký"):
+        out += ["", "[[committee]]", f"name = {text('Lê Văn Cường')}", f"role = {text(role)}"]
+    for gid, _k, _n in groups:
+        out += ["", "[[positions]]", f'id = "{gid}"', f"title = {text('Chức danh ' + gid)}"]
+    people: list[tuple[str, str]] = []
+    for g, (gid, k, _n) in enumerate(groups):
+        for _ in range(k):
+            pid = f"p{len(people) + 1:03d}"
+            name = f"Nguyễn Văn {len(people) + 1}"
+            if texts is not None and rng.random() < 0.5:
+                name = next(texts) + " " + name
+            people.append((pid, name))
+            both = f', "{groups[g + 1][0]}"' if len(people) == 1 and len(groups) > 1 else ""
+            out += ["", "[[persons]]", f'id = "{pid}"', f"name = {_toml(name)}", f'positions = ["{gid}"{both}]']
+    for gid, _k, n in groups:
+        out += ["", "[[groups]]", f'id = "{gid}"', f"title = {text('Phiếu tín nhiệm ' + gid)}",
+                f'positions = ["{gid}"]', f"summoned = {n + 2}", f"present = {n}", f"issued = {n}",
+                f"collected = {n}"] + ([f"members = {n + 2}"] if rules == "nq85-2014" else [])
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return people
+
+
+# Low votes as a share of the ballots: none, exactly half (no flag), just over half, exactly
+# two thirds, over two thirds, all.
+_LOW_SHARES = (0.0, 0.5, 0.55, 2 / 3, 0.8, 1.0, 0.1, 0.3)
+
+
+def _minutes_ballots(path: Path, people: list[tuple[str, str]], groups: list[tuple[str, int, int]],
+                     rng: random.Random, notes: bool) -> None:
+    sheets = []
+    first = 0
+    for g, (gid, k, n) in enumerate(groups):
+        on_form = people[first:first + k]
+        if g == 1:
+            on_form = [people[0], *on_form]      # the first person holds a position on the second form too
+        first += k
+        # a header by id alone: a name with a control character cannot be in a workbook's cell
+        rows: list[list[object]] = [["Số phiếu", "Tình trạng", "Ghi chú", *(pid for pid, _name in on_form)]]
+        lows = [round(_LOW_SHARES[j % len(_LOW_SHARES)] * n) for j in range(len(on_form))]
+        for number in range(1, n + 1):
+            marks: list[object] = [3 if number <= lows[j] else rng.choice([1, 1, 2, 0]) for j in range(len(on_form))]
+            bad = number > n - 1 - n // 20       # the last ballots: the shares above are of all ballots
+            note = rng.choice(AWKWARD[1:]) if notes and (bad or rng.random() < 0.1) else None
+            rows.append([number, "không hợp lệ" if bad else None, note, *([None] * len(marks) if bad else marks)])
+        sheets.append((gid, rows))
+    _sheets_xlsx(path, sheets)
+
+
+def minutes_cases(tmp: Path) -> list[tuple[str, Path, list[Path], bool | None]]:
+    """(name, event, ballot files, --restricted): what the minutes show in each language, rule set
+    and marking, with flagged people and awkward texts."""
+    rng = random.Random(SEED + 2)
+    forty = [("btv", 9, 30), ("lanhdao", 13, 42), ("truongphong", 18, 60)]
+    small = [("btv", 5, 27), ("ld", 4, 33)]
+    cases = []
+    for name, rules, language, groups, awkward, restricted in (
+        ("min-vi-qd96-40", "qd96-2023", "vi", forty, False, None),
+        ("min-en-qd96-40", "qd96-2023", "en", forty, False, None),
+        ("min-en-nq85-members", "nq85-2014", "en", small, False, None),
+        ("min-vi-nq85-restricted", "nq85-2014", "vi", small, False, True),
+        ("min-vi-nq96", "nq96-2023", "vi", small, False, None),
+        ("min-vi-qd262-unrestricted", "qd262-2014", "vi", small, False, False),
+        ("min-vi-awkward", "qd96-2023", "vi", forty, True, None),
+        ("min-en-awkward-unrestricted", "nq96-2023", "en", small, True, False),
+    ):
+        d = tmp / name
+        d.mkdir()
+        people = _minutes_event(d / "event.toml", rules=rules, language=language, groups=groups, awkward=awkward,
+                                rng=rng)
+        _minutes_ballots(d / "ballots.xlsx", people, groups, rng, notes=awkward)
+        cases.append((name, d / "event.toml", [d / "ballots.xlsx"], restricted))
+    return cases
+
+
 def run(cache: Path) -> dict[str, dict[str, object]]:
     got: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        for i, (name, event, files) in enumerate(fixture_cases() + generated(tmp) + more_generated(tmp, cache)):
+        cases = [(*c, None) for c in fixture_cases() + generated(tmp) + more_generated(tmp, cache)]
+        for i, (name, event, files, restricted) in enumerate(cases + minutes_cases(tmp)):
             out_dir = tmp / f"out{i}"
             out_dir.mkdir()
-            got[name] = fingerprint(event, files, out_dir)
+            got[name] = fingerprint(event, files, out_dir, restricted)
     return got
 
 
