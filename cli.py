@@ -114,6 +114,7 @@ def handled() -> Iterator[None]:
         render_diagnostics(exc.diagnostics)
         raise typer.Exit(int(exc.exit_code)) from None
     except (KeyboardInterrupt, EOFError, typer.Abort):   # Ctrl-C anywhere, Ctrl-D at a prompt
+        err().print()     # off the line of the question that was cut short
         err().print(Text(_("Cancelled; nothing was written."), style="yellow"))
         raise typer.Exit(int(ExitCode.CANCELLED)) from None
     except typer.Exit:
@@ -157,12 +158,21 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
+def _prompt(text: str, default: str | None = None, hide: bool = False) -> str:
+    """Every question tally asks goes through here (tests/test_cli_tree.py checks it): Ctrl-C or
+    Ctrl-D at it raises click's Abort, and handled() says "Cancelled; nothing was written." and
+    exits 130. A hidden answer (a passphrase) is asked on stderr, so --json output stays clean."""
+    if hide:
+        return str(typer.prompt(text, hide_input=True, err=True))
+    return str(typer.prompt(text, default=default or "", show_default=bool(default)))
+
+
 def _ask(label: str, default: str | None = None, check: Callable[[str], bool] = lambda v: bool(v.strip()),
          problem: str = "") -> str:
     """Ask until the answer passes `check`; a blank answer to a required question is answered in
     the reader's language (never the prompt library's own English)."""
     while True:
-        value = str(typer.prompt(_(label), default=default or "", show_default=bool(default)))
+        value = _prompt(_(label), default)
         if not value.strip() and default:
             value = default
         if check(value):
@@ -172,7 +182,7 @@ def _ask(label: str, default: str | None = None, check: Callable[[str], bool] = 
 
 
 def _ask_optional(label: str, **values: str) -> str | None:
-    value = str(typer.prompt(_(label).format(**values), default="", show_default=False)).strip()
+    value = _prompt(_(label).format(**values)).strip()
     return value or None
 
 
@@ -185,7 +195,7 @@ def _is_date(value: str) -> bool:
 def _ask_rules() -> str:
     from ballots.i18n import language
     from ballots.rules import DEFAULT_RULES, RULE_SETS
-    from ballots.skeleton import rule_set_id
+    from ballots.rules import rule_set_id
 
     console = err()
     console.print(_("Rule sets:"), markup=False)
@@ -459,13 +469,16 @@ def rules_command(
         from ballots.errors import fail
         from ballots.rules import RULE_SETS
 
+        from ballots.rules import rule_set_id
+
         if rule_set is None:
             render_rule_sets()
             return
-        if rule_set not in RULE_SETS:
+        found = rule_set_id(rule_set)      # NQ96, nq96 and nq96-2023 name the same rule set
+        if found is None:
             raise fail("E108", _("unknown rule set '{rules}'").format(rules=rule_set),
                        _("use one of: {rule_sets}").format(rule_sets=", ".join(RULE_SETS)))
-        render_rule_set(RULE_SETS[rule_set])
+        render_rule_set(RULE_SETS[found])
 
 
 @app.command(rich_help_panel="Define the event")
@@ -741,10 +754,10 @@ def _new_passphrase(prompt: str) -> str:
     console = err()
     console.print(passphrase_policy(), markup=False)
     for attempt in range(1, PASSPHRASE_TRIES + 1):
-        text = str(typer.prompt(prompt, hide_input=True, err=True))
+        text = _prompt(prompt, hide=True)
         problem = passphrase_problem(normalise_passphrase(text))
         if problem is None:
-            if typer.prompt(_("Type it again to confirm"), hide_input=True, err=True) == text:
+            if _prompt(_("Type it again to confirm"), hide=True) == text:
                 return text
             problem = _("the two passphrases differ")
         if attempt < PASSPHRASE_TRIES:
@@ -794,7 +807,7 @@ def _passphrase(passphrase_file: Path | None, prompt: str, confirm: bool = False
             if confirm and lines[0] != lines[1]:
                 raise fail("E805", _("the two passphrases differ"), hint)
             return normalise_passphrase(lines[0])
-        text = _new_passphrase(prompt) if confirm else typer.prompt(prompt, hide_input=True, err=True)
+        text = _new_passphrase(prompt) if confirm else _prompt(prompt, hide=True)
         return normalise_passphrase(text)
 
     return get
@@ -1094,13 +1107,14 @@ def review_cmd(
             if not _interactive():
                 raise fail("E427", _("{n} rows await review and no decision was given").format(
                     n=len(review.undecided)), _("run it in a terminal, or give --decide GROUP:BALLOT:PERSON=MARK"))
-            by = by or _ask(_("Your name (recorded with each decision)"))
+            by = by or _ask(N_("Your name (recorded with each decision)"))
             for item in review.undecided:
                 render_pending(item, review.image(item))
-                mark = _ask(_("Mark (1, 2, 3, or 0 for an invalid row; s to skip)"), check=lambda v: v.strip() in (
-                    "1", "2", "3", "0", "s"), problem=_("type 1, 2, 3, 0 or s"))
-                if mark != "s":
-                    chosen.append((item, mark))
+                mark = _ask(N_("Mark (1, 2, 3, or 0 for an invalid row; s to skip)"),
+                            check=lambda v: v.strip().lower() == "s" or rv.decision_code(v) is not None,
+                            problem=_("type 1, 2, 3, 0 or s"))
+                if mark.lower() != "s":
+                    chosen.append((item, rv.decision_code(mark) or mark))
         if chosen:
             if not by:
                 raise fail("E427", _("a decision needs the name of the person who made it"), _("give --by \"NAME\""))

@@ -539,7 +539,7 @@ def render_scan_summary(summary: ScanSummary) -> None:
 
 def render_pending(item: Pending, image: Path) -> None:
     console = out()
-    console.print(f"\n{item.group} · " + _("ballot {ballot}").format(ballot=item.ballot) + f" · {item.person}"
+    console.print(f"\n{item.group} · " + _("ballot {ballot}").format(ballot=item.ballot) + f" · {item.who}"
                   f" ({item.cell}) — {item.file} › " + _("page {n}").format(n=item.page), style="bold", markup=False)
     console.print("  " + _("why: {reasons}").format(reasons=item.reason_words), markup=False)
     console.print("  " + _("look at: {path}").format(path=image), markup=False)
@@ -552,7 +552,7 @@ def render_review(review: Review) -> None:
             state = (_("decided {mark} by {who}").format(mark=item.decision, who=item.decided_by)
                      if item.decision is not None else _("awaits review"))
             console.print(f"  {item.group} · " + _("ballot {ballot}").format(ballot=item.ballot)
-                          + f" · {item.person} ({item.cell}): {state} — {item.reason_words}", markup=False)
+                          + f" · {item.who} ({item.cell}): {state} — {item.reason_words}", markup=False)
             if item.decision is None:
                 console.print("    " + str(review.image(item)), markup=False)
     left = len(review.undecided)

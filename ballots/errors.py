@@ -50,7 +50,7 @@ def _codes(*items: tuple[str, ExitCode, str]) -> dict[str, CodeInfo]:
 CODES: dict[str, CodeInfo] = _codes(
     # E0xx: the command line
     ("E001", ExitCode.USAGE, "arguments in the wrong order"),
-    ("E002", ExitCode.USAGE, "output name does not end in .xlsx"),
+    ("E002", ExitCode.USAGE, "output name does not end in the type of file written (.xlsx, .pdf, .toml)"),
     # E1xx: the event file
     ("E100", ExitCode.EVENT, "event file not found or unreadable"),
     ("E101", ExitCode.EVENT, "event file is not valid TOML"),

@@ -327,11 +327,13 @@ def _build(doc: dict[str, Any], r: _Reader, sha256: str) -> Event | None:
     place = r.get(ev, "place", "event", None, "opt_str", required=False) or None
     date = r.get(ev, "date", "event", None, "date")
     rules = r.get(ev, "rules", "event", None, "str", required=False) or DEFAULT_RULES
+    if rules.strip().lower() in RULE_SETS:   # "NQ96-2023" is nq96-2023 (a short "nq96" only at the command line)
+        rules = rules.strip().lower()
     if rules not in RULE_SETS:
         r.diags.add("E108", _("unknown rule set '{rules}'").format(rules=rules),
                     _("use one of: {rule_sets}")
                     .format(rule_sets=', '.join(RULE_SETS)), r.where("event", None, "rules"))
-    language = r.get(ev, "language", "event", None, "str", required=False) or "vi"
+    language = (r.get(ev, "language", "event", None, "str", required=False) or "vi").strip().lower()
     if language not in LANGUAGES:
         r.diags.add("E104", _("'event.language' should be \"vi\" or \"en\", found {language!r}")
                             .format(language=language),

@@ -15,7 +15,7 @@ from ballots.errors import Diagnostic, ExitCode, TallyError, exit_code_for
 from ballots.event import as_date
 from ballots.event_source import count_value, diagnose, entries, read_raw
 from ballots.model import CommitteeMember, Event
-from ballots.rules import DEFAULT_RULES, has_quorum, policy_for
+from ballots.rules import DEFAULT_RULES, RULE_SETS, has_quorum, policy_for
 
 __all__ = ["EventView", "GroupView", "PersonView", "PositionView", "inspect_event"]
 
@@ -134,6 +134,7 @@ def inspect_event(path: str | Path) -> EventView:
                    e.get("retiring") is True)
         for e in entries(data, "persons"))
     rules = _s(ev.get("rules")) or DEFAULT_RULES
+    rules = rules.strip().lower() if rules.strip().lower() in RULE_SETS else rules
     table = data.get("policy")
     quorum = policy_for(rules, table if isinstance(table, dict) else None).quorum
     groups = tuple(
@@ -145,7 +146,7 @@ def inspect_event(path: str | Path) -> EventView:
                       for e in entries(data, "committee"))
     return EventView(
         path=path, title=_s(ev.get("title")), organisation=_s(ev.get("organisation")), parent=_s(ev.get("parent")),
-        place=_s(ev.get("place")), date=as_date(ev.get("date")), rules=rules, language=_s(ev.get("language")) or "vi",
+        place=_s(ev.get("place")), date=as_date(ev.get("date")), rules=rules, language=(_s(ev.get("language")) or "vi").strip().lower(),
         committee=committee, positions=positions, persons=persons, groups=groups, event=checked.event,
         diagnostics=checked.diagnostics,
     )

@@ -25,15 +25,21 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
-def require_xlsx(path: str | Path) -> None:
+def require_xlsx(path: str | Path, hint: str | None = None) -> None:
     """E002 unless `path` names an .xlsx workbook: the file written is one, and a name that
     says otherwise (results.pdf, a bare 'minutes') misleads whoever opens it; for the minutes
     the results.json beside it is named after it, so a wrong name could replace another pair's."""
-    if Path(path).suffix.lower() != ".xlsx":
-        suggestion = Path(path).with_suffix(".xlsx") if Path(path).suffix else Path(f"{path}.xlsx")
-        raise fail("E002", _("the output '{path}' must end in .xlsx: an Excel workbook is written").format(path=path),
-                   _("write -o {suggestion}; to make a PDF, open the workbook and print it to PDF")
-                   .format(suggestion=suggestion), Location(str(path)))
+    require_suffix(path, ".xlsx", _("the output '{path}' must end in .xlsx: an Excel workbook is written"),
+                   hint or _("write -o {suggestion}; to make a PDF, open the workbook and print it to PDF"))
+
+
+def require_suffix(path: str | Path, suffix: str, message: str, hint: str) -> None:
+    """E002 unless `path` ends in `suffix` (any case): every file tally writes is named for
+    what it is. `message` and `hint` are translated texts with {path} and {suggestion}."""
+    path = Path(path)
+    if path.suffix.lower() != suffix:
+        suggestion = path.with_suffix(suffix) if path.suffix else Path(f"{path}{suffix}")
+        raise fail("E002", message.format(path=path), hint.format(suggestion=suggestion), Location(str(path)))
 
 
 def refuse_existing(paths: Sequence[str | Path], force: bool, *, results: bool = True) -> None:

@@ -652,3 +652,13 @@ def percent(count: int, base: int) -> str:
         return "0.00"
     hundredths = (count * 10000 * 2 + base) // (2 * base)
     return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
+def rule_set_id(text: str) -> str | None:
+    """A rule set as people type it: its id in any case, or the id without the year (nq96 ->
+    nq96-2023) when that names one rule set; None otherwise."""
+    t = text.strip().lower().replace(" ", "")
+    if t in RULE_SETS:
+        return t
+    found = [k for k in RULE_SETS if t in (k.split("-")[0], k.replace("-", ""))]
+    return found[0] if len(found) == 1 else None

@@ -20,7 +20,9 @@ from ballots.errors import Location, fail
 from ballots.event import LANGUAGES
 from ballots.i18n import N_, _
 from ballots.model import CommitteeMember
-from ballots.rules import DEFAULT_RULES, RULE_SETS
+from ballots.output import require_suffix
+from ballots.rules import DEFAULT_RULES, RULE_SETS, rule_set_id
+
 
 __all__ = ["DateLike", "check_new_event_path", "date_value", "new_event_document", "optional_text", "render_event",
            "text_value"]
@@ -41,16 +43,6 @@ def text_value(value: str | None, field: str, name: str, option: str) -> str:
 
 def optional_text(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", value.strip()) if value is not None and value.strip() else None
-
-
-def rule_set_id(text: str) -> str | None:
-    """A rule set as people type it: its id in any case, or the id without the year (nq96 ->
-    nq96-2023) when that names one rule set; None otherwise."""
-    t = text.strip().lower().replace(" ", "")
-    if t in RULE_SETS:
-        return t
-    found = [k for k in RULE_SETS if t in (k.split("-")[0], k.replace("-", ""))]
-    return found[0] if len(found) == 1 else None
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -227,8 +219,11 @@ def render_event(title: str, organisation: str, date: DateLike, rules: str, lang
 
 
 def check_new_event_path(path: str | Path, force: bool = False) -> None:
-    """Raise E111 if `path` exists (and not `force`): checked before asking the user anything."""
+    """Raise E111 if `path` exists (and not `force`), E002 unless it ends in .toml (every other
+    command looks for event.toml): checked before asking the user anything."""
     path = Path(path)
+    if not path.is_dir():
+        require_suffix(path, ".toml", _("the event file '{path}' must end in .toml"), _("write {suggestion}"))
     if path.is_dir():
         raise fail("E602", _("{path} is a folder")
                            .format(path=path), _("give a file name, e.g. event.toml"), Location(str(path)))

@@ -31,7 +31,7 @@ from ballots.entry import Form
 from ballots.errors import fail
 from ballots.i18n import _
 from ballots.model import Event, Group
-from ballots.output import refuse_existing
+from ballots.output import refuse_existing, require_suffix
 from ballots.paper import PaperEvent, load_paper_event
 from ballots.rules import RULE_SETS
 from tally.printable import LABELS
@@ -454,6 +454,8 @@ def ballot_pdf(event: Event, groups: Sequence[str] | None = None) -> tuple[bytes
 def write_ballot_pdf(event_path: str | Path, output: str | Path, force: bool = False) -> tuple[
         PaperEvent, Path, tuple[PdfForm, ...]]:
     """Lay out the PDF ballots of the event at `event_path` and write them to `output`."""
+    require_suffix(output, ".pdf", _("the output '{path}' must end in .pdf: with --pdf, a PDF form is written"),
+                   _("write -o {suggestion}, or leave out --pdf for the workbook"))
     refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     data, forms = ballot_pdf(paper.event)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ballots.cells import column_letters
+from ballots.i18n import _
 from ballots.model import Event, Group
 from ballots.output import refuse_existing, require_xlsx
 from ballots.paper import PaperEvent, load_paper_event
@@ -125,7 +126,7 @@ def write_ballots(event_path: str | Path, output: str | Path, force: bool = Fals
         PaperEvent, Path, tuple[BallotForm, ...]]:
     """Lay out the ballots of the event at `event_path` and write them to `output`.
     Writes nothing when the event has errors or `output` exists without `force`."""
-    require_xlsx(output)
+    require_xlsx(output, _("write -o {suggestion}, or add --pdf for the PDF form that `tally scan` reads"))
     refuse_existing([output], force, results=False)
     paper = load_paper_event(event_path)
     data, forms = ballot_workbook(paper.event)

@@ -18,6 +18,8 @@ from typing import Final
 
 from ballots.errors import Location, fail
 from ballots.i18n import _
+from ballots.marks import parse_mark
+from ballots.model import Mark
 from tally.scan.entry import Pending, evidence_dir, open_scanned, record_decision, save_scanned, write_json
 
 DECISIONS: Final = ("1", "2", "3", "0")
@@ -43,14 +45,23 @@ def open_review(entry: str | Path) -> Review:
     return Review(path, evidence_dir(path), tuple(items))
 
 
+def decision_code(text: str) -> str | None:
+    """A decision as a person types it, in any spelling the entry sheets accept (1, C, cao,
+    high; 2, T; 3, TH, thấp; 0, -, không hợp lệ; any case) → '1', '2', '3' or '0'; None otherwise."""
+    mark = parse_mark(text.strip())
+    return {Mark.HIGH: "1", Mark.MEDIUM: "2", Mark.LOW: "3", Mark.INVALID: "0"}.get(mark) \
+        if isinstance(mark, Mark) else None
+
+
 def parse_decision(text: str) -> tuple[str, int, str, str]:
     """``GROUP:BALLOT:PERSON=MARK`` (as --decide gives it) → its parts; E427 when malformed."""
     key, eq, mark = text.partition("=")
     parts = key.split(":")
-    if not eq or len(parts) != 3 or not parts[1].strip().isdigit() or mark.strip() not in DECISIONS:
+    code = decision_code(mark)
+    if not eq or len(parts) != 3 or not parts[1].strip().isdigit() or code is None:
         raise fail("E427", _("'{text}' is not a decision").format(text=text),
                    _("write GROUP:BALLOT:PERSON=MARK, e.g. btv:7:p02=1, with MARK 1, 2, 3 or 0 (invalid row)"))
-    return parts[0].strip(), int(parts[1]), parts[2].strip(), mark.strip()
+    return parts[0].strip(), int(parts[1]), parts[2].strip(), code
 
 
 def decide(review: Review, decisions: Sequence[tuple[Pending, str]], who: str,

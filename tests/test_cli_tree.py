@@ -259,3 +259,168 @@ def test_fingerprints_are_never_broken_across_lines(folders: dict[str, Path], tm
             assert not re.search(rf"(?<![0-9a-f.]){group}(?![0-9a-f])", rest), (group, shown)   # not in a .sig name
     assert seen, shown
     assert all(len(line) <= columns for line in shown.splitlines()), shown
+
+
+# ---------------------------------------------------------------- Ctrl-C and Ctrl-D at every question
+
+# Each question tally asks, reached by answering the ones before it.
+INIT = ["init", "new.toml"]
+QUESTIONS = [
+    ("init: title", INIT, []),
+    ("init: organisation", INIT, ["Lấy phiếu tín nhiệm"]),
+    ("init: superior body", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở"]),
+    ("init: place", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở", ""]),
+    ("init: date", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở", "", ""]),
+    ("init: rule set", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở", "", "", "28/09/2025"]),
+    ("init: language", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở", "", "", "28/09/2025", "NQ96"]),
+    ("init: committee member", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở", "", "", "28/09/2025", "NQ96", "VI"]),
+    ("init: member's role", INIT, ["Lấy phiếu tín nhiệm", "Đảng bộ Sở", "", "", "28/09/2025", "NQ96", "VI",
+                                   "Lê Văn Cường"]),
+    ("keys new: passphrase", ["keys", "new", "member2"], []),
+    ("keys new: passphrase again", ["keys", "new", "member2"], ["ba cây chụm lại nên hòn núi cao"]),
+    ("keys show: passphrase", ["keys", "show", "committee.key"], []),
+    ("sign: passphrase", ["sign", "out/results.xlsx", "--key", "other.key"], []),
+    ("count --sign: passphrase", ["count", "event.toml", "ballots.xlsx", "-o", "new/results.xlsx", "--sign",
+                                  "committee.key"], []),
+    ("review: name", ["review", "entry-scan.xlsx"], []),
+    ("review: mark", ["review", "entry-scan.xlsx"], ["Ngô Văn Bình"]),
+]
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_question_goes_through_one_place() -> None:
+    """cli._prompt is the only place that asks: what the tests below check holds for every question."""
+    from conftest import ROOT
+
+    for name in ("cli.py", "cli_render.py", "cli_support.py"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        asks = re.findall(r"typer\.prompt\(|typer\.confirm\(|\binput\(|getpass", text)
+        assert len(asks) == (2 if name == "cli.py" else 0), (name, asks)
+
+
+@pytest.mark.parametrize("key", ["ctrl-c", "ctrl-d"])
+@pytest.mark.parametrize(("question", "args", "answers"), QUESTIONS, ids=[q[0] for q in QUESTIONS])
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_cancel_at_any_question_writes_nothing(folders: dict[str, Path], tmp_path: Path, monkeypatch: Any,
+                                               question: str, args: list[str], answers: list[str], key: str,
+                                               lang: str) -> None:
+    import typer
+
+    from tally._cli import cli
+
+    if args[0] == "review" and not has_scan_extra():
+        pytest.skip("needs the scan extra")
+    work = tmp_path / "work"
+    shutil.copytree(folders["sample"], work)
+    before = _contents(work)
+    asked: list[str] = []
+    real_prompt = typer.prompt
+
+    def prompt(text: str, *a: Any, **kw: Any) -> Any:
+        asked.append(text)
+        if len(asked) > len(answers) and key == "ctrl-c":
+            raise KeyboardInterrupt      # what the terminal sends; at EOF (ctrl-d) the real prompt aborts
+        return real_prompt(text, *a, **kw)
+
+    monkeypatch.setattr(typer, "prompt", prompt)
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(cli, "_typed_passphrase", lambda _file: True)
+    proc = run_tally("--lang", lang, *args, cwd=work, input="".join(a + "\n" for a in answers),
+                     env={"TALLY_PASSPHRASE": None, "COLUMNS": "80"})  # type: ignore[dict-item]
+    assert len(asked) == len(answers) + 1, (asked, proc.stdout, proc.stderr)     # cancelled at that question
+    assert proc.returncode == 130, (proc.stdout, proc.stderr)
+    cancelled = "Cancelled; nothing was written." if lang == "en" else "Đã hủy; không ghi gì."
+    assert cancelled in proc.stderr and "internal error" not in proc.stdout + proc.stderr, proc.stderr
+    assert not re.search(r"\bE8\d\d\b", proc.stderr), proc.stderr     # not "no passphrase given"
+    assert _contents(work) == before
+
+
+# ---------------------------------------------------------------- choices in any case, dates as typed
+
+
+def test_choices_are_taken_in_any_case(folders: dict[str, Path], tmp_path: Path, monkeypatch: Any) -> None:
+    from tally._cli import cli
+
+    work = tmp_path / "work"
+    shutil.copytree(folders["sample"], work)
+    assert "Ready to count" in run_tally("--lang", "EN", "check", "event.toml", "ballots.xlsx", cwd=work).stdout
+    assert "Sẵn sàng kiểm phiếu" in run_tally("check", "event.toml", "ballots.xlsx", "--lang=Vi", cwd=work).stdout
+    shown = run_tally("rules", "NQ96", cwd=work)
+    assert shown.returncode == 0 and shown.stdout.startswith("nq96-2023:"), shown.stderr
+    made = run_tally("init", "a.toml", "--title", "T", "--organisation", "O", "--date", "28/09/2025", "--rules",
+                     "NQ96", "--language", "EN", cwd=work)
+    assert made.returncode == 0, made.stderr
+    text = (work / "a.toml").read_text(encoding="utf-8")
+    assert 'rules = "nq96-2023"' in text and 'language = "en"' in text and "date = 2025-09-28" in text
+    # the event file, typed by hand: the same spellings
+    hand = (work / "event.toml").read_text(encoding="utf-8")
+    hand = re.sub(r'(?m)^rules = .*$', 'rules = "QD96-2023"', re.sub(r'(?m)^language = .*$', 'language = "VI"', hand))
+    (work / "hand.toml").write_text(hand, encoding="utf-8")
+    assert run_tally("check", "hand.toml", "ballots.xlsx", cwd=work).returncode == 0
+    # a question answered in capitals
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    asked = run_tally("init", "b.toml", cwd=work, input="T\nO\n\n\n28/09/2025\nNQ96\nEN\n\n")
+    assert asked.returncode == 0, asked.stdout + asked.stderr
+    text = (work / "b.toml").read_text(encoding="utf-8")
+    assert 'rules = "nq96-2023"' in text and 'language = "en"' in text
+
+
+def test_dates_day_first_or_iso_wherever_typed(folders: dict[str, Path], tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(folders["sample"], work)
+    for when in ("01/03/2021", "1-3-2021", "2021-03-01"):
+        assert run_tally("person", "set", "event.toml", "p02", "--appointed", when, cwd=work).returncode == 0
+        assert "appointed = 2021-03-01" in (work / "event.toml").read_text(encoding="utf-8")
+        (work / "event.toml").write_bytes((folders["sample"] / "event.toml").read_bytes())
+    added = run_tally("person", "add", "event.toml", "--name", "Lê Thị Hoa", "-p", "pgd", "--appointed", "31/02/2021",
+                      cwd=work)
+    assert added.returncode != 0 and "31/02/2021" in added.stderr, added.stderr
+
+
+@pytest.mark.skipif(not has_scan_extra(), reason="needs the scan extra")
+def test_review_takes_a_mark_in_any_spelling(folders: dict[str, Path], tmp_path: Path, monkeypatch: Any) -> None:
+    from tally._cli import cli
+    from tally.review import open_review
+
+    work = tmp_path / "work"
+    shutil.copytree(folders["sample"], work)
+    pending = open_review(work / "entry-scan.xlsx").undecided
+    if not pending:
+        pytest.skip("the scan left nothing to review")
+    item = pending[0]
+    listed = run_tally("review", "entry-scan.xlsx", "--list", cwd=work)
+    assert f"{item.person} {item.name}" in listed.stdout and item.name, listed.stdout   # named by id and name
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    answers = ["Ngô Văn Bình", "TH"] + ["S"] * (len(pending) - 1)
+    proc = run_tally("review", "entry-scan.xlsx", cwd=work, input="".join(a + "\n" for a in answers))
+    assert proc.returncode in (0, 5), proc.stdout + proc.stderr
+    decided = {(i.group, i.ballot, i.person): i.decision for i in open_review(work / "entry-scan.xlsx").items}
+    assert decided[(item.group, item.ballot, item.person)] == "3"
+    assert sum(1 for d in decided.values() if d is None) == len(pending) - 1    # "S" skipped the others
+
+
+# ---------------------------------------------------------------- every output named for what it is
+
+WRITERS = [(args, "xlsx") for _name, args, _code in RUNS if "-o" in args]
+WRITERS += [(["ballots", "event.toml", "--pdf", "-o", "paper.pdf"], "pdf"), (INVOCATIONS["init"][0][0], "toml")]
+
+
+@pytest.mark.parametrize(("args", "kind"), WRITERS, ids=[" ".join(w[0]) for w in WRITERS])
+def test_every_output_must_end_in_its_type(folders: dict[str, Path], tmp_path: Path, args: list[str],
+                                           kind: str) -> None:
+    if args[0] in NEEDS_SCAN and not has_scan_extra():
+        pytest.skip("needs the scan extra")
+    at = args.index("-o") + 1 if "-o" in args else 1
+    wrong = {"xlsx": ["wrong/minutes.pdf", "wrong/minutes"], "pdf": ["wrong/paper.xlsx", "wrong/paper"],
+             "toml": ["wrong/event.txt", "wrong/event"]}[kind]
+    for name in wrong:
+        work = tmp_path / f"work-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(folders["sample"], work)
+        before = _contents(work)
+        line = [*args[:at], name, *args[at + 1:]]
+        proc = run_tally(*line, cwd=work)
+        assert proc.returncode == 2 and "E002" in proc.stderr and f".{kind}" in proc.stderr, (line, proc.stderr)
+        assert _contents(work) == before and not (work / "wrong").exists()

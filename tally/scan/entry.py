@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -34,7 +34,7 @@ from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.errors import Location as Loc
 from ballots.i18n import _
 from ballots.model import Event, GroupId
-from ballots.output import refuse_existing, write_atomic
+from ballots.output import refuse_existing, require_xlsx, write_atomic
 from ballots.paper import PaperEvent, load_paper_event
 from tally.ballot_pdf import form_layout
 from tally.scan import require
@@ -91,6 +91,7 @@ def scan_to_entry(event_path: str | Path, scans: Sequence[str | Path], output: s
 
     require()
     output = Path(output)
+    require_xlsx(output, _("write -o {suggestion}: the entry workbook `tally check` and `tally reconcile` read"))
     evidence = evidence_dir(output)
     refuse_existing([output, evidence], force, results=False)
     paper = load_paper_event(event_path)
@@ -319,6 +320,12 @@ class Pending:
     image: str
     decision: str | None
     decided_by: str | None
+    name: str = ""            # the person's name, from their column's header
+
+    @property
+    def who(self) -> str:
+        """'p03 Đinh Thị Lan Anh': a person is named by id and name, as the clerk finds them on paper."""
+        return f"{self.person} {self.name}".strip()
 
     @property
     def reason_words(self) -> str:
@@ -346,12 +353,24 @@ def open_scanned(entry: Path) -> tuple[Workbook, list[Pending]]:
         v = dict(zip(SCAN_COLUMNS, values))
         if v.get("kind") != "review":
             continue
-        items.append(Pending(index, str(v["group"]), int(str(v["ballot"])), str(v["person"]), str(v["cell"]),
+        items.append(_with_name(wb, Pending(index, str(v["group"]), int(str(v["ballot"])), str(v["person"]), str(v["cell"]),
                              str(v["file"]), int(str(v["page"])), tuple(str(v["reasons"] or "").split(",")),
                              str(v["scores"] or ""), str(v["image"] or ""),
                              None if v["decision"] in (None, "") else str(v["decision"]),
-                             None if v["decided_by"] in (None, "") else str(v["decided_by"])))
+                             None if v["decided_by"] in (None, "") else str(v["decided_by"]))))
     return wb, items
+
+
+def _with_name(wb: Workbook, item: Pending) -> Pending:
+    """The row with its person's name, read from the header of its column ('p03 - Đinh Thị Lan Anh')."""
+    from openpyxl.utils.cell import coordinate_from_string
+
+    if item.group not in wb.sheetnames:
+        return item
+    column, _row = coordinate_from_string(item.cell)
+    header = str(wb[item.group][f"{column}1"].value or "")
+    ident, sep, name = header.partition(" - ")
+    return replace(item, name=name.strip()) if sep and ident.strip() == item.person else item
 
 
 def record_decision(wb: Workbook, item: Pending, mark: str, who: str, when: dt.datetime) -> None:
