@@ -29,12 +29,14 @@ nothing else but ``.tally.lock`` (the folder lock, :mod:`tally.locking`).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import os
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -59,15 +61,70 @@ class Sidecar:
     fp16: str | None           # None: the first signer's file (results.json.sig / .p7s)
 
 
+# Names as the folder's file system compares them: Windows (NTFS, FAT) ignores case, and so
+# does pathlib's glob there, which these listings replace.
+_fold = str.lower if os.name == "nt" else str
+
+
+class Listing:
+    """The names in one folder, listed once. A result set asks which names begin with its
+    own (its signature files, its leftovers); a batch of a thousand sets in one folder then
+    lists it once and answers each set by bisection, instead of seven globs of the whole
+    folder per set."""
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            names = []
+        pairs = sorted((_fold(n), n) for n in names)
+        self._keys = [k for k, _n in pairs]
+        self._names = [n for _k, n in pairs]
+
+    def starting(self, prefix: str) -> list[str]:
+        """The names that begin with `prefix` (as the file system compares names)."""
+        key = _fold(prefix)
+        i = bisect.bisect_left(self._keys, key)
+        out = []
+        while i < len(self._keys) and self._keys[i].startswith(key):
+            out.append(self._names[i])
+            i += 1
+        return out
+
+
+class Folders:
+    """The folders of a batch, each listed once; a folder that a recovery changed is listed
+    again when next asked."""
+
+    def __init__(self) -> None:
+        self._listed: dict[Path, Listing] = {}
+
+    def result_set(self, xlsx: str | Path) -> ResultSet:
+        xlsx = Path(xlsx)
+        listing = self._listed.get(xlsx.parent)
+        if listing is None:
+            listing = self._listed[xlsx.parent] = Listing(xlsx.parent)
+        return ResultSet(xlsx, listing)
+
+    def changed(self, folder: Path) -> None:
+        self._listed.pop(folder, None)
+
+
 @dataclass(frozen=True)
 class ResultSet:
-    """The files of the result set whose minutes are `xlsx`."""
+    """The files of the result set whose minutes are `xlsx`. `listing`, when given, is the
+    folder as listed earlier (tally.verify lists a batch's folders once); without one the
+    folder is listed when asked."""
 
     xlsx: Path
+    listing: Listing | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of(cls, xlsx: str | Path) -> ResultSet:
-        return cls(Path(xlsx))
+    def of(cls, xlsx: str | Path, listing: Listing | None = None) -> ResultSet:
+        return cls(Path(xlsx), listing)
+
+    def _starting(self, prefix: str) -> list[str]:
+        return (self.listing or Listing(self.folder)).starting(prefix)
 
     @property
     def folder(self) -> Path:
@@ -88,32 +145,28 @@ class ResultSet:
         fp16 = fingerprint.replace(" ", "")[:16]
         return self.folder / f"{name}.{ext}", self.folder / f"{name}.{fp16}.{ext}"
 
+    @functools.cached_property
     def _sidecar_re(self) -> re.Pattern[str]:
         return re.compile(re.escape(self.json.name) + r"\.(?:([0-9a-f]{16})\.)?(sig|p7s)")
 
     def parse_sidecar(self, path: Path) -> Sidecar | None:
-        m = self._sidecar_re().fullmatch(path.name)
+        m = self._sidecar_re.fullmatch(path.name)
         if m is None:
             return None
         return Sidecar(path, "ed25519" if m.group(2) == "sig" else "cms", m.group(1))
 
+    def _signature_like(self) -> list[Path]:
+        """Every name the globs ``results.json*.sig`` and ``results.json*.p7s`` find."""
+        return [self.folder / n for n in self._starting(self.json.name) if _fold(n).endswith((".sig", ".p7s"))]
+
     def strays(self) -> list[Path]:
         """Files named like signatures of this set (``results.json.*.sig``/``.p7s``) that
         tally never writes: verification fails on them rather than pass them over."""
-        out = []
-        for pattern in (f"{self.json.name}*.sig", f"{self.json.name}*.p7s"):
-            out += [p for p in self.folder.glob(pattern) if self.parse_sidecar(p) is None]
-        return sorted(set(out))
+        return sorted({p for p in self._signature_like() if self.parse_sidecar(p) is None})
 
     def sidecars(self) -> list[Sidecar]:
         """Every signature file of this set present in the folder, sorted by name."""
-        found = []
-        for pattern in (f"{self.json.name}.sig", f"{self.json.name}.*.sig",
-                        f"{self.json.name}.p7s", f"{self.json.name}.*.p7s"):
-            for p in self.folder.glob(pattern):
-                s = self.parse_sidecar(p)
-                if s is not None:
-                    found.append(s)
+        found = [s for s in map(self.parse_sidecar, self._signature_like()) if s is not None]
         return sorted(set(found), key=lambda s: s.path.name)
 
     def members(self) -> list[Path]:
@@ -123,6 +176,7 @@ class ResultSet:
     def is_member_name(self, name: str) -> bool:
         return name in (self.xlsx.name, self.json.name) or self.parse_sidecar(self.folder / name) is not None
 
+    @functools.cached_property
     def _temp_re(self) -> re.Pattern[str]:
         names = "|".join(re.escape(n) for n in (self.xlsx.name, self.json.name))
         return re.compile(rf"\.(?:{names})(?:\.[0-9a-f]{{16}})?(?:\.sig|\.p7s)?\.[0-9a-f]{{12}}\.new"
@@ -130,8 +184,9 @@ class ResultSet:
 
     def temporaries(self) -> list[Path]:
         """Leftover temporary files of this set (from a run that stopped before committing)."""
-        pattern = self._temp_re()
-        return sorted(p for p in self.folder.glob(".*.new") if pattern.fullmatch(p.name))
+        pattern = self._temp_re
+        names = {n for member in (self.xlsx.name, self.json.name) for n in self._starting("." + member)}
+        return sorted(self.folder / n for n in names if pattern.fullmatch(n))
 
 
 def _temp_name(target: Path) -> Path:
@@ -239,7 +294,7 @@ def _read_journal(rs: ResultSet) -> dict[str, object] | None:
     replace, remove = doc.get("replace"), doc.get("remove")
     if not isinstance(replace, list) or not isinstance(remove, list):
         return None
-    temp = rs._temp_re()
+    temp = rs._temp_re
     for pair in replace:
         if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair)
                 or not temp.fullmatch(pair[0]) or not rs.is_member_name(pair[1])):
@@ -279,4 +334,4 @@ def recover(rs: ResultSet) -> bool:
     return did
 
 
-__all__ = ["ResultSet", "Sidecar", "TallyError", "commit", "needs_recovery", "recover", "refuse_links"]
+__all__ = ["Folders", "Listing", "ResultSet", "Sidecar", "TallyError", "commit", "needs_recovery", "recover", "refuse_links"]

@@ -48,7 +48,7 @@ from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trus
 from tally.locking import output_lock
 from tally.pipeline import check, count_results
 from tally.results_json import group4
-from tally.resultset import ResultSet, needs_recovery, recover
+from tally.resultset import Folders, ResultSet, needs_recovery, recover
 from tally.sign import (
     Damaged,
     EmbeddedSignature,
@@ -430,21 +430,25 @@ def _label(path: Path) -> str:
 
 
 def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int = 1,
-                recount: Recount | None = None) -> FileReport:
+                recount: Recount | None = None, folders: Folders | None = None) -> FileReport:
+    """Every check of one file. `folders` lists the folders of a batch once (verify_files)."""
     path = Path(path)
     where = _label(path)
     checks: list[Check] = []
+    folders = folders or Folders()
 
     def add(id: str, name: str, ok: bool, reason: str, code: str, at: str | None = None) -> None:
         checks.append(Check(id, name, ok, reason, at, None if ok else code))
 
-    rs = ResultSet.of(path)
+    rs = folders.result_set(path)
     if needs_recovery(rs):        # a run killed half-way: finish what it committed to, drop the rest
         try:
             with output_lock(path):
                 recover(rs)
         except TallyError:
             pass                  # a read-only copy: the checks below judge what is there
+        folders.changed(path.parent)
+        rs = folders.result_set(path)
     try:
         raw = path.read_bytes()
         snap = read_snapshot(raw)
@@ -525,7 +529,7 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
             reason += f"; {validity}"
         add("signature", _("signature {i} ({kind})").format(i=i, kind=kind), result.valid and in_time, reason,
             "E906" if not result.valid else "E911", f"{where} › _tally › " + _("row {row}").format(row=i + 2))
-    _sidecar_checks(add, ResultSet.of(path), data, results)
+    _sidecar_checks(add, rs, data, results)
 
     trusted = len({s.key_id for s in signers if s.valid and s.trusted})
     if not sigs and not any(c.id == "signature" for c in checks):
@@ -844,11 +848,12 @@ _WORKER_STATE: dict[str, Any] = {}
 
 def _worker_init(trust: Sequence[str], require: int, recount: Recount | None, lang: str = "en") -> None:
     set_language(lang)  # a spawned worker starts in English; the reasons it writes are for the same reader
-    _WORKER_STATE.update(anchors=load_anchors(trust), require=require, recount=recount)
+    _WORKER_STATE.update(anchors=load_anchors(trust), require=require, recount=recount, folders=Folders())
 
 
 def _worker_verify(path: str) -> FileReport:
-    return verify_file(path, _WORKER_STATE["anchors"], _WORKER_STATE["require"], _WORKER_STATE["recount"])
+    return verify_file(path, _WORKER_STATE["anchors"], _WORKER_STATE["require"], _WORKER_STATE["recount"],
+                       _WORKER_STATE["folders"])
 
 
 def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int = 1,
@@ -866,8 +871,9 @@ def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int
         workers = min(os.cpu_count() or 1, 8) if len(names) >= 16 else 1
     reports: list[FileReport] = []
     if workers <= 1:
+        folders = Folders()
         for i, name in enumerate(names, start=1):
-            reports.append(verify_file(name, anchors, require, recount))
+            reports.append(verify_file(name, anchors, require, recount, folders))
             if progress:
                 progress(i, len(names))
     else:

@@ -252,3 +252,41 @@ def test_keys_are_made_without_hard_links(tmp_path: Path, monkeypatch: pytest.Mo
 def test_commit_refuses_files_outside_the_set(signed: Path) -> None:
     with pytest.raises(ValueError):
         commit(ResultSet.of(signed), [(signed.parent / "event.toml", b"x")])
+
+
+# --- many sets in one folder ---------------------------------------------------------------
+
+
+def _copy_set(signed: Path, folder: Path, stem: str) -> Path:
+    """The signed set under another name: STEM.xlsx, STEM.json, STEM.json.sig, ..."""
+    for f in signed.parent.iterdir():
+        if f.name.startswith(("results.xlsx", "results.json")):
+            shutil.copy(f, folder / f.name.replace("results", stem, 1))
+    return folder / f"{stem}.xlsx"
+
+
+def test_each_set_in_a_shared_folder_answers_for_its_own_files_only(signed: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    sets = [_copy_set(signed, folder, stem) for stem in ("r1", "r10", "r2")]
+    (folder / "r10.json.sig").write_bytes(bytes(64))            # r10's first signature, zeroed
+    (folder / "r2.json.backup.sig").write_bytes(bytes(64))      # a stray of r2
+    (folder / ".r1.json.0123456789ab.new").write_bytes(b"x")    # a leftover of r1
+    report = verify_files(sets, [TRUST], workers=1)
+    bad = {Path(f.path).name: sorted({c.name for c in f.failed}) for f in report.files if not f.passed}
+    assert bad == {"r10.xlsx": ["r10.json.sig"], "r2.xlsx": ["r2.json.backup.sig"]}, bad
+    assert not (folder / ".r1.json.0123456789ab.new").exists()  # r1's leftover went, before its checks
+    for f in report.files:
+        stem = Path(f.path).stem
+        sidecars = sorted(c.name for c in f.checks if c.id == "sidecar-signature")
+        assert len(sidecars) == 2 + (stem == "r2") and all(n.startswith(f"{stem}.json.") for n in sidecars)
+
+
+def test_a_set_named_with_glob_characters_has_its_signature_files_checked(signed: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    xlsx = _copy_set(signed, folder, "kết quả [đợt 1]")
+    (folder / "kết quả [đợt 1].json.sig").write_bytes(bytes(64))
+    report = verify_files([xlsx], [TRUST]).files[0]
+    assert {c.name for c in report.failed} == {"kết quả [đợt 1].json.sig"}, report.failed
+    assert len(ResultSet.of(xlsx).sidecars()) == 2 and ResultSet.of(xlsx).strays() == []
