@@ -24,7 +24,7 @@ from ballots.cells import column_index, column_letters
 from ballots.i18n import _
 from tally.layout import CellKey, CellValue, clean, layout
 from tally.results_json import from_bytes
-from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, read_snapshot
+from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, read_snapshot, split_ref
 from tally.workbook import write_workbook
 
 if TYPE_CHECKING:
@@ -130,11 +130,16 @@ def table_mismatches(results_json: bytes, snap: Snapshot, expected: Expected | N
     if expected is None:
         expected = expected_cells(results_json)
     out: list[CellMismatch] = []
+    sheets = snap.cells
     for (title, ref), want in expected.items():
-        if title not in snap.cells:
+        cells = sheets.get(title)
+        if cells is None:
             out.append(CellMismatch(title, ref, want, None, missing_sheet=True))
             continue
-        got = snap.value(title, ref)
+        got = cells.get(ref)
+        kind = type(want)
+        if (kind is str or kind is int) and type(got) is kind and got == want:
+            continue            # the same text or integer: equal however compare_cells normalises
         if not compare_cells(want, got):
             out.append(CellMismatch(title, ref, want, got))
     return out
@@ -164,8 +169,11 @@ def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]
             out.append(DisplayProblem(title, "", _("the sheet has conditional formatting")))
     seen_rows: set[tuple[str, int]] = set()
     seen_cols: set[tuple[str, str]] = set()
+    # a sheet without formulas, number formats, hidden rows or columns has nothing to find per cell
+    busy = {title for title in snap.cells if snap.formulas.get(title) or snap.formats.get(title)
+            or snap.hidden_rows.get(title) or snap.hidden_cols.get(title)}
     for (title, ref), want in expected.items():
-        if title not in snap.cells:
+        if title not in busy:
             continue
         if ref in snap.formulas.get(title, ()):
             out.append(DisplayProblem(title, ref, _("holds a formula, recalculated when the file is opened")))
@@ -173,7 +181,7 @@ def display_problems(expected: Expected, snap: Snapshot) -> list[DisplayProblem]
         if code is not None and (want is not None or snap.value(title, ref) is not None):
             out.append(DisplayProblem(title, ref, _("has the number format {code!r}, which can show another value")
                                                   .format(code=code)))
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        m = _SPLIT.fullmatch(ref)
         if m is None:
             continue
         row, letters = int(m.group(2)), m.group(1)
@@ -401,18 +409,26 @@ def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
     empty = CellRead(None, Look())
     text_rows: set[int] = set()
     text_cols: set[int] = set()
-    refs = set(w.cells) | set(g.cells)
-    for ref in sorted(refs, key=_ref_key):
-        wc, gc = w.cells.get(ref, empty), g.cells.get(ref, empty)
-        if wc is gc or (wc.value == gc.value and type(wc.value) is type(gc.value) and wc.look == gc.look
+    wcells, gcells = w.cells, g.cells
+    # First the common case, checked cheaply: the same value drawn the same way (looks are
+    # interned by the reader, so equal looks are mostly the same object). Only the cells left
+    # over are compared in full, in row and column order.
+    left: list[str] = [ref for ref in wcells if ref not in gcells]
+    for ref, gc in gcells.items():
+        wc = wcells.get(ref, empty)
+        if wc is gc or (wc.value == gc.value and type(wc.value) is type(gc.value)
+                        and (wc.look is gc.look or wc.look == gc.look)
                         and not gc.runs and not gc.formula and wc.value is not None):
             if isinstance(gc.value, str) and not gc.value.strip():
                 continue
-            m = _SPLIT.fullmatch(ref)
-            if m:
-                text_rows.add(int(m.group(2)))
-                text_cols.add(column_index(m.group(1)))
-            continue        # the same value drawn the same way (the common case, checked cheaply)
+            at = split_ref(ref)
+            if at:
+                text_rows.add(at[1])
+                text_cols.add(at[0])
+            continue
+        left.append(ref)
+    for ref in sorted(left, key=_ref_key):
+        wc, gc = wcells.get(ref, empty), gcells.get(ref, empty)
         w_text = displayed(wc.value, wc.look.number_format)
         g_text = displayed(gc.value, gc.look.number_format)
         if g_text.strip():
@@ -443,7 +459,7 @@ def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
         extra, missing = sorted(g.merges - w.merges), sorted(w.merges - g.merges)
         out.append(Difference(name, "", "merged cells", ", ".join(extra) or _("(none)"),
                               ", ".join(missing) or _("(none)")))
-    last_row = max([*(int(_SPLIT.fullmatch(r).group(2)) for r in w.cells), *w.heights, 1])  # type: ignore[union-attr]
+    last_row = max([*(at[1] for at in map(split_ref, wcells) if at), *w.heights, 1])
     for r in sorted(set(range(1, last_row + 1)) | text_rows):
         (wh, whid), (gh, ghid) = _row_height(w, r), _row_height(g, r)
         if ghid != whid:
