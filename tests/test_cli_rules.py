@@ -44,6 +44,13 @@ def test_fits_80_columns() -> None:
 
 
 def test_unknown_rule_set() -> None:
-    proc = run_tally("--lang", "en", "rules", "qd96")
+    proc = run_tally("--lang", "en", "rules", "qd97")
     assert proc.returncode == 3
     assert "E108" in proc.stderr and "qd96-2023" in proc.stderr
+
+
+def test_rule_set_by_its_short_name_in_any_case() -> None:
+    for alias in ("qd96", "QD96", "Qd96-2023"):
+        proc = run_tally("--lang", "en", "rules", alias)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("qd96-2023"), proc.stdout[:80]
