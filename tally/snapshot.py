@@ -21,7 +21,10 @@ signed. So this reader
   breaks, and the workbook's print titles and first sheet.
 
 :func:`read_workbook` gives all of that as a :class:`Snapshot`; :mod:`tally.compare`
-compares two of them. XML is parsed with defusedxml; zip members are size-capped.
+compares two of them. XML is parsed with the C parser when no entity can be declared, with
+defusedxml otherwise; zip members are size-capped. A part whose bytes were read before in this
+process (a copy of the same minutes, the minutes rebuilt to compare with, a workbook read back
+after signing) is not walked again: see :class:`_Memo`.
 
 Why one module of ~800 lines: the package, its XML and its styles are read in one pass
 with one set of refusals, so that nothing verify compares can be read two ways.
@@ -29,12 +32,14 @@ with one set of refusals, so that nothing verify compares can be read two ways.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
@@ -397,12 +402,23 @@ class _Styles:
     looks: list[Look]
     default_font: Font
     plain: list[str | None]            # per xf: None for a plain number format, else its code
+    key: bytes = b""                   # SHA-256 of the style part ("" without one): what the looks come from
 
 
 def _styles(pkg: _Package, part: str | None) -> _Styles:
     if part is None or part not in pkg.names:
         return _Styles([Look()], Font(), [])
-    root = pkg.xml(part)
+    key = _digest(pkg.body(part))
+    known: _Styles | None = _MEMO.get("styles", key)
+    if known is not None:
+        return known
+    styles = _read_styles(pkg.xml(part))
+    styles.key = key
+    _MEMO.keep("styles", key, len(pkg.body(part)), styles)
+    return styles
+
+
+def _read_styles(root: Element) -> _Styles:
     codes: dict[int, str] = dict(_BUILTIN_FORMATS)
     fonts: list[Font] = []
     fills: list[str] = []
@@ -471,6 +487,55 @@ def _interned(look: Look) -> Look:
     if len(_LOOKS) >= 4096:           # a hostile style table: bounded memory
         _LOOKS.clear()
     return _LOOKS.setdefault(look, look)
+
+
+# --- parts read before --------------------------------------------------------------------
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()
+
+
+class _Memo:
+    """Parts already read in this process, by their SHA-256: the read of a part is a function
+    of its bytes alone (and, for a sheet, of its name in the package, the style table and the
+    shared strings, by their SHA-256 too), so equal bytes are read once. Every workbook is
+    still unpacked, hashed and checked part by part (relationships, unreached parts, the
+    hidden sheet's bounds); only the walk over the XML of a part seen before is skipped.
+    Bounded by the unpacked bytes of the parts kept, least recently used first out. What it
+    hands out is shared by every snapshot that read the same bytes: read only."""
+
+    MAX_BYTES = 16 * 1024 * 1024      # unpacked bytes of the parts kept (their reads take a few times more)
+    MAX_PART = 4 * 1024 * 1024        # a larger part is read every time
+    MAX_ENTRIES = 256
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[str, object], tuple[int, Any]] = OrderedDict()  # oldest first
+        self._bytes = 0
+
+    def get(self, kind: str, key: object) -> Any:
+        """What a part of this kind ("sheet", "styles", "shared") with this key read as, or None."""
+        found = self._kept.get((kind, key))
+        if found is None:
+            return None
+        self._kept.move_to_end((kind, key))
+        return found[1]
+
+    def keep(self, kind: str, key: object, size: int, read: object) -> None:
+        if size > self.MAX_PART or (kind, key) in self._kept:
+            return
+        self._kept[(kind, key)] = (size, read)
+        self._bytes += size
+        while self._bytes > self.MAX_BYTES or len(self._kept) > self.MAX_ENTRIES:
+            _old, (old_size, _read) = self._kept.popitem(last=False)
+            self._bytes -= old_size
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._bytes = 0
+
+
+_MEMO = _Memo()
 
 
 # --- strings -----------------------------------------------------------------------------
@@ -543,8 +608,14 @@ def _read(pkg: _Package) -> Snapshot:
     styles_part = next((p for t, p, _x in book_rels.values() if t == "styles"), None)
     styles = _styles(pkg, styles_part)
     shared: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+    shared_key = b""
     if shared_part and shared_part in pkg.names:
-        shared = [_string(si) for si in pkg.xml(shared_part) if _local(si.tag) == "si"]
+        shared_key = _digest(pkg.body(shared_part))
+        known: list[tuple[str, tuple[tuple[str, Any], ...]]] | None = _MEMO.get("shared", shared_key)
+        if known is None:
+            known = [_string(si) for si in pkg.xml(shared_part) if _local(si.tag) == "si"]
+            _MEMO.keep("shared", shared_key, len(pkg.body(shared_part)), known)
+        shared = known
 
     _check_children(book, _BOOK_CHILDREN, book_part, foreign)
     sheets: list[tuple[str, str, str]] = []
@@ -596,28 +667,13 @@ def _read(pkg: _Package) -> Snapshot:
     conditional: set[str] = set()
     detail: dict[str, SheetRead] = {}
     data_rows: list[tuple[object, ...]] = []
-    plain_codes: dict[str, bool] = {}
     for index, (name, part, state) in enumerate(sheets):
-        sheet = _sheet(pkg, name, part, state, styles, shared, foreign, ambiguous)
-        sheet.print_titles = names_local.get(("_xlnm.Print_Titles", index), "")
-        sheet.print_area = names_local.get(("_xlnm.Print_Area", index), "")
+        read = _sheet(pkg, part, styles, (shared_key, shared), problems)
+        sheet = replace(read.sheet, name=name, state=state,
+                        print_titles=names_local.get(("_xlnm.Print_Titles", index), ""),
+                        print_area=names_local.get(("_xlnm.Print_Area", index), ""))
         detail[name] = sheet
-        values: dict[str, object] = {}
-        fmt: dict[str, str] = {}
-        with_formula: set[str] = set()
-        for ref, c in sheet.cells.items():
-            v = c.value
-            if v is not None and v != "":
-                values[ref] = v
-            code = c.look.number_format
-            try:
-                plain = plain_codes[code]
-            except KeyError:
-                plain = plain_codes[code] = code.strip().lower() in PLAIN_FORMATS
-            if not plain:
-                fmt[ref] = code
-            if c.formula:
-                with_formula.add(ref)
+        values, fmt, with_formula = read.values, read.formats, read.formulas
         if name == DATA_SHEET:
             last_row = max((int(_REF.fullmatch(r).group(2)) for r in values), default=0)  # type: ignore[union-attr]
             if last_row > MAX_DATA_ROWS:
@@ -672,17 +728,56 @@ def _check_ext(ext_list: Element, part: str, foreign: Any) -> None:
             foreign(part, f"an extension {uri} ({inner}) in extLst")
 
 
-def _sheet(pkg: _Package, name: str, part: str, state: str, styles: _Styles,
-           shared: list[tuple[str, tuple[tuple[str, Any], ...]]], foreign: Any, ambiguous: Any) -> SheetRead:
-    root = pkg.xml(part)
-    if _local(root.tag) != "worksheet":
-        raise NotAWorkbook(f"{part} is not a worksheet")
-    sheet = SheetRead(name, part, state)
+@dataclass(frozen=True)
+class _SheetPart:
+    """What one worksheet part reads as, under one style table and one set of shared
+    strings: the sheet (named and placed by the workbook afterwards), its non-empty values,
+    non-plain number formats and formulas, and what it holds that tally does not write."""
+
+    sheet: SheetRead
+    values: dict[str, object]
+    formats: dict[str, str]
+    formulas: set[str]
+    problems: tuple[Problem, ...]
+
+
+def _sheet(pkg: _Package, part: str, styles: _Styles,
+           shared: tuple[bytes, list[tuple[str, tuple[tuple[str, Any], ...]]]], problems: list[Problem]) -> _SheetPart:
+    """One worksheet part. Its relationships are checked for every workbook; its content is
+    read once per process for each distinct (part name, bytes, style table, shared strings):
+    a batch of copies of the same minutes, the minutes rebuilt to compare with them and a
+    workbook read back after signing share the reads of their identical parts (_Memo)."""
+    key = (part, _digest(pkg.body(part)), styles.key, shared[0])
+    read: _SheetPart | None = _MEMO.get("sheet", key)
+    root = None
+    if read is None:
+        root = pkg.xml(part)
+        if _local(root.tag) != "worksheet":
+            raise NotAWorkbook(f"{part} is not a worksheet")
     for t, p, _x in pkg.rels(part).values():
         if t == "printerSettings":
             pkg.reached.add(p)
     _check_rels(pkg, posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"),
-                pkg.rels(part), foreign)
+                pkg.rels(part), lambda part, what: problems.append(Problem("E920", part, what)))
+    if read is None:
+        assert root is not None
+        read = _sheet_content(root, part, styles, shared[1])
+        _MEMO.keep("sheet", key, len(pkg.body(part)), read)
+    problems.extend(read.problems)
+    return read
+
+
+def _sheet_content(root: Element, part: str, styles: _Styles,
+                   shared: list[tuple[str, tuple[tuple[str, Any], ...]]]) -> _SheetPart:
+    found: list[Problem] = []
+
+    def foreign(part: str, what: str) -> None:
+        found.append(Problem("E920", part, what))
+
+    def ambiguous(part: str, what: str) -> None:
+        found.append(Problem("E921", part, what))
+
+    sheet = SheetRead("", part, "")
     _check_children(root, _SHEET_CHILDREN, part, foreign)
     looks = styles.looks
     seen_data = False
@@ -775,7 +870,24 @@ def _sheet(pkg: _Package, name: str, part: str, state: str, styles: _Styles,
     sheet.merges = frozenset(merges)
     sheet.conditional = tuple(conditional)
     sheet.validations = tuple(validations)
-    return sheet
+    values: dict[str, object] = {}
+    formats: dict[str, str] = {}
+    formulas: set[str] = set()
+    plain_codes: dict[str, bool] = {}
+    for ref, cell in sheet.cells.items():
+        held = cell.value
+        if held is not None and held != "":
+            values[ref] = held
+        code = cell.look.number_format
+        try:
+            plain = plain_codes[code]
+        except KeyError:
+            plain = plain_codes[code] = code.strip().lower() in PLAIN_FORMATS
+        if not plain:
+            formats[ref] = code
+        if cell.formula:
+            formulas.add(ref)
+    return _SheetPart(sheet, values, formats, formulas, tuple(found))
 
 
 _REFS: dict[str, tuple[int, int] | None] = {}    # "D12" -> (column 4, row 12), or None if no reference

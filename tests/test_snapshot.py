@@ -19,7 +19,7 @@ from conftest import DATA, SAMPLES
 from defusedxml import ElementTree as Defused  # type: ignore[import-untyped]
 from fuzzing import SIGNED, mutate_member_xml
 
-from tally.snapshot import NotAWorkbook, _plain_utf8, parse_xml, read_snapshot
+from tally.snapshot import _MEMO, NotAWorkbook, Snapshot, _Memo, _plain_utf8, parse_xml, read_snapshot
 
 
 def _tree(node: Element) -> tuple[object, ...]:
@@ -121,3 +121,75 @@ def test_an_unknown_encoding_is_not_a_workbook_not_a_crash() -> None:
     book = _with_part(SIGNED.read_bytes(), name, b'<?xml version="1.0" encoding="no-such-codec"?>' + body)
     with pytest.raises(NotAWorkbook, match="LookupError"):
         read_snapshot(book)
+
+
+# --- parts read before (tally.snapshot._MEMO) ----------------------------------------------
+
+
+def _read_or_refusal(book: bytes) -> object:
+    try:
+        return read_snapshot(book)
+    except NotAWorkbook as exc:
+        return f"NotAWorkbook: {exc}"
+
+
+def _cold(book: bytes) -> object:
+    _MEMO.clear()
+    return _read_or_refusal(book)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_a_workbook_read_again_reads_as_it_did_the_first_time(path: Path) -> None:
+    raw = path.read_bytes()
+    cold = _cold(raw)
+    assert _read_or_refusal(raw) == cold          # its parts now come from the memo, problems included
+    if isinstance(cold, Snapshot):
+        assert _read_or_refusal(raw) is not cold and _MEMO._kept
+
+
+def test_a_damaged_part_is_read_afresh_beside_parts_read_before() -> None:
+    rng = random.Random(1414)
+    signed = SIGNED.read_bytes()
+    differ = 0
+    for _ in range(60):
+        book = mutate_member_xml(signed, rng)
+        _MEMO.clear()
+        read_snapshot(signed)                     # every part of the original is known
+        warm = _read_or_refusal(book)
+        cold = _cold(book)
+        assert warm == cold
+        differ += warm != read_snapshot(signed)
+    assert differ > 30
+
+
+def test_a_sheet_is_read_under_its_own_style_table() -> None:
+    signed = SIGNED.read_bytes()
+    styles = dict(_xml_parts(signed))["xl/styles.xml"]
+    bigger = styles.replace(b'<sz val="', b'<sz val="1', 1)
+    assert bigger != styles
+    book = _with_part(signed, "xl/styles.xml", bigger)
+    read_snapshot(signed)
+    warm = read_snapshot(book)
+    assert warm == _cold(book) and warm != read_snapshot(signed)
+    assert {s.cells[r].look for s in warm.detail.values() for r in s.cells} \
+        != {s.cells[r].look for s in read_snapshot(signed).detail.values() for r in s.cells}
+
+
+def test_a_workbook_with_foreign_parts_reports_them_each_time() -> None:
+    drawing = (DATA / "tampered" / "drawing.xlsx").read_bytes()
+    first = read_snapshot(drawing).problems
+    assert [p for p in first if p.code == "E920"]
+    assert read_snapshot(drawing).problems == first
+    assert read_snapshot(SIGNED.read_bytes()).problems == ()
+
+
+def test_the_memo_keeps_no_more_than_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    parts = dict(_xml_parts(SIGNED.read_bytes()))
+    sheets = [len(b) for n, b in parts.items() if n.startswith("xl/worksheets/") and not n.endswith(".rels")]
+    monkeypatch.setattr(_Memo, "MAX_BYTES", max(sheets) + 1)
+    monkeypatch.setattr(_Memo, "MAX_PART", max(sheets) - 1)
+    _MEMO.clear()
+    snap = read_snapshot(SIGNED.read_bytes())
+    assert 0 < _MEMO._bytes <= max(sheets) + 1
+    assert all(size < max(sheets) for size, _read in _MEMO._kept.values())     # the largest was not kept
+    assert read_snapshot(SIGNED.read_bytes()) == snap == _cold(SIGNED.read_bytes())
