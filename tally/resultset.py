@@ -30,7 +30,6 @@ nothing else but ``.tally.lock`` (the folder lock, :mod:`tally.locking`).
 from __future__ import annotations
 
 import bisect
-import functools
 import json
 import os
 import re
@@ -60,6 +59,12 @@ class Sidecar:
     kind: Kind
     fp16: str | None           # None: the first signer's file (results.json.sig / .p7s)
 
+
+# What follows a set's own names in the names of its signature files and temporary files
+# (one pattern for every set: a batch of a thousand sets compiles no pattern per set).
+_SIDECAR_TAIL = re.compile(r"\.(?:([0-9a-f]{16})\.)?(sig|p7s)")
+_TEMP_TAIL = re.compile(r"(?:\.[0-9a-f]{16})?(?:\.sig|\.p7s)?\.[0-9a-f]{12}\.new")
+_JOURNAL_TAIL = re.compile(r"\.commit\.[0-9a-f]{12}\.new")
 
 # Names as the folder's file system compares them: Windows (NTFS, FAT) ignores case, and so
 # does pathlib's glob there, which these listings replace.
@@ -145,12 +150,10 @@ class ResultSet:
         fp16 = fingerprint.replace(" ", "")[:16]
         return self.folder / f"{name}.{ext}", self.folder / f"{name}.{fp16}.{ext}"
 
-    @functools.cached_property
-    def _sidecar_re(self) -> re.Pattern[str]:
-        return re.compile(re.escape(self.json.name) + r"\.(?:([0-9a-f]{16})\.)?(sig|p7s)")
-
     def parse_sidecar(self, path: Path) -> Sidecar | None:
-        m = self._sidecar_re.fullmatch(path.name)
+        base = self.json.name
+        name = path.name
+        m = _SIDECAR_TAIL.fullmatch(name, len(base)) if name.startswith(base) else None
         if m is None:
             return None
         return Sidecar(path, "ed25519" if m.group(2) == "sig" else "cms", m.group(1))
@@ -176,17 +179,19 @@ class ResultSet:
     def is_member_name(self, name: str) -> bool:
         return name in (self.xlsx.name, self.json.name) or self.parse_sidecar(self.folder / name) is not None
 
-    @functools.cached_property
-    def _temp_re(self) -> re.Pattern[str]:
-        names = "|".join(re.escape(n) for n in (self.xlsx.name, self.json.name))
-        return re.compile(rf"\.(?:{names})(?:\.[0-9a-f]{{16}})?(?:\.sig|\.p7s)?\.[0-9a-f]{{12}}\.new"
-                          rf"|\.{re.escape(self.xlsx.name)}\.commit\.[0-9a-f]{{12}}\.new")
+    def is_temporary_name(self, name: str) -> bool:
+        """A name tally gives a member's new bytes, or the journal's, before they take its place
+        (``.results.json.1a2b3c4d5e6f.new``, ``.results.xlsx.commit.1a2b3c4d5e6f.new``)."""
+        for member, tail in ((self.xlsx.name, _TEMP_TAIL), (self.json.name, _TEMP_TAIL),
+                             (self.xlsx.name, _JOURNAL_TAIL)):
+            if name.startswith(f".{member}") and tail.fullmatch(name, len(member) + 1):
+                return True
+        return False
 
     def temporaries(self) -> list[Path]:
         """Leftover temporary files of this set (from a run that stopped before committing)."""
-        pattern = self._temp_re
         names = {n for member in (self.xlsx.name, self.json.name) for n in self._starting("." + member)}
-        return sorted(self.folder / n for n in names if pattern.fullmatch(n))
+        return sorted(self.folder / n for n in names if self.is_temporary_name(n))
 
 
 def _temp_name(target: Path) -> Path:
@@ -294,10 +299,9 @@ def _read_journal(rs: ResultSet) -> dict[str, object] | None:
     replace, remove = doc.get("replace"), doc.get("remove")
     if not isinstance(replace, list) or not isinstance(remove, list):
         return None
-    temp = rs._temp_re
     for pair in replace:
         if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, str) for x in pair)
-                or not temp.fullmatch(pair[0]) or not rs.is_member_name(pair[1])):
+                or not rs.is_temporary_name(pair[0]) or not rs.is_member_name(pair[1])):
             return None
     if not all(isinstance(n, str) and rs.is_member_name(n) for n in remove):
         return None

@@ -290,3 +290,28 @@ def test_a_set_named_with_glob_characters_has_its_signature_files_checked(signed
     report = verify_files([xlsx], [TRUST]).files[0]
     assert {c.name for c in report.failed} == {"kết quả [đợt 1].json.sig"}, report.failed
     assert len(ResultSet.of(xlsx).sidecars()) == 2 and ResultSet.of(xlsx).strays() == []
+
+
+def test_the_names_of_a_sets_signature_and_temporary_files_and_nothing_like_them(tmp_path: Path) -> None:
+    rs = ResultSet.of(tmp_path / "kq.v2.xlsx")
+    fp = "0123456789abcdef"
+    temporaries = [".kq.v2.xlsx.0123456789ab.new", ".kq.v2.json.0123456789ab.new",
+                   f".kq.v2.json.{fp}.sig.0123456789ab.new", ".kq.v2.json.p7s.0123456789ab.new",
+                   ".kq.v2.xlsx.commit.0123456789ab.new"]
+    not_temporaries = [".kq.v2.xlsx.0123456789AB.new", ".kq.v2.xlsx.0123456789a.new", "kq.v2.xlsx.0123456789ab.new",
+                       ".kq.v2.json.commit.0123456789ab.new", ".kq.v2.xlsx.0123456789ab.new.x",
+                       ".kq.v2.xlsx.sig.0123456789ab.new.0123456789ab.new", ".kq.v3.xlsx.0123456789ab.new",
+                       ".kq.v2.xlsxx.0123456789ab.new", ".kq.v2.json.0123456789abcde.sig.0123456789ab.new"]
+    assert [n for n in temporaries + not_temporaries if rs.is_temporary_name(n)] == temporaries
+    for name in temporaries + not_temporaries + ["unrelated.new"]:
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.name for p in rs.temporaries()] == sorted(temporaries)
+
+    sidecars = {"kq.v2.json.sig": ("ed25519", None), f"kq.v2.json.{fp}.sig": ("ed25519", fp),
+                "kq.v2.json.p7s": ("cms", None), f"kq.v2.json.{fp}.p7s": ("cms", fp)}
+    strays = ["kq.v2.json.backup.sig", f"kq.v2.json.{fp.upper()}.sig", "kq.v2.json.sig.p7s", "kq.v2.json..sig",
+              f"kq.v2.json.{fp}0.p7s"]
+    for name in [*sidecars, *strays, "kq.v2.jsonsig", "kq.v2.json.sig.bak", "kq.v3.json.sig"]:
+        (tmp_path / name).write_bytes(b"x")
+    assert {s.path.name: (s.kind, s.fp16) for s in rs.sidecars()} == sidecars
+    assert [p.name for p in rs.strays()] == sorted(strays)
