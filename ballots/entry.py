@@ -154,7 +154,7 @@ def template_problem(opened: OpenedFile, event: Event) -> Diagnostic | None:
     """E411 when `opened` is an entry workbook made for other ballot forms; None for one made
     for this event's forms and for a hand-made sheet (no fingerprint)."""
     fp = read_fingerprint(opened)
-    return None if fp is None else fingerprint_problem(fp, event, opened.display)
+    return None if fp is None else fingerprint_problem(fp, event, opened.display, str(opened.path))
 
 
 def bullets(lines: Sequence[str], most: int = 10) -> str:
@@ -177,8 +177,9 @@ def fingerprint_changes(fp: Fingerprint, event: Event) -> list[str] | None:
     return form_changes(Form.of(made_for), Form.of(event))
 
 
-def fingerprint_problem(fp: Fingerprint, event: Event, display: str) -> Diagnostic | None:
-    """E411 when a template was made for other ballot forms than the event's."""
+def fingerprint_problem(fp: Fingerprint, event: Event, display: str, path: str) -> Diagnostic | None:
+    """E411 when a template was made for other ballot forms than the event's. The command it
+    offers names the entry by `path`, as the user gave it, so that it runs where they typed."""
     changes = fingerprint_changes(fp, event)
     if changes == []:
         return None
@@ -191,6 +192,6 @@ def fingerprint_problem(fp: Fingerprint, event: Event, display: str) -> Diagnost
         + bullets(what),
         _("check that you gave the right event file; if it was corrected, move the typed rows into a new entry "
           "workbook: tally template {event} -o new-entry.xlsx --from {entry}").format(event=event.source,
-                                                                                    entry=display),
+                                                                                    entry=path),
         Location(display),
     )

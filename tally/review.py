@@ -84,7 +84,7 @@ def decide(review: Review, decisions: Sequence[tuple[Pending, str]], who: str,
         if now is None:
             raise fail("E427", _("ballot {ballot} of form '{group}' has no mark of {person} awaiting review")
                        .format(ballot=item.ballot, group=item.group, person=item.person),
-                       _("run `tally review {file}` to see the rows awaiting review").format(file=review.entry.name),
+                       _("run `tally review {file}` to see the rows awaiting review").format(file=review.entry),
                        Location(review.entry.name))
         record_decision(wb, now, mark, who.strip(), when)
     created = wb.properties.created or dt.datetime(2000, 1, 1)
@@ -99,7 +99,7 @@ def find(review: Review, group: str, ballot: int, person: str) -> Pending:
             return item
     raise fail("E427", _("ballot {ballot} of form '{group}' has no mark of {person} awaiting review")
                .format(ballot=ballot, group=group, person=person),
-               _("run `tally review {file}` to see the rows awaiting review").format(file=review.entry.name),
+               _("run `tally review {file}` to see the rows awaiting review").format(file=review.entry),
                Location(review.entry.name))
 
 

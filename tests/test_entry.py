@@ -1,13 +1,14 @@
 """The data-entry workbook made by `tally template` (ballots/entry.py): format, validation
 rules read back from the workbook, the event fingerprint, and reading it as `tally check` does.
 
-`fill_entry` and `write_event` are shared with test_reconcile.py and test_walkthrough.py.
+`fill_entry` and `write_event` are shared with test_reconcile.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -296,7 +297,7 @@ def test_entry_for_changed_forms_is_refused_saying_what_changed(entry: Path, tmp
     assert "E411" in said and "filled.xlsx" in said and "tally template" in said
     assert "• p06 Bùi Thanh Sơn was added to form btv" in said
     assert "• on form btv, the name of p04 changed from 'Vũ Văn Khải' to 'Vũ Văn Khai'" in said
-    assert "--from filled.xlsx" in said
+    assert f"--from {filled}" in said          # the path as given: the command runs as offered
     assert "E402" not in proc.stderr and "E203" not in proc.stderr     # one clear message, not a cascade
     proc = run_tally("count", edited, filled, "-o", tmp_path / "results.xlsx")
     assert proc.returncode == 5 and not (tmp_path / "results.xlsx").exists()
@@ -414,6 +415,23 @@ def test_template_from_moves_typed_rows_into_the_changed_forms(entry: Path, tmp_
     reference = read_ballots(load_event(SAMPLES / "event.toml")[0], [SAMPLES / "ballots.xlsx"])
     assert [[b[:3] for b in g.ballots] for g in read.groups] == [[b[:3] for b in g.ballots] for g in reference.groups]
     assert openpyxl.load_workbook(moved)["btv"]["G1"].value == "p04 - Vũ Văn Khai"
+
+
+def test_the_refusal_offers_a_command_that_runs_where_the_user_typed(entry: Path, tmp_path: Path) -> None:
+    """E411's hint names the old entry by the path the user gave (out/entry-1.xlsx), not its bare
+    name: copied as it is, the command finds the file."""
+    (tmp_path / "out").mkdir()
+    fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "out" / "entry-1.xlsx")
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    (tmp_path / "event.toml").write_text(text.replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"'),
+                                         encoding="utf-8")
+    proc = run_tally("check", "event.toml", Path("out") / "entry-1.xlsx", cwd=tmp_path)
+    assert proc.returncode == 5 and "E411" in proc.stderr
+    offered = re.search(r"tally template .*?--from \S+", " ".join(proc.stderr.split()))
+    assert offered is not None, proc.stderr
+    assert offered.group(0).endswith(f"--from {Path('out') / 'entry-1.xlsx'}")
+    moved = run_tally(*offered.group(0).split()[1:], cwd=tmp_path)
+    assert moved.returncode == 0, moved.stdout + moved.stderr
 
 
 def test_template_from_adds_an_empty_column_for_a_new_person(entry: Path, tmp_path: Path) -> None:

@@ -192,7 +192,9 @@ def test_scanned_entry_is_a_template_entry_until_reviewed(stack: Stack, tmp_path
 def test_review_refuses_what_is_not_awaiting(stack: Stack, tmp_path: Path) -> None:
     entry = tmp_path / "e.xlsx"
     shutil.copy(stack.entry, entry)
-    assert run_tally("review", entry, "--by", "A", "--decide", "a:999:p01=1").returncode == 5
+    absent = run_tally("review", entry, "--by", "A", "--decide", "a:999:p01=1")
+    assert absent.returncode == 5 and "E427" in absent.stderr
+    assert f"tally review {entry}" in " ".join(absent.stderr.split())     # the path as given: it runs as offered
     assert run_tally("review", entry, "--by", "A", "--decide", "a:1:p01=7").returncode == 5
     not_scan = run_tally("review", stack.root / "scans" / "stack-02.tif")
     assert not_scan.returncode == 5 and "E427" in not_scan.stderr
