@@ -96,8 +96,8 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E409", ExitCode.BALLOTS, "id and name in a header disagree"),
     ("E410", ExitCode.BALLOTS, "same group given twice in one file"),
     # E41x: paper — entry workbooks made by `tally template`, and `tally reconcile`
-    ("E411", ExitCode.BALLOTS, "entry workbook made for another event file"),
-    ("E412", ExitCode.BALLOTS, "entries made for different event files"),
+    ("E411", ExitCode.BALLOTS, "entry workbook made for other ballot forms"),
+    ("E412", ExitCode.BALLOTS, "entries made for different ballot forms"),
     ("E413", ExitCode.EVENT, "no event file for the entries"),
     ("E414", ExitCode.BALLOTS, "entries have no ballot form in common"),
     ("E415", ExitCode.BALLOTS, "column holds voter identity"),

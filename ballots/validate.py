@@ -138,7 +138,7 @@ def read_ballots(
             continue
         inputs.append(InputSummary(display, opened.sha256))
         refused = template_problem(opened, event)
-        if refused is not None:  # an entry workbook made for another event file: E411, its sheets unread
+        if refused is not None:  # an entry workbook made for other ballot forms: E411, its sheets unread
             diags.extend([refused])
             for sheet_name in opened.sheet_names:
                 group = _group_for(opened, sheet_name, csv_group, group_by_key)

@@ -26,8 +26,8 @@ one entry could not read (an unknown mark, a duplicate number) is still compared
 typed; the entry's own problems are returned beside the differences.
 
 Which event: ``--event`` when given; otherwise the event file embedded in an entry
-workbook made by `tally template`. Entries made for different event files are refused
-(E412), as is an entry whose fingerprint is not the given event's (E411).
+workbook made by `tally template`. Entries made for different ballot forms are refused
+(E412), as is an entry made for other forms than the given event's (E411).
 """
 
 from __future__ import annotations
