@@ -24,8 +24,8 @@ import shutil
 from pathlib import Path
 
 from conftest import DATA, SAMPLES, run_tally
+from night import Paper
 from sigtools import PASSPHRASE
-from test_walkthrough import type_ballots
 
 # One command line per command (several where a command has distinct outputs), with the exit
 # code it gives; test_cli_tree checks that every command of the tree is here.
@@ -134,9 +134,10 @@ def build(root: Path, big: bool) -> Path:
     else:
         shutil.copy(SAMPLES / "event.toml", root / "event.toml")
     assert run_tally("template", "event.toml", "-o", "entry.xlsx", cwd=root).returncode == 0
-    type_ballots(root / "entry.xlsx", root / "typed1.xlsx", seed=1)
-    type_ballots(root / "entry.xlsx", root / "typed2.xlsx", seed=1)
-    type_ballots(root / "entry.xlsx", root / "typed3.xlsx", seed=1, typo=("btv", "E7", 3))
+    paper = Paper.marked(root / "entry.xlsx", seed=1)
+    paper.type_into(root / "entry.xlsx", root / "typed1.xlsx")
+    paper.type_into(root / "entry.xlsx", root / "typed2.xlsx")
+    paper.type_into(root / "entry.xlsx", root / "typed3.xlsx", typo=("btv", "E7"))
     shutil.copy(SAMPLES / "ballots.xlsx" if not big else root / "typed1.xlsx", root / "ballots.xlsx")
     for name in ("committee", "other"):
         for ext in (".key", ".pub"):

@@ -189,11 +189,18 @@ def mark_ballot(pages: list[np.ndarray], group: str, number: int, persons: int, 
     return out
 
 
+def write_pdf(path: Path, pages: list[np.ndarray]) -> None:
+    """A scanner's PDF: one JPEG image per page at the scan's resolution (with Pillow, which the
+    scan extra brings: reportlab's pure-Python ASCII85 took seconds per page)."""
+    from PIL import Image
+
+    images = [Image.fromarray(page) for page in pages]
+    images[0].save(path, "PDF", save_all=True, append_images=images[1:], resolution=float(DPI), quality=90)
+
+
 def make_deck(folder: Path, event: object, foreign_event: object, seed: int = 15, short_ballots: int = 24,
               long_ballots: int = 4) -> Deck:
     """Write the deck into `folder`: a multi-page PDF, a multi-page TIFF, JPEG and PNG files."""
-    from reportlab.pdfgen.canvas import Canvas
-
     rng = random.Random(seed)
     deck = Deck()
     blank_a = render_form(event, "a")
@@ -212,14 +219,7 @@ def make_deck(folder: Path, event: object, foreign_event: object, seed: int = 15
     folder.mkdir(parents=True, exist_ok=True)
     # pages 1-8: a scanner's PDF of JPEG pages; 9-16: a multi-page TIFF; then single JPEG and PNG files
     pdf_path = folder / "stack-01.pdf"
-    canvas = Canvas(str(pdf_path), pagesize=(595.28, 841.89))
-    for i, page in enumerate(pages[:8]):
-        jpg = folder / f".tmp-{i}.jpg"
-        cv2.imwrite(str(jpg), page, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        canvas.drawImage(str(jpg), 0, 0, 595.28, 841.89)
-        canvas.showPage()
-        jpg.unlink()
-    canvas.save()
+    write_pdf(pdf_path, pages[:8])
     deck.files.append(pdf_path)
     tiff = folder / "stack-02.tif"
     assert cv2.imwritemulti(str(tiff), pages[8:16])
