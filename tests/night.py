@@ -19,6 +19,7 @@ What the paper is read by:
 
 from __future__ import annotations
 
+import codecs
 import os
 import random
 import re
@@ -227,11 +228,12 @@ def _ink(img: np.ndarray, boxes: tuple[Rect, Rect, Rect], kind: str, mark: str, 
 
 # ---------------------------------------------------------------------- at a terminal
 
-PENDING = re.compile(r"^(\S+) · \D*?(\d+) · (\S+) \(", re.MULTILINE)
+# a row awaiting review, as `tally review` shows it: "btv · ballot 13 · p03 Lê Văn Cường (F14) — …"
+PENDING = re.compile(r"^(\S+) · \D*?(\d+) · (\S+)\s", re.MULTILINE)   # form, ballot, person id
 
 
 def in_terminal(block: str, cwd: Path, env: dict[str, str], paper: Paper,
-                timeout: float = 300) -> tuple[subprocess.CompletedProcess[str], int]:
+                timeout: float = 300, idle: float = 60) -> tuple[subprocess.CompletedProcess[str], int]:
     """Run `block` with bash at a pseudo-terminal, a member of the committee at the keyboard:
     `tally review` shows a doubtful row (form · ballot · person) and asks for its mark; the
     member looks at the paper ballot and types what it says. Returns the run (everything the
@@ -244,19 +246,24 @@ def in_terminal(block: str, cwd: Path, env: dict[str, str], paper: Paper,
                             stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True)
     os.close(slave)
     shown, answered = "", 0
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")     # a letter may be split between reads
     deadline = time.monotonic() + timeout
+    heard = time.monotonic()
     try:
         while True:
             assert time.monotonic() < deadline, shown
+            # waiting at a question the member did not recognise: fail now, not at the deadline
+            assert time.monotonic() - heard < idle, f"no answer known to this question:\n{shown}"
             ready, _w, _x = select.select([master], [], [], 0.2)
             if ready:
                 try:
-                    chunk = os.read(master, 65536).decode("utf-8", "replace")
+                    chunk = decoder.decode(os.read(master, 65536))
                 except OSError:          # the terminal closed: every process on it ended
                     chunk = ""
                 if not chunk and proc.poll() is not None:
                     break
                 shown += chunk
+                heard = time.monotonic()
             elif proc.poll() is not None:
                 break
             asked = PENDING.findall(shown)
