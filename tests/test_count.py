@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from random_sheets import random_sheet, read_both_ways
 
 from ballots.model import Ballot, Event, Group, GroupBallots, GroupId, Mark, Person, PersonId, Position, PositionId
 from ballots.rules import RULE_SETS, Base, Flag, flags_for, percent
@@ -165,3 +168,46 @@ def test_count_keeps_event_group_order_and_sorts_inputs() -> None:
                 [InputFile("b.xlsx", "2"), InputFile("a.xlsx", "1")])
     assert [i.file for i in res.inputs] == ["a.xlsx", "b.xlsx"]
     assert [g.id for g in res.groups] == ["btv"]
+
+
+# --- ballots held as columns count as the same ballots read row by row -----------------------
+# A large clean sheet reaches count_group as CleanBallots (columns of cells, no Ballot per row);
+# on random sheets of every kind of cell (tests/random_sheets.py) its counts, flags and invalid
+# entries (ballot, person, note, cell) must be those of the same sheet read row by row.
+
+@pytest.mark.parametrize("seed", range(40))
+def test_columns_count_as_the_rows_they_hold(seed: int) -> None:
+    rng = random.Random(seed)
+    persons = rng.choice([1, 3, 7])
+    rows = random_sheet(rng, persons, rng.choice([5, 40, 300]))
+    by_rows, by_columns = read_both_ways(rows, persons)
+    event = make_event(persons)
+    as_rows = GroupBallots(event.groups[0], event.persons_on(event.groups[0]), by_rows.group.loose)
+    as_columns = GroupBallots(event.groups[0], event.persons_on(event.groups[0]), by_columns.group.loose,
+                              by_columns.group.clean)
+    assert count_group(event, as_columns) == count_group(event, as_rows)
+
+
+def test_a_column_block_with_invalid_rows_counts_each_cell() -> None:
+    """Mostly clean: one block of columns, with invalid rows (0, '-') counted where they lie."""
+    rng = random.Random(3)
+    rows: list[list[object]] = [["Số phiếu", "Tình trạng", "Ghi chú", "p01", "p02"]]
+    for number in range(1, 1001):
+        rows.append([float(number), "không hợp lệ" if number % 101 == 0 else None, "n" if number % 7 == 0 else None,
+                     *rng.choices([1.0, 2.0, 3.0, 0.0, "-", "TH"], [40, 30, 20, 5, 3, 2], k=2)])
+    _by_rows, by_columns = read_both_ways(rows, 2)
+    assert by_columns.blocks == 1                 # read as columns; said only: marks typed on an invalid ballot
+    assert [d[0] for d in by_columns.diagnostics] == ["W707"] * 9
+    event = make_event(2)
+    got = count_group(event, GroupBallots(event.groups[0], event.persons_on(event.groups[0]),
+                                          by_columns.group.loose, by_columns.group.clean))
+    valid = [r for r in rows[1:] if r[1] is None]
+    for i, p in enumerate(got.persons):
+        column = [r[3 + i] for r in valid]
+        assert (p.high, p.medium, p.low) == (column.count(1.0), column.count(2.0),
+                                             column.count(3.0) + column.count("TH"))
+        assert p.invalid == 1000 - p.valid == len(rows) - 1 - len(valid) + column.count(0.0) + column.count("-")
+        cells = sorted(f"s.xlsx › g › {'DE'[i]}{k + 2}" for k, r in enumerate(rows[1:])
+                       if r[1] is None and r[3 + i] in (0.0, "-"))
+        assert sorted(e.source for e in got.invalid_entries if e.person_id == f"p0{i + 1}") == cells
+    assert [e.ballot for e in got.invalid_entries if e.person_id is None] == [101 * k for k in range(1, 10)]

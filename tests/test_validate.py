@@ -15,6 +15,7 @@ import pytest
 from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 from conftest import run_tally
 from python_calamine import CalamineWorkbook
+from random_sheets import random_sheet, read_both_ways
 
 from ballots.errors import CODES, ExitCode, Location, TallyError
 from ballots.event import load_event
@@ -481,64 +482,21 @@ def test_members_below_the_ballots_entered_is_refused_not_130_percent() -> None:
 
 # ------------------------------------------------------------------ the columnar path says what the row path says
 # A large clean sheet is read column by column (validate._read_columns); any sheet can be read row
-# by row. On sheets mixing every kind of cell, both must give the same ballots, in the same order,
-# and the same diagnostics (code, text, hint, place), in the same order.
-_CELLS = [1.0, 2.0, 3.0, 0.0, 1, 2, "1", "2.0", " 3 ", "C", "T", "TH", "cao", "thấp", "tin nhiem", "-", "0",
-          "x", "", None, True, False, 1.5, 4.0, -0.0, "?", "không hợp lệ"]
-_STATUSES = [None, None, None, "", "hợp lệ", "VALID", "không hợp lệ", "invalid", "có lẽ", True, 1.0, " "]
-_NUMBERS = ["ok", "ok", "ok", "ok", "text", "float", None, "", "abc", 0, -2, 2.5, True, "dup"]
-
-
-def _random_sheet(rng: random.Random, persons: int, n: int) -> list[list[object]]:
-    header: list[object] = ["Số phiếu", "Tình trạng", "Ghi chú", *[f"p{i:02d}" for i in range(1, persons + 1)]]
-    if rng.random() < 0.3:
-        header.append(None)                      # a headerless column, sometimes with data
-    rows = [header]
-    for number in range(1, n + 1):
-        kind = rng.choice(_NUMBERS) if rng.random() < 0.15 else "ok"
-        shown: object = {"ok": float(number), "text": str(number), "float": float(number),
-                         "dup": float(rng.randint(1, n))}.get(kind, kind) if isinstance(kind, str) else kind
-        shape = rng.random()
-        if shape < 0.05:
-            row: list[object] = [None] * len(header)                      # wholly empty
-        elif shape < 0.1:
-            row = [shown] + [None] * (len(header) - 1)                    # pre-numbered, unused
-        else:
-            marks = rng.choices(_CELLS, [30, 20, 10, 5] + [1] * (len(_CELLS) - 4), k=persons)
-            status = rng.choice(_STATUSES) if rng.random() < 0.2 else None
-            note = rng.choice([None, "", "Đánh dấu 2 ô", 12.0, True]) if rng.random() < 0.3 else None
-            row = [shown, status, note, *marks] + ([rng.choice([None, None, "lạc"])] if len(header) > persons + 3
-                                                   else [])
-        rows.append(row)
-    return rows
+# by row. On sheets mixing every kind of cell (tests/random_sheets.py), both must give the same
+# ballots, in the same order, and the same diagnostics (code, text, hint, place), in the same order.
 
 
 def _read_both_ways(rows: list[list[object]], persons: int) -> tuple[object, object]:
-    from ballots.marks import MarkReader
-    from ballots.model import Group, GroupBallots, GroupId, Person, PersonId
-    from ballots.sheets import SheetData
-    from ballots.validate import _Collector, _read_sheet
-
-    people = tuple(Person(PersonId(f"p{i:02d}"), f"Người {i}", ()) for i in range(1, persons + 1))
-    group = Group(GroupId("g"), "g", (), 10_000, 10_000, 10_000)
-    said = []
-    for clean in (None, []):
-        out: list = []
-        diags = _Collector()
-        sheet = SheetData("s.xlsx", "g", 0, iter(rows), lambda: [list(r) for r in rows])
-        entered = _read_sheet(sheet, people, people, out, {}, MarkReader(), diags, None, clean)
-        gb = GroupBallots(group, people, tuple(sorted(out, key=lambda b: b.number)), tuple(clean or ()))
-        said.append((entered, [(d.code, d.message, d.hint, d.location, d.related) for d in diags.items],
-                     gb.ballots, gb.collected, gb.wholly_invalid))
-        _read_both_ways.blocks = len(clean or ())   # type: ignore[attr-defined]
-    return said[0], said[1]
+    by_rows, by_columns = read_both_ways(rows, persons)
+    _read_both_ways.blocks = by_columns.blocks   # type: ignore[attr-defined]
+    return by_rows.said(), by_columns.said()
 
 
 @pytest.mark.parametrize("seed", range(60))
 def test_the_columnar_path_reads_as_the_row_path(seed: int) -> None:
     rng = random.Random(seed)
     persons = rng.choice([1, 3, 7])
-    rows = _random_sheet(rng, persons, rng.choice([5, 40, 300]))
+    rows = random_sheet(rng, persons, rng.choice([5, 40, 300]))
     by_rows, by_columns = _read_both_ways(rows, persons)
     assert by_columns == by_rows
 
