@@ -1,7 +1,8 @@
-"""The `tally` command line: parse arguments, call ballots/tally, render with rich.
+"""The `tally` command line: parse arguments, call ballots/tally, render in rich's look.
 
-Heavy libraries (openpyxl, calamine, cryptography, rich tables) are imported inside the
-commands that need them so that `tally --help` stays fast.
+Heavy libraries (openpyxl, calamine, cryptography, rich) are imported inside the commands
+that need them so that `tally --help` stays fast; lines and tables are cli_term's, drawn
+without rich.
 
 Why ~1,100 lines: one short glue function per command (about thirty of them, each parsing
 options, calling one core function and rendering); the rendering is in cli_render.py.
@@ -55,11 +56,11 @@ from .cli_support import ProgressFn, expand_wildcards, lang_callback, localise, 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from rich.table import Table
-
     from ballots.errors import Diagnostic
     from ballots.event_view import EventView
     from tally.sign import Signed, Signer
+
+    from .cli_term import Table
 
 app = typer.Typer(
     name="tally",
@@ -104,7 +105,7 @@ def main_options(
 @contextmanager
 def handled() -> Iterator[None]:
     """Map the core's errors to messages and documented exit codes; never a traceback."""
-    from rich.text import Text
+    from .cli_term import Text
 
     from ballots.errors import ExitCode, TallyError
 
@@ -295,7 +296,7 @@ def committee_add(
 def committee_list(event: EventFileArg) -> None:
     """List the counting committee, numbered, in the order they sign."""
     with handled():
-        from rich.text import Text
+        from .cli_term import Text
 
         from ballots.event_view import inspect_event
 
@@ -486,8 +487,9 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
     """Show the event as tables, then every error and warning in it."""
     STATE["json"] = as_json
     with handled():
-        from rich.table import Table
-        from rich.text import Text
+        from rich.table import Table   # the header grid
+
+        from .cli_term import Text
 
         from ballots.event_view import inspect_event
         from ballots.rules import RULE_SETS
@@ -530,7 +532,7 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
 
 
 def _list(event: Path, make: Callable[[EventView], Table], what: str) -> None:
-    from rich.text import Text
+    from .cli_term import Text
 
     from ballots.event_view import inspect_event
 
@@ -620,7 +622,7 @@ def _exit_for(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
 def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size: MaxSizeOpt = None,
           max_rows: MaxRowsOpt = None, max_cells: MaxCellsOpt = None, as_json: JsonOpt = False) -> None:
     """Check the event and ballot sheets; report every problem at once. Writes nothing."""
-    from rich.text import Text
+    from .cli_term import Text
 
     from ballots.errors import TallyError
     from tally import pipeline
@@ -689,7 +691,7 @@ def count(
     as_json: JsonOpt = False,
 ) -> None:
     """Check, count and write the minutes (results.xlsx) and results.json."""
-    from rich.text import Text
+    from .cli_term import Text
 
     from ballots.errors import TallyError
     from tally import pipeline
@@ -1141,7 +1143,7 @@ def template_cmd(
     `check` and `count` refuse it once a form changed (E411); meeting counts, the committee
     and titles may change freely. Writes nothing when the event file has errors.
     """
-    from rich.text import Text
+    from .cli_term import Text
 
     from tally.move import move_rows
     from tally.template import write_template

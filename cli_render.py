@@ -1,7 +1,9 @@
-"""How the command line shows things: consoles, diagnostics, tables and reports, with rich.
+"""How the command line shows things: consoles, diagnostics, tables and reports, in rich's look.
 
 cli.py parses arguments and calls the core; what it shows a person is drawn here. Everything
-is English in the code and translated through ballots.i18n; rich is imported inside the
+is English in the code and translated through ballots.i18n. Lines and tables are cli_term's
+Text and Table, printed on a cli_term Console: rich's look without importing rich, which
+draws only what cli_term cannot (the grids of `tally rules ID`). The imports are inside the
 functions, and so is ballots.rules (its dataclasses cost 10 ms), so that `tally --help` stays fast.
 """
 
@@ -17,9 +19,9 @@ from ballots.i18n import N_, _, _n
 if TYPE_CHECKING:
     import datetime as dt
 
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from rich.text import Text as RichText
+
+    from .cli_term import Console, Table, Text
 
     from ballots.edit import EditResult
     from ballots.errors import Diagnostic
@@ -40,7 +42,7 @@ STATE = {"quiet": False, "json": False}
 
 def out() -> Console:
     """Where people read results: stdout, or stderr when stdout carries --json."""
-    from rich.console import Console
+    from .cli_term import Console
 
     return Console(highlight=False, stderr=STATE["json"])
 
@@ -51,14 +53,14 @@ def chatty() -> bool:
 
 
 def err() -> Console:
-    from rich.console import Console
+    from .cli_term import Console
 
     return Console(stderr=True, highlight=False)
 
 
 def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], console: Console | None = None) -> None:
     """One block per problem: code and what was found, where, what to do."""
-    from rich.text import Text
+    from .cli_term import Text
 
     console = console or err()
     for d in diagnostics:
@@ -90,7 +92,7 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
 def _report_edit(result: EditResult, todo: str | None = None) -> None:
     """What the edit brought (new warnings), what is still missing, and last one line: what was
     written, where."""
-    from rich.text import Text
+    from .cli_term import Text
 
     new = [d for d in result.new if not d.is_error]
     if new:
@@ -121,8 +123,7 @@ def _fixed(header: str, cells: list[str]) -> int:
 
 
 def _positions_table(view: EventView) -> Table:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     table = Table(title=Text(_("Positions (chức danh)"), style="bold"), title_justify="left", show_lines=True)
     ids = [p.id for p in view.positions]
@@ -138,8 +139,7 @@ def _positions_table(view: EventView) -> Table:
 
 
 def _persons_table(view: EventView) -> Table:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     if out().width >= 120:
         return _persons_table_wide(view)
@@ -165,13 +165,12 @@ def _persons_table(view: EventView) -> Table:
 
 
 def _persons_table_wide(view: EventView) -> Table:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     table = Table(title=Text(_("Persons under review (người được lấy phiếu)"), style="bold"), title_justify="left")
     for name, justify in ((N_("No."), "right"), (N_("Id"), "left"), (N_("Name"), "left"), (N_("Positions"), "left"),
                           (N_("Appointed"), "left"), (N_("Retiring"), "left"), (N_("Forms"), "left")):
-        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
+        table.add_column(_(name), justify=justify)
     for i, p in enumerate(view.persons, start=1):
         forms = view.forms_of(p)
         table.add_row(str(i), Text(p.id), Text(p.name), Text(", ".join(view.position_title(x) for x in p.positions)),
@@ -181,8 +180,7 @@ def _persons_table_wide(view: EventView) -> Table:
 
 
 def _groups_table(view: EventView) -> Table:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     from ballots.rules import takes_members
 
@@ -195,7 +193,7 @@ def _groups_table(view: EventView) -> Table:
     for name, justify in ((N_("Id"), "left"), (N_("Title"), "left"), (N_("Summoned"), "right"),
                           (N_("Present"), "right"), (N_("Issued"), "right"), (N_("Collected"), "right"),
                           (N_("Quorum 3×present ≥ 2×summoned"), "left"), (N_("On the form"), "left")):
-        table.add_column(_(name), justify=justify)  # type: ignore[arg-type]
+        table.add_column(_(name), justify=justify)
     for g in view.groups:
         if g.quorum is None:
             quorum = Text("?", style="red")
@@ -216,8 +214,7 @@ def _groups_table(view: EventView) -> Table:
 
 
 def _groups_table_narrow(view: EventView, n: Callable[[int | None], Text]) -> Table:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     from ballots.rules import takes_members
 
@@ -274,8 +271,7 @@ FLAG_LABELS = {  # keyed by ballots.rules.Flag; results.json keeps the stable id
 
 def render_results(results: Results) -> None:
     """One table per group; flagged people in red with the rule set's consequence."""
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     from ballots.i18n import language
     from ballots.rules import RULE_SETS, Flag
@@ -309,7 +305,7 @@ def render_results(results: Results) -> None:
             table = Table(title=Text(f"{g.title} ({g.id})", style="bold"), title_justify="left", caption=caption,
                           caption_justify="left", show_lines=not wide)
             for c, (name, justify) in enumerate(columns):
-                table.add_column(_(name), justify=justify,  # type: ignore[arg-type]
+                table.add_column(_(name), justify=justify,
                                  width=None if wide or c == 1 else widths[c])
             if wide:
                 table.add_column(_("Flags"))
@@ -334,7 +330,7 @@ def render_results(results: Results) -> None:
 
 def _results_as_list(group: GroupResult, rows: list[list[str]], caption: Text, heads: list[str]) -> None:
     """A group's results on a terminal too narrow for the table: a block per person."""
-    from rich.text import Text
+    from .cli_term import Text
 
     from ballots.rules import Flag
 
@@ -354,7 +350,7 @@ def _fp_line(label: str, grouped: str) -> None:
     """A fingerprint that members copy by hand onto the paper: never broken by the terminal in
     the middle of a group. Beside its label when the line fits; else on its own line; on a
     terminal too narrow even for that, in two halves of 8 groups, each on its own line."""
-    from rich.text import Text
+    from .cli_term import Text
 
     console = out()
     width = console.width
@@ -390,7 +386,7 @@ def _report_signed(signed: Signed) -> None:
 
 
 def _check_mark(ok: bool) -> Text:
-    from rich.text import Text
+    from .cli_term import Text
 
     return Text("✓", style="bold green") if ok else Text("✗", style="bold red")
 
@@ -412,8 +408,7 @@ def wrap_keeping_fingerprints(text: str, width: int) -> str:
 
 
 def _render_file_report(report: FileReport) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     console = out()
     # fixed widths, so that the results are wrapped here, around the fingerprints in them
@@ -438,8 +433,7 @@ def _render_file_report(report: FileReport) -> None:
 
 
 def _render_summary(report: Report) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     table = Table(title=Text(_n("{n} file", "{n} files", len(report.files)).format(n=len(report.files)),
                              style="bold"), title_justify="left")
@@ -462,8 +456,7 @@ def _paper_warnings(paper: PaperEvent) -> None:
 
 
 def _render_reconciliation(rec: Reconciliation, output: Path | None) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     from ballots.i18n import language
     from tally.reconcile import describe_kind, describe_value, labels
@@ -568,7 +561,7 @@ def render_review(review: Review) -> None:
 # ---------------------------------------------------------------- tally rules
 
 
-def _evidence(cite: Cite, lang: str) -> Text:
+def _evidence(cite: Cite, lang: str) -> RichText:
     """'khoản 2 Điều 11 QĐ 96-QĐ/TW · REGULATION.md S31 [C]', the status coloured."""
     from rich.text import Text
 
@@ -578,8 +571,7 @@ def _evidence(cite: Cite, lang: str) -> Text:
 
 def render_rule_sets() -> None:
     """Every rule set on one table: id, text, base, in force or replaced."""
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     from ballots.i18n import language
     from ballots.rules import DEFAULT_RULES, RULE_SETS, Base

@@ -83,6 +83,30 @@ def test_typer_still_vendors_the_click_classes_cli_support_names() -> None:
     assert "windows_expand_args" in inspect.signature(TyperGroup.main).parameters
 
 
+def test_typer_still_builds_one_command_or_group_from_its_info() -> None:
+    # cli_support.localise builds each command only when it is used, through these two
+    from typer.main import get_command_from_info, get_group_from_info
+
+    assert {"pretty_exceptions_short", "rich_markup_mode"} <= set(inspect.signature(get_command_from_info).parameters)
+    assert {"pretty_exceptions_short", "rich_markup_mode", "suggest_commands"} <= set(
+        inspect.signature(get_group_from_info).parameters)
+
+
+# ---------------------------------------------------------------- rich, as cli_term draws it
+
+
+def test_rich_still_has_what_cli_term_uses() -> None:
+    # cli_term draws by rich's rules with rich's own cell widths and box lines (tests/test_cli_term.py
+    # compares the output), and asks rich whether a Windows console takes ANSI codes
+    from rich._windows import get_windows_console_features
+    from rich.box import HEAVY_HEAD
+    from rich.cells import cell_len, chop_cells, set_cell_size
+
+    assert callable(get_windows_console_features)
+    assert HEAVY_HEAD.get_top([1, 2]) == "┏━┳━━┓" and HEAVY_HEAD.head_vertical == "┃"
+    assert cell_len("漢a") == 3 and chop_cells("abcd", 2) == ["ab", "cd"] and set_cell_size("ab", 3) == "ab "
+
+
 def test_a_usage_error_is_translated_by_the_localised_classes() -> None:
     from tally._cli.cli import app
     from tally._cli.cli_support import LocalisedUsageError

@@ -32,6 +32,9 @@ SIGNING = {"cryptography", "asn1crypto"}
 WRITING = {"openpyxl", "filelock"}                 # the minutes, the folder lock
 EDITING = {"tomlkit"}
 DOCUMENTS = {"openpyxl", "reportlab", "pypdfium2", "cv2", "zxingcpp", "PIL"}
+# rich's renderer: lines and tables are drawn by cli_term (only its small helpers rich.cells and
+# rich.box load); rich draws the grids of `show` and `rules ID`, and progress bars on a terminal
+RICH = {"rich.console", "rich.text", "rich.table", "rich.segment", "rich.style", "rich.markup", "rich._emoji_codes"}
 
 
 def loaded(tmp_path: Path, *args: str | Path) -> set[str]:
@@ -42,8 +45,8 @@ def loaded(tmp_path: Path, *args: str | Path) -> set[str]:
     proc = subprocess.run([sys.executable, "-c", CHILD, *map(str, args)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
-    return {name.split(".")[0] for name in json.loads(out.read_text(encoding="utf-8"))} | {
-        name for name in json.loads(out.read_text(encoding="utf-8")) if name.startswith(("ballots.", "tally."))}
+    names = json.loads(out.read_text(encoding="utf-8"))
+    return {name.split(".")[0] for name in names} | {n for n in names if n.startswith(("ballots.", "tally.", "rich."))}
 
 
 SAMPLE_EVENT = SAMPLES / "event.toml"
@@ -57,17 +60,19 @@ CASES: dict[str, tuple[tuple[str | Path, ...], set[str]]] = {
                    | {"rich", "tomllib", "ballots.edit"}),
     "usage error": (("chek",), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS | {"rich", "tomllib"}),
     "version": (("--version",), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS | {"rich", "tomllib"}),
-    "check": (("check", SAMPLE_EVENT, SAMPLE_BALLOTS), NEVER | SIGNING | WRITING | EDITING | DOCUMENTS),
-    "count, nothing written": (("count", SAMPLE_EVENT, SAMPLE_BALLOTS), NEVER | SIGNING | WRITING | EDITING | DOCUMENTS),
+    "check": (("check", SAMPLE_EVENT, SAMPLE_BALLOTS), NEVER | SIGNING | WRITING | EDITING | DOCUMENTS | RICH),
+    "count, nothing written": (("count", SAMPLE_EVENT, SAMPLE_BALLOTS), NEVER | SIGNING | WRITING | EDITING | DOCUMENTS
+                               | RICH),
     # the minutes are still written with openpyxl, which loads numpy and PIL when they are
     # installed (issue 14: written without it, by the "writer" work)
     "count": (("count", SAMPLE_EVENT, SAMPLE_BALLOTS, "-o", "out/results.xlsx"), (NEVER - {"numpy"}) | SIGNING
-              | EDITING | (DOCUMENTS - {"openpyxl", "PIL"})),
+              | EDITING | (DOCUMENTS - {"openpyxl", "PIL"}) | RICH),
     "show": (("show", SAMPLE_EVENT), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS),
-    "rules": (("rules", "qd96-2023"), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS | {"tomllib"}),
-    "list": (("person", "list", SAMPLE_EVENT), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS),
+    "rules": (("rules",), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS | RICH | {"tomllib"}),
+    "rules ID": (("rules", "qd96-2023"), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS | {"tomllib"}),
+    "list": (("person", "list", SAMPLE_EVENT), NEVER | READING | SIGNING | WRITING | EDITING | DOCUMENTS | RICH),
     "keys show": (("keys", "show", DATA / "keys" / "committee.pub"), NEVER | READING | WRITING | EDITING
-                  | DOCUMENTS | {"tomllib"}),
+                  | DOCUMENTS | RICH | {"tomllib"}),
 }
 
 
@@ -82,13 +87,14 @@ def test_an_edit_loads_tomlkit_and_nothing_of_counting_or_signing(tmp_path: Path
     event.write_bytes(SAMPLE_EVENT.read_bytes())
     mods = loaded(tmp_path, "position", "add", event, "--title", "Phó Giám đốc Sở")
     assert "tomlkit" in mods     # the edit did run
-    assert sorted(mods & (NEVER | READING | SIGNING | WRITING | DOCUMENTS)) == []
+    assert sorted(mods & (NEVER | READING | SIGNING | WRITING | DOCUMENTS | RICH)) == []
 
 
 def test_the_guard_sees_what_a_command_loads(tmp_path: Path) -> None:
     # the same walk finds the heavy libraries where a command does use them
     assert {"python_calamine", "ballots.validate"} <= loaded(tmp_path, "check", SAMPLE_EVENT, SAMPLE_BALLOTS)
     assert {"cryptography"} <= loaded(tmp_path, "keys", "show", DATA / "keys" / "committee.pub")
+    assert {"rich.console", "rich.table"} <= loaded(tmp_path, "show", SAMPLE_EVENT)   # its header grid: by rich
 
 
 # ---------------------------------------------------------------- only the command that runs is built
