@@ -487,9 +487,7 @@ def show(event: EventFileArg, as_json: JsonOpt = False) -> None:
     """Show the event as tables, then every error and warning in it."""
     STATE["json"] = as_json
     with handled():
-        from rich.table import Table   # the header grid
-
-        from .cli_term import Text
+        from .cli_term import Table, Text
 
         from ballots.event_view import inspect_event
         from ballots.rules import RULE_SETS

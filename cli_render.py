@@ -3,7 +3,7 @@
 cli.py parses arguments and calls the core; what it shows a person is drawn here. Everything
 is English in the code and translated through ballots.i18n. Lines and tables are cli_term's
 Text and Table, printed on a cli_term Console: rich's look without importing rich, which
-draws only what cli_term cannot (the grids of `tally rules ID`). The imports are inside the
+draws only what cli_term cannot (rich markup, a legacy Windows console). The imports are inside the
 functions, and so is ballots.rules (its dataclasses cost 10 ms), so that `tally --help` stays fast.
 """
 
@@ -18,8 +18,6 @@ from ballots.i18n import N_, _, _n
 
 if TYPE_CHECKING:
     import datetime as dt
-
-    from rich.text import Text as RichText
 
     from .cli_term import Console, Table, Text
 
@@ -561,9 +559,9 @@ def render_review(review: Review) -> None:
 # ---------------------------------------------------------------- tally rules
 
 
-def _evidence(cite: Cite, lang: str) -> RichText:
+def _evidence(cite: Cite, lang: str) -> Text:
     """'khoản 2 Điều 11 QĐ 96-QĐ/TW · REGULATION.md S31 [C]', the status coloured."""
-    from rich.text import Text
+    from .cli_term import Text
 
     colour = {"C": "green", "I": "yellow", "U": "red"}[cite.status.value]
     return Text(cite(lang) + " · ", style="cyan") + Text(cite.evidence, style=colour)
@@ -600,8 +598,7 @@ def render_rule_sets() -> None:
 
 def render_rule_set(rule_set: RuleSet) -> None:
     """One rule set in full: every rule with its article and its source in the research."""
-    from rich.table import Table
-    from rich.text import Text
+    from .cli_term import Table, Text
 
     from ballots.i18n import language
     from ballots.rules import POLICIES, Base, QuorumRule

@@ -147,6 +147,32 @@ class Text:
             self.parts.append((text, (style,) if style else ()))
         return self
 
+    def stylize(self, style: str, start: int = 0, end: int | None = None) -> None:
+        """Style part of the text, over what is already there (rich.text.Text.stylize)."""
+        if not style:
+            return
+        check_style(style)
+        length = len(self)
+        start = length + start if start < 0 else start
+        end = length if end is None else (length + end if end < 0 else end)
+        if start >= length or end <= start:
+            return
+        end = min(length, end)
+        parts: list[tuple[str, Style]] = []
+        offset = 0
+        for text, styles in self.parts:
+            a, b = max(start - offset, 0), min(end - offset, len(text))
+            if a >= b:
+                parts.append((text, styles))
+            else:
+                parts += [(piece, piece_styles) for piece, piece_styles in
+                          ((text[:a], styles), (text[a:b], (*styles, style)), (text[b:], styles)) if piece]
+            offset += len(text)
+        self.parts = parts
+
+    def append_text(self, text: Text) -> Text:
+        return self.append(text)
+
     def copy(self) -> Text:
         new = Text(style=self.style)
         new.parts = list(self.parts)
@@ -367,7 +393,7 @@ class Table:
 
     def __init__(self, *headers: TextType, title: TextType | None = None, caption: TextType | None = None,
                  show_lines: bool = False, title_justify: str = "center", caption_justify: str = "center",
-                 box: Any = _DEFAULT_BOX, padding: int | tuple[int, ...] = (0, 1), show_header: bool = True,
+                 box: Any = _DEFAULT_BOX, padding: Any = (0, 1), show_header: bool = True,
                  show_edge: bool = True, pad_edge: bool = True, collapse_padding: bool = False,
                  **options: Any) -> None:
         self.columns: list[Column] = []
@@ -382,7 +408,7 @@ class Table:
             self.add_column(header)
 
     @classmethod
-    def grid(cls, *headers: TextType, padding: int | tuple[int, ...] = 0, collapse_padding: bool = True,
+    def grid(cls, *headers: TextType, padding: Any = 0, collapse_padding: bool = True,
              pad_edge: bool = False, expand: bool = False) -> Table:
         """rich.table.Table.grid: columns without lines or headers."""
         return cls(*headers, box=None, padding=padding, collapse_padding=collapse_padding, show_header=False,

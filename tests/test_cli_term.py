@@ -38,6 +38,9 @@ def texts(draw: st.DrawFn) -> Text:
             text.append(Text(draw(PLAIN), style=draw(st.sampled_from(STYLES))))
     if draw(st.booleans()):
         text = text + Text(draw(PLAIN), style=draw(st.sampled_from(STYLES)))
+    for _ in range(draw(st.integers(0, 2))):
+        text.stylize(draw(st.sampled_from(STYLES)), draw(st.integers(-5, 30)), draw(st.one_of(st.none(),
+                                                                                            st.integers(-5, 40))))
     return text
 
 
