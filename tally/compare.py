@@ -17,6 +17,7 @@ import math
 import os
 import re
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
@@ -357,6 +358,14 @@ def header_footer_parts(text: str) -> tuple[dict[str, str], list[float], list[st
 
 
 def _compare_header_footer(name: str, key: str, want: str, got: str, out: list[Difference]) -> None:
+    out.extend(_header_footer_differences(name, key, want, got))
+
+
+@functools.lru_cache(maxsize=256)
+def _header_footer_differences(name: str, key: str, want: str, got: str) -> tuple[Difference, ...]:
+    """How a header or footer prints differently (every sheet of every copy of the minutes
+    has the same few: worked out once each)."""
+    out: list[Difference] = []
     w_text, w_sizes, w_fonts, w_other = header_footer_parts(want)
     g_text, g_sizes, g_fonts, g_other = header_footer_parts(got)
     where = key.replace("odd", "").lower() or key
@@ -376,6 +385,7 @@ def _compare_header_footer(name: str, key: str, want: str, got: str, out: list[D
     extra = [o for o in g_other if o not in w_other]
     if extra:
         out.append(Difference(name, where, f"{where} formatting", ", ".join(extra), "none"))
+    return tuple(out)
 
 
 def compare_appearance(want: Snapshot, got: Snapshot) -> list[Difference]:
@@ -404,12 +414,38 @@ def compare_appearance(want: Snapshot, got: Snapshot) -> list[Difference]:
     return out
 
 
-def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
-    name = w.name
+# Cell comparisons made before: (id of the rebuilt sheet's cells, id of the read sheet's cells,
+# sheet name) -> both dicts (held, so that neither id is reused while kept) and the outcome.
+# The snapshot reader hands the same read-only dict to every workbook whose sheet part has the
+# same bytes (tally.snapshot._Memo), so copies of the same minutes are compared cell by cell once.
+_CellsCompared = tuple[tuple["Difference", ...], frozenset[int], frozenset[int], int]
+_COMPARED: OrderedDict[tuple[int, int, str], tuple[object, object, _CellsCompared]] = OrderedDict()
+_COMPARED_MAX = 32
+_COMPARED_MAX_CELLS = 20_000       # a larger sheet is compared every time rather than held
+
+
+def _cells_compared(name: str, wcells: dict[str, CellRead], gcells: dict[str, CellRead]) -> _CellsCompared:
+    key = (id(wcells), id(gcells), name)
+    known = _COMPARED.get(key)
+    if known is not None and known[0] is wcells and known[1] is gcells:
+        _COMPARED.move_to_end(key)
+        return known[2]
+    found = _compare_cells(name, wcells, gcells)
+    if len(wcells) + len(gcells) <= _COMPARED_MAX_CELLS:
+        _COMPARED[key] = (wcells, gcells, found)
+        while len(_COMPARED) > _COMPARED_MAX:
+            _COMPARED.popitem(last=False)
+    return found
+
+
+def _compare_cells(name: str, wcells: dict[str, CellRead], gcells: dict[str, CellRead]) -> _CellsCompared:
+    """Every cell that prints differently, in row and column order; the rows and columns
+    where the workbook prints text (their heights and widths are compared); the last row of
+    the rebuilt sheet's cells."""
+    out: list[Difference] = []
     empty = CellRead(None, Look())
     text_rows: set[int] = set()
     text_cols: set[int] = set()
-    wcells, gcells = w.cells, g.cells
     # First the common case, checked cheaply: the same value drawn the same way (looks are
     # interned by the reader, so equal looks are mostly the same object). Only the cells left
     # over are compared in full, in row and column order.
@@ -455,11 +491,19 @@ def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
                                       f"{font.size:g}pt {_ink(font.color)} on {_paper(gc.look.fill)}",
                                       f"{wc.look.font.size:g}pt {_ink(wc.look.font.color)} on {_paper(wc.look.fill)}"))
                 break
+    last_row = max((at[1] for at in map(split_ref, wcells) if at), default=1)
+    return tuple(out), frozenset(text_rows), frozenset(text_cols), last_row
+
+
+def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
+    name = w.name
+    cell_diffs, text_rows, text_cols, last_cell_row = _cells_compared(name, w.cells, g.cells)
+    out.extend(cell_diffs)
     if g.merges != w.merges:
         extra, missing = sorted(g.merges - w.merges), sorted(w.merges - g.merges)
         out.append(Difference(name, "", "merged cells", ", ".join(extra) or _("(none)"),
                               ", ".join(missing) or _("(none)")))
-    last_row = max([*(at[1] for at in map(split_ref, wcells) if at), *w.heights, 1])
+    last_row = max([last_cell_row, *w.heights, 1])
     for r in sorted(set(range(1, last_row + 1)) | text_rows):
         (wh, whid), (gh, ghid) = _row_height(w, r), _row_height(g, r)
         if ghid != whid:

@@ -464,6 +464,30 @@ def test_many_files_in_parallel_give_the_same_report(signed: Path) -> None:
     assert one.to_dict() == two.to_dict()
 
 
+def _forget_every_read() -> None:
+    """Drop what this process keeps of workbooks and results read before."""
+    from tally import compare, results_json, sign, snapshot
+
+    snapshot._MEMO.clear()
+    compare._COMPARED.clear()
+    for cached in (compare.rebuild, compare.expected_cells, compare._header_footer_differences,
+                   results_json._parsed, sign._parse_kept):
+        cached.cache_clear()
+
+
+def test_what_was_verified_before_changes_no_report(signed: Path) -> None:
+    """Copies share the reads of their identical parts and comparisons (tally.snapshot._Memo,
+    tally.compare._cells_compared): each report in a warm batch is the report of that file
+    verified alone in a process that has read nothing."""
+    files = [signed, *(sorted(TAMPERED.glob("*.xlsx")))]
+    warm = verify_files([*files, *reversed(files)], [TRUST], workers=1).files
+    anchors = load_trust(TRUST)
+    for i, path in enumerate(files):
+        _forget_every_read()
+        alone = verify_file(path, anchors, 1)
+        assert warm[i] == alone == warm[-1 - i], path.name
+
+
 def test_verify_changes_no_file(signed: Path) -> None:
     before = {p: p.read_bytes() for p in signed.parent.iterdir()}
     verify_file(signed, load_trust(TRUST), 1)
