@@ -7,6 +7,7 @@ always give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -264,10 +265,30 @@ def _group_from_dict(g: Mapping[str, Any]) -> GroupResult:
     )
 
 
+# results.json of a real vote is a few tens of kilobytes; larger bytes are parsed each time
+# rather than held (a hostile one may have 32 MB)
+KEEP_PARSED = 1024 * 1024
+
+
+def parsed(results_json: bytes) -> Any:
+    """results.json as JSON values (dicts, lists, ...). Verifying a workbook reads its
+    results.json three ways (the signed document, the cells the minutes lay out, the minutes
+    rebuilt): the same bytes are parsed once. Shared by every caller: read only. Raises
+    ValueError (UnicodeDecodeError, json's errors) and RecursionError as json.loads does."""
+    if len(results_json) > KEEP_PARSED:
+        return json.loads(results_json.decode("utf-8"))
+    return _parsed(results_json)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(results_json: bytes) -> Any:
+    return json.loads(results_json.decode("utf-8"))
+
+
 def from_bytes(results_json: bytes) -> Results:
     """The Results a results.json holds. Raises ValueError for bytes that are not a
     tally-results/1 document (KeyError or TypeError when one is missing a field)."""
-    data = json.loads(results_json.decode("utf-8"))
+    data = parsed(results_json)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ValueError(f"not a {SCHEMA} document")
     return results_from_dict(data)

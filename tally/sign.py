@@ -31,8 +31,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import io
-import json
 import posixpath
 import re
 import zipfile
@@ -61,7 +61,7 @@ from tally.keys import (
 )
 from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, data_sheet
 from tally.locking import output_lock
-from tally.results_json import SCHEMA
+from tally.results_json import KEEP_PARSED, SCHEMA, parsed
 from tally.resultset import ResultSet, commit, recover
 from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
 
@@ -276,16 +276,28 @@ def json_depth(data: bytes, stop: int = MAX_JSON_DEPTH) -> int:
 
 def parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
     """results.json as a dict, and every checked cell of the minutes it lays out
-    (:func:`tally.layout.expected_cells`); Damaged when it cannot be laid out."""
+    (:func:`tally.layout.expected_cells`); Damaged when it cannot be laid out. Both are
+    shared by every caller with the same bytes (tally.results_json.parsed): read only."""
     if len(data) > MAX_RESULTS_BYTES:
         raise Damaged(_("it has {n} bytes, more than tally writes ({limit})")
                       .format(n=len(data), limit=MAX_RESULTS_BYTES))
+    if len(data) <= KEEP_PARSED:
+        return _parse_kept(data)
+    return _parse_results(data)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_kept(data: bytes) -> tuple[dict[str, Any], Expected]:
+    return _parse_results(data)      # an exception (Damaged) is not kept: raised again each time
+
+
+def _parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
     depth = json_depth(data)
     if depth > MAX_JSON_DEPTH:
         raise Damaged(_("it is nested {depth} levels deep, tally writes at most {limit}")
                       .format(depth=depth, limit=MAX_JSON_DEPTH))
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = parsed(data)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Damaged(_("it is not JSON ({exc})").format(exc=type(exc).__name__)) from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
