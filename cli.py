@@ -956,6 +956,11 @@ def verify(
                      metavar="FILE", callback=expand_wildcards),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option("--jobs", help="Processes to verify with (default: one for a few files, up to one per core "
+                     "for a batch large enough to pay for starting them).", min=1, metavar="N", show_default=False),
+    ] = None,
     max_size: MaxSizeOpt = None,
     max_rows: MaxRowsOpt = None,
     max_cells: MaxCellsOpt = None,
@@ -980,7 +985,7 @@ def verify(
                     bar(_("Verifying"), done, total)
 
             report = verify_files(results, trust, require=require, event=event, ballots=ballots or [],
-                                  progress=progress)
+                                  progress=progress, workers=jobs)
         if as_json:
             sys.stdout.write(report.to_json())
         else:

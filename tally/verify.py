@@ -845,6 +845,13 @@ def load_anchors(sources: Sequence[str]) -> list[TrustAnchor]:
 
 _WORKER_STATE: dict[str, Any] = {}
 
+# How many files each worker must have before a pool of them pays (bench/bench_verify.py).
+# One process verifies a copy of minutes it has seen in a few milliseconds. A forked worker
+# starts in milliseconds with this process's memory; a spawned one (Windows, macOS, the frozen
+# tally.exe) starts Python and imports tally again: half a second to a second before its first
+# file, which it reads and rebuilds cold.
+FILES_PER_WORKER: Final = {"fork": 32, "spawn": 500}
+
 
 def _worker_init(trust: Sequence[str], require: int, recount: Recount | None, lang: str = "en") -> None:
     set_language(lang)  # a spawned worker starts in English; the reasons it writes are for the same reader
@@ -854,6 +861,12 @@ def _worker_init(trust: Sequence[str], require: int, recount: Recount | None, la
 def _worker_verify(path: str) -> FileReport:
     return verify_file(path, _WORKER_STATE["anchors"], _WORKER_STATE["require"], _WORKER_STATE["recount"],
                        _WORKER_STATE["folders"])
+
+
+def default_workers(files: int, fork: bool, cpus: int) -> int:
+    """Processes for a batch: one for a few files, more (up to the cores, at most 8) when
+    each has enough files to pay for its start (FILES_PER_WORKER)."""
+    return max(1, min(cpus, 8, files // FILES_PER_WORKER["fork" if fork else "spawn"]))
 
 
 def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int = 1,
@@ -867,24 +880,32 @@ def verify_files(paths: Sequence[str | Path], trust: Sequence[str], require: int
                            .format(require=require), _("pass --require 1 or more"))
     recount = prepare_recount(event, ballots) if event is not None else None
     names = [str(p) for p in paths]
+    import multiprocessing
+
+    fork = "fork" in multiprocessing.get_all_start_methods()
     if workers is None:
-        workers = min(os.cpu_count() or 1, 8) if len(names) >= 16 else 1
+        workers = default_workers(len(names), fork, os.cpu_count() or 1)
     reports: list[FileReport] = []
-    if workers <= 1:
-        folders = Folders()
-        for i, name in enumerate(names, start=1):
-            reports.append(verify_file(name, anchors, require, recount, folders))
-            if progress:
-                progress(i, len(names))
+    folders = Folders()
+
+    def done(report: FileReport) -> None:
+        reports.append(report)
+        if progress:
+            progress(len(reports), len(names))
+
+    if workers <= 1 or len(names) < 2:
+        for name in names:
+            done(verify_file(name, anchors, require, recount, folders))
     else:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        if fork:
+            # The first file here: forked workers start with what it read and rebuilt (copies of
+            # the same minutes then cost each worker no cold read and no rebuild).
+            done(verify_file(names[0], anchors, require, recount, folders))
+        ctx = multiprocessing.get_context("fork") if fork else None
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                  initargs=(list(trust), require, recount, language())) as pool:
-            for i, report in enumerate(pool.map(_worker_verify, names, chunksize=8), start=1):
-                reports.append(report)
-                if progress:
-                    progress(i, len(names))
+            for report in pool.map(_worker_verify, names[len(reports):], chunksize=8):
+                done(report)
     return Report(tuple(reports), require, tuple(anchors), recount is not None)

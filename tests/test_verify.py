@@ -40,7 +40,7 @@ from tally.keys import load_trust
 from tally.results_json import group4
 from tally.sign import embedded_signatures, read_snapshot, sign_results
 from tally.snapshot import as_openpyxl
-from tally.verify import FileReport, verify_file, verify_files
+from tally.verify import FileReport, default_workers, verify_file, verify_files
 
 KEYS = DATA / "keys"
 TAMPERED = DATA / "tampered"
@@ -462,6 +462,27 @@ def test_many_files_in_parallel_give_the_same_report(signed: Path) -> None:
     one = verify_files(files, [TRUST], workers=1)
     two = verify_files(files, [TRUST], workers=2)
     assert one.to_dict() == two.to_dict()
+
+
+def test_a_batch_uses_the_cores_only_when_each_worker_has_enough_files() -> None:
+    assert default_workers(1, fork=True, cpus=2) == 1
+    assert default_workers(40, fork=True, cpus=2) == 1          # a forked worker needs 32 files
+    assert default_workers(1000, fork=True, cpus=2) == 2
+    assert default_workers(1000, fork=True, cpus=64) == 8
+    assert default_workers(300, fork=False, cpus=2) == 1         # spawning a worker costs a second
+    assert default_workers(1000, fork=False, cpus=2) == 2
+    assert default_workers(1000, fork=False, cpus=8) == 2
+    assert default_workers(10_000, fork=False, cpus=1) == 1
+
+
+def test_a_few_files_are_verified_in_this_process(signed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a process pool for a few files")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    assert verify_files([signed] * 20, [TRUST]).passed
 
 
 def _forget_every_read() -> None:
