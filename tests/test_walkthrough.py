@@ -4,8 +4,9 @@ For each document (README.md's walkthrough and its section for auditors, docs/en
 docs/vi/huong-dan.md) every ```bash block runs, in order, with `bash -e`, in an empty folder:
 from the user's own `tally init` to the auditor's `tally verify`. Each block must end with
 the exit code the text gives it: a comment on its last command (``# exit code 10: …``,
-``# mã thoát 10: …``), else 0. A block that cannot run here says so on its first line
-(``# not run by the tests: REASON``, ``# kiểm thử không chạy: LÝ DO``).
+``# mã thoát 10: …``), else 0. A block the night has no use for says so on its first line, with the
+reason (``# not in the walkthrough: REASON``, ``# không chạy trong hướng dẫn: LÝ DO``); such a
+block is run elsewhere (README's certificate check: tests/test_verify.py).
 
 What people do between the commands is played by tests/night.py, keyed to the command about
 to run or just run, never to a document: the voters marked a stack of paper ballots; before
@@ -41,7 +42,7 @@ DOCUMENTS = [README, *GUIDES]
 LANG = {README: None, GUIDES[0]: "en_GB.UTF-8", GUIDES[1]: "vi_VN.UTF-8"}
 
 EXIT = re.compile(r"#.*?\b(?:exit code|mã thoát)\s+(\d+)")
-NOT_RUN = re.compile(r"#\s*(?:not run by the tests|kiểm thử không chạy)\s*:\s*(.*)")
+NOT_RUN = re.compile(r"#\s*(?:not in the walkthrough|không chạy trong hướng dẫn)\s*:\s*(.*)")
 VALUE_OPTIONS = {"-o", "--output", "--event", "--ballots", "--from", "--key", "--trust", "--require", "--name",
                  "--by", "--lang", "-g", "--group", "--max-size", "--max-rows", "--max-cells", "--p12",
                  "--passphrase-file", "--decide", "--sign"}
