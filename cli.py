@@ -623,14 +623,14 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
     from .cli_term import Text
 
     from ballots.errors import TallyError
-    from tally import pipeline
+    from tally import checking       # not tally.pipeline: a check loads nothing of counting or writing
     from tally.reports import check_document, dumps
 
     STATE["json"] = as_json
     with handled(), _limits(max_size, max_rows, max_cells):
         try:
             with _progress() as progress:
-                checked = pipeline.check(event, ballots, csv_group=group, progress=progress)
+                checked = checking.check(event, ballots, csv_group=group, progress=progress)
         except TallyError as exc:  # the event file itself is unusable
             if as_json:
                 sys.stdout.write(dumps(check_document(event, None, exc.diagnostics)))

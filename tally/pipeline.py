@@ -1,58 +1,29 @@
 """The whole job, as plain function calls: event → ballots → count → results files.
 
-`cli.py` calls these and renders; tests and other tools can call them directly.
+`cli.py` calls these and renders; tests and other tools can call them directly. The check half
+(tally.checking) is re-exported here; `tally check` imports only that half, without the
+counting and writing stack.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from ballots.errors import Diagnostic, Location, TallyError, fail
-from ballots.event import load_event
+from ballots.errors import TallyError
 from ballots.i18n import _
-from ballots.model import Event
 from ballots.output import refuse_existing, require_xlsx
-from ballots.validate import BallotRead, Progress, read_ballots
+from ballots.validate import Progress
+from tally.checking import Checked, check, gc_paused
 from tally.count import count
 from tally.locking import output_lock
 from tally.model import InputFile, Results
 from tally.results_json import to_bytes
 from tally.resultset import ResultSet, commit, recover
-from tally.scan.provenance import scanned_files
 from tally.workbook import write_workbook
 
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector during bulk work.
-
-    A large count makes hundreds of thousands of small tuples and cells, none of them in
-    cycles; the collector re-scanning them as they pile up cost a third of the time
-    (3 million cells: 1.4 s of 4.5 s). Reference counting still frees everything.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@dataclass(frozen=True)
-class Checked:
-    event: Event
-    read: BallotRead
-    diagnostics: tuple[Diagnostic, ...]   # event warnings + everything found in the ballots
-    scans: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)   # per input read by `tally scan`
-
-    @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.diagnostics)
+__all__ = ["Checked", "Counted", "check", "count_and_write", "count_results", "json_path_for"]
 
 
 @dataclass(frozen=True)
@@ -62,46 +33,6 @@ class Counted:
     results_json: bytes
     xlsx_path: Path | None
     json_path: Path | None
-
-
-def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group: str | None = None,
-          progress: Progress | None = None) -> Checked:
-    """Validate everything; raises only if the event file itself is unusable."""
-    refuse_swapped(event_path, ballot_paths)
-    event, warnings = load_event(event_path)
-    with gc_paused():
-        read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
-    scans = ({i.file: scanned_files(p) for p, i in zip(ballot_paths, read.inputs)}
-             if len(read.inputs) == len(ballot_paths) else {})
-    return Checked(event, read, tuple(warnings) + read.diagnostics, {k: v for k, v in scans.items() if v})
-
-
-_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")   # xlsx/xlsm/ods (zip), xls (OLE)
-_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-
-
-def _is_spreadsheet(path: Path) -> bool:
-    if path.suffix.lower() in _SHEET_SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) in _SPREADSHEET_MAGIC
-    except OSError:
-        return False
-
-
-def refuse_swapped(event_path: str | Path, ballot_paths: Sequence[str | Path]) -> None:
-    """E001 when the first argument is a ballot sheet rather than the event file: say so, instead
-    of reading a workbook as TOML and calling it 'not UTF-8'."""
-    first = Path(event_path)
-    if not _is_spreadsheet(first):
-        return
-    tomls = [Path(p) for p in ballot_paths if Path(p).suffix.lower() == ".toml"]
-    others = [str(p) for p in ballot_paths if Path(p).suffix.lower() != ".toml"]
-    right = " ".join([str(tomls[0]) if tomls else "event.toml", str(first), *others])
-    raise fail("E001", _("'{first}' is a ballot sheet, but the event file comes first").format(first=first),
-               _("give the event file, then the ballot files: {arguments}").format(arguments=right),
-               Location(str(first)))
 
 
 def json_path_for(xlsx_path: Path) -> Path:

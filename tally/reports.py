@@ -22,7 +22,8 @@ from tally import TOOL_NAME, __version__
 
 if TYPE_CHECKING:
     from ballots.event_view import EventView
-    from tally.pipeline import Checked, Counted
+    from tally.checking import Checked
+    from tally.pipeline import Counted
 
 CHECK_SCHEMA = "tally-check/1"
 COUNT_SCHEMA = "tally-count/1"
