@@ -182,6 +182,41 @@ def test_a_failed_write_leaves_every_file_as_it_was(results: Path, monkeypatch: 
     assert state(results.parent) == before           # the second signer's .sig files were dropped
 
 
+def test_the_written_workbook_is_read_back_and_nothing_is_read_twice(results: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing reads the workbook, the minutes rebuilt from its results.json and the workbook it
+    wrote; parts with the same bytes are walked once (tally.snapshot._Memo), so the read-back
+    walks only the hidden sheet signing rewrote, and a read-back that differs is refused."""
+    from tally import snapshot
+
+    walked: list[str] = []
+    real = snapshot._sheet_content
+
+    def counting(root: object, part: str, *args: object) -> object:
+        walked.append(part)
+        return real(root, part, *args)  # type: ignore[arg-type]
+
+    snapshot._MEMO.clear()
+    monkeypatch.setattr(snapshot, "_sheet_content", counting)
+    sign_results(results, sample_key())
+    book = read_snapshot(results)
+    parts = sorted(s.part for s in book.detail.values())
+    hidden = book.detail["_tally"].part
+    assert sorted(walked) == sorted([*parts, hidden])            # each part once, the rewritten one again
+    assert walked[-1] == hidden
+
+    real_embed = signing.embed
+
+    def dropping_a_signature(xlsx: bytes, data: bytes, sigs: list[signing.EmbeddedSignature]) -> bytes:
+        return real_embed(xlsx, data, sigs[:-1])
+
+    monkeypatch.setattr(signing, "embed", dropping_a_signature)
+    before = state(results.parent)
+    with pytest.raises(RuntimeError, match="did not read back as written"):
+        sign_results(results, sample_key("other"))
+    assert state(results.parent) == before
+
+
 # --- the commands ------------------------------------------------------------------------
 
 
