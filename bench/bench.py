@@ -13,7 +13,8 @@ each as its own process with its peak memory from os.wait4. The ratios are taken
 a round (so a machine busy with something else slows both sides) and their median is
 reported, with the median times. Then: a realistic event counted end to end (median of
 5), `tally --help` (median of 5), and `tally verify` on a batch of signed realistic
-results, in one process and as the command runs it.
+results (bench/bench_verify.py): in one process, in as many processes as it picks (CPU per
+wall time: the cores it kept busy), as the command runs it, on distinct results, and sign.
 
 Performance is measured, not asserted: the script always exits 0 once it has run.
 """
@@ -28,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,50 +68,6 @@ def median(xs: list[float]) -> float:
 
 def fmt_runs(xs: list[float], digits: int = 2) -> str:
     return ", ".join(f"{x:.{digits}f}" for x in xs)
-
-
-def verify_rate(case: Path, files: int, tally: list[str]) -> tuple[float, float, float, int]:
-    """Sign `files` copies of the realistic results; verify them in one process (in-process
-    call), on every core, and with the `tally verify` command. Files per second each."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    from tally import pipeline
-    from tally.sign import Ed25519Signer, sign_results
-    from tally.verify import verify_files
-
-    work = Path(tempfile.mkdtemp(prefix="tally-bench-verify-"))
-    try:
-        base = work / "base" / "results.xlsx"
-        counted = pipeline.count_and_write(case / "event.toml", [case / "ballots.xlsx"], base)
-        key = ed25519.Ed25519PrivateKey.generate()
-        pub = work / "committee.pub"
-        pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                      serialization.PublicFormat.SubjectPublicKeyInfo))
-        sign_results(base, Ed25519Signer(key))
-        paths = []
-        for i in range(files):
-            x = work / f"r{i:04d}.xlsx"
-            shutil.copyfile(base, x)
-            for extra in base.parent.iterdir():
-                if extra.name.startswith("results.json"):
-                    shutil.copyfile(extra, work / extra.name.replace("results", f"r{i:04d}", 1))
-            paths.append(x)
-        del counted
-        rates = []
-        ok = 0
-        for workers in (1, None):
-            t0 = time.perf_counter()
-            report = verify_files(paths, [str(pub)], workers=workers)
-            rates.append(files / (time.perf_counter() - t0))
-            ok = sum(1 for f in report.files if f.passed)
-        t0 = time.perf_counter()
-        proc = subprocess.run([*tally, "verify", *map(str, paths), "--trust", str(pub)], capture_output=True,
-                              check=False)
-        command = files / (time.perf_counter() - t0) if proc.returncode == 0 else float("nan")
-        return rates[0], rates[1], command, ok
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,10 +178,16 @@ def main(argv: list[str] | None = None) -> int:
     verdicts.append((f"tally --help {median(helps):.3f} s <= {TARGETS['help_s']} s", median(helps) <= TARGETS["help_s"]))
 
     if args.verify_files:
-        one, every, command, ok = verify_rate(realistic, args.verify_files, tally)
-        print(f"tally verify, {args.verify_files} signed realistic results: one process {one:.0f} files/s, "
-              f"{os.cpu_count()} processes {every:.0f} files/s, the command {command:.0f} files/s "
-              f"({ok}/{args.verify_files} verified)")
+        import bench_verify
+
+        print()
+        print(f"tally verify and sign, {args.verify_files} signed copies of the realistic results "
+              f"(bench/bench_verify.py; --baseline CHECKOUT there for a paired before/after)")
+        checkouts = {"this": REPO}
+        vruns, vsteps = bench_verify.measure(checkouts, args.verify_files, 20, 1)
+        bench_verify.report(checkouts, vruns, vsteps)
+        one = bench_verify.rate(vruns, "one", "this")
+        ok = min(r["ok"] for r in vruns[("one", "this")])
         verdicts.append((f"verify one process {one:.0f} files/s >= {TARGETS['verify_per_s']:.0f}",
                          one >= TARGETS["verify_per_s"] and ok == args.verify_files))
 
