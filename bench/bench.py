@@ -34,7 +34,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from bench_count import BARE_CALAMINE, Run, big_case, check_results, realistic_case, run_measured, tally_command
+from bench_count import (BARE_CALAMINE, PYCACHE, Run, big_case, check_results, compile_bytecode, realistic_case,
+                         run_measured, tally_command)
 
 TARGETS = {
     "count": 1.5,           # x bare calamine
@@ -92,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     tally, cwd, how = tally_command(args.tally)
     pandas = find_pandas(args.pandas_python)
     print(f"  tally: {' '.join(tally)} ({how}); pandas: {pandas or 'not found (skipped)'}")
+    checkouts = [REPO] + [Path(word).resolve().parent for word in shlex.split(args.baseline or "")
+                          if word.endswith(".py") and (Path(word).resolve().parent / "ballots").is_dir()]
+    compile_bytecode(*checkouts)
+    print(f"  bytecode compiled first, as pip install does (cache {PYCACHE})")
     book = big / "ballots.xlsx"
     out_dir = Path(tempfile.mkdtemp(prefix="tally-bench-out-"))
     commands: dict[str, tuple[list[str], Path | None]] = {
