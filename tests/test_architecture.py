@@ -10,7 +10,7 @@ import: at the top, inside functions and under ``if TYPE_CHECKING:``. It fails w
 * any cycle exists between project modules, counting imports inside functions: an import
   inside a function does not make a circle go away, it only hides it;
 * the core imports a light project module inside a function: that is only done to defer a
-  heavy library (openpyxl, calamine, cryptography, tomlkit, defusedxml) for start-up time.
+  heavy library (openpyxl, calamine, cryptography, tomlkit, defusedxml, filelock) for start-up time.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ PACKAGES = ("ballots", "tally")
 FOUNDATION = {"ballots.errors", "ballots.i18n", "ballots.output", "ballots.cells"}
 FRONT_END = {"typer", "rich", "click"}
 FRONT_PACKAGE = "tally._cli"
-HEAVY = {"openpyxl", "python_calamine", "cryptography", "asn1crypto", "tomlkit", "defusedxml"}
+HEAVY = {"openpyxl", "python_calamine", "cryptography", "asn1crypto", "tomlkit", "defusedxml", "filelock"}
 
 
 def _modules() -> dict[str, Path]:

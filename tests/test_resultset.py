@@ -7,9 +7,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import subprocess
-import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,9 +16,8 @@ from sigtools import count_sample, sample_key
 
 from ballots import output
 from ballots.errors import TallyError
-from tally import locking, pipeline
+from tally import pipeline
 from tally.keys import new_key
-from tally.locking import output_lock
 from tally.resultset import ResultSet, commit, recover
 from tally.sign import sign_results
 from tally.verify import verify_files
@@ -164,6 +160,8 @@ def test_a_journal_tally_did_not_write_commits_nothing(signed: Path) -> None:
 
 
 def test_two_counts_without_force_at_once_write_once(tmp_path: Path) -> None:
+    import subprocess
+
     out = tmp_path / "results.xlsx"
     env = dict(os.environ, COLUMNS="160")
     env.pop("TALLY_DEBUG", None)
@@ -190,8 +188,17 @@ with output_lock(sys.argv[1]):
 """
 
 
-def _taken_in_a_thread(target: Path) -> tuple[threading.Event, threading.Event, threading.Thread]:
-    """Take the lock in a thread of this process; `got` is set once held, `done` lets it go."""
+@pytest.mark.parametrize("ends", ["releases", "is killed"])
+def test_a_run_waits_while_another_process_holds_the_lock(tmp_path: Path, ends: str) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    from tally.locking import output_lock
+
+    target = tmp_path / "out" / "results.xlsx"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(target)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
     got, done = threading.Event(), threading.Event()
 
     def take() -> None:
@@ -199,19 +206,10 @@ def _taken_in_a_thread(target: Path) -> tuple[threading.Event, threading.Event, 
             got.set()
             done.wait(30)
 
-    thread = threading.Thread(target=take, daemon=True)
-    thread.start()
-    return got, done, thread
-
-
-@pytest.mark.parametrize("ends", ["releases", "is killed"])
-def test_a_run_waits_while_another_process_holds_the_lock(tmp_path: Path, ends: str) -> None:
-    target = tmp_path / "out" / "results.xlsx"
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(target)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        got, done, thread = _taken_in_a_thread(target)
+        thread = threading.Thread(target=take, daemon=True)
+        thread.start()
         assert not got.wait(0.5)             # waits for the other process
         if ends == "releases":
             holder.communicate("\n", timeout=30)
@@ -224,58 +222,6 @@ def test_a_run_waits_while_another_process_holds_the_lock(tmp_path: Path, ends: 
     finally:
         holder.kill()
         holder.wait(30)
-    assert (tmp_path / "out" / ".tally.lock").exists()   # kept: another run may be waiting on it
-
-
-class _WindowsLocking:
-    """msvcrt.locking as Windows does it (a non-blocking attempt fails with EACCES while
-    another open file holds the lock), made of flock for the test."""
-
-    LK_UNLCK, LK_NBLCK = 0, 2
-
-    @staticmethod
-    def locking(fd: int, mode: int, nbytes: int) -> None:
-        import fcntl
-
-        assert nbytes == 1
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if mode == _WindowsLocking.LK_NBLCK else fcntl.LOCK_UN)
-        except BlockingIOError:
-            raise OSError(errno.EACCES, "Permission denied") from None
-
-
-@pytest.mark.parametrize("kind", ["flock", "windows", "last resort"])
-def test_each_kind_of_lock_admits_one_holder_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       kind: str) -> None:
-    pytest.importorskip("fcntl")
-    if kind != "flock":
-        monkeypatch.setattr(locking, "_fcntl", None)
-        monkeypatch.setattr(locking, "_msvcrt", _WindowsLocking() if kind == "windows" else None)
-        monkeypatch.setattr(locking, "POLL_SECONDS", 0.01)
-    target = tmp_path / "results.xlsx"
-    first = _taken_in_a_thread(target)
-    assert first[0].wait(10)
-    second = _taken_in_a_thread(target)
-    assert not second[0].wait(0.3)           # one holder at a time
-    first[1].set()
-    first[2].join(10)
-    assert second[0].wait(10)
-    second[1].set()
-    second[2].join(10)
-    # released by all: Windows and the last resort delete the file, flock keeps it
-    assert (tmp_path / ".tally.lock").exists() == (kind == "flock")
-
-
-def test_the_last_resort_says_whose_lock_file_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(locking, "_fcntl", None)
-    monkeypatch.setattr(locking, "_msvcrt", None)
-    monkeypatch.setattr(locking, "POLL_SECONDS", 0.01)
-    monkeypatch.setattr(locking, "SOFT_WAIT_SECONDS", 0.1)
-    (tmp_path / ".tally.lock").write_bytes(b"")          # left by a run killed while it held the lock
-    with pytest.raises(TallyError) as exc, output_lock(tmp_path / "results.xlsx"):
-        pass
-    assert code_of(exc) == "E602" and ".tally.lock" in exc.value.diagnostics[0].message
-    assert "delete" in (exc.value.diagnostics[0].hint or "")
 
 
 # --- symbolic links ----------------------------------------------------------------------

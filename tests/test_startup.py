@@ -26,17 +26,16 @@ from tally._cli.cli import main
 main()
 """
 
-# typer vendors click as typer._click; tally/locking.py takes the folder lock without filelock
-NEVER = {"pydantic", "numpy", "pandas", "click", "filelock", "logging"}
+NEVER = {"pydantic", "numpy", "pandas", "click"}   # typer vendors click as typer._click
 READING = {"python_calamine", "defusedxml"}        # reading ballot sheets
 SIGNING = {"cryptography", "asn1crypto"}
-WRITING = {"openpyxl"}                             # the minutes (written as XML on the count path)
+WRITING = {"openpyxl", "filelock"}                 # the minutes, the folder lock
 EDITING = {"tomlkit"}
 DOCUMENTS = {"openpyxl", "reportlab", "pypdfium2", "cv2", "zxingcpp", "PIL"}
-# what only counting and writing need: `tally check` reads and validates, nothing more
-COUNTING = {"tally.pipeline", "tally.count", "tally.workbook", "tally.resultset", "tally.results_json", "tally.locking"}
 # rich's renderer: lines and tables are drawn by cli_term (only rich's small helpers rich.cells and
 # rich.box load); rich draws progress bars on a terminal, and what cli_term hands it
+# what only counting and writing need: `tally check` reads and validates, nothing more
+COUNTING = {"tally.pipeline", "tally.count", "tally.workbook", "tally.resultset", "tally.results_json", "tally.locking"}
 RICH = {"rich.console", "rich.text", "rich.table", "rich.segment", "rich.style", "rich.markup", "rich._emoji_codes"}
 
 
