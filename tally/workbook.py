@@ -20,6 +20,7 @@ import io
 import math
 import os
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
@@ -414,19 +415,26 @@ def _document_date(iso: str) -> dt.date:
         return dt.date(1980, 1, 1)
 
 
+def build_book(results: Results, sheets: Sequence[SheetLayout], restricted: bool | None = None) -> sheetxml.Book:
+    """The minutes as cells, styles and pages, before any XML: what :func:`write_workbook`
+    writes, and what verification compares with a workbook (tally.compare.rebuild)."""
+    book = sheetxml.Book(BASE_FONT)
+    made: dict[StyleKey, sheetxml.Xf] = {}
+    if restricted is None:  # Party minutes are marked by default
+        restricted = RULE_SETS[results.event.rules].party
+    mark = RESTRICTED_MARK.get(results.event.language, RESTRICTED_MARK["en"]) if restricted else None
+    for sheet in sheets:
+        _add_sheet(book, sheet, made, mark)
+    return book
+
+
 def write_workbook(results: Results, results_json: bytes, restricted: bool | None = None) -> bytes:
     """The minutes as xlsx bytes; byte-identical for the same results and results.json.
 
     The minutes hold no formula, and the workbook does not ask for a full recalculation on
     load: Excel has nothing to recalculate and does not ask "Save changes?" when a reader
     closes them."""
-    book = sheetxml.Book(BASE_FONT)
-    made: dict[StyleKey, sheetxml.Xf] = {}
-    if restricted is None:  # Party minutes are marked by default
-        restricted = RULE_SETS[results.event.rules].party
-    mark = RESTRICTED_MARK.get(results.event.language, RESTRICTED_MARK["en"]) if restricted else None
-    for sheet in layout(results, results_json):
-        _add_sheet(book, sheet, made, mark)
+    book = build_book(results, layout(results, results_json), restricted)
     return book.to_bytes(clean(results.event.title), results.tool_name or "tally",
                          _document_date(results.event.date))
 
