@@ -186,15 +186,48 @@ def _load(path: str | Path) -> _Source:
                            .format(exc=exc), _("edit it by hand, or simplify its layout"),
                    Location(path.name)) from None
     if tomlkit.dumps(doc) != text:
+        split = _split_table(text)
+        if split is not None:
+            table, first, stray = split
+            raise fail(
+                "E104",
+                _("the entries of [[{table}]] are split by another section: this event file "
+                  "cannot be edited without moving them").format(table=table),
+                _("move the [[{table}]] at line {stray} up to the other [[{table}]] entries "
+                  "(line {first}), then try again").format(table=table, stray=stray, first=first),
+                Location(path.name, line=stray),
+            )
         raise fail(
             "E104",
             _("the layout of this event file cannot be kept when editing it: "
             "entries of one table are probably split by another section"),
-            _("keep all [[positions]], all [[persons]] and all [[groups]] together, then try again"),
+            _("keep all [[committee]], all [[positions]], all [[persons]] and all [[groups]] "
+              "together, then try again"),
             Location(path.name),
         )
     assert before.data is not None
     return _Source(path, raw, text, before.data, doc, before.diagnostics)
+
+
+_HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_-]+)")
+
+
+def _split_table(text: str) -> tuple[str, int, int] | None:
+    """The first array of tables whose entries another section splits: (name, line of its
+    first entry, line of the entry after the split), lines counted from 1."""
+    first: dict[str, int] = {}
+    last = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(line)
+        if m is None:
+            continue
+        name = m.group(2)
+        if m.group(1) == "[[":
+            if name in first and last != name:
+                return name, first[name], number
+            first.setdefault(name, number)
+        last = name
+    return None
 
 
 def _find(src: _Source, table: str, id: str) -> int:

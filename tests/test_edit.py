@@ -336,6 +336,28 @@ def test_split_tables_are_refused_rather_than_rearranged(tmp_path: Path) -> None
     refused(path, "E104", edit.add_person, "X", ["gd"])
 
 
+@pytest.mark.parametrize("table,entry", [
+    ("committee", 'name = "Trần Văn Tư"\nrole = "Ủy viên"\n'),
+    ("persons", 'id = "p02"\nname = "Trần Thị Bình"\npositions = ["gd"]\n'),
+    ("positions", 'id = "pgd"\ntitle = "Phó Giám đốc Sở"\n'),
+])
+def test_a_split_table_is_named_with_its_lines(tmp_path: Path, table: str, entry: str) -> None:
+    # A member added by hand at the end of the file (issue 11) splits [[committee]]: the
+    # refusal says which table, where its entries are, and what to move where.
+    text = (DATA / "valid.toml").read_text(encoding="utf-8")
+    text = text.replace("[[positions]]", '[[committee]]\nname = "Lê Văn Cường"\nrole = "Trưởng ban"\n\n[[positions]]')
+    first = text.count("\n") + 3
+    text += f"\n# added by hand\n[[{table}]]\n{entry}"
+    path = tmp_path / "split.toml"
+    path.write_text(text, encoding="utf-8")
+    assert read_event(path).event is not None
+    error = refused(path, "E104", edit.set_group, "lanhdao", collected=1)
+    (d,) = error.diagnostics
+    assert f"[[{table}]]" in d.message and f"[[{table}]]" in d.hint
+    assert d.location is not None and d.location.line == first
+    assert str(first) in d.hint
+
+
 # ---------------------------------------------------------------- errors that were already there
 
 
