@@ -23,16 +23,25 @@ from typing import IO, TYPE_CHECKING
 
 from ballots.cells import column_index, column_letters
 from ballots.i18n import _
-from tally.layout import CellKey, CellValue, clean, layout
+from tally.layout import CellKey, CellValue, SheetLayout, clean, layout
+from tally.model import Results
 from tally.results_json import from_bytes
-from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, read_snapshot, split_ref
-from tally.workbook import write_workbook
+from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, book_snapshot, read_snapshot, split_ref
+from tally.workbook import build_book, write_workbook
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
 Source = bytes | str | os.PathLike[str]
 Expected = dict[CellKey, CellValue]
+
+
+@functools.lru_cache(maxsize=16)
+def laid_out(results_json: bytes) -> tuple[Results, tuple[SheetLayout, ...]]:
+    """results.json's results and the sheets the minutes lay them out as: laid out once for
+    the checked cells and the rebuilt minutes (shared: callers only read them)."""
+    results = from_bytes(results_json)
+    return results, tuple(layout(results, results_json))
 
 
 @functools.lru_cache(maxsize=16)
@@ -46,9 +55,8 @@ def expected_cells(results_json: bytes) -> dict[CellKey, CellValue]:
     Cached like :func:`rebuild`: every member's copy of the same minutes is checked against
     one layout. The dict is shared, so callers only read it.
     """
-    results = from_bytes(results_json)
     out: dict[CellKey, CellValue] = {}
-    for sheet in layout(results, results_json):
+    for sheet in laid_out(results_json)[1]:
         for ref, value in sheet.checked().items():
             out[(sheet.title, ref)] = value
     return out
@@ -225,8 +233,16 @@ def rebuild(results_json: bytes, restricted: bool) -> Snapshot:
     """The minutes `tally count` writes for this results.json, read back by the same reader.
     Raises ValueError (KeyError, TypeError) for a results.json that cannot be laid out.
 
-    Writing the minutes costs most of a verification; the members' copies of the same
-    minutes share one rebuild (the result is read only)."""
+    Taken from the minutes as laid out and styled, before any XML (tally.snapshot.book_snapshot,
+    the same as reading the written bytes: tests/test_direct_snapshot.py); the members' copies
+    of the same minutes share one rebuild (the result is read only)."""
+    results, sheets = laid_out(results_json)
+    return book_snapshot(build_book(results, sheets, restricted))
+
+
+def rebuild_written(results_json: bytes, restricted: bool) -> Snapshot:
+    """:func:`rebuild` the long way: the minutes written as `tally count` writes them and read
+    back by the reader; what tests/test_direct_snapshot.py holds :func:`rebuild` to."""
     return read_snapshot(write_workbook(from_bytes(results_json), results_json, restricted))
 
 

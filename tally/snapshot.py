@@ -41,7 +41,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import fromstring as _expat_tree
 
@@ -50,6 +50,10 @@ from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-u
 from ballots.cells import column_index as col_index
 from ballots.cells import column_letters as col_letters
 from tally.layout import DATA_SHEET
+from tally.sheetxml import _header_footer_text, _number, quote_sheetname
+
+if TYPE_CHECKING:
+    from tally.sheetxml import Book
 
 MAX_PART = 64 * 1024 * 1024           # bytes of one unpacked xml part
 MAX_TOTAL = 256 * 1024 * 1024         # bytes of all the parts read (ballots.limits: the same default)
@@ -408,13 +412,18 @@ class _Styles:
 def _styles(pkg: _Package, part: str | None) -> _Styles:
     if part is None or part not in pkg.names:
         return _Styles([Look()], Font(), [])
-    key = _digest(pkg.body(part))
+    return _styles_of(pkg.body(part), lambda: pkg.xml(part))
+
+
+def _styles_of(body: bytes, parse: Any) -> _Styles:
+    """The style table these bytes read as (parse() gives their element tree), read once per process."""
+    key = _digest(body)
     known: _Styles | None = _MEMO.get("styles", key)
     if known is not None:
         return known
-    styles = _read_styles(pkg.xml(part))
+    styles = _read_styles(parse())
     styles.key = key
-    _MEMO.keep("styles", key, len(pkg.body(part)), styles)
+    _MEMO.keep("styles", key, len(body), styles)
     return styles
 
 
@@ -1059,3 +1068,122 @@ def as_openpyxl(source: bytes | str | Path) -> dict[str, dict[str, Any]]:
                 for ws in wb.worksheets}
     finally:
         wb.close()
+
+
+# --- the minutes tally writes, without writing them ----------------------------------------
+
+
+def book_snapshot(book: Book) -> Snapshot:
+    """What :func:`read_snapshot` reads from the package ``book.to_bytes(...)`` writes, taken
+    from the book itself: no XML written, compressed, unpacked or parsed (issue 14).
+
+    Each field is what the reader above makes of the XML tally.sheetxml writes for it (the
+    same number round trip, the same defaults, the same style numbering: a cell format is
+    numbered when the first cell having it is written). Only the style table goes through
+    XML, read by the same code as a file's (and once per process for the same bytes).
+    tests/test_direct_snapshot.py checks ``book_snapshot(b) == read_snapshot(bytes of b)`` on
+    many generated minutes. The book's format table is numbered as a side effect, exactly as
+    writing it would number it; the book is not written afterwards."""
+    def num(value: float) -> float:
+        return float(_number(value))
+
+    def value_of(value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool):
+            v = _number(value)
+            return int(v) if _INT.fullmatch(v) else float(v)
+        return value
+
+    xfs = book.styles.xfs
+    numbered: list[dict[tuple[int, int], int]] = []
+    for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
+        ids: dict[tuple[int, int], int] = {}
+        for at in sorted(ws.cells):
+            xf = ws.cells[at][1]
+            if any(xf):
+                ids[at] = xfs.add(xf)
+        numbered.append(ids)
+    styles_xml = book.styles.to_xml()
+    styles = _styles_of(styles_xml, lambda: parse_xml(styles_xml))
+    looks = styles.looks
+    names = tuple(ws.title for ws in book.sheets)
+    snap_cells: dict[str, dict[str, object]] = {}
+    formats: dict[str, dict[str, str]] = {}
+    formulas: dict[str, set[str]] = {}
+    hidden_rows: dict[str, set[int]] = {}
+    hidden_cols: dict[str, set[int]] = {}
+    detail: dict[str, SheetRead] = {}
+    data_rows: list[tuple[object, ...]] = []
+    for index, (ws, ids) in enumerate(zip(book.sheets, numbered)):
+        page = ws.page
+        sheet = SheetRead(ws.title, f"xl/worksheets/sheet{index + 1}.xml",
+                          "veryHidden" if ws.hidden else "visible")
+        cells = sheet.cells
+        plain_look = looks[0]
+        for (r, c), (value, xf) in sorted(ws.cells.items()):
+            n = ids.get((r, c))
+            if n is None and value is None:
+                continue
+            look = plain_look if n is None else _look_at(looks, n)
+            cells[f"{col_letters(c)}{r}"] = CellRead(value_of(value), look)
+        for r, h in ws.heights.items():
+            sheet.heights[r] = height = num(h)
+            if height <= 0:
+                sheet.hidden_rows.add(r)
+        for c, w in enumerate(ws.widths, start=1):
+            if c > 1024:
+                break
+            sheet.widths[c] = width = num(w)
+            if width <= 0:
+                sheet.hidden_cols.add(c)
+        sheet.page.update(fitToPage=str(page is not None), rightToLeft="False", showZeros="True",
+                          showFormulas="False")
+        sheet.merges = frozenset(f"{col_letters(c1)}{r1}:{col_letters(c2)}{r2}" for r1, c1, r2, c2 in ws.merges)
+        if page is None:
+            sheet.margins = {"left": 0.75, "right": 0.75, "top": 1.0, "bottom": 1.0, "header": 0.5, "footer": 0.5}
+        else:
+            sheet.page.update(horizontalCentered="True", verticalCentered="False", gridLines="False",
+                              headings="False")
+            sheet.margins = dict(zip(("left", "right", "top", "bottom", "header", "footer"), map(num, page.margins)))
+            sheet.page.update(orientation="landscape" if page.landscape else "portrait", paperSize="9", scale="100",
+                              fitToWidth="1", fitToHeight="0", firstPageNumber="1",
+                              useFirstPageNumber=str(page.footer_center is not None), blackAndWhite="False",
+                              draft="False", cellComments="none", errors="displayed", pageOrder="downThenOver",
+                              paperHeight="", paperWidth="")
+            if page.header_right or page.footer_center:
+                sheet.page.update(differentFirst="False", differentOddEven="False", scaleWithDoc="True",
+                                  alignWithMargins="True")
+                sheet.header_footer = {
+                    "oddHeader": _xml_text(_header_footer_text(f"&R{page.header_right.code()}"))
+                    if page.header_right else "",
+                    "oddFooter": _xml_text(_header_footer_text(f"&C{page.footer_center.code()}"))
+                    if page.footer_center else "",
+                    "evenHeader": "", "evenFooter": "", "firstHeader": "", "firstFooter": ""}
+            sheet.row_breaks = tuple(sorted(page.breaks))
+            if page.print_titles:
+                a, b = page.print_titles
+                sheet.print_titles = f"{quote_sheetname(ws.title)}!${a}:${b}".strip()
+        detail[ws.title] = sheet
+        values = {ref: cell.value for ref, cell in cells.items() if cell.value is not None and cell.value != ""}
+        if ws.title == DATA_SHEET:
+            last_row = max((int(_REF.fullmatch(r).group(2)) for r in values), default=0)  # type: ignore[union-attr]
+            data_rows = [tuple(values.get(f"{L}{i}") for L in "ABCDE") for i in range(1, last_row + 1)]
+            continue
+        snap_cells[ws.title] = values
+        formats[ws.title] = {ref: cell.look.number_format for ref, cell in cells.items()
+                             if cell.look.number_format.strip().lower() not in PLAIN_FORMATS}
+        formulas[ws.title] = set()
+        hidden_rows[ws.title] = set(sheet.hidden_rows)
+        hidden_cols[ws.title] = set(sheet.hidden_cols)
+    return Snapshot(names, snap_cells, tuple(data_rows), DATA_SHEET in names,
+                    states={n: d.state for n, d in detail.items()}, formats=formats, formulas=formulas,
+                    hidden_rows=hidden_rows, hidden_cols=hidden_cols, conditional=frozenset(),
+                    detail=detail, active=names[0] if names else "", default_font=styles.default_font)
+
+
+def _look_at(looks: list[Look], n: int) -> Look:
+    return looks[n] if 0 <= n < len(looks) else looks[0]
+
+
+def _xml_text(escaped: str) -> str:
+    """Element text as the reader parses it from sheetxml's escaped form."""
+    return parse_xml(f"<t>{escaped}</t>".encode("ascii")).text or ""
