@@ -225,6 +225,7 @@ class Snapshot:
 
 
 _LETTERS = [col_letters(i) for i in range(1, 200)]
+_EXACT = 10**15                       # an integer of fewer digits is written, and read, as itself
 
 
 def _local(tag: str) -> str:
@@ -1087,21 +1088,23 @@ def book_snapshot(book: Book) -> Snapshot:
     def num(value: float) -> float:
         return float(_number(value))
 
-    def value_of(value: object) -> object:
-        if isinstance(value, int) and not isinstance(value, bool):
-            v = _number(value)
-            return int(v) if _INT.fullmatch(v) else float(v)
-        return value
-
     xfs = book.styles.xfs
-    numbered: list[dict[tuple[int, int], int]] = []
+    numbered: list[list[tuple[str, object, int]]] = []
     for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
-        ids: dict[tuple[int, int], int] = {}
-        for at in sorted(ws.cells):
-            xf = ws.cells[at][1]
+        row: list[tuple[str, object, int]] = []
+        add = xfs.add
+        for (r, c), (value, xf) in sorted(ws.cells.items()):
             if any(xf):
-                ids[at] = xfs.add(xf)
-        numbered.append(ids)
+                n = add(xf)
+            elif value is None:
+                continue            # an empty cell without a format is not written
+            else:
+                n = 0               # no s attribute: the reader takes the first format
+            if type(value) is int and not -_EXACT < value < _EXACT:
+                v = _number(value)  # written with 16 significant digits: read back as written
+                value = int(v) if _INT.fullmatch(v) else float(v)
+            row.append((f"{_LETTERS[c - 1] if c < len(_LETTERS) else col_letters(c)}{r}", value, n))
+        numbered.append(row)
     styles_xml = book.styles.to_xml()
     styles = _styles_of(styles_xml, lambda: parse_xml(styles_xml))
     looks = styles.looks
@@ -1118,13 +1121,8 @@ def book_snapshot(book: Book) -> Snapshot:
         sheet = SheetRead(ws.title, f"xl/worksheets/sheet{index + 1}.xml",
                           "veryHidden" if ws.hidden else "visible")
         cells = sheet.cells
-        plain_look = looks[0]
-        for (r, c), (value, xf) in sorted(ws.cells.items()):
-            n = ids.get((r, c))
-            if n is None and value is None:
-                continue
-            look = plain_look if n is None else _look_at(looks, n)
-            cells[f"{col_letters(c)}{r}"] = CellRead(value_of(value), look)
+        for ref, value, n in ids:
+            cells[ref] = CellRead(value, looks[n] if n < len(looks) else looks[0])
         for r, h in ws.heights.items():
             sheet.heights[r] = height = num(h)
             if height <= 0:
@@ -1178,10 +1176,6 @@ def book_snapshot(book: Book) -> Snapshot:
                     states={n: d.state for n, d in detail.items()}, formats=formats, formulas=formulas,
                     hidden_rows=hidden_rows, hidden_cols=hidden_cols, conditional=frozenset(),
                     detail=detail, active=names[0] if names else "", default_font=styles.default_font)
-
-
-def _look_at(looks: list[Look], n: int) -> Look:
-    return looks[n] if 0 <= n < len(looks) else looks[0]
 
 
 def _xml_text(escaped: str) -> str:
