@@ -14,7 +14,9 @@ Styling (fonts, widths, print setup) lives in :mod:`tally.workbook`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import enum
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -94,19 +96,60 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """A table body of rows of one shape: row `first` onwards, one row per tuple of `values`,
+    whose cells sit in columns 1, 2, ... with the column's role; every cell checked, none
+    merged, highlighted or strong. A long table (the invalid ballots: 15,000 rows in a large
+    count) is laid out so rather than as a Cell each: :attr:`SheetLayout.cells` still lists
+    its cells, made when asked, and tally.workbook writes it row by row."""
+
+    first: int
+    roles: tuple[Role, ...]
+    values: tuple[tuple[CellValue, ...], ...]     # texts as a cell holds them (clean, fit_cell)
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.values) - 1
+
+    def cells(self) -> list[Cell]:
+        letters = [column_letters(c) for c in range(1, len(self.roles) + 1)]
+        return [Cell(f"{letter}{r}", r, c, value, role, True)
+                for r, row in enumerate(self.values, start=self.first)
+                for c, letter, role, value in zip(range(1, len(letters) + 1), letters, self.roles, row)]
+
+    def checked(self) -> dict[str, CellValue]:
+        letters = [column_letters(c) for c in range(1, len(self.roles) + 1)]
+        return {f"{letter}{r}": value for r, row in enumerate(self.values, start=self.first)
+                for letter, value in zip(letters, row)}
+
+
+@dataclass(frozen=True)
 class SheetLayout:
     title: str
     kind: SheetKind
-    cells: tuple[Cell, ...]
+    placed: tuple[Cell, ...]                           # the cells laid out one by one, in row and column order
     merges: tuple[tuple[int, int, int, int], ...]      # (first row, first col, last row, last col)
     columns: int
     title_rows: tuple[int, int] | None = None          # printed again on every page
     keep_together: tuple[tuple[int, int], ...] = ()     # row ranges not to split across pages
     footer: str = ""                                    # page footer text (styler adds fonts)
     hidden: bool = False
+    body: Rows | None = None                            # below every placed cell, merged with none
+
+    @functools.cached_property
+    def cells(self) -> tuple[Cell, ...]:
+        """Every cell, in row and column order: the placed ones, then the body's."""
+        return self.placed + tuple(self.body.cells()) if self.body else self.placed
+
+    def flat(self) -> SheetLayout:
+        """The same sheet with every cell placed one by one (no body)."""
+        return dataclasses.replace(self, placed=self.cells, body=None) if self.body else self
 
     def checked(self) -> dict[str, CellValue]:
-        return {c.ref: c.value for c in self.cells if c.checked}
+        out = {c.ref: c.value for c in self.placed if c.checked}
+        if self.body:
+            out.update(self.body.checked())
+        return out
 
 
 # The most a cell holds: Excel counts 32,767 UTF-16 units, and calls a workbook with a longer
@@ -163,6 +206,7 @@ class _Builder:
         self.cells: list[Cell] = []
         self.merges: list[tuple[int, int, int, int]] = []
         self.row = 1
+        self.body: Rows | None = None
 
     def put(
         self,
@@ -191,9 +235,32 @@ class _Builder:
         self.put(self.row, 1, value, role, checked=checked, to_col=self.columns)
         self.row += 1
 
+    def rows(self, roles: tuple[Role, ...], values: list[tuple[CellValue, ...]]) -> None:
+        """The sheet's body from the current row on: a row per tuple of values (texts are
+        made what a cell holds, as :meth:`put` makes them); every cell checked."""
+        fitted: dict[str, str] = {}     # a long table repeats its texts (a group, a name, a reason)
+
+        def fit(value: CellValue) -> CellValue:
+            if not isinstance(value, str):
+                return value
+            text = fitted.get(value)
+            if text is None:
+                text = fitted[value] = fit_cell(clean(value))
+            return text
+
+        self.body = Rows(self.row, roles, tuple(tuple(map(fit, row)) for row in values))
+        self.row += len(values)
+
     def build(self, title: str, kind: SheetKind, **kw: Any) -> SheetLayout:
         cells = tuple(sorted(self.cells, key=lambda c: (c.row, c.col)))
-        return SheetLayout(title, kind, cells, tuple(self.merges), self.columns, **kw)
+        body = self.body
+        if body is not None and body.values and (
+                any(c.row >= body.first for c in cells) or any(r2 >= body.first for _r, _c, r2, _c2 in self.merges)
+                or len(body.roles) > self.columns or any(len(row) != len(body.roles) for row in body.values)):
+            raise ValueError("a body must be below every placed and merged cell, a value per column")
+        if body is not None and not body.values:
+            body = None
+        return SheetLayout(title, kind, cells, tuple(self.merges), self.columns, body=body, **kw)
 
 
 # The group sheet's columns: TT, name, positions, valid, invalid,
@@ -388,12 +455,10 @@ def invalid_sheet(results: Results, title: str, footer: str) -> SheetLayout:
     for col, key in enumerate(("col_group", "col_ballot", "col_person", "col_reason", "col_source"), 1):
         b.put(head, col, lab[key], Role.TH)
     b.row += 1
-    any_entry = False
-    for g in results.groups:
-        for e in g.invalid_entries:
-            any_entry = True
-            _invalid_row(b, g, e, lab)
-    if not any_entry:
+    rows = [row for g in results.groups for row in _invalid_rows(g, lab)]
+    if rows:
+        b.rows(_INVALID_ROLES, rows)
+    else:
         b.put(b.row, 1, lab["no_invalid"], Role.TD_TEXT, to_col=INVALID_COLUMNS)
         for col in range(2, INVALID_COLUMNS + 1):
             b.put(b.row, col, None, Role.TD_TEXT)
@@ -411,15 +476,36 @@ def person_name(g: GroupResult, e: InvalidEntry) -> str | None:
     return e.person_name or e.person_id
 
 
-def _invalid_row(b: _Builder, g: GroupResult, e: InvalidEntry, lab: dict[str, str]) -> None:
-    r = b.row
-    name = person_name(g, e)
-    b.put(r, 1, g.title, Role.TD_TEXT, checked=True)
-    b.put(r, 2, e.ballot, Role.TD_NUM, checked=True)
-    b.put(r, 3, name if name is not None else lab["whole_ballot"], Role.TD_TEXT, checked=True)
-    b.put(r, 4, e.reason if e.reason.strip() else lab["no_reason"], Role.TD_TEXT, checked=True)
-    b.put(r, 5, e.source, Role.TD_TEXT, checked=True)
-    b.row += 1
+# group, ballot, person, reason, source
+_INVALID_ROLES = (Role.TD_TEXT, Role.TD_NUM, Role.TD_TEXT, Role.TD_TEXT, Role.TD_TEXT)
+
+
+def _invalid_rows(g: GroupResult, lab: dict[str, str]) -> list[tuple[CellValue, ...]]:
+    """The invalid-ballot rows of a group: what :func:`person_name` names, by one look-up per row."""
+    names: dict[object, str] = {}
+    for p in reversed(g.persons):       # the first person with an id, as person_name finds
+        try:
+            names[p.id] = p.name
+        except TypeError:               # an id results.json holds as a list: look each row up
+            names = {}
+            break
+    whole, no_reason = lab["whole_ballot"], lab["no_reason"]
+    rows: list[tuple[CellValue, ...]] = []
+    for e in g.invalid_entries:
+        pid = e.person_id
+        if pid is None:
+            name: str | None = whole
+        else:
+            try:
+                name = names.get(pid) if names else None
+            except TypeError:
+                name = None
+            if name is None:
+                name = person_name(g, e)
+            if name is None:
+                name = whole
+        rows.append((g.title, e.ballot, name, e.reason if e.reason.strip() else no_reason, e.source))
+    return rows
 
 
 PROVENANCE_COLUMNS = 2

@@ -279,6 +279,26 @@ class Page:
     print_titles: tuple[int, int] | None = None    # rows printed again on every page
 
 
+@dataclass(frozen=True)
+class Body:
+    """A sheet's rows of one shape, below its other cells: row `first` onwards, the cells of each
+    row in columns 1, 2, ...; a tuple of formats per row (rows alike share one). Written row by
+    row, without a (row, column) entry per cell: a long table (15,000 invalid ballots) costs a
+    fraction of what its cells one by one did."""
+
+    first: int
+    values: Sequence[tuple[CellValue, ...]]
+    xfs: Sequence[tuple[Xf, ...]]
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.values) - 1
+
+    def cells(self) -> dict[tuple[int, int], tuple[CellValue, Xf]]:
+        return {(r, c): (value, xf) for r, (row, xfs) in enumerate(zip(self.values, self.xfs), start=self.first)
+                for c, value, xf in zip(range(1, len(row) + 1), row, xfs)}
+
+
 @dataclass
 class Sheet:
     """A worksheet: cells at (row, column), merged ranges, row heights, column widths."""
@@ -289,22 +309,46 @@ class Sheet:
     hidden: bool = False            # veryHidden: not listed by Excel's "Unhide"
     page: Page | None = None        # None: the spreadsheet program's defaults
     heights: dict[int, float] = field(default_factory=dict)
-    cells: dict[tuple[int, int], tuple[CellValue, Xf]] = field(default_factory=dict)
+    placed: dict[tuple[int, int], tuple[CellValue, Xf]] = field(default_factory=dict)
     # openpyxl keeps the merged ranges in a set, and writes them in the set's order: a set of the
     # same ranges added one by one in the same order, as tuples that hash as openpyxl's ranges do
     # (in every process: ints do not hash at random), iterates in that same order
     merges: set[tuple[int, int, int, int]] = field(default_factory=set)
+    body: Body | None = None        # below every placed cell, in no merged range
+    _all: dict[tuple[int, int], tuple[CellValue, Xf]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cells(self) -> dict[tuple[int, int], tuple[CellValue, Xf]]:
+        """Every cell: (row, column) -> (value, format), the body's too (made when first asked:
+        writing the sheet does not ask). Read only."""
+        if self.body is None:
+            return self.placed
+        if self._all is None:
+            self._all = {**self.placed, **self.body.cells()}
+        return self._all
 
     def put(self, row: int, col: int, value: CellValue, xf: Xf) -> None:
-        self.cells[(row, col)] = (value, xf)
+        if self.body is not None and row >= self.body.first:
+            raise ValueError("a cell at or below the body")
+        self.placed[(row, col)] = (value, xf)
+        self._all = None
+
+    def set_body(self, body: Body) -> None:
+        if any(r >= body.first for r, _c in self.placed) or any(r2 >= body.first for _r, _c, r2, _c2 in self.merges):
+            raise ValueError("a body must be below every placed and merged cell")
+        self.body = body if body.values else None
+        self._all = None
 
     def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
         """Merge a range as openpyxl merges it: only the top-left cell keeps its value and format;
         it takes the right and bottom borders of the bottom-right cell, and then every cell on an
         edge of the range takes that edge's border from it (openpyxl's MergedCellRange)."""
+        if self.body is not None and r2 >= self.body.first:
+            raise ValueError("a merge into the body")
         borders = self.styles.borders
         table = borders.items
-        cells = self.cells
+        cells = self.placed
+        self._all = None
         if not any(r1 >= a and c1 >= b and r2 <= c and c2 <= d for a, b, c, d in self.merges):
             self.merges.add((r1, c1, r2, c2))
         value, xf = cells.setdefault((r1, c1), (None, NO_STYLE))
@@ -332,10 +376,14 @@ class Sheet:
                 cells[coord] = (value, xf._replace(border=borders.add(add_borders(table[xf.border], extra))))
 
     def dimension(self) -> str:
-        if not self.cells:
+        rows = [r for r, _c in self.placed]
+        cols = [c for _r, c in self.placed]
+        body = self.body
+        if body is not None:
+            rows += (body.first, body.last)
+            cols += (1, max(map(len, body.values)))
+        if not rows:
             return "A1:A1"
-        rows = [r for r, _c in self.cells]
-        cols = [c for _r, c in self.cells]
         return f"{column_letters(min(cols))}{min(rows)}:{column_letters(max(cols))}{max(rows)}"
 
     def to_xml(self, xfs: _Table[Xf]) -> bytes:
@@ -365,13 +413,21 @@ class Sheet:
 
     def _rows_xml(self, xfs: _Table[Xf]) -> str:
         by_row: dict[int, list[tuple[int, CellValue, Xf]]] = {}
-        for (r, c), (value, xf) in sorted(self.cells.items()):
+        for (r, c), (value, xf) in sorted(self.placed.items()):
             by_row.setdefault(r, []).append((c, value, xf))
         heights = self.heights
+        body = self.body
+        rows = by_row.keys() | heights.keys()
+        if body is not None:
+            rows = {r for r in rows if not body.first <= r <= body.last}
         out: list[str] = []
         ids: dict[Xf, str] = {}
         row_attrs: dict[float, str] = {}
-        for r in sorted(by_row.keys() | heights.keys()):
+        written = False
+        for r in sorted(rows):
+            if body is not None and not written and r > body.last:
+                self._body_xml(body, xfs, ids, row_attrs, out)
+                written = True
             height = heights.get(r)
             if height is None:
                 out.append(f'<row r="{r}">')
@@ -394,12 +450,65 @@ class Sheet:
                 if value is None:
                     out.append(f'<c r="{ref}"{s} t="n"></c>')
                 elif isinstance(value, str):
-                    space = ' xml:space="preserve"' if value != value.strip() else ""
-                    out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{sheet_text(value)}</t></is></c>')
+                    out.append(f'<c r="{ref}"{s} {_inline(value)}')
                 else:
                     out.append(f'<c r="{ref}"{s} t="n"><v>{_number(value)}</v></c>')
             out.append("</row>")
+        if body is not None and not written:
+            self._body_xml(body, xfs, ids, row_attrs, out)
         return "".join(out)
+
+    def _body_xml(self, body: Body, xfs: _Table[Xf], ids: dict[Xf, str], row_attrs: dict[float, str],
+                  out: list[str]) -> None:
+        """The body's rows, as :meth:`_rows_xml` writes rows cell by cell: a format numbered
+        when first written, a text escaped once however often a column repeats it."""
+        width = max(map(len, body.values))
+        letters = [column_letters(c) for c in range(1, width + 1)]
+        heights = self.heights
+        styled: dict[tuple[Xf, ...], tuple[str | None, ...]] = {}   # a row's formats: ' s="N"' or None (none)
+        texts: dict[str, str] = {}
+        append = out.append
+        for r, (row, row_xfs) in enumerate(zip(body.values, body.xfs), start=body.first):
+            height = heights.get(r)
+            if height is None:
+                append(f'<row r="{r}">')
+            else:
+                attrs = row_attrs.get(height)
+                if attrs is None:
+                    attrs = row_attrs[height] = f' ht="{_number(height)}" customHeight="1"'
+                append(f'<row r="{r}"{attrs}>')
+            marks = styled.get(row_xfs)
+            if marks is None:
+                got: list[str | None] = []
+                for xf in row_xfs:
+                    if not any(xf):
+                        got.append(None)
+                        continue
+                    known = ids.get(xf)
+                    if known is None:
+                        known = ids[xf] = f' s="{xfs.add(xf)}"'
+                    got.append(known)
+                marks = styled[row_xfs] = tuple(got)
+            for letter, value, s in zip(letters, row, marks):
+                if value is None:
+                    if s is not None:
+                        append(f'<c r="{letter}{r}"{s} t="n"></c>')
+                elif type(value) is str:
+                    tail = texts.get(value)
+                    if tail is None:
+                        tail = texts[value] = _inline(value)
+                    append(f'<c r="{letter}{r}"{s or ""} {tail}')
+                elif isinstance(value, str):
+                    append(f'<c r="{letter}{r}"{s or ""} {_inline(value)}')
+                else:
+                    append(f'<c r="{letter}{r}"{s or ""} t="n"><v>{_number(value)}</v></c>')
+            append("</row>")
+
+
+def _inline(text: str) -> str:
+    """A text cell's type and content, after its reference and style."""
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f't="inlineStr"><is><t{space}>{sheet_text(text)}</t></is></c>'
 
 
 def _page_xml(page: Page | None) -> str:

@@ -34,6 +34,7 @@ from tally.layout import (
     CellValue,
     Role,
     SheetKind,
+    Rows,
     SheetLayout,
     clean,
     layout,
@@ -179,17 +180,42 @@ def _xf(styles: sheetxml.Styles, c: Cell, made: dict[StyleKey, sheetxml.Xf]) -> 
     """The format of a cell with its role (the few distinct ones are made once)."""
     key = (c.role, c.highlight, c.strong, quoted(c.value))
     xf = made.get(key)
-    if xf is None:
-        style = STYLES.get(c.role)
-        if style is None:       # the hidden data sheet: no styling at all
-            xf = sheetxml.NO_STYLE._replace(quote=int(key[3]))
-        else:
-            fill = HIGHLIGHT if c.highlight else style.fill
-            xf = styles.xf(_font(style, c.strong),
-                           sheetxml.Alignment(style.h, "center", style.wrap, style.indent),
-                           _BORDER if style.border else None, _argb(fill) if fill else None, key[3])
-        made[key] = xf
+    return xf if xf is not None else _make_xf(styles, key, made)
+
+
+def _make_xf(styles: sheetxml.Styles, key: StyleKey, made: dict[StyleKey, sheetxml.Xf]) -> sheetxml.Xf:
+    role, highlight, strong, quote = key
+    style = STYLES.get(role)
+    if style is None:       # the hidden data sheet: no styling at all
+        xf = sheetxml.NO_STYLE._replace(quote=int(quote))
+    else:
+        fill = HIGHLIGHT if highlight else style.fill
+        xf = styles.xf(_font(style, strong), sheetxml.Alignment(style.h, "center", style.wrap, style.indent),
+                       _BORDER if style.border else None, _argb(fill) if fill else None, quote)
+    made[key] = xf
     return xf
+
+
+def _body_xfs(styles: sheetxml.Styles, body: Rows, made: dict[StyleKey, sheetxml.Xf]) -> list[tuple[sheetxml.Xf, ...]]:
+    """The formats of a body's cells, a tuple per row (rows with the same texts quoted share
+    one): made in the order of the cells, as :func:`_xf` makes them cell by cell."""
+    roles = body.roles
+    by_quotes: dict[tuple[bool, ...], tuple[sheetxml.Xf, ...]] = {}
+    out: list[tuple[sheetxml.Xf, ...]] = []
+    starts = FORMULA_STARTS
+    for row in body.values:
+        # quoted(), for texts already clean (a body's are): no XML-illegal character to drop first
+        quotes = tuple([isinstance(v, str) and v != "" and v[0] in starts for v in row])
+        xfs = by_quotes.get(quotes)
+        if xfs is None:
+            got = []
+            for role, q in zip(roles, quotes):
+                key = (role, False, False, q)
+                xf = made.get(key)
+                got.append(xf if xf is not None else _make_xf(styles, key, made))
+            xfs = by_quotes[quotes] = tuple(got)
+        out.append(xfs)
+    return out
 
 
 # --- row heights -------------------------------------------------------------------------
@@ -237,15 +263,38 @@ class _Glyphs(dict[str, float]):
 _GLYPHS: dict[tuple[float, bool], _Glyphs] = {}
 
 
+def _room(width_points: float) -> float:
+    return max(width_points * 0.97 - 3.0, 10.0)    # slack: Excel and LibreOffice wrap a little early
+
+
+def _widest(n: int, size: float, bold: bool) -> float:
+    """The most `n` characters can take: as many capitals."""
+    return n * size * 0.68 * (1.06 if bold else 1.0)
+
+
+def one_line_chars(width_points: float, size: float, bold: bool = False) -> int:
+    """The longest text (without a line break) that :func:`text_lines` finds on one line
+    without measuring it."""
+    room = _room(width_points)
+    n = 0
+    while _widest(n + 1, size, bold) <= room:
+        n += 1
+    return n
+
+
 def text_lines(text: str, width_points: float, size: float, bold: bool = False) -> int:
     """How many lines `text` wraps to in a cell `width_points` wide (greedy word wrap)."""
-    room = max(width_points * 0.97 - 3.0, 10.0)    # slack: Excel and LibreOffice wrap a little early
-    if "\n" not in text and len(text) * size * 0.68 * (1.06 if bold else 1.0) <= room:
+    room = _room(width_points)
+    if "\n" not in text and _widest(len(text), size, bold) <= room:
         return 1    # fits even if every glyph were a capital: most cells, no need to measure
     glyphs = _GLYPHS.get((size, bold))
     if glyphs is None:
         glyphs = _GLYPHS[(size, bold)] = _Glyphs(size, bold)
     width_of = glyphs.__getitem__
+    if "\n" not in text and sum(map(width_of, text)) <= room - 1e-6:
+        # every glyph and space together fit: no word wraps (the loop below adds up a part of
+        # them, so only rounding could differ, far below the margin)
+        return 1
     lines = 0
     for para in text.split("\n"):
         lines += 1
@@ -267,35 +316,28 @@ def text_lines(text: str, width_points: float, size: float, bold: bool = False) 
 def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, float]:
     """The height (points) of every row so that no text is clipped."""
     spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
-    last = max((c.row for c in sheet.cells), default=0)
-    occupied = {c.row for c in sheet.cells if c.value is not None}
+    body = sheet.body
+    last = max(max((c.row for c in sheet.placed), default=0), body.last if body else 0)
+    occupied = {c.row for c in sheet.placed if c.value is not None}
     heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     tall: list[tuple[int, int, float]] = []
     span_width: dict[tuple[int, int], float] = {}    # a long table has a few distinct spans
     wrapped: dict[tuple[str, float, float, bool], int] = {}   # and its columns repeat texts (a group, a name)
-    for cell in sheet.cells:
+    for cell in sheet.placed:
         style = STYLES.get(cell.role)
         if style is None or cell.value is None:
             continue
         r2, c2 = spans.get((cell.row, cell.col), (cell.row, cell.col))
         width = span_width.get((cell.col, c2))
         if width is None:
-            width = span_width[(cell.col, c2)] = sum(
-                _column_points_narrow(widths[c - 1]) for c in range(cell.col, c2 + 1) if c <= len(widths))
-        bold = style.bold or cell.strong
-        text = str(cell.value)
-        lines = 1
-        if style.wrap:
-            key = (text, width - style.indent * 9, style.size, bold)
-            known = wrapped.get(key)
-            if known is None:
-                known = wrapped[key] = text_lines(*key)
-            lines = known
-        need = lines * style.size * 1.17 + (5 if style.border else 4)
+            width = span_width[(cell.col, c2)] = _span_width(widths, cell.col, c2)
+        need = _need(style, str(cell.value), width, cell.strong, wrapped)
         if r2 > cell.row:
             tall.append((cell.row, r2, need))
         else:
             heights[cell.row] = max(heights[cell.row], need)
+    if body:
+        _body_heights(body, widths, heights, wrapped)
     for r1, r2, need in tall:
         have = sum(heights[r] for r in range(r1, r2 + 1))
         if have < need:
@@ -303,6 +345,58 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
             for r in range(r1, r2 + 1):
                 heights[r] += extra
     return {r: math.ceil(h * 4) / 4 for r, h in heights.items()}
+
+
+def _span_width(widths: tuple[float, ...], c1: int, c2: int) -> float:
+    return sum(_column_points_narrow(widths[c - 1]) for c in range(c1, c2 + 1) if c <= len(widths))
+
+
+def _need(style: _Style, text: str, width: float, strong: bool, wrapped: dict[tuple[str, float, float, bool], int]
+          ) -> float:
+    """The height a cell's text needs: its lines, wrapped to the width of its column or span."""
+    lines = 1
+    if style.wrap:
+        key = (text, width - style.indent * 9, style.size, style.bold or strong)
+        known = wrapped.get(key)
+        if known is None:
+            known = wrapped[key] = text_lines(*key)
+        lines = known
+    return lines * style.size * 1.17 + (5 if style.border else 4)
+
+
+def _body_heights(body: Rows, widths: tuple[float, ...], heights: dict[int, float],
+                  wrapped: dict[tuple[str, float, float, bool], int]) -> None:
+    """:func:`row_heights` of a body's rows, a column at a time: each column's cells share a
+    style and a width, and a text met before in the column needs what it needed then."""
+    columns = []
+    for col, role in enumerate(body.roles, start=1):
+        style = STYLES.get(role)
+        width = _span_width(widths, col, col)
+        # a text this short needs one line (text_lines does not measure it): most cells of a table
+        short, one = -1, 0.0
+        if style is not None:
+            short = one_line_chars(width - style.indent * 9, style.size, style.bold) if style.wrap else 1 << 62
+            one = _need(style, "", width, False, wrapped)
+        texts: dict[str, float] = {}
+        columns.append((style, width, short, one, texts))
+    for r, row in enumerate(body.values, start=body.first):
+        height: float | None = None       # no value: a blank row
+        for (style, width, short, one, texts), value in zip(columns, row):
+            if value is None:
+                continue
+            if height is None:
+                height = 0.0
+            if style is None:
+                continue
+            text = value if type(value) is str else str(value)
+            if len(text) <= short and "\n" not in text:
+                need = one
+            else:
+                known = texts.get(text)
+                need = known if known is not None else texts.setdefault(text, _need(style, text, width, False, wrapped))
+            if need > height:
+                height = need
+        heights[r] = BLANK_ROW if height is None else height
 
 
 # --- print setup -------------------------------------------------------------------------
@@ -398,8 +492,13 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
     # veryHidden: Excel's "Unhide" does not list the data sheet, so nobody edits results.json by accident
     ws = book.add_sheet(sheet.title, widths, hidden=sheet.kind is SheetKind.DATA)
     styles = book.styles
-    for c in sheet.cells:
+    for c in sheet.placed:
         ws.put(c.row, c.col, cell_value(c.value), _xf(styles, c, made))
+    body = sheet.body
+    if body is not None:    # below every placed cell: its formats come after theirs, as cell by cell
+        # cell_value() of a text already clean: the text, or None for an empty one
+        ws.set_body(sheetxml.Body(body.first, [tuple([None if v == "" else v for v in row]) for row in body.values],
+                                  _body_xfs(styles, body, made)))
     for r1, c1, r2, c2 in sheet.merges:     # after styling: a merge redraws the borders of its range
         ws.merge(r1, c1, r2, c2)
     if sheet.kind is SheetKind.DATA:
@@ -434,7 +533,11 @@ def write_workbook(results: Results, results_json: bytes, restricted: bool | Non
     The minutes hold no formula, and the workbook does not ask for a full recalculation on
     load: Excel has nothing to recalculate and does not ask "Save changes?" when a reader
     closes them."""
-    book = build_book(results, layout(results, results_json), restricted)
+    return _written(results, layout(results, results_json), restricted)
+
+
+def _written(results: Results, sheets: Sequence[SheetLayout], restricted: bool | None) -> bytes:
+    book = build_book(results, sheets, restricted)
     return book.to_bytes(clean(results.event.title), results.tool_name or "tally",
                          _document_date(results.event.date))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import random
 import zipfile
 
 import openpyxl
@@ -18,7 +19,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from test_workbook import make_results
 
-from tally import sheetxml
+from tally import sheetxml, workbook
 from tally.compare import appearance_differences, expected_cells, mismatches, table_mismatches
 from tally.layout import SheetKind, layout
 from tally.model import InvalidEntry, Results
@@ -30,6 +31,7 @@ from tally.workbook import (
     STRONG_COLOR,
     STYLES,
     WIDTHS,
+    build_book,
     cell_value,
     page_breaks,
     print_scale,
@@ -294,3 +296,72 @@ def test_merging_numbers_the_borders_as_openpyxl_does() -> None:
         (thin, no, no, no, no), (thin, thin, no, no, no), (thin, thin, no, thin, no)]
     assert ws.cells[(2, 1)] == (None, sheetxml.Xf(border=4))
     assert ws.cells[(1, 1)] == ("head", boxed)
+
+
+# --- a long table written row by row: the bytes of cell by cell ------------------------------
+
+TEXTS = [
+    "Không có dấu", "Đánh dấu 2 ô", "=1+1", "+84 912", "-", "@me", "\uff1d1", "  lề  ", "", " ", "\tTab",
+    "dòng\nxuống dòng", "cr\r\nlf", "ctrl\x01\x1f", "<b>&amp;\"'</b>", "]]>", "_x000a_", "A\u0301 NFD", "🗳 phiếu",
+    "\ufffe\uffff", "12", "0",
+    "Ghi chú dài của Ban kiểm phiếu: phiếu gạch xóa nhiều chỗ, không rõ ý chí của người bỏ phiếu " * 4,
+    "x" * 300, "Nguyễn Văn " + "An" * 60,
+]
+
+
+def random_invalid_results(seed: int) -> Results:
+    """A count's results with random invalid rows: texts of every awkward kind (formulas that
+    stay text, long notes that wrap, empty cells, XML-illegal and astral characters), whole
+    ballots and rows naming a person (whose name the group gives, whatever the entry says), a
+    person by an id the group does not know, 1 to 4 groups."""
+    rng = random.Random(seed)
+    base = make_results()
+    groups = []
+    for k in range(rng.choice([1, 1, 2, 4])):
+        g = base.groups[k % len(base.groups)]
+        title = rng.choice([g.title, g.title, "=SUM(A1)", "", "Nhóm " + "dài " * 40])
+        persons = tuple(dataclasses.replace(p, name=rng.choice([p.name, p.name, rng.choice(TEXTS)]))
+                        for p in g.persons)
+        ids = [p.id for p in persons] + [None, None, "p99"]
+        entries = tuple(
+            InvalidEntry(rng.choice([i + 1, rng.randrange(1, 10**6), 10**15 + i]), pid := rng.choice(ids),
+                         rng.choice([None, "Tên khác", ""]) if pid in ids[:-3] else None, rng.choice(TEXTS),
+                         rng.choice(TEXTS + [f"ballots.xlsx › {g.id} › D{i + 2}"] * 8))
+            for i in range(rng.choice([1, 2, 37, 400])))
+        groups.append(dataclasses.replace(g, id=f"{g.id}{k}", title=title, persons=persons, invalid_entries=entries))
+    return dataclasses.replace(base, groups=tuple(groups))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_body_written_row_by_row_is_the_bytes_written_cell_by_cell(seed: int) -> None:
+    results = random_invalid_results(seed)
+    data = to_bytes(results)
+    sheets = layout(results, data)
+    assert any(s.body for s in sheets)
+    flat = [s.flat() for s in sheets]
+    assert not any(s.body for s in flat)
+    assert [s.cells for s in sheets] == [s.cells for s in flat]
+    assert [s.checked() for s in sheets] == [s.checked() for s in flat]
+    restricted = seed % 3 == 0
+    fast = write_workbook(results, data, restricted)
+    assert fast == workbook._written(results, flat, restricted)
+    # the book verification takes: every cell the body holds, as placed cell by cell
+    for ws, ws_flat in zip(build_book(results, sheets, restricted).sheets, build_book(results, flat, restricted).sheets):
+        assert ws.cells == ws_flat.cells and ws.heights == ws_flat.heights and ws.page == ws_flat.page
+        assert ws.dimension() == ws_flat.dimension()
+    snap = read_snapshot(fast)
+    assert not snap.problems and table_mismatches(data, snap) == [] and mismatches(data, fast) == []
+
+
+def test_a_body_stays_below_every_other_cell() -> None:
+    styles = sheetxml.Styles(sheetxml.Font("Times New Roman", 12))
+    ws = sheetxml.Sheet("s", (10, 10), styles)
+    ws.put(1, 1, "head", sheetxml.NO_STYLE)
+    with pytest.raises(ValueError):
+        ws.set_body(sheetxml.Body(1, [("a", "b")], [(sheetxml.NO_STYLE, sheetxml.NO_STYLE)]))
+    ws.set_body(sheetxml.Body(2, [("a", "b")], [(sheetxml.NO_STYLE, sheetxml.NO_STYLE)]))
+    for bad in (lambda: ws.put(2, 1, "x", sheetxml.NO_STYLE), lambda: ws.merge(1, 1, 2, 1)):
+        with pytest.raises(ValueError):
+            bad()
+    assert ws.cells == {(1, 1): ("head", sheetxml.NO_STYLE), (2, 1): ("a", sheetxml.NO_STYLE),
+                        (2, 2): ("b", sheetxml.NO_STYLE)}
