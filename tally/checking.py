@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ballots.errors import Diagnostic, Location, fail
 from ballots.event import load_event
+from ballots.event_source import is_spreadsheet, looks_like_event
 from ballots.i18n import _
 from ballots.model import Event
 from ballots.validate import BallotRead, Progress, read_ballots
@@ -61,28 +62,14 @@ def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group:
     return Checked(event, read, tuple(warnings) + read.diagnostics, {k: v for k, v in scans.items() if v})
 
 
-_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")   # xlsx/xlsm/ods (zip), xls (OLE)
-_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-
-
-def _is_spreadsheet(path: Path) -> bool:
-    if path.suffix.lower() in _SHEET_SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) in _SPREADSHEET_MAGIC
-    except OSError:
-        return False
-
-
 def refuse_swapped(event_path: str | Path, ballot_paths: Sequence[str | Path]) -> None:
     """E001 when the first argument is a ballot sheet rather than the event file: say so, instead
     of reading a workbook as TOML and calling it 'not UTF-8'."""
     first = Path(event_path)
-    if not _is_spreadsheet(first):
+    if not is_spreadsheet(first):
         return
-    tomls = [Path(p) for p in ballot_paths if Path(p).suffix.lower() == ".toml"]
-    others = [str(p) for p in ballot_paths if Path(p).suffix.lower() != ".toml"]
+    tomls = [Path(p) for p in ballot_paths if looks_like_event(p)]
+    others = [str(p) for p in ballot_paths if Path(p) not in tomls]
     right = " ".join([str(tomls[0]) if tomls else "event.toml", str(first), *others])
     raise fail("E001", _("'{first}' is a ballot sheet, but the event file comes first").format(first=first),
                _("give the event file, then the ballot files: {arguments}").format(arguments=right),

@@ -84,6 +84,27 @@ def test_swapped_arguments_are_recognised(sample: Path) -> None:
         assert f"{sample / 'event.toml'} {sample / 'ballots.xlsx'}" in said(proc)
 
 
+@pytest.mark.parametrize("name", ["event.txt", "event", "su-kien.TOML"])
+def test_a_swapped_event_file_is_recognised_by_its_content(sample: Path, name: str) -> None:
+    # The hint's command must run as copied: the event file the user gave, whatever its name.
+    event = sample / name
+    shutil.copy(sample / "event.toml", event)
+    (sample / "event.toml").unlink()
+    proc = run_tally("check", sample / "ballots.xlsx", event)
+    assert proc.returncode == 2 and "E001" in proc.stderr, said(proc)
+    assert f"{event} {sample / 'ballots.xlsx'}" in said(proc) and "event.toml" not in said(proc)
+
+
+def test_an_event_file_given_to_reconcile_as_an_entry(sample: Path) -> None:
+    entry = sample / "ballots.xlsx"
+    for args in ((sample / "event.toml", entry), (entry, sample / "event.toml")):
+        proc = run_tally("--lang", "en", "reconcile", *args)
+        assert proc.returncode == 2 and "E001" in proc.stderr and "E401" not in proc.stderr, said(proc)
+        assert "--event" in said(proc) and "CSV" not in said(proc)
+    proc = run_tally("--lang", "vi", "reconcile", sample / "event.toml", entry)
+    assert proc.returncode == 2 and "E001" in proc.stderr and "tệp sự kiện" in said(proc), said(proc)
+
+
 @pytest.mark.parametrize("name", ["results.pdf", "minutes", "results.XLS"])
 def test_output_must_be_an_xlsx_name(sample: Path, name: str) -> None:
     out = sample / "out" / name
