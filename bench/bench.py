@@ -14,7 +14,9 @@ a round (so a machine busy with something else slows both sides) and their media
 reported, with the median times. Then: a realistic event counted end to end (median of
 5), `tally --help` (median of 5), and `tally verify` on a batch of signed realistic
 results (bench/bench_verify.py): in one process, in as many processes as it picks (CPU per
-wall time: the cores it kept busy), as the command runs it, on distinct results, and sign.
+wall time: the cores it kept busy), as the command runs it, on distinct results (the target's
+figure: what an auditor verifies; copies share their reads) in one process and in as many as it
+picks, and sign.
 
 Performance is measured, not asserted: the script always exits 0 once it has run.
 """
@@ -76,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ballots", type=int, default=100_000)
     ap.add_argument("--persons", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=3, help="paired rounds on the big sheet (default 3)")
-    ap.add_argument("--verify-files", type=int, default=300, help="signed workbooks verified (default 300)")
+    ap.add_argument("--verify-files", type=int, default=300, help="signed copies verified (default 300)")
+    ap.add_argument("--verify-distinct", type=int, default=30,
+                    help="distinct signed results verified, the target's figure (default 30)")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tally-bench")
     ap.add_argument("--tally", help='command that starts the CLI (default: the `tally` console script)')
     ap.add_argument("--pandas-python", help="a Python with pandas and python-calamine (default: this one, if so)")
@@ -186,15 +190,18 @@ def main(argv: list[str] | None = None) -> int:
         import bench_verify
 
         print()
-        print(f"tally verify and sign, {args.verify_files} signed copies of the realistic results "
-              f"(bench/bench_verify.py; --baseline CHECKOUT there for a paired before/after)")
+        print(f"tally verify and sign, {args.verify_distinct} distinct signed realistic results and "
+              f"{args.verify_files} copies of one (bench/bench_verify.py; --baseline CHECKOUT there for a "
+              "paired before/after)")
         checkouts = {"this": REPO}
-        vruns, vsteps = bench_verify.measure(checkouts, args.verify_files, 20, 1)
+        vruns, vsteps = bench_verify.measure(checkouts, args.verify_files, args.verify_distinct, 1)
         bench_verify.report(checkouts, vruns, vsteps)
-        one = bench_verify.rate(vruns, "one", "this")
-        ok = min(r["ok"] for r in vruns[("one", "this")])
-        verdicts.append((f"verify one process {one:.0f} files/s >= {TARGETS['verify_per_s']:.0f}",
-                         one >= TARGETS["verify_per_s"] and ok == args.verify_files))
+        # the target is on distinct results: copies share every read and rebuild through the memo
+        distinct = bench_verify.rate(vruns, "distinct", "this")
+        ok = min(r["ok"] for r in vruns[("distinct", "this")])
+        verdicts.append((f"verify distinct results, one process {distinct:.0f} files/s >= "
+                         f"{TARGETS['verify_per_s']:.0f}",
+                         distinct >= TARGETS["verify_per_s"] and ok == args.verify_distinct))
 
     print()
     print("targets")

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Verify and sign throughput on signed copies of a realistic result, paired against another
-checkout (issue 14: `tally verify` at 100 files/s in one process; sign and verify parse the
-workbook once).
+"""Verify and sign throughput on signed realistic results, paired against another checkout
+(issue 14: `tally verify` at 100 files/s in one process on distinct results, what an auditor
+verifies; sign and verify parse the workbook once).
 
     python bench/bench_verify.py                                  # this checkout alone
     python bench/bench_verify.py --baseline /old/checkout         # before/after, paired rounds
-    python bench/bench_verify.py --files 1000 --rounds 1          # a 1,000-file batch
+    python bench/bench_verify.py --files 1000 --rounds 1          # a 1,000-file batch of copies
+    python bench/bench_verify.py --distinct 1000 --rounds 1       # a 1,000-file batch of distinct results
 
 The realistic event of bench_count.py (3 groups, 40 people, 500 ballots) is counted, signed
 and copied FILES times into one folder (r0000.xlsx + r0000.json + its .sig files, ...), and
@@ -17,7 +18,10 @@ a fresh process of its own, so no checkout inherits the other's imports or kept 
 * all cores: verify_files as it chooses its processes; CPU per wall time says how many cores
   it kept busy (children included);
 * the command: `python -m tally verify ALL --trust KEY` of that checkout, start-up included;
-* distinct results: verify_file over the distinct results, one process;
+* distinct results: verify_file over the distinct results, one process: the headline figure,
+  held to the target (copies share every read and rebuild through the process's memo, which
+  is not what an auditor's batch of different results does);
+* distinct results, all cores: verify_files over them as it chooses its processes;
 * sign: tally.sign.sign_results over FILES/3 unsigned copies (four files fsynced each);
 * the steps of one verify (this checkout and the baseline where it has them): a strict read
   cold and of a copy read before, rebuilding the minutes, the comparison.
@@ -68,6 +72,11 @@ elif what == "distinct":
     t, c = time.perf_counter(), cpu()
     ok = sum(verify_file(f, anchors).passed for f in distinct)
     out = {"wall": time.perf_counter() - t, "cpu": cpu() - c, "n": len(distinct), "ok": ok}
+elif what == "distinct-cores":
+    t, c = time.perf_counter(), cpu()
+    report = verify_files(distinct, trust)
+    out = {"wall": time.perf_counter() - t, "cpu": cpu() - c, "n": len(distinct),
+           "ok": sum(f.passed for f in report.files)}
 elif what == "sign":
     from cryptography.hazmat.primitives import serialization
     from tally.sign import Ed25519Signer, sign_results
@@ -195,9 +204,10 @@ def run_command(checkout: Path, work: Path) -> dict[str, float]:
 
 
 Runs = dict[tuple[str, str], list[dict[str, float]]]
-MEASURES = ["one", "cores", "command", "distinct", "sign"]
+MEASURES = ["distinct", "distinct-cores", "one", "cores", "command", "sign"]
 LABELS = {"one": "verify, one process", "cores": "verify, as many processes as it picks",
           "command": "`tally verify` command", "distinct": "verify distinct results, one process",
+          "distinct-cores": "verify distinct, processes it picks",
           "sign": "sign, one after another"}
 
 
@@ -274,8 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     runs, steps = measure(checkouts, args.files, args.distinct, args.rounds)
     print()
     report(checkouts, runs, steps)
-    one = rate(runs, "one", "this")
-    print(f"target: verify, one process {one:.0f} files/s >= {TARGET:.0f}: {'PASS' if one >= TARGET else 'FAIL'}")
+    distinct = rate(runs, "distinct", "this")
+    ok = min(r["ok"] for r in runs[("distinct", "this")]) == args.distinct
+    print(f"target: verify distinct results, one process {distinct:.0f} files/s >= {TARGET:.0f}: "
+          f"{'PASS' if distinct >= TARGET and ok else 'FAIL'} (copies sharing their reads: {rate(runs, 'one', 'this'):.0f}"
+          " files/s, not the target)")
     return 0
 
 

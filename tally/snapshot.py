@@ -987,6 +987,23 @@ def _rows(section: Element, sheet: SheetRead, looks: list[Look],
                         foreign(part, f"cell {ref} carries cell metadata ({key}), e.g. a picture in the cell")
                 if truth(attrib.get("ph")):
                     foreign(part, f"cell {ref} shows phonetic text")
+            # the cells tally writes, read here without the general case's walk: an empty cell,
+            # one plain inline string, one plain whole number (each read as _cell reads it)
+            if not len(c):
+                cells[ref] = CellRead(None, look)
+                continue
+            if len(c) == 1:
+                x = c[0]
+                kind = attrib.get("t", "n")
+                if kind == "inlineStr":
+                    if x.tag == _IS and len(x) == 1 and x[0].tag == _T:
+                        cells[ref] = CellRead(x[0].text or "", look)
+                        continue
+                elif kind == "n" and x.tag == _V:
+                    v = x.text
+                    if v is not None and v.isascii() and v.isdigit():
+                        cells[ref] = CellRead(int(v), look)
+                        continue
             cells[ref] = _cell(c, ref, look, shared, part, ambiguous)
 
 
