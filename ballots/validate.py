@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import operator
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -128,9 +129,20 @@ def read_ballots(
     inputs: list[InputSummary] = []
     reader = MarkReader()
 
+    given_as = {display: str(path) for path, display in zip(files, names)}
+    first_given: dict[object, str] = {}
     for index, (path, display) in enumerate(zip(files, names)):
         if progress:
             progress(display, index, len(files))
+        earlier = _given_before(path, display, first_given)
+        if earlier is not None:   # the same file twice: one message, not a duplicate per ballot
+            first = given_as[earlier]
+            said = (_("{file} is given twice: its ballots would be counted twice").format(file=first)
+                    if first == str(path) else
+                    _("{file} is given twice (also as {first}): its ballots would be counted twice")
+                    .format(file=path, first=first))
+            diags.add("E417", said, _("give each file once"), Location(display), (Location(earlier),))
+            continue
         try:
             opened = open_ballot_file(path, display)
         except TallyError as exc:
@@ -184,7 +196,7 @@ def read_ballots(
                       _("add a sheet named '{group}' (or a file {group}.csv) with that form's ballots")
                       .format(group=group.id),
                       Location(", ".join(i.file for i in inputs)))
-    twice = _entered_twice(diags, group_by_key)
+    twice = _entered_twice(diags, group_by_key, given_as)
     for group in event.groups:
         if group.id not in twice:
             _numbering_warnings(group, seen_numbers[group.id], diags)
@@ -241,7 +253,21 @@ def _numbering_warnings(group: Group, seen: dict[int, _Seen], diags: Diagnostics
                   Location(first.file, first.sheet))
 
 
-def _entered_twice(diags: _Collector, groups: dict[str, Group]) -> set[str]:
+def _given_before(path: Path, display: str, first_given: dict[object, str]) -> str | None:
+    """The display name under which this very file (the same file, however named) was given
+    before, else None; records it."""
+    try:
+        st = path.stat()
+        key: object = (st.st_dev, st.st_ino) if st.st_ino else os.path.normcase(os.path.realpath(path))
+    except OSError:
+        return None
+    if key in first_given:
+        return first_given[key]
+    first_given[key] = display
+    return None
+
+
+def _entered_twice(diags: _Collector, groups: dict[str, Group], given_as: dict[str, str]) -> set[str]:
     """Two clerks' entries of the same ballots given to one check or count: one message (E417)
     instead of a duplicate-number error per ballot and ballot counts twice too high. Two files
     are taken for two entries when at least 3 of their ballot numbers clash and those clashes
@@ -268,7 +294,8 @@ def _entered_twice(diags: _Collector, groups: dict[str, Group]) -> set[str]:
             "E417",
             _("{first} and {second} look like two entries of the same ballots: {n} ballot numbers are in both "
               "(forms: {forms})").format(first=first, second=second, n=len(found), forms=", ".join(sheets)),
-            _("reconcile them, then count one: tally reconcile {first} {second}").format(first=first, second=second),
+            _("reconcile them, then count one: tally reconcile {first} {second}")
+            .format(first=given_as.get(first, first), second=given_as.get(second, second)),
             Location(second), (Location(first),)))
     return twice
 

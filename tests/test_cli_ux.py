@@ -132,7 +132,21 @@ def test_two_entries_of_the_same_ballots_given_together(sample: Path) -> None:
     assert proc.returncode == 5
     assert proc.stderr.count("E417") == 1 and "E503" not in proc.stderr and "E204" not in proc.stderr, said(proc)
     assert "look like two entries of the same ballots" in said(proc)
-    assert "tally reconcile ballots.xlsx ballots-2.xlsx" in said(proc)
+    # the command runs as copied: the files as the user gave them, not their bare names
+    assert f"tally reconcile {sample / 'ballots.xlsx'} {second}" in said(proc)
+
+
+@pytest.mark.parametrize("how", ["same", "relative", "link"])
+def test_one_file_given_twice_is_one_message(sample: Path, how: str) -> None:
+    ballots = sample / "ballots.xlsx"
+    again = {"same": ballots, "relative": sample / "." / "ballots.xlsx", "link": sample / "link.xlsx"}[how]
+    if how == "link":
+        again.symlink_to(ballots)
+    for lang, words in (("en", "is given twice"), ("vi", "được đưa hai lần")):
+        proc = run_tally("--lang", lang, "check", sample / "event.toml", ballots, again)
+        assert proc.returncode == 5, said(proc)
+        assert proc.stderr.count("E417") == 1 and "E503" not in proc.stderr, said(proc)
+        assert words in said(proc) and "tally reconcile" not in said(proc)
 
 
 def test_ballot_number_above_issued_and_gap_are_named(sample: Path) -> None:
