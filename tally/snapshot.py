@@ -1107,15 +1107,16 @@ def book_snapshot(book: Book) -> Snapshot:
 
     xfs = book.styles.xfs
     numbered: list[list[tuple[str, object, int]]] = []
+    number: dict[object, int] = {}   # a format -> its number, -1 for none
     for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
         row: list[tuple[str, object, int]] = []
-        add = xfs.add
         for (r, c), (value, xf) in sorted(ws.cells.items()):
-            if any(xf):
-                n = add(xf)
-            elif value is None:
-                continue            # an empty cell without a format is not written
-            else:
+            n = number.get(xf)
+            if n is None:
+                n = number[xf] = xfs.add(xf) if any(xf) else -1
+            if n < 0:
+                if value is None:
+                    continue        # an empty cell without a format is not written
                 n = 0               # no s attribute: the reader takes the first format
             if type(value) is int and not -_EXACT < value < _EXACT:
                 v = _number(value)  # written with 16 significant digits: read back as written
@@ -1140,6 +1141,7 @@ def book_snapshot(book: Book) -> Snapshot:
         cells = sheet.cells
         for ref, value, n in ids:
             cells[ref] = CellRead(value, looks[n] if n < len(looks) else looks[0])
+        odd = {look for look in looks if look.number_format.strip().lower() not in PLAIN_FORMATS}
         for r, h in ws.heights.items():
             sheet.heights[r] = height = num(h)
             if height <= 0:
@@ -1185,7 +1187,7 @@ def book_snapshot(book: Book) -> Snapshot:
             continue
         snap_cells[ws.title] = values
         formats[ws.title] = {ref: cell.look.number_format for ref, cell in cells.items()
-                             if cell.look.number_format.strip().lower() not in PLAIN_FORMATS}
+                             if cell.look in odd} if odd else {}
         formulas[ws.title] = set()
         hidden_rows[ws.title] = set(sheet.hidden_rows)
         hidden_cols[ws.title] = set(sheet.hidden_cols)
