@@ -123,3 +123,16 @@ def test_dumps_normalises_keys_and_texts_and_sorts_after() -> None:
     reference = json.dumps(_nfc(data), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     assert dumps(data) == reference.encode("utf-8")
     assert "\u00e9" in dumps(data).decode("utf-8")
+
+
+_record = st.fixed_dictionaries({"ballot": st.integers(), "person": st.none() | st.text(), "reason": st.text(),
+                                 "source": _json})
+_records = st.lists(_record | st.dictionaries(st.sampled_from(["ballot", "person", "reason", "source", "é", "x"]),
+                                              _json, max_size=4) | _json, min_size=2, max_size=8)
+
+
+@given(st.dictionaries(st.text(), _records | st.lists(_record, min_size=2, max_size=6), max_size=4))
+def test_dumps_of_lists_of_records_gives_the_bytes_of_json_dumps(data: dict[str, object]) -> None:
+    """Lists of dicts (mostly of the same keys, as an invalid ballot's; some not, some no dict)."""
+    reference = json.dumps(_nfc(data), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    assert dumps(data) == reference.encode("utf-8")
