@@ -198,6 +198,16 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
     return title
 
 
+class _Fitted(dict[CellValue, CellValue]):
+    """Texts as a cell holds them (fit_cell(clean(text))), each made once; other values as they are."""
+
+    def __missing__(self, value: CellValue) -> CellValue:
+        if not isinstance(value, str):
+            return value        # not kept: 1, 1.0 and True are one key
+        text = self[value] = fit_cell(clean(value))
+        return text
+
+
 class _Builder:
     """Collects the cells of one sheet; rows and columns are 1-based."""
 
@@ -238,17 +248,16 @@ class _Builder:
     def rows(self, roles: tuple[Role, ...], values: list[tuple[CellValue, ...]]) -> None:
         """The sheet's body from the current row on: a row per tuple of values (texts are
         made what a cell holds, as :meth:`put` makes them); every cell checked."""
-        fitted: dict[str, str] = {}     # a long table repeats its texts (a group, a name, a reason)
+        fitted = _Fitted()     # a long table repeats its texts (a group, a name, a reason)
+        fit = fitted.__getitem__
 
-        def fit(value: CellValue) -> CellValue:
-            if not isinstance(value, str):
-                return value
-            text = fitted.get(value)
-            if text is None:
-                text = fitted[value] = fit_cell(clean(value))
-            return text
+        def fit_row(row: tuple[CellValue, ...]) -> tuple[CellValue, ...]:
+            try:
+                return tuple(map(fit, row))
+            except TypeError:       # a value results.json holds as a list: kept as put() keeps it
+                return tuple(fit(v) if isinstance(v, str) else v for v in row)
 
-        self.body = Rows(self.row, roles, tuple(tuple(map(fit, row)) for row in values))
+        self.body = Rows(self.row, roles, tuple([fit_row(row) for row in values]))
         self.row += len(values)
 
     def build(self, title: str, kind: SheetKind, **kw: Any) -> SheetLayout:

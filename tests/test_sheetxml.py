@@ -365,3 +365,15 @@ def test_a_body_stays_below_every_other_cell() -> None:
             bad()
     assert ws.cells == {(1, 1): ("head", sheetxml.NO_STYLE), (2, 1): ("a", sheetxml.NO_STYLE),
                         (2, 2): ("b", sheetxml.NO_STYLE)}
+
+
+def test_a_body_keeps_a_value_no_text_nor_number_as_a_cell_laid_out_alone_keeps_it() -> None:
+    """A hostile results.json may hold a list where a ballot number goes: the body lays it out
+    as put() does (verification then fails closed on it), instead of failing on its hash."""
+    results = random_invalid_results(1)
+    g = results.groups[0]
+    odd = dataclasses.replace(g.invalid_entries[0], ballot=[1, 2])  # type: ignore[arg-type]
+    results = dataclasses.replace(results, groups=(dataclasses.replace(g, invalid_entries=(odd,)
+                                                                       + g.invalid_entries[1:]),))
+    sheet = next(s for s in layout(results, to_bytes(results)) if s.body)
+    assert sheet.body is not None and sheet.cells == sheet.flat().cells and [1, 2] in sheet.body.values[0]
