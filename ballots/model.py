@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple, NewType
 
 from ballots.rules import Policy, policy_for
@@ -183,11 +185,16 @@ class CleanBallots:
     rows: Sequence[int]
     notes: Sequence[str]
     values: tuple[Sequence[object], ...]       # one column of cells per person on the form, in form order
-    tallies: tuple[Mapping[object, int], ...]  # per column: each distinct value (one of each set of equal ones), how often
-    reading: Mapping[object, Mark]             # the mark every such value stands for
+    reading: Mapping[object, Mark]             # the mark every value of those columns stands for (equal ones alike)
 
     def __len__(self) -> int:
         return len(self.numbers)
+
+    @cached_property
+    def tallies(self) -> tuple[Mapping[object, int], ...]:
+        """Per column: each distinct value (one of each set of equal ones), how often. Made when
+        first asked for (by the count): a check needs only to know every value is a mark."""
+        return tuple(map(Counter, self.values))
 
     def marks(self, person: int) -> list[Mark]:
         return list(map(self.reading.__getitem__, self.values[person]))

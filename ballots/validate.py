@@ -16,7 +16,6 @@ import difflib
 import operator
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -634,7 +633,7 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
                   status_letter: str) -> int | None:
     """The clean path of `_read_sheet`, column by column: the sheet's cells are laid end to
     end in one list, each column is a slice of it, and each check is a pass in C over a
-    column (a Counter of its values, then a look at the few distinct ones). The clean ballots
+    column (a set of its values, then a look at the few distinct ones). The clean ballots
     are kept as the columns read (CleanBallots: no object per ballot), and only the rows that
     are not plainly a valid ballot go to the careful reader, in the order and with the
     messages of the row-by-row path.
@@ -667,23 +666,21 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
         bad.update(_where_not(column(scol), _valid_status))
     for c in headerless:
         bad.update(_where_not(column(c), is_blank))
-    # Marks: a Counter per column (one pass in C) gives its distinct values; 1, 1.0 and True
-    # are one key there, so when the sheet holds booleans (a spreadsheet's TRUE is no mark)
-    # the columns that have some are looked at cell by cell.
+    # Marks: a set per column (one pass in C) gives its distinct values; 1, 1.0 and True are
+    # one there, so when the sheet holds booleans (a spreadsheet's TRUE is no mark) the columns
+    # that have some are looked at cell by cell. How often each occurs is left to the count
+    # (CleanBallots.tallies): a check needs none of it.
     booleans = bool in set(map(type, cells))
     values: list[list[object]] = []
-    tallies: list[Counter[object]] = []
     bad_marks: set[int] = set()
     for pc in person_cols:
         assert pc is not None
         raw = column(pc)
-        tally = Counter(raw)
         if booleans and bool in set(map(type, raw)):     # rare: each cell looked at
             bad_marks.update(i for i, v in enumerate(raw) if type(v) is bool or not isinstance(reader(v), Mark))
         else:
-            bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark), tally))
+            bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark)))
         values.append(raw)
-        tallies.append(tally)
     raw_notes: list[object] | None = column(ncol) if ncol is not None else None
     bad_marks -= bad
     for i in sorted(bad):            # in row order, as the row-by-row path reads them
@@ -695,8 +692,6 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
         gone = sorted(bad | bad_marks)
         if len(gone) == n:
             return careful.entered
-        for raw, tally in zip(values, tallies):
-            _uncount(tally, raw, gone)
         keep = sorted(set(range(n)).difference(gone))
 
         def pick(seq: Sequence[Any]) -> list[Any]:
@@ -712,8 +707,9 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
         text = {v: cell_text(v).strip() for v in set(raw_notes)}
         notes = list(map(text.__getitem__, raw_notes))
     valid_numbers = cast(list[int], numbers)
+    # every value kept is a mark the reader has parsed: its marks so far say what each stands for
     block = CleanBallots(sheet.file, sheet.name, status_letter, letters, valid_numbers, rows, notes, tuple(values),
-                         tuple(tallies), {v: reader.good[v] for t in tallies for v in t})
+                         dict(reader.good))
     seen.update(dict.fromkeys(valid_numbers, _SeenBlock(sheet, bcol, block)))
     clean.append(block)
     return careful.entered + len(rows)
@@ -722,10 +718,10 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
 _FEW = 16    # distinct values worth finding with list.index; past them, one pass in Python
 
 
-def _where_not(column: list[object], good: Callable[[object], bool], tally: Counter[object] | None = None) -> list[int]:
+def _where_not(column: list[object], good: Callable[[object], bool]) -> list[int]:
     """Indexes of the cells of `column` whose value is not `good`: each distinct value is
     judged once; the cells of the few bad ones are found in C (list.index)."""
-    distinct = tally if tally is not None else set(column)
+    distinct = set(column)
     wrong = [v for v in distinct if not good(v)]
     if not wrong:
         return []
@@ -737,19 +733,6 @@ def _where_not(column: list[object], good: Callable[[object], bool], tally: Coun
 
 def _valid_status(value: object) -> bool:
     return parse_status(value) is True
-
-
-def _uncount(tally: Counter[object], column: list[object], gone: list[int]) -> None:
-    """Take the cells at `gone` out of the column's tally (and values no cell has any more)."""
-    if 4 * len(gone) > len(column):
-        keep = set(range(len(column))).difference(gone)
-        tally.clear()
-        tally.update(v for i, v in enumerate(column) if i in keep)
-        return
-    for i in gone:
-        tally[column[i]] -= 1
-    for v in [v for v, k in tally.items() if not k]:
-        del tally[v]
 
 
 class _CarefulRows:
