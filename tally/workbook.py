@@ -282,15 +282,19 @@ def one_line_chars(width_points: float, size: float, bold: bool = False) -> int:
     return n
 
 
+def _glyphs(size: float, bold: bool) -> _Glyphs:
+    glyphs = _GLYPHS.get((size, bold))
+    if glyphs is None:
+        glyphs = _GLYPHS[(size, bold)] = _Glyphs(size, bold)
+    return glyphs
+
+
 def text_lines(text: str, width_points: float, size: float, bold: bool = False) -> int:
     """How many lines `text` wraps to in a cell `width_points` wide (greedy word wrap)."""
     room = _room(width_points)
     if "\n" not in text and _widest(len(text), size, bold) <= room:
         return 1    # fits even if every glyph were a capital: most cells, no need to measure
-    glyphs = _GLYPHS.get((size, bold))
-    if glyphs is None:
-        glyphs = _GLYPHS[(size, bold)] = _Glyphs(size, bold)
-    width_of = glyphs.__getitem__
+    width_of = _glyphs(size, bold).__getitem__
     if "\n" not in text and sum(map(width_of, text)) <= room - 1e-6:
         # every glyph and space together fit: no word wraps (the loop below adds up a part of
         # them, so only rounding could differ, far below the margin)
@@ -373,30 +377,41 @@ def _body_heights(body: Rows, widths: tuple[float, ...], heights: dict[int, floa
         style = STYLES.get(role)
         width = _span_width(widths, col, col)
         # a text this short needs one line (text_lines does not measure it): most cells of a table
-        short, one = -1, 0.0
+        short, one, room, width_of = -1, 0.0, 0.0, _glyphs(12, False).__getitem__
         if style is not None:
             short = one_line_chars(width - style.indent * 9, style.size, style.bold) if style.wrap else 1 << 62
             one = _need(style, "", width, False, wrapped)
+            # text_lines' second look: all the glyphs together fit
+            room, width_of = _room(width - style.indent * 9) - 1e-6, _glyphs(style.size, style.bold).__getitem__
         texts: dict[str, float] = {}
-        columns.append((style, width, short, one, texts))
-    for r, row in enumerate(body.values, start=body.first):
-        height: float | None = None       # no value: a blank row
-        for (style, width, short, one, texts), value in zip(columns, row):
+        columns.append((style, width, short, one, texts, room, width_of))
+    # what each cell needs (None: no value; 0.0: a value without styling), a column at a time
+    needs: list[list[float | None]] = []
+    for (style, width, short, one, texts, room, width_of), column in zip(columns, zip(*body.values)):
+        if style is None:
+            needs.append([None if v is None else 0.0 for v in column])
+            continue
+        got: list[float | None] = []
+        for value in column:
             if value is None:
-                continue
-            if height is None:
-                height = 0.0
-            if style is None:
+                got.append(None)
                 continue
             text = value if type(value) is str else str(value)
             if len(text) <= short and "\n" not in text:
-                need = one
+                got.append(one)
+            elif style.wrap and "\n" not in text and sum(map(width_of, text)) <= room:
+                got.append(one)
             else:
                 known = texts.get(text)
-                need = known if known is not None else texts.setdefault(text, _need(style, text, width, False, wrapped))
-            if need > height:
-                height = need
-        heights[r] = BLANK_ROW if height is None else height
+                got.append(known if known is not None else texts.setdefault(
+                    text, _need(style, text, width, False, wrapped)))
+        needs.append(got)
+    for r, row in enumerate(zip(*needs), start=body.first):
+        if None in row:
+            there = [n for n in row if n is not None]
+            heights[r] = max(there) if there else BLANK_ROW     # no value: a blank row
+        else:
+            heights[r] = max(row)
 
 
 # --- print setup -------------------------------------------------------------------------
