@@ -191,7 +191,7 @@ def fingerprint_problem(fp: Fingerprint, event: Event, display: str, path: str) 
           "file {event}; it is not read:").format(entry=display, event=event.source)
         + bullets(what),
         _("check that you gave the right event file; if it was corrected, move the typed rows into a new entry "
-          "workbook: tally template {event} -o new-entry.xlsx --from {entry}").format(event=event.source,
+          "workbook: tally template {event} -o new-entry.xlsx --from {entry}").format(event=event.given_as or event.source,
                                                                                     entry=path),
         Location(display),
     )

@@ -12,7 +12,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +275,10 @@ def read_event(path: str | Path) -> EventLoad:
                                .format(path=path, reason=exc.strerror or exc),
                        _("check the file's permissions"), Location(str(path)))
         return EventLoad(None, (d,))
-    return parse_event(raw, name)
+    loaded = parse_event(raw, name)
+    if loaded.event is None:
+        return loaded
+    return EventLoad(replace(loaded.event, given_as=str(path)), loaded.diagnostics)
 
 
 def parse_event(raw: bytes, name: str = "event.toml") -> EventLoad:

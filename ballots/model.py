@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, NewType
 
@@ -94,6 +94,7 @@ class Event:
     sha256: str = ""               # of the event file's bytes
     lines: tuple[tuple[str, int], ...] = ()   # ("groups.btv.present", 31): where keys are, for messages
     policy: Policy | None = None   # the [policy] table over the rule set's defaults; None: the defaults
+    given_as: str = field(default="", compare=False)   # the path as the user gave it, for commands in hints
 
     @property
     def effective_policy(self) -> Policy:

@@ -423,13 +423,15 @@ def test_the_refusal_offers_a_command_that_runs_where_the_user_typed(entry: Path
     (tmp_path / "out").mkdir()
     fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "out" / "entry-1.xlsx")
     text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
-    (tmp_path / "event.toml").write_text(text.replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"'),
-                                         encoding="utf-8")
-    proc = run_tally("check", "event.toml", Path("out") / "entry-1.xlsx", cwd=tmp_path)
+    (tmp_path / "ev").mkdir()   # the event file in a folder of its own: named as given too
+    (tmp_path / "ev" / "event.toml").write_text(text.replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"'),
+                                                encoding="utf-8")
+    proc = run_tally("check", Path("ev") / "event.toml", Path("out") / "entry-1.xlsx", cwd=tmp_path)
     assert proc.returncode == 5 and "E411" in proc.stderr
     offered = re.search(r"tally template .*?--from \S+", " ".join(proc.stderr.split()))
     assert offered is not None, proc.stderr
     assert offered.group(0).endswith(f"--from {Path('out') / 'entry-1.xlsx'}")
+    assert offered.group(0).startswith(f"tally template {Path('ev') / 'event.toml'} ")
     moved = run_tally(*offered.group(0).split()[1:], cwd=tmp_path)
     assert moved.returncode == 0, moved.stdout + moved.stderr
 
