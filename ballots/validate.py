@@ -540,14 +540,20 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     header_row, header = 1, table[0] if table else []
     if tick is not None and len(table) >= ROWS_PER_TICK:
         tick(len(table))
-    if all(is_blank(v) for v in header):
-        # Row 1 is the header by contract; look ahead only to say where the header went.
+    blank = all(is_blank(v) for v in header)
+    if blank or not any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in header):
+        # Row 1 is the header by contract; look ahead only to say where the header went (below
+        # empty rows, or below a title typed above it), in one message rather than one per column.
         for number, values in enumerate(table[1:51], start=2):
             if any(isinstance(v, str) and fold(v) in BALLOT_HEADERS for v in values):
+                hint = (_n("delete the {n} empty row above the header", "delete the {n} empty rows above the header",
+                           number - 1) if blank else
+                        _n("delete the {n} row above the header: row 1 must hold the column headers",
+                           "delete the {n} rows above the header: row 1 must hold the column headers", number - 1))
                 diags.add("E403", _("the header row is row {number}, not row 1").format(number=number),
-                          _n("delete the {n} empty row above the header", "delete the {n} empty rows above the header", number - 1)
-                          .format(n=number - 1), sheet.where(0, number))
+                          hint.format(n=number - 1), sheet.where(0, number))
                 return None
+    if blank:
         diags.add("E403", _("the sheet is empty: no header row"), _("row 1 must hold the column headers (Số phiếu, people…)"),
                   sheet.where(0, 1))
         return None

@@ -149,6 +149,22 @@ def test_one_file_given_twice_is_one_message(sample: Path, how: str) -> None:
         assert words in said(proc) and "tally reconcile" not in said(proc)
 
 
+@pytest.mark.parametrize("above", [["BẢNG NHẬP PHIẾU"], [None], ["Ban kiểm phiếu", None, "ngày 31/5"]])
+def test_a_header_below_row_1_is_one_message(sample: Path, above: list[object]) -> None:
+    # A title typed above the header (or an empty row) is named once, with the row to delete,
+    # not as an unknown column plus a missing column for every person.
+    wb = openpyxl.load_workbook(sample / "ballots.xlsx")
+    wb["btv"].insert_rows(1, 2)
+    wb["btv"].cell(1, 1).value = above[0]
+    wb["btv"].cell(2, 3).value = above[-1] if len(above) > 1 else None
+    wb.save(sample / "ballots.xlsx")
+    proc = run_tally("check", sample / "event.toml", sample / "ballots.xlsx")
+    text = said(proc)
+    assert proc.returncode == 5 and "E403 the header row is row 3, not row 1" in text, text
+    assert "delete the 2" in text and "rows above the header" in text
+    assert "E405" not in text and "E404" not in text and "E407" not in text
+
+
 def test_ballot_number_above_issued_and_gap_are_named(sample: Path) -> None:
     wb = openpyxl.load_workbook(sample / "ballots.xlsx")
     ws = wb["btv"]
