@@ -121,6 +121,8 @@ elif what == "steps":
     def rebuild():
         compare.rebuild.cache_clear()
         compare.expected_cells.cache_clear()
+        if hasattr(compare, "laid_out"):     # the layout shared with the checked cells, since issue 14
+            compare.laid_out.cache_clear()
         if memo is not None:
             memo.clear()
         compare.rebuild(data, restricted)
