@@ -231,6 +231,8 @@ def _groups_table_narrow(view: EventView, n: Callable[[int | None], Text]) -> Ta
             counts.append(_("members {n}").format(n="?" if g.members is None else g.members) + "\n")
         if g.quorum is None:
             counts.append("?", style="red")
+        elif g.quorum_rule == "none":
+            counts.append(_("– (no quorum rule)"), style="dim")
         else:
             counts.append(f"{'✓' if g.quorum else '✗'} 3×{g.present} {'≥' if g.quorum else '<'} 2×{g.summoned}",
                           style="green" if g.quorum else "bold red")

@@ -203,3 +203,18 @@ def test_quiet_is_honoured_by_show_and_verify(sample: Path) -> None:
     assert proc.returncode == 0 and len(proc.stdout.strip().splitlines()) <= 2 and "p01" not in proc.stdout
     proc = run_tally("position", "list", sample / "event.toml", "--quiet")
     assert proc.returncode == 0 and "btv" not in proc.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_show_never_ticks_a_quorum_no_rule_asks_for(tmp_path: Path, columns: str) -> None:
+    # Under nq85-2014 the policy's quorum is "none": at 80 columns `show` printed
+    # "✓ 3×30 ≥ 2×50", a false inequality with a tick, where the wide table said there is no rule.
+    event = tmp_path / "event.toml"
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^rules = "[^"]*"', 'rules = "nq85-2014"', text)
+    text = re.sub(r"(?m)^summoned = \d+", "summoned = 50\nmembers = 50", text)
+    event.write_text(text, encoding="utf-8")
+    proc = run_tally("show", event, env={"COLUMNS": columns})
+    shown = proc.stdout
+    assert "(no quorum rule)" in shown, shown
+    assert not re.search(r"✓ 3×\d+ ≥ 2×50", shown)
