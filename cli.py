@@ -49,6 +49,7 @@ from .cli_render import (
     render_rule_set,
     render_rule_sets,
     render_scan_summary,
+    say,
     wrap_keeping_fingerprints,
 )
 from .cli_support import ProgressFn, expand_wildcards, lang_callback, localise, progress_bar, utf8_output
@@ -642,6 +643,10 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
         for gb in checked.read.groups if chatty() else ():
             entered = checked.read.entered_in(gb.group.id)
             line = Text(f"  {gb.group.id}: ", style="bold")
+            if gb.group.id in checked.read.unread:    # refused (E411) or unreadable: not an empty sheet
+                line.append(_("not read: its sheet was refused (see the errors above)"), style="red")
+                console.print(line)
+                continue
             line.append(_n("{n} ballot entered", "{n} ballots entered", entered).format(n=entered))
             if not checked.has_errors:  # with errors, some rows are not yet ballots: no split to show
                 invalid = gb.wholly_invalid
@@ -651,8 +656,8 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
                 issued=gb.group.issued, people=len(gb.persons)))
             console.print(line)
         if checked.has_errors:
-            console.print(Text("✗ " + _("Not ready to count: fix the errors above and run `tally check` again. "
-                                        "Nothing was written."), style="bold red"))
+            say(console, "✗ ", _("Not ready to count: fix the errors above and run `tally check` again. "
+                                 "Nothing was written."), indent=2, style="bold red")
         else:
             total = sum(checked.read.entered_in(gb.group.id) for gb in checked.read.groups)
             forms = len(checked.read.groups)
@@ -1167,15 +1172,16 @@ def template_cmd(
                 .format(n=sheet.persons)),
                 markup=False)
         for form in moved.forms if moved is not None else ():
-            console.print("  " + _n("{group}: {n} typed ballot moved from {entry}",
-                                    "{group}: {n} typed ballots moved from {entry}", form.ballots)
-                          .format(group=form.group, n=form.ballots, entry=moved_from), markup=False)
+            if chatty():    # --quiet: the problems (people new on a form) and the closing line
+                console.print("  " + _n("{group}: {n} typed ballot moved from {entry}",
+                                        "{group}: {n} typed ballots moved from {entry}", form.ballots)
+                              .format(group=form.group, n=form.ballots, entry=moved_from), markup=False)
             for person in form.new_persons:
                 console.print(Text("  ! " + _("{group}: {person} is new on this form; type their marks from the "
                                               "paper ballots").format(group=form.group, person=person),
                                    style="yellow"))
         if chatty() and moved is None:
-            console.print("  " + _("Two clerks each fill a copy; then: tally reconcile FIRST SECOND"), markup=False)
+            say(console, "  ", _("Two clerks each fill a copy; then: tally reconcile FIRST SECOND"))
         console.print("✓ " + _("Wrote {file}: one sheet per group").format(file=path), style="bold green",
                       markup=False)
 

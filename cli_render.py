@@ -56,24 +56,187 @@ def err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+# A command in a message: in backticks, or "tally <command> …" to the end of the sentence.
+_COMMAND = re.compile(r"`([^`]+)`|\btally (?:init|rules|show|committee|position|person|group|ballots|scan|review|"
+                      r"template|reconcile|check|count|sign|verify|keys)\b[^;`]*$")
+SHOWN_PER_CODE = 3          # on a terminal, the first few of a code reported more than
+MANY_PER_CODE = 10          # this many times; --json lists them all
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """A message as (text, is_command) pieces; a command is never broken across lines."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for match in _COMMAND.finditer(text):
+        if match.start() > at:
+            pieces.append((text[at:match.start()], False))
+        pieces.append((match.group(0), True))
+        at = match.end()
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: str = "") -> None:
+    """`lead` then `text`, wrapped at the console's width with the lines after the first
+    indented by `indent` (a line of `text` of its own keeps its own indentation). A word (a
+    path, a fingerprint) is never broken, and a command never wrapped: when it does not fit the
+    line, it goes on a line of its own, indented under the text, whole even where it is wider
+    than the terminal, so that it can be copied and run."""
+    from rich.cells import cell_len
+
+    from .cli_term import Text
+
+    room = max(console.width, indent + 20)
+    lines: list[Text] = []
+    for number, paragraph in enumerate(text.split("\n")):
+        if number == 0:
+            line = lead.copy() if isinstance(lead, Text) else Text(lead)
+            hang = indent
+        else:
+            body = paragraph.lstrip(" ")
+            line, paragraph = Text(paragraph[:len(paragraph) - len(body)]), body
+            bullet = re.match(r"[•\-*] ", body)
+            hang = max(indent, len(line.plain) + (len(bullet.group(0)) if bullet else 0))
+        words = 0      # on the line being filled
+        set_apart = False
+
+        def add(word: str, space: bool) -> None:
+            nonlocal line, words
+            gap = " " if space and words else ""
+            if words and cell_len(line.plain + gap + word) > room:
+                lines.append(line)
+                line, gap, words = Text(" " * hang), "", 0
+            line.append(gap + word, style=style or None)
+            words += 1
+
+        for piece, command in _pieces(paragraph):
+            if command:
+                if cell_len(line.plain + " " + piece) <= room:
+                    add(piece, not line.plain.endswith(("(", " ")))
+                    continue
+                if words:
+                    lines.append(line)
+                lines.append(Text(" " * (hang + 2) + piece.strip("`"), style=style))
+                line, words, set_apart = Text(" " * hang), 0, True
+                continue
+            if set_apart:      # the sentence goes on under the command, without the comma that followed it
+                piece, set_apart = piece.lstrip(",;:. "), False
+            for i, word in enumerate(piece.split(" ")):
+                if word:
+                    add(word, i > 0)
+        if words:
+            lines.append(line)
+    for text_line in lines:
+        console.print(text_line, soft_wrap=True)
+
+
+def _runs(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[tuple[Diagnostic, int]]:
+    """What a terminal shows of the diagnostics: the marks missing from one person's column
+    as one problem (a person added to a form after the entry workbook was made is 57 E502,
+    one per ballot), each with how many diagnostics it stands for."""
+    from ballots.errors import Diagnostic, Location
+
+    columns: dict[tuple[object, ...], list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.code == "E502" and d.location is not None and d.location.cell and d.fact("person"):
+            letters = d.location.cell.rstrip("0123456789")
+            columns.setdefault((d.location.file, d.location.sheet, letters, d.fact("person")), []).append(d)
+    shown: list[tuple[Diagnostic, int]] = []
+    done: set[tuple[object, ...]] = set()
+    for d in diagnostics:
+        key = (d.location.file, d.location.sheet, d.location.cell.rstrip("0123456789"), d.fact("person")) \
+            if d.code == "E502" and d.location is not None and d.location.cell and d.fact("person") else None
+        same = columns.get(key, []) if key is not None else []
+        if len(same) < 2:
+            shown.append((d, 1))
+            continue
+        if key in done:
+            continue
+        done.add(key)
+        assert d.location is not None and d.location.cell is not None
+        rows = sorted(int(x.location.cell[len(str(key[2])):]) for x in same if x.location and x.location.cell)
+        ballots = sorted(int(x.fact("ballot") or 0) for x in same)
+        who = f"{d.fact('person')} {d.fact('name') or ''}".strip()
+        message = _("no mark entered for {person} on {n} ballots: {ballots} (rows {rows})").format(
+            person=who, n=len(same), ballots=_numbers(ballots), rows=_numbers(rows))
+        if all(x.fact("column") == "empty" for x in same):
+            hint = _("the column {column} is empty on every ballot: {person} was probably added to the form after "
+                     "the entry workbook was made; type their marks from the paper ballots (0 where the voter "
+                     "marked no box)").format(column=key[2], person=who)
+        else:
+            hint = _("type each mark from the paper ballot; if the voter left the row blank, enter 0 (invalid row)")
+        cell = f"{key[2]}{rows[0]}:{key[2]}{rows[-1]}" if len(rows) > 1 else d.location.cell
+        shown.append((Diagnostic("E502", message, hint, Location(d.location.file, d.location.sheet, cell)), len(same)))
+    return shown
+
+
+def _places(places: list[str], most: int = 8) -> str:
+    """Where the problems not shown are: 'ballots.xlsx › btv › D5, D6, D7 …' (the file and sheet
+    said once while they stay the same)."""
+    out: list[str] = []
+    before: list[str] = []
+    for place in places[:most]:
+        parts = place.split(" › ")
+        if len(parts) == 3 and parts[:2] == before:
+            out.append(parts[2])
+        else:
+            out.append(place)
+            before = parts[:2]
+    return ", ".join(out) + (" …" if len(places) > most else "")
+
+
+def _numbers(numbers: list[int]) -> str:
+    """1, 2, 3, 7, 9, 10 -> '1–3, 7, 9–10'."""
+    out: list[list[int]] = []
+    for n in numbers:
+        if out and n == out[-1][-1] + 1:
+            out[-1][1:] = [n]
+        else:
+            out.append([n])
+    return ", ".join("–".join(map(str, run)) for run in out)
+
+
 def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], console: Console | None = None) -> None:
-    """One block per problem: code and what was found, where, what to do."""
+    """One block per problem: code and what was found, where, what to do. A flood of one code (more
+    than MANY_PER_CODE) is summed up after the first few, saying how many more and where (--json
+    lists them all), so that one mistake is not a screenful of messages."""
     from .cli_term import Text
 
     console = console or err()
-    for d in diagnostics:
+    per_code: dict[str, int] = {}
+    runs = _runs(diagnostics)
+    left = {code: sum(n for d, n in runs if d.code == code) for code in {d.code for d, _count in runs}}
+    shown = {code: SHOWN_PER_CODE if n > MANY_PER_CODE else n for code, n in left.items()}
+    unshown: dict[str, list[str]] = {}     # where the ones not shown are
+    for d, _count in runs:
+        per_code[d.code] = per_code.get(d.code, 0) + 1
+        if per_code[d.code] > shown[d.code] and d.location is not None:
+            unshown.setdefault(d.code, []).append(str(d.location))
+    per_code.clear()
+    for d, n in runs:
+        per_code[d.code] = per_code.get(d.code, 0) + 1
+        left[d.code] -= n
+        if per_code[d.code] > shown[d.code]:
+            continue
         style = "bold red" if d.is_error else "bold yellow"
         mark = "✗" if d.is_error else "!"
-        line = Text()
-        line.append(f"{mark} {d.code} ", style=style)
-        line.append(d.message)
-        console.print(line)
+        lead = Text()
+        lead.append(f"{mark} {d.code} ", style=style)
+        say(console, lead, d.message)
         if d.location is not None:
-            console.print(Text("    " + str(d.location), style="cyan"))
+            say(console, "    ", str(d.location), indent=4, style="cyan")
         for rel in d.related:
-            console.print(Text("    " + _("also: {place}").format(place=rel), style="cyan"))
+            say(console, "    ", _("also: {place}").format(place=rel), indent=4, style="cyan")
         if d.hint:
-            console.print(Text("    → " + d.hint, style="dim"))
+            say(console, Text("    → ", style="dim"), d.hint, indent=6, style="dim")
+        if per_code[d.code] == shown[d.code] and left[d.code]:
+            say(console, "  ", _n("… and {n} more {code} like this (--json lists every one)",
+                                  "… and {n} more {code} like these (--json lists every one)", left[d.code])
+                .format(n=left[d.code], code=d.code), indent=4, style=style)
+            places = _places(unshown.get(d.code, []))
+            if places:
+                say(console, "    ", places, indent=4, style="cyan")
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if errors or warnings:
@@ -100,8 +263,7 @@ def _report_edit(result: EditResult, todo: str | None = None) -> None:
     if (todo or errors) and chatty():
         more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=result.path) \
             if len(errors) > 1 else ""
-        console.print(Text("  " + _("still to do: {todo}").format(todo=todo or errors[0].message + more),
-                           style="dim"))
+        say(console, "  ", _("still to do: {todo}").format(todo=todo or errors[0].message + more), style="dim")
     console.print(Text("✓ " + result.summary, style="green"))
 
 
@@ -520,10 +682,10 @@ def render_scan_summary(summary: ScanSummary) -> None:
         console.print("  " + _("Evidence (registered pages, scores, crops): {folder}").format(folder=summary.evidence),
                       markup=False)
         if summary.review:
-            console.print("  → " + _("decide the doubtful rows: tally review {file}").format(file=summary.entry),
-                          style="yellow", markup=False)
-        console.print("  → " + _("the scan is one clerk: reconcile it with a typed entry, "
-                                 "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry), markup=False)
+            say(console, "  → ", _("decide the doubtful rows: tally review {file}").format(file=summary.entry),
+                style="yellow")
+        say(console, "  → ", _("the scan is one clerk: reconcile it with a typed entry, "
+                               "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry))
     console.print("✓ " + _("Wrote {file}: {pages} pages read in {seconds} s; {auto} of {rows} rows decided, "
                            "{review} await review").format(
         file=summary.entry, pages=summary.pages, seconds=f"{summary.seconds:.1f}", auto=summary.automatic,
@@ -581,7 +743,7 @@ def render_rule_sets() -> None:
     closing = _("{n} rule sets: {ids} (default {default}); show one in full, with the source of every rule: "
                 "tally rules ID").format(n=len(RULE_SETS), ids=", ".join(RULE_SETS), default=DEFAULT_RULES)
     if not chatty():    # --quiet: the closing line alone
-        console.print(closing, markup=False)
+        say(console, "", closing, indent=2)
         return
     table = Table(title=Text(_("Rule sets (bộ quy định)"), style="bold"), title_justify="left", show_lines=True)
     table.add_column(_("Id"), width=_fixed(_("Id"), list(RULE_SETS)))
@@ -595,7 +757,7 @@ def render_rule_sets() -> None:
             status += "\n" + _("default")
         table.add_row(Text(r.id, style="bold"), Text(r.name(lang)), Text(base), Text(status))
     console.print(table)
-    console.print(closing, markup=False)
+    say(console, "", closing, indent=2)
 
 
 def render_rule_set(rule_set: RuleSet) -> None:

@@ -199,6 +199,13 @@ class Diagnostic:
     hint: str = ""            # what to do
     location: Location | None = None
     related: tuple[Location, ...] = ()   # e.g. the other place of a duplicate
+    # What the problem is about, for a reader that sums up many alike (the command line's
+    # "no mark for p03 Lê Văn Cường on 57 ballots"): ("person", "p03"), ("name", ...), ("group", ...),
+    # ("ballot", "5"). Not part of the JSON document, which lists every diagnostic as it is.
+    about: tuple[tuple[str, str], ...] = ()
+
+    def fact(self, key: str) -> str | None:
+        return next((v for k, v in self.about if k == key), None)
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -257,8 +264,8 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(self, code: str, message: str, hint: str = "", location: Location | None = None,
-            related: tuple[Location, ...] = ()) -> None:
-        self.items.append(Diagnostic(code, message, hint, location, related))
+            related: tuple[Location, ...] = (), about: tuple[tuple[str, str], ...] = ()) -> None:
+        self.items.append(Diagnostic(code, message, hint, location, related, about))
 
     def extend(self, other: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
         self.items.extend(other)

@@ -17,7 +17,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple, cast
@@ -63,6 +63,7 @@ class BallotRead:
     inputs: tuple[InputSummary, ...]
     diagnostics: tuple[Diagnostic, ...]
     entered: tuple[tuple[str, int], ...] = ()   # (group id, ballot rows entered, with or without errors)
+    unread: tuple[str, ...] = ()   # groups whose sheets were refused or unreadable: their count is unknown
 
     def entered_in(self, group_id: str) -> int:
         return next((n for g, n in self.entered if g == group_id), 0)
@@ -93,11 +94,11 @@ class _Collector(Diagnostics):
         self.per_code: dict[str, int] = {}
 
     def add(self, code: str, message: str, hint: str = "", location: Location | None = None,
-            related: tuple[Location, ...] = ()) -> None:
+            related: tuple[Location, ...] = (), about: tuple[tuple[str, str], ...] = ()) -> None:
         n = self.per_code.get(code, 0) + 1
         self.per_code[code] = n
         if n <= MAX_REPORTED_PER_CODE:
-            super().add(code, message, hint, location, related)
+            super().add(code, message, hint, location, related, about)
 
 
 def display_names(paths: Sequence[Path]) -> list[str]:
@@ -179,12 +180,15 @@ def read_ballots(
                 unreadable.add(group.id)
                 continue
             tick = (lambda rows, where=f"{display} › {sheet_name}": progress(where, rows, 0)) if progress else None
+            reported, loose = len(diags.items), len(ballots[group.id])
             n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,
                             diags, tick, clean[group.id])
             if n is None:
                 unreadable.add(group.id)
             else:
                 entered[group.id] += n
+                typed = n - sum(not b.valid for b in ballots[group.id][loose:])   # ballots that need marks
+                _empty_columns(diags.items, reported, group.id, typed)
 
     if progress:
         progress("", len(files), len(files))
@@ -212,7 +216,20 @@ def read_ballots(
         for g in event.groups if g.id in groups_seen
     )
     return BallotRead(result_groups, tuple(inputs), tuple(diags.items),
-                      tuple((g.id, entered[g.id]) for g in event.groups if g.id in groups_seen))
+                      tuple((g.id, entered[g.id]) for g in event.groups if g.id in groups_seen),
+                      tuple(g.id for g in event.groups if g.id in unreadable))
+
+
+def _empty_columns(items: list[Diagnostic], start: int, group_id: str, typed: int) -> None:
+    """Name the group on a sheet's mark problems (items[start:]), and mark the E502 of a person
+    whose column is empty on every ballot that needs a mark: a person added to the form after
+    the entry workbook was made, whom the command line reports once, not once per ballot."""
+    missing = Counter(d.fact("person") for d in items[start:] if d.code == "E502")
+    for i in range(start, len(items)):
+        d = items[i]
+        if d.about:
+            empty = d.code == "E502" and typed > 1 and missing[d.fact("person")] == typed
+            items[i] = replace(d, about=(*d.about, ("group", group_id), *((("column", "empty"),) if empty else ())))
 
 
 def _ranges(numbers: Sequence[int]) -> str:
@@ -828,19 +845,20 @@ class _CarefulRows:
             col = person_cols[i]
             if col is None:
                 continue
+            about = (("person", persons[i].id), ("name", persons[i].name), ("ballot", str(ballot_no)))
             if mark is None:
                 diags.add("E502", _("no mark entered for {person} on ballot {number}").format(person=_who(persons[i]), number=ballot_no),
                           _("type the mark from the paper ballot; if the voter left the row blank, enter 0 "
-                          "(invalid row)"), sheet.where(col, number))
+                          "(invalid row)"), sheet.where(col, number), about=about)
             elif mark.found == UNDECIDED_MARK:
                 diags.add("E428", _("the mark of {person} on ballot {number} was read from a scan and awaits a "
                                     "person's decision").format(person=_who(persons[i]), number=ballot_no),
                           _("decide every doubtful mark with `tally review {file}`, then check again")
-                          .format(file=sheet.file), sheet.where(col, number))
+                          .format(file=sheet.file), sheet.where(col, number), about=about)
             else:
                 diags.add("E501", _("'{found}' is not a mark (ballot {number}, {person})")
                                   .format(found=cell_text(mark.found), number=ballot_no, person=_who(persons[i])),
-                          _(MARK_HELP), sheet.where(col, number))
+                          _(MARK_HELP), sheet.where(col, number), about=about)
         if ok:
             self.out.append(Ballot(ballot_no, True, tuple(marks), note, source))
 

@@ -781,19 +781,67 @@ def _explained(signed: Any, recounted: Any) -> list[str]:
                 out.append(_("form {group}, {person}: only in the re-count").format(
                     group=g["id"], person=f"{q['id']} {q.get('name', '')}".strip()))
             if g.get("invalid_entries") != r.get("invalid_entries"):
-                out.append(_("form {group}: the invalid ballots and rows differ ({signed} signed, {recounted} "
-                             "re-counted)").format(group=g["id"], signed=len(g.get("invalid_entries") or ()),
-                                                   recounted=len(r.get("invalid_entries") or ())))
+                out += _invalid_differences(g, r)
         old_event, new_event = signed.get("event") or {}, recounted.get("event") or {}
         for key in sorted(set(old_event) | set(new_event)):
             if old_event.get(key) != new_event.get(key):
                 out.append(_("event.{key}: signed {signed}, re-counted {recounted}").format(
                     key=key, signed=_show(old_event.get(key)), recounted=_show(new_event.get(key))))
         if signed.get("inputs") != recounted.get("inputs"):
-            out.append(_("the ballot files are named differently"))
+            out.append(_("the ballot files differ: {signed} signed, {recounted} re-counted").format(
+                signed=_files(signed["inputs"]), recounted=_files(recounted["inputs"])))
         return out
     except (KeyError, TypeError, AttributeError):
         return []
+
+
+def _files(inputs: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{i['file']} ({group4(str(i['sha256'])[:8])}…)" for i in inputs)
+
+
+def _invalid_differences(signed: dict[str, Any], recounted: dict[str, Any]) -> list[str]:
+    """How the invalid ballots and rows of a form differ, in words: which ballot, which person,
+    what (the reason, the cell, the file it was read from), never a JSON path."""
+    names = {p["id"]: f"{p['id']} {p.get('name', '')}".strip() for p in signed["persons"]}
+    gid = signed["id"]
+
+    def what(e: dict[str, Any]) -> str:
+        if e.get("person") is None:
+            return _("invalid ballot {ballot}").format(ballot=e.get("ballot"))
+        return _("invalid row of {person} on ballot {ballot}").format(
+            person=names.get(e["person"], e["person"]), ballot=e.get("ballot"))
+
+    def key(e: dict[str, Any]) -> tuple[str, str]:
+        return str(e.get("ballot")), str(e.get("person"))
+
+    old = {key(e): e for e in signed.get("invalid_entries") or ()}
+    new = {key(e): e for e in recounted.get("invalid_entries") or ()}
+    out: list[str] = []
+    files: dict[tuple[str, str], int] = {}       # (signed file, re-counted file) of entries alike but for it
+    for k, e in old.items():
+        q = new.get(k)
+        if q is None:
+            out.append(_("form {group}: {entry} only in the signed results").format(group=gid, entry=what(e)))
+            continue
+        if e.get("reason") != q.get("reason"):
+            out.append(_("form {group}: {entry}: reason '{signed}' signed, '{recounted}' re-counted").format(
+                group=gid, entry=what(e), signed=e.get("reason"), recounted=q.get("reason")))
+        a, b = str(e.get("source", "")).split(" › "), str(q.get("source", "")).split(" › ")
+        if a[1:] == b[1:] and a[:1] != b[:1]:
+            files[(a[0], b[0])] = files.get((a[0], b[0]), 0) + 1
+        elif a != b:
+            out.append(_("form {group}: {entry}: read from {signed} signed, {recounted} re-counted").format(
+                group=gid, entry=what(e), signed=e.get("source"), recounted=q.get("source")))
+    for k, q in new.items():
+        if k not in old:
+            out.append(_("form {group}: {entry} only in the re-count").format(group=gid, entry=what(q)))
+    for (a, b), n in files.items():
+        out.append(_n("form {group}: {n} invalid ballot or row read from the file {signed} signed, {recounted} "
+                      "re-counted (the same ballots and rows otherwise)",
+                      "form {group}: {n} invalid ballots and rows read from the file {signed} signed, {recounted} "
+                      "re-counted (the same ballots and rows otherwise)", n)
+                   .format(group=gid, n=n, signed=a, recounted=b))
+    return out
 
 
 def _shown(value: Any) -> str:

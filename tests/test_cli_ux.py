@@ -218,3 +218,95 @@ def test_show_never_ticks_a_quorum_no_rule_asks_for(tmp_path: Path, columns: str
     shown = proc.stdout
     assert "(no quorum rule)" in shown, shown
     assert not re.search(r"✓ 3×\d+ ≥ 2×50", shown)
+
+
+def _typed_entry(folder: Path, ballots: int = 57) -> None:
+    """An event of one form of two people, its entry workbook made by `tally template` and
+    typed in full (entry-1.xlsx)."""
+    ev = folder / "event.toml"
+    for args in (("init", ev, "--title", "T", "--organisation", "O", "--date", "31/05/2023", "--rules", "qd96",
+                  "--committee", "Ngô Văn Bình:Trưởng ban"),
+                 ("position", "add", ev, "--id", "btv", "--title", "Ủy viên BTV"),
+                 ("person", "add", ev, "--id", "p01", "--name", "Nguyễn Văn An", "--position", "btv"),
+                 ("person", "add", ev, "--id", "p02", "--name", "Trần Thị Bình", "--position", "btv"),
+                 ("group", "add", ev, "--id", "btv", "--title", "Phiếu BTV", "--position", "btv", "--summoned",
+                  str(ballots + 3), "--present", str(ballots), "--issued", str(ballots), "--collected", str(ballots)),
+                 ("template", ev, "-o", folder / "entry.xlsx")):
+        assert run_tally(*args).returncode == 0, args
+    wb = openpyxl.load_workbook(folder / "entry.xlsx")
+    ws = wb["btv"]
+    for row in range(2, ballots + 2):
+        ws.cell(row, 4).value, ws.cell(row, 5).value = 1 + row % 3, 1 + row % 2
+    wb.save(folder / "entry-1.xlsx")
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_person_added_after_the_template_is_one_message(tmp_path: Path, lang: str) -> None:
+    """Issue 11, A1: the empty column of a person added to the form is one E502, not 57."""
+    _typed_entry(tmp_path)
+    ev = tmp_path / "event.toml"
+    assert run_tally("person", "add", ev, "--id", "p03", "--name", "Lê Văn Cường", "--position", "btv").returncode == 0
+    assert run_tally("template", ev, "-o", tmp_path / "entry-new.xlsx", "--from", tmp_path / "entry-1.xlsx"
+                     ).returncode == 0
+    proc = run_tally("--lang", lang, "check", ev, tmp_path / "entry-new.xlsx", env={"COLUMNS": "80"})
+    assert proc.returncode == 5
+    assert proc.stderr.count("E502") == 1, proc.stderr
+    assert "p03 Lê Văn Cường" in proc.stderr and "57" in proc.stderr and "F2:F58" in proc.stderr
+    assert ("probably added" if lang == "en" else "có lẽ") in said(proc), proc.stderr
+    assert all(len(line) <= 80 for line in proc.stderr.splitlines())
+    listed = run_tally("check", ev, tmp_path / "entry-new.xlsx", "--json")
+    assert [d["code"] for d in __import__("json").loads(listed.stdout)["diagnostics"]] == ["E502"] * 57
+
+
+def test_many_of_one_code_are_summed_up_after_the_first(tmp_path: Path) -> None:
+    """Issue 11, A1: a run of one code shows the first few, then how many more and where."""
+    _typed_entry(tmp_path, ballots=14)
+    wb = openpyxl.load_workbook(tmp_path / "entry-1.xlsx")
+    for row in range(2, 13):
+        wb["btv"].cell(row, 4).value = f"x{row}"
+    for row in range(13, 15):
+        wb["btv"].cell(row, 5).value = "y"
+    wb.save(tmp_path / "entry-1.xlsx")
+    proc = run_tally("check", tmp_path / "event.toml", tmp_path / "entry-1.xlsx")
+    assert proc.returncode == 5
+    assert proc.stderr.count("✗ E501") == 3, proc.stderr          # 11 of them: a flood
+    assert "and 10 more E501 like these" in proc.stderr and "D5, D6, D7, D8, D9, D10, D11, D12 …" in proc.stderr
+    assert "13 errors" in proc.stderr
+    proc = run_tally("check", tmp_path / "event.toml", tmp_path / "entry-1.xlsx", "--json")
+    assert [d["code"] for d in __import__("json").loads(proc.stdout)["diagnostics"]].count("E501") == 13
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_refused_workbook_is_not_summarised_as_empty(tmp_path: Path, lang: str) -> None:
+    """Issue 11, A3 and A2: E411 says the file was not read, and its hint's command is one line."""
+    _typed_entry(tmp_path)
+    ev = tmp_path / "event.toml"
+    assert run_tally("person", "add", ev, "--id", "p03", "--name", "Lê Văn Cường", "--position", "btv").returncode == 0
+    proc = run_tally("--lang", lang, "check", "event.toml", "entry-1.xlsx", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert proc.returncode == 5 and "E411" in proc.stderr
+    assert "0 ballots" not in proc.stdout and "0 phiếu" not in proc.stdout, proc.stdout
+    assert ("not read" if lang == "en" else "không đọc") in proc.stdout
+    command = "tally template event.toml -o new-entry.xlsx --from entry-1.xlsx"
+    assert any(line.strip() == command for line in proc.stderr.splitlines()), proc.stderr
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_a_command_in_a_hint_is_never_wrapped(width: int, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11, A2: prose wraps with a hanging indent; a command (and a path) is never broken."""
+    from tally._cli.cli_render import say
+    from tally._cli.cli_term import Console
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setenv("LINES", "25")
+    path = "out/a-rather-long-folder-name/entry-final-2023-09-28.xlsx"
+    command = f"tally template event.toml -o {path} --from out/entry-1.xlsx"
+    say(Console(stderr=True), "    → ", f"decide every doubtful mark with `tally review {path}`, then run "
+        f"it again; or move the rows: {command}", indent=6)
+    lines = capsys.readouterr().err.splitlines()
+    assert f"tally review {path}" in [line.strip().strip("`,") for line in lines], lines
+    assert any(line.strip() == command for line in lines), lines
+    assert all(line.startswith("      ") for line in lines[1:]), lines
+    words = [w for line in lines for w in line.split()]
+    assert path in words and "out/entry-1.xlsx" in words
+    assert all(len(line) <= width for line in lines if "tally" not in line and path not in line), lines

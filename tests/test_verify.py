@@ -299,6 +299,30 @@ def test_recount_matches_inputs_by_content_not_name(signed: Path, tmp_path: Path
     assert "byte-identical" in recount.reason
 
 
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_resaved_ballot_file_under_another_name_is_explained_in_words(signed: Path, tmp_path: Path,
+                                                                         lang: str) -> None:
+    """Issue 11, A5: the same ballots re-saved (other bytes) under another name: the re-count
+    differs only in the file its invalid entries were read from, and says so, not '2 signed, 2
+    re-counted'."""
+    from ballots.i18n import set_language
+
+    resaved = tmp_path / "resaved.xlsx"
+    openpyxl.load_workbook(SAMPLES / "ballots.xlsx").save(resaved)
+    set_language(lang)
+    try:
+        report = check(signed, event=SAMPLES / "event.toml", ballots=[resaved])
+    finally:
+        set_language("en")
+    bad = only_fails(report, "inputs", "recount")
+    recount = bad["recount"]
+    assert "2 signed, 2" not in recount and "invalid_entries" not in recount and "groups[" not in recount
+    assert "ballots.xlsx" in recount and "resaved.xlsx" in recount
+    assert re.search(r"btv: 2 .*ballots.xlsx", recount), recount
+    if lang == "vi":
+        assert "đọc từ tệp" in recount, recount
+
+
 # --- unusable inputs ---------------------------------------------------------------------
 
 
