@@ -131,43 +131,49 @@ def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: s
         console.print(text_line, soft_wrap=True)
 
 
+def _column_of(d: Diagnostic) -> tuple[str, str, str, str] | None:
+    """(file, sheet, column letters, person) of a mark not entered, else None."""
+    person = d.fact("person")
+    if d.code != "E502" or d.location is None or not d.location.cell or person is None:
+        return None
+    return d.location.file, d.location.sheet or "", d.location.cell.rstrip("0123456789"), person
+
+
 def _runs(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[tuple[Diagnostic, int]]:
     """What a terminal shows of the diagnostics: the marks missing from one person's column
     as one problem (a person added to a form after the entry workbook was made is 57 E502,
     one per ballot), each with how many diagnostics it stands for."""
     from ballots.errors import Diagnostic, Location
 
-    columns: dict[tuple[object, ...], list[Diagnostic]] = {}
+    columns: dict[tuple[str, str, str, str], list[Diagnostic]] = {}
     for d in diagnostics:
-        if d.code == "E502" and d.location is not None and d.location.cell and d.fact("person"):
-            letters = d.location.cell.rstrip("0123456789")
-            columns.setdefault((d.location.file, d.location.sheet, letters, d.fact("person")), []).append(d)
+        key = _column_of(d)
+        if key is not None:
+            columns.setdefault(key, []).append(d)
     shown: list[tuple[Diagnostic, int]] = []
-    done: set[tuple[object, ...]] = set()
     for d in diagnostics:
-        key = (d.location.file, d.location.sheet, d.location.cell.rstrip("0123456789"), d.fact("person")) \
-            if d.code == "E502" and d.location is not None and d.location.cell and d.fact("person") else None
+        key = _column_of(d)
         same = columns.get(key, []) if key is not None else []
-        if len(same) < 2:
+        if key is None or len(same) < 2:
             shown.append((d, 1))
             continue
-        if key in done:
+        if same[0] is not d:
             continue
-        done.add(key)
-        assert d.location is not None and d.location.cell is not None
-        rows = sorted(int(x.location.cell[len(str(key[2])):]) for x in same if x.location and x.location.cell)
+        file, sheet, letters, person = key
+        rows = sorted(int((x.location.cell if x.location and x.location.cell else letters + "0")[len(letters):])
+                      for x in same)
         ballots = sorted(int(x.fact("ballot") or 0) for x in same)
-        who = f"{d.fact('person')} {d.fact('name') or ''}".strip()
+        who = f"{person} {d.fact('name') or ''}".strip()
         message = _("no mark entered for {person} on {n} ballots: {ballots} (rows {rows})").format(
             person=who, n=len(same), ballots=_numbers(ballots), rows=_numbers(rows))
         if all(x.fact("column") == "empty" for x in same):
             hint = _("the column {column} is empty on every ballot: {person} was probably added to the form after "
                      "the entry workbook was made; type their marks from the paper ballots (0 where the voter "
-                     "marked no box)").format(column=key[2], person=who)
+                     "marked no box)").format(column=letters, person=who)
         else:
             hint = _("type each mark from the paper ballot; if the voter left the row blank, enter 0 (invalid row)")
-        cell = f"{key[2]}{rows[0]}:{key[2]}{rows[-1]}" if len(rows) > 1 else d.location.cell
-        shown.append((Diagnostic("E502", message, hint, Location(d.location.file, d.location.sheet, cell)), len(same)))
+        cell = f"{letters}{rows[0]}:{letters}{rows[-1]}"
+        shown.append((Diagnostic("E502", message, hint, Location(file, sheet or None, cell)), len(same)))
     return shown
 
 

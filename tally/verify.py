@@ -835,12 +835,12 @@ def _invalid_differences(signed: dict[str, Any], recounted: dict[str, Any]) -> l
     for k, q in new.items():
         if k not in old:
             out.append(_("form {group}: {entry} only in the re-count").format(group=gid, entry=what(q)))
-    for (a, b), n in files.items():
+    for (first, second), n in files.items():
         out.append(_n("form {group}: {n} invalid ballot or row read from the file {signed} signed, {recounted} "
                       "re-counted (the same ballots and rows otherwise)",
                       "form {group}: {n} invalid ballots and rows read from the file {signed} signed, {recounted} "
                       "re-counted (the same ballots and rows otherwise)", n)
-                   .format(group=gid, n=n, signed=a, recounted=b))
+                   .format(group=gid, n=n, signed=first, recounted=second))
     return out
 
 
