@@ -35,6 +35,14 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Hand what the work keeps (the ballots as read, the results) to the collector's
+            # oldest generation before it runs again. Everything allocated in the pause is young:
+            # the first collection after it walked it all (0.06 s for 3 M cells) and the next
+            # one again (0.07 s), only to find no cycle. freeze + unfreeze moves it to the
+            # oldest generation in one step, where only a full collection looks at it; cycles
+            # there are still collected then.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
