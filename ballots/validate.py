@@ -126,6 +126,7 @@ def read_ballots(
     # Ballot rows entered per group, counting rows with cell errors too: a ballot with a typo is
     # still a ballot entered, and the meeting checks must not report it missing as well.
     entered: dict[str, int] = {g.id: 0 for g in event.groups}
+    rows_in: dict[tuple[str, str], int] = {}      # ballots entered per (file, sheet): see _entered_twice
     unreadable: set[str] = set()   # a sheet whose header could not be read: its count is unknown
     inputs: list[InputSummary] = []
     reader = MarkReader()
@@ -188,6 +189,7 @@ def read_ballots(
                 unreadable.add(group.id)
             else:
                 entered[group.id] += n
+                rows_in[(sheet.file, sheet.name or "")] = n
                 typed = n - sum(not b.valid for b in ballots[group.id][loose:])   # ballots that need marks
                 _empty_columns(diags.items, reported, group.id, typed)
 
@@ -200,7 +202,7 @@ def read_ballots(
                       _("add a sheet named '{group}' (or a file {group}.csv) with that form's ballots")
                       .format(group=group.id),
                       Location(", ".join(i.file for i in inputs)))
-    twice = _entered_twice(diags, group_by_key, given_as)
+    twice = _entered_twice(diags, group_by_key, given_as, rows_in)
     for group in event.groups:
         if group.id not in twice:
             _numbering_warnings(group, seen_numbers[group.id], diags)
@@ -284,11 +286,15 @@ def _given_before(path: Path, display: str, first_given: dict[object, str]) -> s
     return None
 
 
-def _entered_twice(diags: _Collector, groups: dict[str, Group], given_as: dict[str, str]) -> set[str]:
+def _entered_twice(diags: _Collector, groups: dict[str, Group], given_as: dict[str, str],
+                   rows_in: dict[tuple[str, str], int]) -> set[str]:
     """Two clerks' entries of the same ballots given to one check or count: one message (E417)
     instead of a duplicate-number error per ballot and ballot counts twice too high. Two files
-    are taken for two entries when at least 3 of their ballot numbers clash and those clashes
-    are most of the duplicates; the groups concerned are returned (their counts mean nothing)."""
+    are taken for two entries when at least 3 of their ballot numbers clash, those clashes are
+    most of the duplicates, and they are at least half the ballots of the smaller file on those
+    forms: two clerks who split the pile (1-500 and 461-960) and overlapped by 40 typed
+    different ballots, and "reconcile them, then count one" would drop 460 of them; each clash
+    is reported instead. The groups concerned are returned (their counts mean nothing)."""
     pairs: dict[tuple[str, str], list[Diagnostic]] = {}
     dups = [d for d in diags.items if d.code == "E503"]
     for d in dups:
@@ -300,9 +306,12 @@ def _entered_twice(diags: _Collector, groups: dict[str, Group], given_as: dict[s
     for (first, second), found in pairs.items():
         if len(found) < 3 or 2 * len(found) < len(dups):
             continue
+        sheets = sorted({d.location.sheet or "" for d in found if d.location is not None})
+        smaller = min(sum(rows_in.get((file, sheet), 0) for sheet in sheets) for file in (first, second))
+        if 2 * len(found) < smaller:
+            continue
         gone = set(map(id, found))
         diags.items[:] = [d for d in diags.items if id(d) not in gone]
-        sheets = sorted({d.location.sheet or "" for d in found if d.location is not None})
         for sheet in sheets:
             group = groups.get(squeeze(sheet))
             if group is not None:

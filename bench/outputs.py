@@ -309,8 +309,9 @@ def _case_total_row(d: Path, rng: random.Random) -> list[Path]:
 
 
 def _case_two_files(d: Path, rng: random.Random, clashes: int) -> list[Path]:
-    """One group entered in two files whose ballot numbers overlap: a few clashes are each an
-    error naming both places; many are taken for two entries of the same ballots."""
+    """One group entered in two files whose ballot numbers overlap: a few clashes (fewer than
+    half the ballots of a file) are each an error naming both places; more are taken for two
+    entries of the same ballots."""
     people = _people(1, 6)
     first = _marks_rows(rng, 6, 500, [1, 2, 3], [5, 3, 1])
     second = _marks_rows(rng, 6, 500, [1, 2, 3], [5, 3, 1], start=501 - clashes)
@@ -385,6 +386,7 @@ def more_generated(tmp: Path, cache: Path) -> list[tuple[str, Path, list[Path]]]
         ("gen-total-row", _case_total_row),
         ("gen-two-files-few", lambda d, r: _case_two_files(d, r, 2)),
         ("gen-two-files-many", lambda d, r: _case_two_files(d, r, 40)),
+        ("gen-two-files-most", lambda d, r: _case_two_files(d, r, 400)),
         ("gen-offset-errors", _case_offset), ("gen-offset-clean", _case_clean_offset),
         ("gen-ods", lambda d, r: _case_converted(d, r, "ods", cache)),
         ("gen-xls", lambda d, r: _case_converted(d, r, "xls", cache)),

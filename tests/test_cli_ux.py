@@ -310,3 +310,23 @@ def test_a_command_in_a_hint_is_never_wrapped(width: int, monkeypatch: pytest.Mo
     words = [w for line in lines for w in line.split()]
     assert path in words and "out/entry-1.xlsx" in words
     assert all(len(line) <= width for line in lines if "tally" not in line and path not in line), lines
+
+
+@pytest.mark.parametrize("overlap", [4, 22])
+def test_two_files_that_overlap_a_little_are_not_taken_for_two_entries(sample: Path, overlap: int) -> None:
+    # Two clerks who split the pile (one typed 1-25, the other 22-46) typed different ballots:
+    # "reconcile them, then count one" would drop most of them. Only two files sharing most of
+    # their ballots are E417; a few clashes are each an E503 naming both places.
+    wb = openpyxl.load_workbook(sample / "ballots.xlsx")
+    for ws in wb:
+        numbers = [row[0] for row in ws.iter_rows(min_row=2) if isinstance(row[0].value, int)]
+        for cell in numbers:
+            cell.value += len(numbers) - overlap
+    second = sample / "ballots-2.xlsx"
+    wb.save(second)
+    proc = run_tally("check", sample / "event.toml", sample / "ballots.xlsx", second)
+    assert proc.returncode != 0, said(proc)
+    if overlap == 4:
+        assert "E417" not in proc.stderr and "E503" in proc.stderr, said(proc)
+    else:
+        assert proc.stderr.count("E417") == 1 and "E503" not in proc.stderr, said(proc)
