@@ -10,8 +10,8 @@ verifies; sign and verify parse the workbook once).
 
 The realistic event of bench_count.py (3 groups, 40 people, 500 ballots) is counted, signed
 and copied FILES times into one folder (r0000.xlsx + r0000.json + its .sig files, ...), and
-counted DISTINCT more times under other titles (distinct results: nothing is shared between
-them). Each round runs, for each checkout in turn (the order rotates), every measurement in
+DISTINCT other events of the same shape are counted and signed (distinct results: other
+titles, other people's names, other ballots; nothing is shared between them). Each round runs, for each checkout in turn (the order rotates), every measurement in
 a fresh process of its own, so no checkout inherits the other's imports or kept reads:
 
 * one process: tally.verify.verify_files(..., workers=1) over the copies;
@@ -171,14 +171,31 @@ def prepare(work: Path, files: int, distinct: int) -> None:
         for f in signed.parent.iterdir():
             if f.name.startswith("results."):
                 shutil.copyfile(f, work / "copies" / f.name.replace("results", f"r{i:04d}", 1))
-    event = (case / "event.toml").read_text(encoding="utf-8")
     for i in range(distinct):
         folder = work / "distinct" / f"d{i:03d}"
         folder.mkdir(parents=True)
+        source = distinct_case(Path(tempfile.gettempdir()) / "tally-bench" / "verify-distinct", i)
         toml = folder / "event.toml"
-        toml.write_text(event.replace('title = "', f'title = "{i:03d} ', 1), encoding="utf-8")
-        pipeline.count_and_write(toml, [case / "ballots.xlsx"], folder / "results.xlsx")
+        toml.write_text((source / "event.toml").read_text(encoding="utf-8")
+                        .replace('title = "', f'title = "{i:03d} ', 1), encoding="utf-8")
+        pipeline.count_and_write(toml, [source / "ballots.xlsx"], folder / "results.xlsx")
         sign_results(folder / "results.xlsx", signer)
+
+
+def distinct_case(cache: Path, i: int) -> Path:
+    """The realistic event's shape (3 forms, 5 + 15 + 20 people, 45 + 180 + 275 ballots) with
+    people of their own (every name and so every text of a person's rows differs from every
+    other distinct result's) and ballots of their own (other counts, other invalid ballots):
+    as different as two real events, so no read or layout kept from one serves another."""
+    from bench_count import GEN_VERSION, SEED, generate, person_name
+
+    split = [("btv", 5, 45), ("lanhdao", 15, 180), ("truongphong", 20, 275)]
+    sheets, k = [], 0
+    for gid, n_people, n_ballots in split:
+        sheets.append((gid, [(f"p{k + j:02d}", person_name(40 * (i + 1) + k + j)) for j in range(1, n_people + 1)],
+                       n_ballots))
+        k += n_people
+    return generate(cache, f"d{i:04d}-v{GEN_VERSION}", sheets, SEED + 1000 + i)
 
 
 def run_child(checkout: Path, work: Path, what: str, *extra: str) -> dict[str, float]:
