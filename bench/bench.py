@@ -36,8 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
-from bench_count import (BARE_CALAMINE, PYCACHE, Run, big_case, check_results, compile_bytecode, realistic_case,
-                         run_measured, tally_command)
+from bench_count import (BARE_CALAMINE, PYCACHE, Run, baseline_command, big_case, check_results, compile_bytecode,
+                         realistic_case, run_measured, tally_command)
 
 TARGETS = {
     "count": 1.5,           # x bare calamine
@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verify-distinct", type=int, default=30,
                     help="distinct signed results verified, the target's figure (default 30)")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tally-bench")
-    ap.add_argument("--tally", help='command that starts the CLI (default: the `tally` console script)')
+    ap.add_argument("--tally", help="command that starts the CLI (default: this checkout's, through bench/checkout_cli.py)")
     ap.add_argument("--pandas-python", help="a Python with pandas and python-calamine (default: this one, if so)")
-    ap.add_argument("--baseline", help='another build to compare in the same rounds, e.g. "python /old/checkout/cli.py"')
+    ap.add_argument("--baseline", help='another build to compare in the same rounds, e.g. "python /old/checkout/cli.py" (run through '
+                    'bench/checkout_cli.py)')
     args = ap.parse_args(argv)
 
     cells = args.ballots * args.persons
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if pandas:
         commands["pandas"] = ([pandas, "-c", PANDAS, str(book), "g1"], None)
     if args.baseline:
-        old = shlex.split(args.baseline)
+        old = baseline_command(args.baseline)
         commands["baseline count"] = (old + ["count", str(big / "event.toml"), str(book), "-o",
                                              str(out_dir / "old" / "results.xlsx"), "--force"], None)
         commands["baseline check"] = (old + ["check", str(big / "event.toml"), str(book)], None)
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cmd = tally + ["count", str(realistic / "event.toml"), str(realistic / "ballots.xlsx"), "-o",
                        str(out / "results.xlsx"), "--force"]
-        old_cmd = (shlex.split(args.baseline) + cmd[len(tally):]) if args.baseline else None
+        old_cmd = (baseline_command(args.baseline) + cmd[len(tally):]) if args.baseline else None
         real, old_real = [], []
         for _ in range(5):            # interleaved with the baseline, when there is one
             real.append(run_measured(cmd, cwd))
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     help_runs = [run_measured(tally + ["--help"], cwd) for _ in range(5)]
     helps = [r.seconds for r in help_runs]
     if args.baseline:
-        old_help = [run_measured(shlex.split(args.baseline) + ["--help"]).seconds for _ in range(5)]
+        old_help = [run_measured(baseline_command(args.baseline) + ["--help"]).seconds for _ in range(5)]
         print(f"baseline --help: median {median(old_help):.3f} s")
     bare_python = [run_measured([sys.executable, "-c", "pass"]).seconds for _ in range(5)]
     print(f"tally --help: median {median(helps):.3f} s (cpu {median([r.cpu for r in help_runs]):.3f} s)   "

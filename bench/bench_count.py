@@ -129,16 +129,31 @@ def best_of(n: int, cmd: list[str], cwd: Path | None = None) -> tuple[Run, list[
     return min(ok, key=lambda r: r.seconds), [r.seconds for r in runs]
 
 
+LAUNCHER = Path(__file__).resolve().parent / "checkout_cli.py"
+
+
+def checkout_command(python: str, checkout: Path) -> list[str]:
+    """The command that runs `checkout`'s own CLI with `python` (bench/checkout_cli.py)."""
+    return [python, str(LAUNCHER), str(checkout.resolve())]
+
+
 def tally_command(override: str | None) -> tuple[list[str], Path | None, str]:
-    """How to start the CLI: --tally, the `tally` console script, or the repo's module."""
+    """How to start the CLI: --tally, else this checkout's own code (not a `tally` on PATH,
+    which may be another install, e.g. a pyenv shim running the global Python's tally)."""
     if override:
         return shlex.split(override), None, "--tally"
-    exe = shutil.which("tally")
-    if exe:
-        return [exe], None, exe
-    if (REPO / "tally" / "__main__.py").is_file():
-        return [sys.executable, "-m", "tally"], REPO, "python -m tally (in repo)"
+    if (REPO / "cli.py").is_file():
+        return checkout_command(sys.executable, REPO), None, f"this checkout, {REPO}"
     return [], None, "not found"
+
+
+def baseline_command(text: str) -> list[str]:
+    """--baseline as given; "PYTHON /old/checkout/cli.py" (cli.py cannot run as a script: it is
+    the package tally._cli) becomes that checkout's CLI through bench/checkout_cli.py."""
+    words = shlex.split(text)
+    if len(words) == 2 and words[1].endswith("cli.py") and (Path(words[1]).resolve().parent / "ballots").is_dir():
+        return checkout_command(words[0], Path(words[1]).resolve().parent)
+    return words
 
 
 def tail(text: str, lines: int = 15) -> str:
@@ -284,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each big measurement; best is kept (default 1)")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tally-bench",
                     help="where generated files are kept between runs (default: $TMPDIR/tally-bench)")
-    ap.add_argument("--tally", help='command that starts the CLI (default: `tally`, else "python -m tally" in the repo)')
+    ap.add_argument("--tally", help="command that starts the CLI (default: this checkout's, through bench/checkout_cli.py)")
     ap.add_argument("--skip-realistic", action="store_true", help="only the big sheet")
     args = ap.parse_args(argv)
 
@@ -321,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         print("tally count (end to end)")
         full: Run | None = None
         if not tally:
-            print("  SKIPPED: no `tally` console script, tally/__main__.py or cli.py found")
+            print("  SKIPPED: no cli.py in this checkout (give --tally)")
         else:
             out = out_dir / "big" / "results.xlsx"
             out.parent.mkdir()
