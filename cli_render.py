@@ -143,7 +143,7 @@ def _runs(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[tuple[
     """What a terminal shows of the diagnostics: the marks missing from one person's column
     as one problem (a person added to a form after the entry workbook was made is 57 E502,
     one per ballot), each with how many diagnostics it stands for."""
-    from ballots.errors import Diagnostic, Location
+    from ballots.errors import Diagnostic, Location, number_ranges
 
     columns: dict[tuple[str, str, str, str], list[Diagnostic]] = {}
     for d in diagnostics:
@@ -165,7 +165,7 @@ def _runs(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[tuple[
         ballots = sorted(int(x.fact("ballot") or 0) for x in same)
         who = f"{person} {d.fact('name') or ''}".strip()
         message = _("no mark entered for {person} on {n} ballots: {ballots} (rows {rows})").format(
-            person=who, n=len(same), ballots=_numbers(ballots), rows=_numbers(rows))
+            person=who, n=len(same), ballots=number_ranges(ballots), rows=number_ranges(rows))
         if all(x.fact("column") == "empty" for x in same):
             hint = _("the column {column} is empty on every ballot: {person} was probably added to the form after "
                      "the entry workbook was made; type their marks from the paper ballots (0 where the voter "
@@ -190,17 +190,6 @@ def _places(places: list[str], most: int = 8) -> str:
             out.append(place)
             before = parts[:2]
     return ", ".join(out) + (" …" if len(places) > most else "")
-
-
-def _numbers(numbers: list[int]) -> str:
-    """1, 2, 3, 7, 9, 10 -> '1–3, 7, 9–10'."""
-    out: list[list[int]] = []
-    for n in numbers:
-        if out and n == out[-1][-1] + 1:
-            out[-1][1:] = [n]
-        else:
-            out.append([n])
-    return ", ".join("–".join(map(str, run)) for run in out)
 
 
 def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], console: Console | None = None) -> None:

@@ -12,6 +12,7 @@ The exit code of a command is decided by the most serious class of error it saw
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -170,6 +171,18 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E921", ExitCode.VERIFY, "workbook XML that spreadsheet programs may read differently"),
     ("E922", ExitCode.VERIFY, "workbook prints differently from the signed minutes"),
 )
+
+
+def number_ranges(numbers: Iterable[int]) -> str:
+    """How a message lists ballot or row numbers: 7, 1, 2, 3, 9, 10 -> '1–3, 7, 9–10' (in order,
+    each number once, a run of consecutive numbers as its first and last)."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(str(first) if first == last else f"{first}–{last}" for first, last in runs)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple, cast
 
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, UNDECIDED_MARK, template_problem
-from ballots.errors import Diagnostic, Diagnostics, Location, TallyError
+from ballots.errors import Diagnostic, Diagnostics, Location, TallyError, number_ranges
 from ballots.event import meeting_count_checks, members_below
 from ballots.i18n import _, _n
 from ballots.legacy import decodings
@@ -235,21 +235,11 @@ def _empty_columns(items: list[Diagnostic], start: int, group_id: str, typed: in
             items[i] = replace(d, about=(*d.about, ("group", group_id), *((("column", "empty"),) if empty else ())))
 
 
-def _ranges(numbers: Sequence[int]) -> str:
-    """1, 2, 3, 7, 9, 10 -> '1–3, 7, 9–10'."""
-    out: list[str] = []
-    for n in numbers:
-        if out and n == int(out[-1].split("–")[-1]) + 1:
-            out[-1] = out[-1].split("–")[0] + f"–{n}"
-        else:
-            out.append(str(n))
-    return ", ".join(out)
-
-
 def _numbering_warnings(group: Group, seen: dict[int, _Seen], diags: Diagnostics) -> None:
-    """W714 for ballot numbers above the ballots issued, W715 for numbers skipped below the highest
-    one entered: ballots are numbered 1, 2, 3 ... as they are counted, so either is a typo or a
-    ballot left out. `seen`: every ballot number entered, with where it is."""
+    """W714 for ballot numbers above the ballots issued, W715 for numbers skipped up to the highest
+    one entered (or to 'collected' when more were counted on paper): ballots are numbered 1, 2,
+    3 ... as they are counted, so either is a typo or a ballot left out. `seen`: every ballot
+    number entered, with where it is."""
     numbers = sorted(seen)
     if not numbers:
         return
@@ -257,17 +247,19 @@ def _numbering_warnings(group: Group, seen: dict[int, _Seen], diags: Diagnostics
     if above:
         diags.add("W714", _n("form {group}: ballot number {numbers} is above the {issued} ballots issued",
                              "form {group}: ballot numbers {numbers} are above the {issued} ballots issued", len(above))
-                  .format(group=group.id, numbers=_ranges(above), issued=group.issued),
+                  .format(group=group.id, numbers=number_ranges(above), issued=group.issued),
                   _("check the number against the paper ballot, or correct 'issued' in the event file"),
                   _seen_location(seen[above[0]], above[0]), tuple(_seen_location(seen[n], n) for n in above[1:3]))
+    # Ballots 1..top should all be there: up to the highest number entered, or to the ballots
+    # counted on paper when the event declares more ('collected'), never beyond those issued.
     present = set(numbers)
-    top = min(numbers[-1], group.issued)
-    missing = [n for n in range(1, top) if n not in present]
+    top = min(max(numbers[-1], group.collected or 0), group.issued)
+    missing = [n for n in range(1, top + 1) if n not in present]
     if missing:
         first = _seen_location(seen[numbers[0]], numbers[0])
         diags.add("W715", _n("form {group}: ballot number {numbers} is missing from 1–{top}",
                              "form {group}: ballot numbers {numbers} are missing from 1–{top}", len(missing))
-                  .format(group=group.id, numbers=_ranges(missing), top=top),
+                  .format(group=group.id, numbers=number_ranges(missing), top=top),
                   _("enter the missing ballots, or check that the numbers were typed right"),
                   Location(first.file, first.sheet))
 

@@ -521,3 +521,51 @@ def test_the_columnar_path_is_taken_and_reads_as_the_row_path() -> None:
     assert entered == 2000 and codes == ["W707"] * len(invalid_ballots) + ["E501"] * unknown
     assert collected == len(ballots) == 2000 - sum(1 for r in rows[1:2001] if "x" in r[3:] and r[1] is None)
     assert invalid == len(invalid_ballots)
+
+
+# ------------------------------------------------------------------ gaps in the numbering (W715)
+def _numbered(tmp_path: Path, numbers: list[int], issued: int, collected: int | None) -> BallotRead:
+    """Form btv of the fixture event with `issued` ballots (and `collected`, if given), typed with
+    these ballot numbers, each ballot valid and fully marked."""
+    import csv
+
+    event = load_event(EVENT)[0]
+    groups = tuple(dataclasses.replace(g, summoned=issued, present=issued, issued=issued, collected=collected)
+                   if g.id == "btv" else g for g in event.groups)
+    with open(tmp_path / "btv.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Số phiếu", "p01", "p02", "p03"], *([n, 1, 2, 3] for n in numbers)])
+    return read_ballots(dataclasses.replace(event, groups=groups), [tmp_path / "btv.csv", DATA / "ld_only.xlsx"])
+
+
+@pytest.mark.parametrize(("numbers", "issued", "collected", "said"), [
+    ([*range(2, 46)], 45, None, "ballot number 1 is missing from 1–45"),               # the first
+    ([*range(1, 44), 46], 45, None, "ballot numbers 44–45 are missing from 1–45"),     # the last, and one above
+    ([*range(1, 45)], 45, 45, "ballot number 45 is missing from 1–45"),                # 45 counted on paper
+    ([*range(1, 41)], 45, 42, "ballot numbers 41–42 are missing from 1–42"),
+    ([*range(1, 10), *range(11, 46)], 45, None, "ballot number 10 is missing from 1–45"),    # a single one
+    ([1, 2, 3, 7, 8, *range(12, 46)], 45, 45, "ballot numbers 4–6, 9–11 are missing from 1–45"),  # runs
+    ([1, 3, 5], 5, None, "ballot numbers 2, 4 are missing from 1–5"),
+    ([5], 5, None, "ballot numbers 1–4 are missing from 1–5"),
+    ([*range(1, 45)], 45, None, None),    # ballot 45 may never have come back: nothing says it did
+    ([*range(1, 46)], 45, 45, None),
+    ([*range(1, 46), 47], 45, None, None),   # above the issued ones: W714 only
+])
+def test_every_missing_ballot_number_is_named(numbers: list[int], issued: int, collected: int | None,
+                                              said: str | None, tmp_path: Path) -> None:
+    read = _numbered(tmp_path, numbers, issued, collected)
+    w715 = [d.message for d in read.diagnostics if d.code == "W715"]
+    assert w715 == ([f"form btv: {said}"] if said else [])
+
+
+def test_number_ranges_lists_each_number_once_in_runs() -> None:
+    from ballots.errors import number_ranges
+
+    rng = random.Random(715)
+    for _ in range(500):
+        numbers = rng.sample(range(1, 40), rng.randint(0, 20)) * rng.randint(1, 2)
+        runs = [[int(n) for n in part.split("–")] for part in number_ranges(numbers).split(", ") if part]
+        listed = [n for run in runs for n in range(run[0], run[-1] + 1)]
+        assert listed == sorted(set(numbers))                   # every number, in order, once
+        assert all(len(run) == 1 or run[0] < run[1] for run in runs)
+        assert all(b[0] > a[-1] + 1 for a, b in zip(runs, runs[1:]))   # each run as long as it goes
+    assert number_ranges([10, 9, 1, 2, 3, 7]) == "1–3, 7, 9–10"
