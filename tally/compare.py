@@ -26,11 +26,25 @@ from ballots.i18n import _
 from tally.layout import CellKey, CellValue, SheetLayout, clean, layout
 from tally.model import Results
 from tally.results_json import from_bytes
-from tally.snapshot import CellRead, Font, Look, SheetRead, Snapshot, book_snapshot, read_snapshot, split_ref
-from tally.workbook import build_book, write_workbook
+from tally.snapshot import (
+    CellRead,
+    Font,
+    Look,
+    SheetRead,
+    Snapshot,
+    ExpectedPart,
+    book_snapshot,
+    expect,
+    expected_parts,
+    read_snapshot,
+    split_ref,
+)
+from tally.workbook import build_book, marked, write_workbook
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
+
+    from tally.sheetxml import Book
 
 Source = bytes | str | os.PathLike[str]
 Expected = dict[CellKey, CellValue]
@@ -228,7 +242,6 @@ class Difference:
     signed: str
 
 
-@functools.lru_cache(maxsize=16)
 def rebuild(results_json: bytes, restricted: bool) -> Snapshot:
     """The minutes `tally count` writes for this results.json, read back by the same reader.
     Raises ValueError (KeyError, TypeError) for a results.json that cannot be laid out.
@@ -236,8 +249,31 @@ def rebuild(results_json: bytes, restricted: bool) -> Snapshot:
     Taken from the minutes as laid out and styled, before any XML (tally.snapshot.book_snapshot,
     the same as reading the written bytes: tests/test_direct_snapshot.py); the members' copies
     of the same minutes share one rebuild (the result is read only)."""
+    return rebuilt_book(results_json, restricted)[1]
+
+
+@functools.lru_cache(maxsize=16)
+def rebuilt_book(results_json: bytes, restricted: bool) -> tuple[Book, Snapshot]:
+    """:func:`rebuild`'s book (its formats numbered) and snapshot, kept together: shared, read only."""
     results, sheets = laid_out(results_json)
-    return book_snapshot(build_book(results, sheets, restricted))
+    book = build_book(results, sheets, restricted)
+    return book, book_snapshot(book)
+
+
+def expect_written(results_json: bytes) -> None:
+    """Before reading a workbook that should embed `results_json`: rebuild the minutes `tally
+    count` writes for it (with the mark its rule set puts on them unless told otherwise) and
+    tell the reader what their worksheet parts read as (tally.snapshot.expect), so that a
+    workbook holding them byte for byte is read without parsing their XML. Nothing is decided
+    here: the workbook is read, checked and compared afterwards as any other, and a workbook
+    that is not those bytes is parsed as before. Raises what :func:`rebuild` raises."""
+    results, _sheets = laid_out(results_json)
+    expect(_expected_parts(results_json, marked(results)))
+
+
+@functools.lru_cache(maxsize=16)
+def _expected_parts(results_json: bytes, restricted: bool) -> tuple[ExpectedPart, ...]:
+    return expected_parts(*rebuilt_book(results_json, restricted))
 
 
 def rebuild_written(results_json: bytes, restricted: bool) -> Snapshot:

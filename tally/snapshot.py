@@ -41,6 +41,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import fromstring as _expat_tree
@@ -880,6 +881,12 @@ def _sheet_content(root: Element, part: str, styles: _Styles,
     sheet.merges = frozenset(merges)
     sheet.conditional = tuple(conditional)
     sheet.validations = tuple(validations)
+    return _part_of(sheet, tuple(found))
+
+
+def _part_of(sheet: SheetRead, problems: tuple[Problem, ...]) -> _SheetPart:
+    """A sheet's cells as the workbook's snapshot lists them: non-empty values, non-plain
+    number formats, formulas."""
     values: dict[str, object] = {}
     formats: dict[str, str] = {}
     formulas: set[str] = set()
@@ -897,7 +904,7 @@ def _sheet_content(root: Element, part: str, styles: _Styles,
             formats[ref] = code
         if cell.formula:
             formulas.add(ref)
-    return _SheetPart(sheet, values, formats, formulas, tuple(found))
+    return _SheetPart(sheet, values, formats, formulas, problems)
 
 
 _REFS: dict[str, tuple[int, int] | None] = {}    # "D12" -> (column 4, row 12), or None if no reference
@@ -1195,6 +1202,37 @@ def book_snapshot(book: Book) -> Snapshot:
                     states={n: d.state for n, d in detail.items()}, formats=formats, formulas=formulas,
                     hidden_rows=hidden_rows, hidden_cols=hidden_cols, conditional=frozenset(),
                     detail=detail, active=names[0] if names else "", default_font=styles.default_font)
+
+
+ExpectedPart = tuple[tuple[str, bytes, bytes, bytes], int, "_SheetPart"]
+
+
+def expected_parts(book: Book, snap: Snapshot) -> tuple[ExpectedPart, ...]:
+    """What each worksheet part ``book.to_bytes`` writes reads as, by what the reader knows a
+    part read before by (its name, the SHA-256 of its bytes, of the style table and of the
+    shared strings); `snap` is :func:`book_snapshot` of `book`, taken before (the book's
+    formats are numbered). For :func:`expect`."""
+    xfs = book.styles.xfs
+    styles = _digest(book.styles.to_xml())
+    out: list[ExpectedPart] = []
+    for index, ws in enumerate(book.sheets, start=1):
+        part = f"xl/worksheets/sheet{index}.xml"
+        body = ws.to_xml(xfs)
+        # as _sheet_content leaves a sheet: the workbook names, places and titles it afterwards
+        sheet = replace(snap.detail[ws.title], name="", state="", print_titles="", print_area="")
+        out.append(((part, _digest(body), styles, b""), len(body), _part_of(sheet, ())))  # tally writes no shared strings
+    return tuple(out)
+
+
+def expect(parts: Sequence[ExpectedPart]) -> None:
+    """Tell the reader what these parts read as (:func:`expected_parts`): a workbook holding one
+    of them under its name, byte for byte, then reads it as that part instead of walking its
+    XML, as the reader does for any part it has read before (_Memo). Everything else of that
+    workbook is read and checked as always: the package, its relationships, the workbook part,
+    every other part; a part differing by one byte is parsed. Verification expects the minutes
+    of the results.json beside a workbook before reading it (tally.compare.expect_written)."""
+    for key, size, read in parts:
+        _MEMO.keep("sheet", key, size, read)
 
 
 def _xml_text(escaped: str) -> str:

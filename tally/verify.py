@@ -43,7 +43,13 @@ from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
 
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import N_, _, _n, language, set_language
-from tally.compare import Difference, appearance_differences, display_problems, table_mismatches
+from tally.compare import (
+    Difference,
+    appearance_differences,
+    display_problems,
+    expect_written,
+    table_mismatches,
+)
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.locking import output_lock
 from tally.pipeline import check, count_results
@@ -451,6 +457,7 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         rs = folders.result_set(path)
     try:
         raw = path.read_bytes()
+        _expect_written(json_path_for(path))
         snap = read_snapshot(raw)
     except FileNotFoundError:
         add("workbook", _("workbook"), False, _("file not found"), "E901", where)
@@ -574,6 +581,23 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     if recount is not None:
         _recount_checks(add, doc, data, recount)
     return FileReport(str(path), tuple(checks), sha, tuple(signers))
+
+
+def _expect_written(beside: Path) -> None:
+    """The results.json beside a workbook says which minutes the workbook should be: have
+    the reader expect their parts (tally.compare.expect_written), so that minutes which are
+    byte for byte what tally writes for it are read without parsing their sheets. Nothing is
+    decided from this file here: a changed, foreign or damaged one makes the reader expect
+    parts the workbook does not hold, and the workbook is read as any other."""
+    try:
+        data = beside.read_bytes()
+    except OSError:
+        return
+    try:
+        parse_results(data)           # the embedded results.json's limits: size, depth, schema
+        expect_written(data)
+    except (Damaged, KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return
 
 
 def _sidecar_checks(add: Callable[..., None], rs: ResultSet, data: bytes,

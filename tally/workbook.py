@@ -529,13 +529,18 @@ def _document_date(iso: str) -> dt.date:
         return dt.date(1980, 1, 1)
 
 
+def marked(results: Results) -> bool:
+    """Whether the minutes carry the restricted mark unless told otherwise: Party minutes do."""
+    return RULE_SETS[results.event.rules].party
+
+
 def build_book(results: Results, sheets: Sequence[SheetLayout], restricted: bool | None = None) -> sheetxml.Book:
     """The minutes as cells, styles and pages, before any XML: what :func:`write_workbook`
     writes, and what verification compares with a workbook (tally.compare.rebuild)."""
     book = sheetxml.Book(BASE_FONT)
     made: dict[StyleKey, sheetxml.Xf] = {}
-    if restricted is None:  # Party minutes are marked by default
-        restricted = RULE_SETS[results.event.rules].party
+    if restricted is None:
+        restricted = marked(results)
     mark = RESTRICTED_MARK.get(results.event.language, RESTRICTED_MARK["en"]) if restricted else None
     for sheet in sheets:
         _add_sheet(book, sheet, made, mark)

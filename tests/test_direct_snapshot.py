@@ -17,9 +17,10 @@ from test_workbook import make_results, person
 
 from ballots.rules import RULE_SETS
 from tally import snapshot
-from tally.compare import laid_out, rebuild, rebuild_written
+from tally.compare import laid_out, rebuild, rebuild_written, rebuilt_book
 from tally.model import GroupResult, InvalidEntry, Results
-from tally.results_json import to_bytes
+from tally.results_json import from_bytes, to_bytes
+from tally.workbook import write_workbook
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Minh Đức", "Hoàng Thị Em", "John Smith",
          "Ngô Bảo Châu" * 6, "O'Brien & <Sons>", "Vũ  Thị\tHà"]
@@ -64,7 +65,7 @@ def _same(results: Results, restricted: bool) -> None:
             assert getattr(direct.detail[name], f.name) == getattr(written.detail[name], f.name), (name, f.name)
     assert direct == written
     assert written.problems == ()
-    rebuild.cache_clear()
+    rebuilt_book.cache_clear()
     laid_out.cache_clear()
     assert rebuild(data, restricted) == direct      # building the book twice changes nothing it reads
 
@@ -83,3 +84,61 @@ def test_every_rule_set_and_language(rules: str, language: str, restricted: bool
 
 def test_awkward_text_and_numbers() -> None:
     _same(awkward_results(60), True)        # control characters, CR, emoji, a number past a float's digits
+
+
+def _expected_then_read(data: bytes, written: bytes, restricted: bool,
+                        monkeypatch: pytest.MonkeyPatch) -> tuple[snapshot.Snapshot, list[str]]:
+    """The workbook read after the reader was told what the rebuilt minutes' parts read as,
+    and the worksheet parts it parsed."""
+    snapshot._MEMO.clear()
+    rebuilt_book.cache_clear()
+    laid_out.cache_clear()
+    snapshot.expect(snapshot.expected_parts(*rebuilt_book(data, restricted)))
+    walked: list[str] = []
+    real = snapshot._sheet_content
+
+    def counted(root: object, part: str, *rest: object) -> object:
+        walked.append(part)
+        return real(root, part, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot, "_sheet_content", counted)
+    read = snapshot.read_snapshot(written)
+    monkeypatch.setattr(snapshot, "_sheet_content", real)
+    return read, walked
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 3))
+def test_expected_parts_read_as_parsed(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tally.snapshot.expect: the workbook tally writes, read after the reader was told what
+    its parts read as, is the snapshot of parsing every part, and no worksheet was parsed."""
+    results, restricted = generated(seed)
+    data = to_bytes(results)
+    written = write_workbook(from_bytes(data), data, restricted)
+    snapshot._MEMO.clear()
+    parsed = snapshot.read_snapshot(written)
+    read, walked = _expected_then_read(data, written, restricted, monkeypatch)
+    assert walked == []
+    for name in parsed.detail:
+        for f in dataclasses.fields(snapshot.SheetRead):
+            assert getattr(read.detail[name], f.name) == getattr(parsed.detail[name], f.name), (name, f.name)
+    assert read == parsed
+
+
+def test_expected_parts_of_other_minutes_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Minutes expected for another results.json (another mark, another count) are not taken
+    for these: each part whose bytes differ is parsed, and the snapshot is the parsed one."""
+    results, restricted = generated(7)
+    data = to_bytes(results)
+    written = write_workbook(from_bytes(data), data, restricted)
+    snapshot._MEMO.clear()
+    parsed = snapshot.read_snapshot(written)
+    read, walked = _expected_then_read(data, written, not restricted, monkeypatch)
+    assert read == parsed
+    assert len(walked) == len(parsed.sheets) - 1       # every sheet but the data sheet has the mark or not
+    group = results.groups[0]
+    other = dataclasses.replace(results, groups=(dataclasses.replace(group, summoned=group.summoned + 1),
+                                                 *results.groups[1:]))
+    other_data = to_bytes(other)
+    read, walked = _expected_then_read(other_data, written, restricted, monkeypatch)
+    assert read == parsed
+    assert walked       # at least the sheet that shows the count, and the data sheet, differ

@@ -5,13 +5,18 @@ tests/data/tampered (made by tests/data/tampered/make_tampered.py)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import warnings
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -35,6 +40,7 @@ from sigtools import (
 )
 
 from tally import sign as signing
+from tally import verify
 from tally.compare import table_mismatches
 from tally.keys import load_trust
 from tally.results_json import group4
@@ -515,8 +521,8 @@ def _forget_every_read() -> None:
 
     snapshot._MEMO.clear()
     compare._COMPARED.clear()
-    for cached in (compare.rebuild, compare.expected_cells, compare._header_footer_differences,
-                   results_json._parsed, sign._parse_kept):
+    for cached in (compare.rebuilt_book, compare.expected_cells, compare._header_footer_differences,
+                   compare._expected_parts, results_json._parsed, sign._parse_kept):
         cached.cache_clear()
 
 
@@ -637,3 +643,144 @@ def test_damaged_workbooks_give_a_report_never_an_exception(signed: Path, tmp_pa
         assert report.checks
         if report.passed:   # only a flip in a part verification never reads (a theme, a property)
             assert read_snapshot(path).cells == read_snapshot(signed).cells
+
+
+# --- minutes that are what tally writes: read without parsing their sheets (issue 14) --------
+
+
+def _rezipped(xlsx: bytes, members: list[tuple[zipfile.ZipInfo, bytes]] | None = None, *,
+              stored: bool = False, comment: bytes = b"", stream: bool = False) -> bytes:
+    """The package written again by zipfile: the given members (default: the same), stored
+    instead of deflated, with a zip comment, or through a stream that cannot seek (a data
+    descriptor after each member)."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src:
+        if members is None:
+            members = [(info, src.read(info)) for info in src.infolist()]
+
+    class Stream(io.RawIOBase):
+        def __init__(self) -> None:
+            self.out = io.BytesIO()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: Any) -> int:
+            return self.out.write(b)
+
+    target: Any = Stream() if stream else io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")             # a duplicate name is one of the variants
+        with zipfile.ZipFile(target, "w") as dst:
+            for info, body in members:
+                new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                new.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                new.extra, new.external_attr, new.create_system = info.extra, info.external_attr, info.create_system
+                dst.writestr(new, body)
+            dst.comment = comment
+    return (target.out if stream else target).getvalue()
+
+
+def _zip_variants(xlsx: bytes) -> dict[str, bytes]:
+    """The signed workbook with every part's bytes kept, changed only in the zip layer or in
+    which name holds which bytes: what reading parts without parsing them must not hide."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src:
+        members = [(info, src.read(info)) for info in src.infolist()]
+    sheets = [i for i, (info, _b) in enumerate(members) if info.filename.startswith("xl/worksheets/")]
+    first, second = sheets[0], sheets[1]
+    swapped = list(members)
+    swapped[first] = (members[first][0], members[second][1])
+    swapped[second] = (members[second][0], members[first][1])
+    renamed = []
+    for info, body in members:
+        if info.filename == members[first][0].filename:
+            info = zipfile.ZipInfo("xl/worksheets/sheet99.xml", date_time=info.date_time)
+        elif info.filename == "xl/_rels/workbook.xml.rels":
+            body = body.replace(b"/xl/worksheets/sheet1.xml", b"/xl/worksheets/sheet99.xml")
+        elif info.filename == "[Content_Types].xml":
+            body = body.replace(b"/xl/worksheets/sheet1.xml", b"/xl/worksheets/sheet99.xml")
+        renamed.append((info, body))
+    extra = [(zipfile.ZipInfo(info.filename, date_time=info.date_time), body) for info, body in members]
+    extra[first][0].extra = struct.pack("<HH4s", 0xCAFE, 4, b"tally")[:8]
+    name = members[first][0].filename.encode()
+    at = xlsx.index(b"PK\x03\x04" + xlsx[xlsx.index(name) - 26:xlsx.index(name)])   # its local header
+    local_name = bytearray(xlsx)
+    local_name[at + 30:at + 30 + len(name)] = name[:-5] + b"X.xml"       # the central directory keeps the name
+    return {
+        "rezipped": _rezipped(xlsx),
+        "stored": _rezipped(xlsx, stored=True),
+        "reordered": _rezipped(xlsx, list(reversed(members))),
+        "zip comment": _rezipped(xlsx, comment=b"signed by nobody"),
+        "data descriptors": _rezipped(xlsx, stream=True),
+        "extra field": _rezipped(xlsx, extra),
+        "duplicate name": _rezipped(xlsx, [*members, (members[first][0], members[second][1])]),
+        "duplicate name first": _rezipped(xlsx, [(members[first][0], members[second][1]), *members]),
+        "extra member": _rezipped(xlsx, [*members, (zipfile.ZipInfo("xl/extra.xml"), members[first][1])]),
+        "sheet parts swapped": _rezipped(xlsx, swapped),
+        "sheet part renamed": _rezipped(xlsx, renamed),
+        "trailing bytes": xlsx + b"\x00trailing",
+        "leading bytes": b"MZ" + b"\x00" * 62 + xlsx,
+        "local header name": bytes(local_name),
+    }
+
+
+def _parsed_report(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileReport:
+    """The report of verify as before issue 14: every part of the workbook parsed."""
+    _forget_every_read()
+    with monkeypatch.context() as m:
+        m.setattr(verify, "_expect_written", lambda beside: None)
+        return verify_file(path, load_trust(TRUST), 1)
+
+
+def test_expected_parts_change_no_report(signed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify reads the parts tally writes for the results.json beside a workbook without parsing
+    them (tally.compare.expect_written): every report is the report of parsing every part, for
+    the signed minutes, each tampered workbook, and each change of the zip layer or of which
+    part holds which bytes (a part's read is taken only for its own name and bytes)."""
+    variants = _zip_variants(signed.read_bytes()) | {"as signed": signed.read_bytes()}
+    cases = {f"tampered/{p.name}": p.read_bytes() for p in sorted(TAMPERED.glob("*.xlsx"))} | variants
+    anchors = load_trust(TRUST)
+    for i, (name, body) in enumerate(cases.items()):
+        folder = tmp_path / f"case{i}"
+        shutil.copytree(signed.parent, folder)
+        (folder / "results.xlsx").write_bytes(body)
+        _forget_every_read()
+        expected = verify_file(folder / "results.xlsx", anchors, 1)
+        assert expected == _parsed_report(folder / "results.xlsx", monkeypatch), name
+        if name in variants and name != "duplicate name first":
+            assert expected.passed == (name in ("as signed", "rezipped", "stored", "reordered", "zip comment",
+                                                "data descriptors", "extra field", "sheet part renamed", "trailing bytes",
+                                                "leading bytes")), (name, failed(expected))
+
+
+def test_expected_parts_are_read_unparsed(signed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signed minutes with their results.json beside: only the data sheet (which holds the
+    signatures, so is not the part the rebuilt minutes have) is parsed."""
+    from tally import snapshot
+
+    walked: list[str] = []
+    real = snapshot._sheet_content
+
+    def counted(root: object, part: str, *rest: object) -> object:
+        walked.append(part)
+        return real(root, part, *rest)  # type: ignore[arg-type]
+
+    _forget_every_read()
+    monkeypatch.setattr(snapshot, "_sheet_content", counted)
+    report = verify_file(signed, load_trust(TRUST), 1)
+    assert report.passed
+    data_part = [d.part for d in read_snapshot(signed.read_bytes()).detail.values() if d.state != "visible"]
+    assert walked == data_part
+
+
+def test_a_results_json_beside_that_is_not_the_embedded_one(signed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The results.json beside only says which parts to expect: another one (changed, not JSON,
+    nested past the limit, not tally results) gives the report of parsing every part."""
+    beside = signed.with_suffix(".json")
+    data = beside.read_bytes()
+    for other in (data.replace(b'"summoned": ', b'"summoned": 1', 1), b"\xff not json", b"[" * 100_000,
+                  b'{"schema": "tally-results/1"}', b""):
+        beside.write_bytes(other)
+        _forget_every_read()
+        report = verify_file(signed, load_trust(TRUST), 1)
+        assert report == _parsed_report(signed, monkeypatch)
+        assert failed(report).keys() == {"sidecar"}
