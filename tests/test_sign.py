@@ -275,3 +275,58 @@ def test_signature_needs_the_exact_bytes(results: Path) -> None:
 
     with pytest.raises(InvalidSignature):
         signer.key.public_key().verify(sig, data.replace(b"\n", b"\r\n"))
+
+
+def _refused_before(data: bytes) -> str | None:
+    """How parse_results refused `data` before issue 14 (the text's depth measured first, then
+    parsed), or None when it accepted it: what the depth taken from the parsed values must say."""
+    import json
+
+    depth = signing.json_depth(data)
+    if depth > signing.MAX_JSON_DEPTH:
+        return f"it is nested {depth} levels deep, tally writes at most {signing.MAX_JSON_DEPTH}"
+    try:
+        json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return f"it is not JSON ({type(exc).__name__})"
+    return None
+
+
+def _refused_now(data: bytes) -> str | None:
+    try:
+        signing._parse_results(data)
+    except signing.Damaged as exc:
+        text = str(exc)
+        return None if text.startswith(("its schema", "a required field")) else text
+    return None
+
+
+def test_nesting_is_refused_as_the_text_measures_it(sample_json: bytes) -> None:
+    """results.json nested past the limit is refused with the depth its text has, however the
+    nesting is hidden: in the values, in a repeated key the parser keeps only the last of, with
+    brackets in strings, past the parser's recursion limit, or in text that is not JSON."""
+    def nest(n: int, open_: str = "[", close: str = "]", inner: str = "1") -> str:
+        return open_ * n + inner + close * n
+
+    cases = [
+        sample_json,
+        sample_json.replace(b'"schema"', b'"deep": ' + nest(40).encode() + b', "schema"', 1),
+        sample_json.replace(b'"schema"', b'"schema": 1, "schema"', 1),
+        *(nest(n).encode() for n in (1, 31, 32, 33, 34, 900, 5000)),
+        *(nest(n, '{"a": ', "}").encode() for n in (32, 33, 2000)),
+        nest(20, '{"a": ', "}", nest(13)).encode(),
+        ('{"a": ' + nest(40) + ', "a": 1}').encode(),               # a repeated key hides the depth
+        ('{"a": "' + "[" * 40 + '", "b": ' + nest(31) + "}").encode(),   # brackets in a string
+        ('{"a": "' + "[" * 40 + '", "b": ' + nest(33) + "}").encode(),
+        ('{"a": "]]]]", "b": ' + nest(33) + "}").encode(),
+        nest(40).encode()[:-3],                                       # deep and not JSON
+        b"[" * 100_000, b"{" * 10, b"\xff[[[", b"", b"[]", b"{}",
+    ]
+    for data in cases:
+        assert _refused_now(data) == _refused_before(data), data[:80]
+
+
+@pytest.fixture
+def sample_json(tmp_path: Path) -> bytes:
+    out = count_sample(tmp_path)
+    return out.with_suffix(".json").read_bytes()
