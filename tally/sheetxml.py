@@ -168,6 +168,7 @@ class Styles:
         self.borders = _Table(DEFAULT_BORDER)
         self.alignments: _Table[Alignment | None] = _Table(None)
         self.xfs = _Table(NO_STYLE)
+        self.bordered: dict[tuple[int, Border], int] = {}   # (border, sides added by a merge) -> border
 
     def xf(self, font: Font, alignment: Alignment, border: Border | None, fill: str | None, quote: bool) -> Xf:
         return Xf(self.fonts.add(font), self.fills.add(fill) if fill else 0,
@@ -316,6 +317,9 @@ class Sheet:
     merges: set[tuple[int, int, int, int]] = field(default_factory=set)
     body: Body | None = None        # below every placed cell, in no merged range
     _all: dict[tuple[int, int], tuple[CellValue, Xf]] | None = field(default=None, repr=False, compare=False)
+    # row -> the merged ranges over it: whether a range lies in one merged before is asked of those
+    _merged_rows: dict[int, list[tuple[int, int, int, int]]] = field(default_factory=dict, repr=False,
+                                                                     compare=False)
 
     @property
     def cells(self) -> dict[tuple[int, int], tuple[CellValue, Xf]]:
@@ -346,11 +350,15 @@ class Sheet:
         if self.body is not None and r2 >= self.body.first:
             raise ValueError("a merge into the body")
         borders = self.styles.borders
+        bordered = self.styles.bordered
         table = borders.items
         cells = self.placed
         self._all = None
-        if not any(r1 >= a and c1 >= b and r2 <= c and c2 <= d for a, b, c, d in self.merges):
+        # in a range merged before: one over row r1 (a <= r1 <= c) that holds it
+        if not any(c1 >= b and r2 <= c and c2 <= d for _a, b, c, d in self._merged_rows.get(r1, ())):
             self.merges.add((r1, c1, r2, c2))
+            for r in range(r1, r2 + 1):
+                self._merged_rows.setdefault(r, []).append((r1, c1, r2, c2))
         value, xf = cells.setdefault((r1, c1), (None, NO_STYLE))
         end = cells.get((r2, c2))
         if end is not None:
@@ -373,7 +381,11 @@ class Sheet:
             extra: Border = (add[0], add[1], add[2], add[3], add[4])
             for coord in edges[side]:
                 value, xf = cells[coord]
-                cells[coord] = (value, xf._replace(border=borders.add(add_borders(table[xf.border], extra))))
+                key = (xf.border, extra)
+                n = bordered.get(key)
+                if n is None:      # numbered when first made, as before: the same table
+                    n = bordered[key] = borders.add(add_borders(table[xf.border], extra))
+                cells[coord] = (value, xf._replace(border=n))
 
     def dimension(self) -> str:
         rows = [r for r, _c in self.placed]
@@ -421,8 +433,11 @@ class Sheet:
         if body is not None:
             rows = {r for r in rows if not body.first <= r <= body.last}
         out: list[str] = []
+        append = out.append
         ids: dict[Xf, str] = {}
+        marks: dict[Xf, str | None] = {}        # ' s="N"', or None for a cell without a format
         row_attrs: dict[float, str] = {}
+        letters = _COLUMN_LETTERS
         written = False
         for r in sorted(rows):
             if body is not None and not written and r > body.last:
@@ -437,23 +452,28 @@ class Sheet:
                     attrs = row_attrs[height] = f' ht="{_number(height)}" customHeight="1"'
                 out.append(f'<row r="{r}"{attrs}>')
             for c, value, xf in by_row.get(r, ()):
-                if not any(xf):
+                try:
+                    mark = marks[xf]
+                except KeyError:
+                    if not any(xf):
+                        mark = marks[xf] = None
+                    else:
+                        mark = ids.get(xf)
+                        if mark is None:     # numbered when first written, as openpyxl numbers them
+                            mark = ids[xf] = f' s="{xfs.add(xf)}"'
+                        marks[xf] = mark
+                if mark is None:
                     if value is None:
                         continue
-                    s = ""
-                else:
-                    known = ids.get(xf)
-                    if known is None:     # numbered when first written, as openpyxl numbers them
-                        known = ids[xf] = f' s="{xfs.add(xf)}"'
-                    s = known
-                ref = f"{column_letters(c)}{r}"
+                    mark = ""
+                ref = f"{letters[c] if c < len(letters) else column_letters(c)}{r}"
                 if value is None:
-                    out.append(f'<c r="{ref}"{s} t="n"></c>')
+                    append(f'<c r="{ref}"{mark} t="n"></c>')
                 elif isinstance(value, str):
-                    out.append(f'<c r="{ref}"{s} {_inline(value)}')
+                    append(f'<c r="{ref}"{mark} {_inline(value)}')
                 else:
-                    out.append(f'<c r="{ref}"{s} t="n"><v>{_number(value)}</v></c>')
-            out.append("</row>")
+                    append(f'<c r="{ref}"{mark} t="n"><v>{_number(value)}</v></c>')
+            append("</row>")
         if body is not None and not written:
             self._body_xml(body, xfs, ids, row_attrs, out)
         return "".join(out)
@@ -503,6 +523,9 @@ class Sheet:
                 else:
                     append(f'<c r="{letter}{r}"{s or ""} t="n"><v>{_number(value)}</v></c>')
             append("</row>")
+
+
+_COLUMN_LETTERS = ["", *(column_letters(c) for c in range(1, 257))]    # column number -> its letters
 
 
 def _inline(text: str) -> str:
