@@ -121,6 +121,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E504", ExitCode.BALLOTS, "ballot number missing or not a positive whole number"),
     ("E505", ExitCode.BALLOTS, "unknown ballot status"),
     ("E506", ExitCode.BALLOTS, "total row in the ballot sheet"),
+    ("E507", ExitCode.BALLOTS, "ballot number too large to be kept exactly"),
     # E6xx: writing outputs
     ("E601", ExitCode.OUTPUT, "output exists"),
     ("E602", ExitCode.OUTPUT, "output cannot be written"),
@@ -176,12 +177,29 @@ CODES: dict[str, CodeInfo] = _codes(
 def number_ranges(numbers: Iterable[int]) -> str:
     """How a message lists ballot or row numbers: 7, 1, 2, 3, 9, 10 -> '1–3, 7, 9–10' (in order,
     each number once, a run of consecutive numbers as its first and last)."""
-    runs: list[list[int]] = []
+    runs: list[tuple[int, int]] = []
     for n in sorted(set(numbers)):
         if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
+            runs[-1] = (runs[-1][0], n)
         else:
-            runs.append([n, n])
+            runs.append((n, n))
+    return runs_text(runs)
+
+
+def missing_runs(numbers: Iterable[int], top: int) -> list[tuple[int, int]]:
+    """The runs (first, last) of the numbers 1..top not among `numbers`, found from the gaps
+    between those present: as long as the numbers given, however large `top` is."""
+    runs: list[tuple[int, int]] = []
+    before = 0
+    for n in [*sorted({n for n in numbers if 0 < n <= top}), top + 1]:
+        if n > before + 1:
+            runs.append((before + 1, n - 1))
+        before = n
+    return runs
+
+
+def runs_text(runs: Iterable[tuple[int, int]]) -> str:
+    """(1, 3), (7, 7), (9, 10) -> '1–3, 7, 9–10'."""
     return ", ".join(str(first) if first == last else f"{first}–{last}" for first, last in runs)
 
 

@@ -13,6 +13,7 @@ the reporting of a problem would be spread over several modules.
 from __future__ import annotations
 
 import difflib
+import math
 import operator
 import os
 import re
@@ -25,7 +26,7 @@ from typing import Any, NamedTuple, cast
 
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, UNDECIDED_MARK, template_problem
-from ballots.errors import Diagnostic, Diagnostics, Location, TallyError, number_ranges
+from ballots.errors import Diagnostic, Diagnostics, Location, TallyError, missing_runs, number_ranges, runs_text
 from ballots.event import meeting_count_checks, members_below
 from ballots.i18n import _, _n
 from ballots.legacy import decodings
@@ -50,6 +51,11 @@ _VOTER_IDENTITY = re.compile(
     r"full name|name|employee|staff id|id number|phone|address)\b")
 ROWS_PER_TICK = 8192        # progress on a large sheet: one call per this many rows costs nothing
 MAX_REPORTED_PER_CODE = 10_000  # beyond this the list is summarised, so a wrong file cannot exhaust memory
+# The largest ballot number (E507): every whole number up to it is kept exactly by a spreadsheet
+# (Excel keeps 15 significant digits of what is typed, and prints no more), by the minutes as
+# tally writes them and reads them back to verify, and by results.json in any reader (a double).
+# 10**16 is written '1e+16', and 9007199254740993 (2**53 + 1) is read as ...992.
+LARGEST_BALLOT_NUMBER = 10**15 - 1
 
 
 @dataclass(frozen=True)
@@ -252,14 +258,14 @@ def _numbering_warnings(group: Group, seen: dict[int, _Seen], diags: Diagnostics
                   _seen_location(seen[above[0]], above[0]), tuple(_seen_location(seen[n], n) for n in above[1:3]))
     # Ballots 1..top should all be there: up to the highest number entered, or to the ballots
     # counted on paper when the event declares more ('collected'), never beyond those issued.
-    present = set(numbers)
     top = min(max(numbers[-1], group.collected or 0), group.issued)
-    missing = [n for n in range(1, top + 1) if n not in present]
+    missing = missing_runs(numbers, top)
     if missing:
         first = _seen_location(seen[numbers[0]], numbers[0])
         diags.add("W715", _n("form {group}: ballot number {numbers} is missing from 1–{top}",
-                             "form {group}: ballot numbers {numbers} are missing from 1–{top}", len(missing))
-                  .format(group=group.id, numbers=number_ranges(missing), top=top),
+                             "form {group}: ballot numbers {numbers} are missing from 1–{top}",
+                             sum(last - start + 1 for start, last in missing))
+                  .format(group=group.id, numbers=runs_text(missing), top=top),
                   _("enter the missing ballots, or check that the numbers were typed right"),
                   Location(first.file, first.sheet))
 
@@ -525,27 +531,29 @@ def _looks_like_total(values: Iterable[object]) -> bool:
     return False
 
 
-def _ballot_number(value: object) -> int | None:
+def _ballot_number(value: object, largest: float = LARGEST_BALLOT_NUMBER) -> int | None:
+    """A cell as a ballot number: a whole number from 1 to `largest` (1.0 from a spreadsheet is
+    1), else None."""
     if type(value) is float:  # what spreadsheets give: checked first, it is 100,000 calls in a large count
-        return int(value) if value.is_integer() and value > 0 else None
+        return int(value) if value.is_integer() and 0 < value <= largest else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
+        return value if 0 < value <= largest else None
     if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
+        return int(value) if value.is_integer() and 0 < value <= largest else None
     if isinstance(value, str):
         text = value.strip()
         if not text.isascii():   # "²".isdigit() is true, and int() refuses it
             return None
         if text.isdigit():
             n = int(text)
-            return n if n > 0 else None
+            return n if 0 < n <= largest else None
         try:
             f = float(text)
         except ValueError:
             return None
-        return int(f) if f.is_integer() and f > 0 else None
+        return int(f) if f.is_integer() and 0 < f <= largest else None
     return None
 
 
@@ -677,7 +685,8 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     bcol, scol, ncol = cols.ballot, cols.status, cols.note
     assert bcol is not None
     raw_numbers = column(bcol)
-    if set(map(type, raw_numbers)) == {float} and all(map(float.is_integer, raw_numbers)) and min(raw_numbers) > 0:
+    if set(map(type, raw_numbers)) == {float} and all(map(float.is_integer, raw_numbers)) \
+            and 0 < min(raw_numbers) and max(raw_numbers) <= LARGEST_BALLOT_NUMBER:
         numbers: list[int | None] = list(map(int, raw_numbers))   # what spreadsheets give: checked in C
     else:
         numbers = list(map(_ballot_number, raw_numbers))
@@ -801,6 +810,14 @@ class _CarefulRows:
                           sheet.where(bcol, number))
             return
         ballot_no = _ballot_number(raw_ballot)
+        if ballot_no is None and _ballot_number(raw_ballot, math.inf) is not None:
+            diags.add("E507", _("ballot number {found} is larger than {largest}, the largest a spreadsheet keeps "
+                                "exactly").format(found=cell_text(raw_ballot), largest=LARGEST_BALLOT_NUMBER),
+                      _("check the number against the paper ballot: ballots are numbered 1, 2, 3… as they are "
+                        "counted"), sheet.where(bcol, number))
+            if not rest_blank:
+                self.entered += 1   # a ballot with a mistyped number: not also missing (E203)
+            return
         if ballot_no is None:
             if _looks_like_total(values):
                 diags.add("E506", _("this looks like a total row ('{found}')").format(found=cell_text(raw_ballot)),

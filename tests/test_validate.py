@@ -569,3 +569,100 @@ def test_number_ranges_lists_each_number_once_in_runs() -> None:
         assert all(len(run) == 1 or run[0] < run[1] for run in runs)
         assert all(b[0] > a[-1] + 1 for a, b in zip(runs, runs[1:]))   # each run as long as it goes
     assert number_ranges([10, 9, 1, 2, 3, 7]) == "1–3, 7, 9–10"
+
+
+# ------------------------------------------------------------------ ballot numbers kept exactly (E507)
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+@pytest.mark.parametrize("typed", [10**15, 10**16, 2**53 + 1, 12345678901234567890, "1e20", " 99999999999999999 "])
+def test_ballot_numbers_past_the_largest_kept_exactly_are_refused(kind: str, typed: object, tmp_path: Path) -> None:
+    """10**16 was counted and written in the minutes as 1e+16; 2**53 + 1 was counted as 2**53
+    (a spreadsheet's number is a double). Each is E507 at its cell, naming the largest allowed,
+    and the message quotes the cell as the spreadsheet holds it."""
+    import csv
+
+    import openpyxl
+
+    from ballots.validate import LARGEST_BALLOT_NUMBER
+
+    rows = [["Số phiếu", "p01", "p02", "p03"], [1, 1, 2, 3], [typed, 1, 2, 3], [2, 1, 2, 3]]
+    if kind == "csv":
+        path = tmp_path / "btv.csv"
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+        place = "btv.csv › A3"
+    else:
+        path = tmp_path / "entry.xlsx"
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "btv"
+        for row in rows:
+            ws.append(row)
+        wb.save(path)
+        place = "entry.xlsx › btv › A3"
+    held = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()[2][0] if kind == "xlsx" else typed
+    shown = cell_text(held)
+    read = read_ballots(load_event(EVENT)[0], [path, DATA / "ld_only.xlsx"])
+    (e507,) = read.diagnostics
+    assert (e507.code, str(e507.location)) == ("E507", place)
+    assert e507.message == (f"ballot number {shown} is larger than {LARGEST_BALLOT_NUMBER}, "
+                            "the largest a spreadsheet keeps exactly")
+    assert CODES["E507"].exit == ExitCode.BALLOTS
+    assert read.entered_in("btv") == 3      # a ballot with a mistyped number: not also one missing (E203)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_the_largest_ballot_number_is_read_and_written_exactly(kind: str, tmp_path: Path) -> None:
+    """LARGEST_BALLOT_NUMBER on a valid and on an invalid ballot: read as typed, counted, and the
+    minutes and results.json hold it to the digit (the bound is what survives that round trip)."""
+    import csv
+    import json
+
+    import openpyxl
+
+    from ballots.validate import LARGEST_BALLOT_NUMBER
+    from tally.snapshot import read_snapshot
+
+    big = LARGEST_BALLOT_NUMBER
+    rows = [["Số phiếu", "Tình trạng", "p01", "p02", "p03"], *([n, None, 1, 2, 3] for n in range(1, 6)),
+            [big - 1, None, 3, 2, 1], [big, "không hợp lệ", None, None, None]]
+    if kind == "csv":
+        path = tmp_path / "btv.csv"
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+    else:
+        path = tmp_path / "entry.xlsx"
+        wb = openpyxl.Workbook()
+        wb.active.title = "btv"
+        for row in rows:
+            wb.active.append(row)
+        wb.save(path)
+    text = EVENT.read_text(encoding="utf-8")
+    counts = "summoned = 7\npresent = 6\nissued = 5\n"
+    assert counts in text
+    event_path = tmp_path / "event.toml"
+    event_path.write_text(text.replace(counts, f"summoned = {big}\npresent = {big}\nissued = {big}\n"),
+                          encoding="utf-8")
+    read = read_ballots(load_event(event_path)[0], [path, DATA / "ld_only.xlsx"])
+    assert [d.message for d in read.diagnostics] == [f"form btv: ballot numbers 6–{big - 2} are missing from 1–{big}"]
+    numbers = sorted(b.number for g in read.groups if g.group.id == "btv" for b in g.ballots)
+    assert numbers == [1, 2, 3, 4, 5, big - 1, big]
+    out = tmp_path / "out" / "results.xlsx"
+    proc = run_tally("count", event_path, path, DATA / "ld_only.xlsx", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    signed = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert big in [e["ballot"] for g in signed["groups"] for e in g["invalid_entries"]]
+    cells = [v for sheet in read_snapshot(out.read_bytes()).cells.values() for v in sheet.values()]
+    assert big in cells and all(type(v) is not float for v in cells if v == big)   # read back as written
+
+
+def test_missing_runs_are_the_gaps_up_to_the_top() -> None:
+    from ballots.errors import missing_runs
+
+    rng = random.Random(2715)
+    for _ in range(500):
+        top = rng.randint(0, 40)
+        numbers = rng.sample(range(1, 50), rng.randint(0, 30))
+        runs = missing_runs(numbers, top)
+        assert [n for a, b in runs for n in range(a, b + 1)] == [n for n in range(1, top + 1) if n not in numbers]
+        assert all(b[0] > a[1] + 1 for a, b in zip(runs, runs[1:]))
+    assert missing_runs([3, 10**15 - 2], 10**15) == [(1, 2), (4, 10**15 - 3), (10**15 - 1, 10**15)]   # no list of 10**15
