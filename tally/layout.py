@@ -46,6 +46,10 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 class Role(enum.Enum):
     """What a cell is, for the styler: it decides fonts, borders and alignment."""
 
+    # Each role is one object, equal only to itself: hashed by identity in C, not by Enum's
+    # hash of its name in Python (a cell's role is looked up twice per cell of the minutes)
+    __hash__ = object.__hash__
+
     HEAD = "head"                  # header block, plain, centred (superior body)
     HEAD_BOLD = "head_bold"        # header block, bold, centred (organisation, national header)
     HEAD_MOTTO = "head_motto"      # "Độc lập - Tự do - Hạnh phúc", bold, underlined
