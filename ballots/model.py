@@ -187,6 +187,8 @@ class CleanBallots:
     notes: Sequence[str]
     values: tuple[Sequence[object], ...]       # one column of cells per person on the form, in form order
     reading: Mapping[object, Mark]             # the mark every value of those columns stands for (equal ones alike)
+    counted: tuple[Mapping[object, int], ...] | None = field(default=None, compare=False, repr=False)
+    """The tallies, when the reader made them as it checked the columns (read_ballots(counting=True))."""
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -194,8 +196,9 @@ class CleanBallots:
     @cached_property
     def tallies(self) -> tuple[Mapping[object, int], ...]:
         """Per column: each distinct value (one of each set of equal ones), how often. Made when
-        first asked for (by the count): a check needs only to know every value is a mark."""
-        return tuple(map(Counter, self.values))
+        first asked for (by the count), unless the reader counted them as it checked the columns
+        (`counted`): a check needs only to know every value is a mark."""
+        return self.counted if self.counted is not None else tuple(map(Counter, self.values))
 
     def marks(self, person: int) -> list[Mark]:
         return list(map(self.reading.__getitem__, self.values[person]))

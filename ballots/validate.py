@@ -119,7 +119,11 @@ def read_ballots(
     paths: Sequence[str | Path],
     csv_group: str | None = None,
     progress: Progress | None = None,
+    counting: bool = False,
 ) -> BallotRead:
+    """Every ballot of `paths` for `event`, with every problem found. `counting`: the caller
+    counts the ballots next (tally count), so the columns read clean are tallied as they are
+    checked (CleanBallots.tallies), one pass per column instead of two; a check leaves that out."""
     diags = _Collector()
     files = [Path(p) for p in paths]
     names = display_names(files)
@@ -190,7 +194,7 @@ def read_ballots(
             tick = (lambda rows, where=f"{display} › {sheet_name}": progress(where, rows, 0)) if progress else None
             reported, loose = len(diags.items), len(ballots[group.id])
             n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,
-                            diags, tick, clean[group.id])
+                            diags, tick, clean[group.id], counting)
             if n is None:
                 unreadable.add(group.id)
             else:
@@ -559,7 +563,8 @@ def _ballot_number(value: object, largest: float = LARGEST_BALLOT_NUMBER) -> int
 
 def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[Person, ...], out: list[Ballot],
                 seen: dict[int, _Seen], reader: MarkReader, diags: Diagnostics,
-                tick: Callable[[int], None] | None = None, clean: list[CleanBallots] | None = None) -> int | None:
+                tick: Callable[[int], None] | None = None, clean: list[CleanBallots] | None = None,
+                counting: bool = False) -> int | None:
     """Append the sheet's ballots to `out` (or, plain valid ones, as columns to `clean`); return the number of ballot rows entered (with or
     without errors in their cells), or None when the header could not be read. `tick(rows)` is
     told how many rows a large sheet has, for a progress bar."""
@@ -604,7 +609,7 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
     data = table[1:]
     if clean is not None and complete:
         entered = _read_columns(data, header_row + 1, cols, person_cols, headerless, width, seen, reader, careful,
-                                clean, sheet, letters, status_letter)
+                                clean, sheet, letters, status_letter, counting)
         if entered is not None:
             return entered
     rows_after = enumerate(data, start=header_row + 1)    # not plain enough for columns: row by row
@@ -663,7 +668,7 @@ def _read_sheet(sheet: SheetData, persons: tuple[Person, ...], everyone: tuple[P
 def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, person_cols: list[int | None],
                   headerless: list[int], width: int, seen: dict[int, _Seen], reader: MarkReader,
                   careful: _CarefulRows, clean: list[CleanBallots], sheet: SheetData, letters: tuple[str, ...],
-                  status_letter: str) -> int | None:
+                  status_letter: str, counting: bool = False) -> int | None:
     """The clean path of `_read_sheet`, column by column: the sheet's cells are laid end to
     end in one list, each column is a slice of it, and each check is a pass in C over a
     column (a set of its values, then a look at the few distinct ones). The clean ballots
@@ -672,7 +677,9 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     messages of the row-by-row path.
 
     Returns the rows entered, or None (nothing done) for a sheet where that order would
-    matter: a ballot number entered twice, rows of another width.
+    matter: a ballot number entered twice, rows of another width. `counting`: each person's
+    column is tallied (a Counter) where a check takes only the set of its values, and the
+    block keeps the tallies, less the rows that went to the careful reader.
     """
     n = len(data)
     if not n or set(map(len, data)) != {width}:
@@ -702,19 +709,24 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
         bad.update(_where_not(column(c), is_blank))
     # Marks: a set per column (one pass in C) gives its distinct values; 1, 1.0 and True are
     # one there, so when the sheet holds booleans (a spreadsheet's TRUE is no mark) the columns
-    # that have some are looked at cell by cell. How often each occurs is left to the count
-    # (CleanBallots.tallies): a check needs none of it.
+    # that have some are looked at cell by cell. How often each occurs only a count needs: then a
+    # Counter of the column (one pass in C, as the set) gives both, and the count reads it
+    # (CleanBallots.tallies) instead of passing over the column again.
     booleans = bool in set(map(type, cells))
     values: list[list[object]] = []
+    tallies: list[Counter[object]] = []
     bad_marks: set[int] = set()
     for pc in person_cols:
         assert pc is not None
         raw = column(pc)
+        tally = Counter(raw) if counting else None
         if booleans and bool in set(map(type, raw)):     # rare: each cell looked at
             bad_marks.update(i for i, v in enumerate(raw) if type(v) is bool or not isinstance(reader(v), Mark))
         else:
-            bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark)))
+            bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark), tally))
         values.append(raw)
+        if tally is not None:
+            tallies.append(tally)
     raw_notes: list[object] | None = column(ncol) if ncol is not None else None
     bad_marks -= bad
     for i in sorted(bad):            # in row order, as the row-by-row path reads them
@@ -731,6 +743,10 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
         def pick(seq: Sequence[Any]) -> list[Any]:
             return [seq[keep[0]]] if len(keep) == 1 else list(operator.itemgetter(*keep)(seq))
 
+        for tally, raw in zip(tallies, values):     # the rows gone are not counted here
+            for i in gone:
+                tally[raw[i]] -= 1
+        tallies = [+tally for tally in tallies]    # without the values no row kept holds
         numbers, rows, values = pick(numbers), pick(rows), [pick(v) for v in values]
         raw_notes = pick(raw_notes) if raw_notes is not None else None
     if raw_notes is None:
@@ -743,7 +759,7 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     valid_numbers = cast(list[int], numbers)
     # every value kept is a mark the reader has parsed: its marks so far say what each stands for
     block = CleanBallots(sheet.file, sheet.name, status_letter, letters, valid_numbers, rows, notes, tuple(values),
-                         dict(reader.good))
+                         dict(reader.good), tuple(tallies) if counting else None)
     seen.update(dict.fromkeys(valid_numbers, _SeenBlock(sheet, bcol, block)))
     clean.append(block)
     return careful.entered + len(rows)
@@ -752,10 +768,13 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
 _FEW = 16    # distinct values worth finding with list.index; past them, one pass in Python
 
 
-def _where_not(column: list[object], good: Callable[[object], bool]) -> list[int]:
+def _where_not(column: list[object], good: Callable[[object], bool],
+               distinct: Iterable[object] | None = None) -> list[int]:
     """Indexes of the cells of `column` whose value is not `good`: each distinct value is
-    judged once; the cells of the few bad ones are found in C (list.index)."""
-    distinct = set(column)
+    judged once; the cells of the few bad ones are found in C (list.index). `distinct`: the
+    column's distinct values when the caller has them (a Counter of it), else a set is made."""
+    if distinct is None:
+        distinct = set(column)
     wrong = [v for v in distinct if not good(v)]
     if not wrong:
         return []

@@ -59,12 +59,13 @@ class Checked:
 
 
 def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group: str | None = None,
-          progress: Progress | None = None) -> Checked:
-    """Validate everything; raises only if the event file itself is unusable."""
+          progress: Progress | None = None, counting: bool = False) -> Checked:
+    """Validate everything; raises only if the event file itself is unusable. `counting`: the
+    caller counts next (tally.pipeline), so the marks are tallied as they are checked."""
     refuse_swapped(event_path, ballot_paths)
     event, warnings = load_event(event_path)
     with gc_paused():
-        read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress)
+        read = read_ballots(event, ballot_paths, csv_group=csv_group, progress=progress, counting=counting)
     scans = ({i.file: scanned_files(p) for p, i in zip(ballot_paths, read.inputs)}
              if len(read.inputs) == len(ballot_paths) else {})
     return Checked(event, read, tuple(warnings) + read.diagnostics, {k: v for k, v in scans.items() if v})

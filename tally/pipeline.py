@@ -61,7 +61,7 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
     # One pause for reading, counting and writing: re-enabled between them, the collector would
     # walk every column of a large sheet (0.07 s a time for 3 M cells) on its way to the minutes.
     with gc_paused():
-        checked = check(event_path, ballot_paths, csv_group, progress)
+        checked = check(event_path, ballot_paths, csv_group, progress, counting=True)
         if progress:
             progress(_("Counting"), 0, 0)
         results, data = count_results(checked)

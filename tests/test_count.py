@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -211,3 +213,105 @@ def test_a_column_block_with_invalid_rows_counts_each_cell() -> None:
                        if r[1] is None and r[3 + i] in (0.0, "-"))
         assert sorted(e.source for e in got.invalid_entries if e.person_id == f"p0{i + 1}") == cells
     assert [e.ballot for e in got.invalid_entries if e.person_id is None] == [101 * k for k in range(1, 10)]
+
+
+# --- tallied while checking (the count path) or after it (check, then count) ----------------
+# `tally count` reads with counting=True: each clean column's Counter is made as the column is
+# checked, less the rows that go to the careful reader. On random files (several files and
+# forms, invalid marks, blanks, duplicates, wholly invalid ballots, every kind of cell) the
+# diagnostics and the results must be those of reading without it and counting afterwards.
+
+def _two_form_event() -> Event:
+    a, b = Position(PositionId("a"), "Vị trí A"), Position(PositionId("b"), "Vị trí B")
+    persons = tuple(Person(PersonId(f"p{i:02d}"), f"Người {i}", ps) for i, ps in
+                    enumerate([(a.id, b.id), (a.id,), (a.id,), (b.id,), (b.id,)], start=1))
+    groups = (Group(GroupId("g1"), "Phiếu A", (a.id,), 2000, 2000, 2000),
+              Group(GroupId("g2"), "Phiếu B", (b.id,), 2000, 2000, 2000))
+    return Event("T", "O", dt.date(2023, 5, 31), "qd96-2023", "vi", (a, b), persons, groups)
+
+
+def _random_files(rng: random.Random, event: Event, folder: Path) -> list[Path]:
+    """Two workbooks, each with a sheet per form (the ballots of a form split between them, at
+    times overlapping), and at times the second form's ballots as a CSV file as well."""
+    from ballots.marks import MarkReader
+    from random_sheets import CELLS
+
+    import openpyxl
+
+    reader = MarkReader()
+    marks_only = [v for v in CELLS if type(v) is not bool and isinstance(reader(v), Mark)]
+    books = [openpyxl.Workbook(), openpyxl.Workbook()]
+    for book in books:
+        book.remove(book.active)
+    paths = [folder / "a.xlsx", folder / "b.xlsx"]
+    for group in event.groups:
+        form = event.persons_on(group)
+        rows = random_sheet(rng, len(form), rng.choice([40, 300, 1200]))
+        rows[0][3:3 + len(form)] = [p.id for p in form]
+        if rng.random() < 0.6:      # mostly clean: every mark a mark, no odd number
+            for r in rows[1:]:
+                if len(r) > 3 and r[3] is not None:
+                    r[3:3 + len(form)] = rng.choices(marks_only, [30, 20, 10, 8] + [1] * (len(marks_only) - 4),
+                                                     k=len(form))
+                if not isinstance(r[0], float):
+                    r[0] = float(rows.index(r))
+        cut = rng.randrange(1, len(rows))
+        overlap = rng.choice([0, 0, 3, 50])
+        parts = [rows[:cut], [rows[0]] + rows[max(1, cut - overlap):]]
+        if group.id == "g2" and rng.random() < 0.3:     # one form's second part as a CSV file
+            csv = folder / "g2.csv"
+            csv.write_text("\n".join(",".join("" if v is None else str(v) for v in r) for r in parts[1]),
+                           encoding="utf-8")
+            paths.append(csv)
+            parts = parts[:1]
+        for book, part in zip(books, parts):
+            sheet = book.create_sheet(group.id)
+            for r in part:
+                sheet.append(r)
+    for book, path in zip(books, paths):
+        book.save(path)
+    return paths
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tallied_while_checking_counts_as_tallied_after(seed: int, tmp_path: Path) -> None:
+    from ballots.validate import read_ballots
+
+    rng = random.Random(seed)
+    event = _two_form_event()
+    paths = _random_files(rng, event, tmp_path)
+    after = read_ballots(event, paths)
+    while_checking = read_ballots(event, paths, counting=True)
+    assert while_checking.diagnostics == after.diagnostics
+    blocks = [b for gb in while_checking.groups for b in gb.clean]
+    assert all(b.counted is not None for b in blocks)
+    assert all(b.counted == tuple(map(Counter, b.values)) for b in blocks)    # equal counts of equal values
+    assert all(b.counted is None for gb in after.groups for b in gb.clean)
+    assert count(event, while_checking.groups, []) == count(event, after.groups, [])
+
+
+def test_tallied_while_checking_is_taken_and_leaves_out_the_rows_read_carefully(tmp_path: Path) -> None:
+    """A block whose rows partly went to the careful reader (a wholly invalid ballot, an unknown
+    mark) is tallied without them."""
+    from ballots.validate import read_ballots
+
+    import openpyxl
+
+    event = _two_form_event()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "g1"
+    sheet.append(["Số phiếu", "Tình trạng", "Ghi chú", "p01", "p02", "p03"])
+    for n in range(1, 201):
+        sheet.append([n, "không hợp lệ" if n % 50 == 0 else None, None,
+                      "?" if n == 7 else [1, 2, 3, 0][n % 4], 1, "x" if n == 9 else 0])
+    book.save(tmp_path / "a.xlsx")
+    read = read_ballots(event, [tmp_path / "a.xlsx"], counting=True)
+    (block,) = read.groups[0].clean
+    assert len(block) == 200 - 4 - 2
+    assert block.counted is not None
+    assert dict(block.counted[1]) == {1.0: 194}
+    assert sum(block.counted[0].values()) == 194 and block.counted[0] == Counter(block.values[0])
+    assert sorted((e.code, str(e.location)) for e in read.diagnostics if e.code != "E402") == [
+        ("E428", "a.xlsx › g1 › D8"), ("E501", "a.xlsx › g1 › F10"),     # '?' awaits review, 'x' is no mark
+        *[("W707", f"a.xlsx › g1 › B{row}") for row in ("101", "151", "201", "51")]]   # ballots 50, 100, 150, 200
