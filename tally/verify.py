@@ -58,6 +58,7 @@ from tally.resultset import Folders, ResultSet, needs_recovery, recover
 from tally.sign import (
     Damaged,
     EmbeddedSignature,
+    embedded_guess,
     embedded_results,
     embedded_signatures,
     json_path_for,
@@ -457,7 +458,7 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         rs = folders.result_set(path)
     try:
         raw = path.read_bytes()
-        _expect_written(json_path_for(path))
+        _expect_written(json_path_for(path), raw)
         snap = read_snapshot(raw)
     except FileNotFoundError:
         add("workbook", _("workbook"), False, _("file not found"), "E901", where)
@@ -583,15 +584,18 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     return FileReport(str(path), tuple(checks), sha, tuple(signers))
 
 
-def _expect_written(beside: Path) -> None:
-    """The results.json beside a workbook says which minutes the workbook should be: have
-    the reader expect their parts (tally.compare.expect_written), so that minutes which are
-    byte for byte what tally writes for it are read without parsing their sheets. Nothing is
-    decided from this file here: a changed, foreign or damaged one makes the reader expect
-    parts the workbook does not hold, and the workbook is read as any other."""
+def _expect_written(beside: Path, xlsx: bytes) -> None:
+    """The results.json beside a workbook (else the one the workbook seems to embed,
+    tally.sign.embedded_guess) says which minutes the workbook should be: have the reader
+    expect their parts (tally.compare.expect_written), so that minutes which are byte for byte
+    what tally writes for it are read without parsing their sheets. Nothing is decided from
+    it here: a changed, foreign or damaged one makes the reader expect parts the workbook
+    does not hold, and the workbook is read as any other."""
     try:
-        data = beside.read_bytes()
+        data: bytes | None = beside.read_bytes()
     except OSError:
+        data = embedded_guess(xlsx)
+    if data is None:
         return
     try:
         parse_results(data)           # the embedded results.json's limits: size, depth, schema

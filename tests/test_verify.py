@@ -44,7 +44,7 @@ from tally import verify
 from tally.compare import table_mismatches
 from tally.keys import load_trust
 from tally.results_json import group4
-from tally.sign import embedded_signatures, read_snapshot, sign_results
+from tally.sign import embedded_results, embedded_signatures, read_snapshot, sign_results
 from tally.snapshot import as_openpyxl
 from tally.verify import FileReport, default_workers, verify_file, verify_files
 
@@ -727,7 +727,7 @@ def _parsed_report(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileReport:
     """The report of verify as before issue 14: every part of the workbook parsed."""
     _forget_every_read()
     with monkeypatch.context() as m:
-        m.setattr(verify, "_expect_written", lambda beside: None)
+        m.setattr(verify, "_expect_written", lambda beside, xlsx: None)
         return verify_file(path, load_trust(TRUST), 1)
 
 
@@ -746,17 +746,26 @@ def test_expected_parts_change_no_report(signed: Path, tmp_path: Path, monkeypat
         _forget_every_read()
         expected = verify_file(folder / "results.xlsx", anchors, 1)
         assert expected == _parsed_report(folder / "results.xlsx", monkeypatch), name
+        alone = tmp_path / f"alone{i}"        # the workbook without the files beside it
+        alone.mkdir()
+        (alone / "results.xlsx").write_bytes(body)
+        _forget_every_read()
+        assert verify_file(alone / "results.xlsx", anchors, 1) == _parsed_report(alone / "results.xlsx", monkeypatch)
         if name in variants and name != "duplicate name first":
             assert expected.passed == (name in ("as signed", "rezipped", "stored", "reordered", "zip comment",
                                                 "data descriptors", "extra field", "sheet part renamed", "trailing bytes",
                                                 "leading bytes")), (name, failed(expected))
 
 
-def test_expected_parts_are_read_unparsed(signed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The signed minutes with their results.json beside: only the data sheet (which holds the
-    signatures, so is not the part the rebuilt minutes have) is parsed."""
+@pytest.mark.parametrize("beside", [True, False])
+def test_expected_parts_are_read_unparsed(signed: Path, beside: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The signed minutes, with their results.json beside or alone: only the data sheet (which
+    holds the signatures, so is not the part the rebuilt minutes have) is parsed."""
     from tally import snapshot
 
+    if not beside:
+        signed.with_suffix(".json").unlink()
+        assert signing.embedded_guess(signed.read_bytes()) == embedded_results(read_snapshot(signed.read_bytes()))
     walked: list[str] = []
     real = snapshot._sheet_content
 
