@@ -22,6 +22,7 @@ import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Final
 
 from ballots.errors import Diagnostic, Location, TallyError
@@ -177,6 +178,14 @@ def fingerprint_changes(fp: Fingerprint, event: Event) -> list[str] | None:
     return form_changes(Form.of(made_for), Form.of(event))
 
 
+def new_entry_path(entry: str) -> str:
+    """Where a hint's command writes the entry workbook that replaces `entry`: beside it, in its
+    folder as the user gave it (out/entry-1.xlsx -> out/entry-1-new.xlsx), so that the two
+    clerks' entries, refused together, are moved to two files, and not into the current folder."""
+    path = PurePath(entry)
+    return str(path.with_name(f"{path.stem}-new.xlsx"))
+
+
 def fingerprint_problem(fp: Fingerprint, event: Event, display: str, path: str) -> Diagnostic | None:
     """E411 when a template was made for other ballot forms than the event's. The command it
     offers names the entry by `path`, as the user gave it, so that it runs where they typed."""
@@ -191,7 +200,7 @@ def fingerprint_problem(fp: Fingerprint, event: Event, display: str, path: str) 
           "file {event}; it is not read:").format(entry=display, event=event.source)
         + bullets(what),
         _("check that you gave the right event file; if it was corrected, move the typed rows into a new entry "
-          "workbook: tally template {event} -o new-entry.xlsx --from {entry}").format(event=event.given_as or event.source,
-                                                                                    entry=path),
+          "workbook: tally template {event} -o {new} --from {entry}").format(event=event.given_as or event.source,
+                                                                           new=new_entry_path(path), entry=path),
         Location(display),
     )

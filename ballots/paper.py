@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ballots.errors import Diagnostic, TallyError
@@ -33,7 +33,7 @@ def load_paper_event(path: str | Path) -> PaperEvent:
     loaded = parse_event(raw, path.name)
     if loaded.event is None:
         raise TallyError([d for d in loaded.diagnostics if d.is_error])
-    event = loaded.event
+    event = replace(loaded.event, given_as=str(path))   # hints name it as the user did (ev/event.toml)
     problems = [d for d in meeting_checks(event, {}) if d.is_error]
     if problems:
         raise TallyError(problems)

@@ -79,7 +79,8 @@ def move_rows(event_path: str | Path, old_entry: str | Path, output: str | Path,
         raise fail("E416", _("the rows typed into {entry} do not fit the forms of {event}; nothing was written:")
                    .format(entry=typed.display, event=event.source) + bullets(lost),
                    _("if the change to the event file is right, copy the rows that still apply by hand into a new "
-                     "template (tally template {event} -o new-entry.xlsx)").format(event=event.given_as or event.source),
+                     "template: tally template {event} -o {output}").format(event=event.given_as or event.source,
+                                                                             output=output),
                    Location(typed.display))
     data, sheets = template_workbook(paper, rows)
     return Moved(paper, write_file(output, data, force), sheets, tuple(forms), typed.display)

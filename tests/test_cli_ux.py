@@ -286,7 +286,7 @@ def test_a_refused_workbook_is_not_summarised_as_empty(tmp_path: Path, lang: str
     assert proc.returncode == 5 and "E411" in proc.stderr
     assert "0 ballots" not in proc.stdout and "0 phiếu" not in proc.stdout, proc.stdout
     assert ("not read" if lang == "en" else "không đọc") in proc.stdout
-    command = "tally template event.toml -o new-entry.xlsx --from entry-1.xlsx"
+    command = "tally template event.toml -o entry-1-new.xlsx --from entry-1.xlsx"
     assert any(line.strip() == command for line in proc.stderr.splitlines()), proc.stderr
 
 

@@ -432,8 +432,33 @@ def test_the_refusal_offers_a_command_that_runs_where_the_user_typed(entry: Path
     assert offered is not None, proc.stderr
     assert offered.group(0).endswith(f"--from {Path('out') / 'entry-1.xlsx'}")
     assert offered.group(0).startswith(f"tally template {Path('ev') / 'event.toml'} ")
+    assert f" -o {Path('out') / 'entry-1-new.xlsx'} " in offered.group(0)    # beside the old entry
     moved = run_tally(*offered.group(0).split()[1:], cwd=tmp_path)
     assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert (tmp_path / "out" / "entry-1-new.xlsx").is_file() and not (tmp_path / "entry-1-new.xlsx").exists()
+    assert not (tmp_path / "new-entry.xlsx").exists()
+
+
+def test_two_refused_entries_are_offered_two_new_files(entry: Path, tmp_path: Path) -> None:
+    """Both clerks' entries refused at once: each command writes its own file beside its entry,
+    so the second does not stop at the first one's output (E601)."""
+    (tmp_path / "out").mkdir()
+    for name in ("entry-1.xlsx", "entry-2.xlsx"):
+        fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / "out" / name)
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    (tmp_path / "event.toml").write_text(text.replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"'),
+                                         encoding="utf-8")
+    for lang in ("en", "vi"):
+        proc = run_tally("--lang", lang, "reconcile", Path("out") / "entry-1.xlsx", Path("out") / "entry-2.xlsx",
+                         "--event", "event.toml", cwd=tmp_path)
+        said = " ".join(proc.stderr.split())
+        offered = re.findall(r"tally template \S+ -o \S+ --from \S+", said)
+        assert proc.returncode == 5 and len(offered) == 2, said
+        for command in offered:
+            # in Vietnamese, the second time, the same files are offered: they exist now (E601, exit 7)
+            assert run_tally(*command.split()[1:], cwd=tmp_path).returncode == (0 if lang == "en" else 7)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "entry-1-new.xlsx", "entry-1.xlsx", "entry-2-new.xlsx", "entry-2.xlsx"]
 
 
 def test_template_from_adds_an_empty_column_for_a_new_person(entry: Path, tmp_path: Path) -> None:
@@ -462,5 +487,6 @@ def test_template_from_refuses_rows_that_would_be_lost(entry: Path, tmp_path: Pa
     said = " ".join(proc.stderr.split())
     assert proc.returncode == 5 and "E416" in said and not moved.exists()
     assert "p05 Lương Văn Phúc is no longer on form btv; 24 ballots have a mark for them" in said
+    assert said.endswith(f": tally template {edited} -o {moved} 1 error")   # the file asked for, copied whole
     proc = run_tally("template", edited, "-o", moved, "--from", SAMPLES / "ballots.xlsx")
     assert proc.returncode == 5 and "E416" in proc.stderr and not moved.exists()
