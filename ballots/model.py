@@ -185,7 +185,7 @@ class CleanBallots:
     numbers: Sequence[int]
     rows: Sequence[int]
     notes: Sequence[str]
-    values: tuple[Sequence[object], ...]       # one column of cells per person on the form, in form order
+    values: Sequence[Sequence[object]]         # one column of cells per person on the form, in form order
     reading: Mapping[object, Mark]             # the mark every value of those columns stands for (equal ones alike)
     counted: tuple[Mapping[object, int], ...] | None = field(default=None, compare=False, repr=False)
     """The tallies, when the reader made them as it checked the columns (read_ballots(counting=True))."""

@@ -18,7 +18,7 @@ import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -669,11 +669,11 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
                   headerless: list[int], width: int, seen: dict[int, _Seen], reader: MarkReader,
                   careful: _CarefulRows, clean: list[CleanBallots], sheet: SheetData, letters: tuple[str, ...],
                   status_letter: str, counting: bool = False) -> int | None:
-    """The clean path of `_read_sheet`, column by column: the sheet's cells are laid end to
-    end in one list, each column is a slice of it, and each check is a pass in C over a
-    column (a set of its values, then a look at the few distinct ones). The clean ballots
-    are kept as the columns read (CleanBallots: no object per ballot), and only the rows that
-    are not plainly a valid ballot go to the careful reader, in the order and with the
+    """The clean path of `_read_sheet`, column by column: each check is a pass in C over a
+    column, or over the person columns' cells laid end to end (a set of the values, then a
+    look at the few distinct ones). The clean ballots are kept as the columns read
+    (CleanBallots: no object per ballot; SpanColumns: cut when first read), and only the rows
+    that are not plainly a valid ballot go to the careful reader, in the order and with the
     messages of the row-by-row path.
 
     Returns the rows entered, or None (nothing done) for a sheet where that order would
@@ -684,10 +684,9 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     n = len(data)
     if not n or set(map(len, data)) != {width}:
         return None
-    cells = list(chain.from_iterable(data))
 
     def column(c: int) -> list[Any]:
-        return cells[c::width]
+        return list(map(operator.itemgetter(c), data))
 
     bcol, scol, ncol = cols.ballot, cols.status, cols.note
     assert bcol is not None
@@ -707,26 +706,36 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
         bad.update(_where_not(column(scol), _valid_status))
     for c in headerless:
         bad.update(_where_not(column(c), is_blank))
-    # Marks: a set per column (one pass in C) gives its distinct values; 1, 1.0 and True are
-    # one there, so when the sheet holds booleans (a spreadsheet's TRUE is no mark) the columns
-    # that have some are looked at cell by cell. How often each occurs only a count needs: then a
-    # Counter of the column (one pass in C, as the set) gives both, and the count reads it
-    # (CleanBallots.tallies) instead of passing over the column again.
-    booleans = bool in set(map(type, cells))
-    values: list[list[object]] = []
-    tallies: list[Counter[object]] = []
+    # Marks: the cells of the person columns' span, row after row, laid end to end in one list
+    # (objects side by side in memory, as the reader made them: a pass over them is half as
+    # dear as over a column, whose cells lie a row apart). A set of it gives the distinct values,
+    # a set of their types whether any cell is a boolean (1, 1.0 and True are one in a set, and a
+    # spreadsheet's TRUE is no mark). When the span is the person columns alone and every
+    # distinct value is a mark, no cell needs a closer look; otherwise each column is looked at
+    # as before. A check needs only to know every value is a mark: the columns are cut from the
+    # span when first asked for (SpanColumns). How often each value occurs only a count needs:
+    # then each column is cut now and a Counter of it (one pass in C, as a set) gives both, and
+    # the count reads it (CleanBallots.tallies) instead of passing over the column again.
+    assert all(pc is not None for pc in person_cols)
+    offsets = [cast(int, pc) for pc in person_cols]
+    lo = min(offsets)
+    span = max(offsets) + 1 - lo
+    cut = operator.itemgetter(slice(lo, lo + span))
+    region: list[object] = list(chain.from_iterable(map(cut, data)))
+    offsets = [pc - lo for pc in offsets]
+    booleans = bool in set(map(type, region))
+    columns = [region[k::span] for k in offsets] if counting else None
+    tallies: list[Counter[object]] = list(map(Counter, columns)) if columns is not None else []
     bad_marks: set[int] = set()
-    for pc in person_cols:
-        assert pc is not None
-        raw = column(pc)
-        tally = Counter(raw) if counting else None
-        if booleans and bool in set(map(type, raw)):     # rare: each cell looked at
-            bad_marks.update(i for i, v in enumerate(raw) if type(v) is bool or not isinstance(reader(v), Mark))
-        else:
-            bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark), tally))
-        values.append(raw)
-        if tally is not None:
-            tallies.append(tally)
+    if counting or booleans or span != len(set(offsets)) or \
+            not all(isinstance(reader(v), Mark) for v in set(region)):
+        for j, k in enumerate(offsets):
+            raw = columns[j] if columns is not None else region[k::span]
+            if booleans and bool in set(map(type, raw)):     # rare: each cell looked at
+                bad_marks.update(i for i, v in enumerate(raw) if type(v) is bool or not isinstance(reader(v), Mark))
+            else:
+                bad_marks.update(_where_not(raw, lambda v: isinstance(reader(v), Mark),
+                                            tallies[j] if tallies else None))
     raw_notes: list[object] | None = column(ncol) if ncol is not None else None
     bad_marks -= bad
     for i in sorted(bad):            # in row order, as the row-by-row path reads them
@@ -734,35 +743,76 @@ def _read_columns(data: list[list[object]], first_row: int, cols: _Columns, pers
     for i in sorted(bad_marks):      # after them, as there: each unknown mark is reported
         careful.row(first_row + i, data[i])
     rows: Sequence[int] = range(first_row, first_row + n)
+    keep: list[int] | None = None
     if bad or bad_marks:
         gone = sorted(bad | bad_marks)
         if len(gone) == n:
             return careful.entered
         keep = sorted(set(range(n)).difference(gone))
-
-        def pick(seq: Sequence[Any]) -> list[Any]:
-            return [seq[keep[0]]] if len(keep) == 1 else list(operator.itemgetter(*keep)(seq))
-
-        for tally, raw in zip(tallies, values):     # the rows gone are not counted here
+        for tally, raw in zip(tallies, columns or ()):     # the rows gone are not counted here
             for i in gone:
                 tally[raw[i]] -= 1
         tallies = [+tally for tally in tallies]    # without the values no row kept holds
-        numbers, rows, values = pick(numbers), pick(rows), [pick(v) for v in values]
-        raw_notes = pick(raw_notes) if raw_notes is not None else None
+        numbers, rows = pick(numbers, keep), pick(rows, keep)
+        columns = [pick(v, keep) for v in columns] if columns is not None else None
+        raw_notes = pick(raw_notes, keep) if raw_notes is not None else None
     if raw_notes is None:
         notes = [""] * len(rows)
-    elif booleans and bool in set(map(type, raw_notes)):     # True and 1 are one key in a dict
+    elif bool in set(map(type, raw_notes)):     # True and 1 are one key in a dict
         notes = [cell_text(v).strip() for v in raw_notes]
     else:
         text = {v: cell_text(v).strip() for v in set(raw_notes)}
         notes = list(map(text.__getitem__, raw_notes))
     valid_numbers = cast(list[int], numbers)
     # every value kept is a mark the reader has parsed: its marks so far say what each stands for
-    block = CleanBallots(sheet.file, sheet.name, status_letter, letters, valid_numbers, rows, notes, tuple(values),
+    values: Sequence[Sequence[object]] = (tuple(columns) if columns is not None else
+                                          SpanColumns(region, span, tuple(offsets), keep))
+    block = CleanBallots(sheet.file, sheet.name, status_letter, letters, valid_numbers, rows, notes, values,
                          dict(reader.good), tuple(tallies) if counting else None)
     seen.update(dict.fromkeys(valid_numbers, _SeenBlock(sheet, bcol, block)))
     clean.append(block)
     return careful.entered + len(rows)
+
+
+def pick(seq: Sequence[Any], keep: list[int]) -> list[Any]:
+    """The items of `seq` at the indexes `keep` (sorted, at least one)."""
+    return [seq[keep[0]]] if len(keep) == 1 else list(operator.itemgetter(*keep)(seq))
+
+
+class SpanColumns(Sequence[Sequence[object]]):
+    """The person columns of a CleanBallots block, cut when first read from the span of cells
+    `_read_columns` checked (`span` cells a row, row after row): column i is every `span`-th
+    cell from `offsets[i]`, only the rows `keep` (None: all). A check never reads them."""
+
+    __slots__ = ("_keep", "_made", "_offsets", "_region", "_span")
+
+    def __init__(self, region: list[object], span: int, offsets: tuple[int, ...], keep: list[int] | None) -> None:
+        self._region, self._span, self._offsets, self._keep = region, span, offsets, keep
+        self._made: tuple[list[object], ...] | None = None
+
+    def _columns(self) -> tuple[list[object], ...]:
+        if self._made is None:
+            region, span, keep = self._region, self._span, self._keep
+            made = tuple(region[k::span] if keep is None else pick(region[k::span], keep) for k in self._offsets)
+            self._made, self._region = made, []     # the span is no longer needed
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._columns()[index]
+
+    def __iter__(self) -> Iterator[list[object]]:
+        return iter(self._columns())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None   # type: ignore[assignment]   # as the tuple of lists it stands for
+
+    def __repr__(self) -> str:
+        return f"SpanColumns({list(self)!r})"
 
 
 _FEW = 16    # distinct values worth finding with list.index; past them, one pass in Python
