@@ -281,7 +281,14 @@ class _Package:
             self.zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise NotAWorkbook(f"not a zip package ({exc})") from None
-        self.names = set(self.zip.namelist())
+        listed = self.zip.namelist()
+        self.names = set(listed)
+        # Part names are case-insensitive (OPC); zipfile reads the last entry of a name, other
+        # programs may read the first or another spelling of it: two entries are two readings.
+        spellings: dict[str, list[str]] = {}
+        for name in listed:
+            spellings.setdefault(name.casefold(), []).append(name)
+        self.repeated = [names[0] for names in spellings.values() if len(names) > 1]
         self.read_bytes = 0
         self.reached: set[str] = {"[Content_Types].xml"}
         self._rels: dict[str, dict[str, tuple[str, str, bool]]] = {}
@@ -598,6 +605,8 @@ def _read(pkg: _Package) -> Snapshot:
     def ambiguous(part: str, what: str) -> None:
         problems.append(Problem("E921", part, what))
 
+    for name in pkg.repeated:
+        ambiguous(name, "the zip holds more than one entry of this part (or another spelling of its name)")
     root_rels = pkg.rels("")
     _check_rels(pkg, "_rels/.rels", root_rels, foreign)
     book_part = next((p for t, p, _x in root_rels.values() if t == "officeDocument"), None)
