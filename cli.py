@@ -727,6 +727,7 @@ def count(
                                                                        json=counted.json_path), style="bold green"))
         else:
             console.print(Text(_("Nothing written: pass -o results.xlsx to write the minutes."), style="dim"))
+        leave_for_exit(counted)     # every output is written, synced and closed, the folder's lock released
 
 
 # ---------------------------------------------------------------- keys / sign / verify (SPEC §7)
@@ -1224,9 +1225,51 @@ def reconcile_cmd(
 localise(app, PANELS)   # help and usage errors in the reader's language (cli_support)
 
 
+_LEFT: list[object] = []                # what a command that has finished leaves to the end of the process
+_PROCESS = {"main": False}             # main() runs as the process: never for in-process callers (tests)
+
+
+def leave_for_exit(*done: object) -> None:
+    """Keep what a finished command made (a count's 3 M cells) until the process ends instead of
+    freeing it as the command returns: main() then ends the process without walking it, as
+    the system frees a process's memory in one go (0.06 s of a 3 M-cell count). Call it only
+    once nothing of the command is left to do: every output written, flushed and closed, every
+    lock released. An in-process caller (a test) keeps nothing."""
+    if _PROCESS["main"]:
+        _LEFT.extend(done)
+
+
+def _end_now(code: object) -> None:
+    """End the process at once with exit code `code`, as Python would end it but without
+    freeing objects one by one: the exit functions run (atexit, weakref.finalize), stdout and
+    stderr are flushed; then os._exit. Returns, leaving the exit to Python, when that is not
+    plainly the same: another thread still running, an exit code that is not a number (Python
+    prints it), a stream that cannot be flushed (Python reports it), no atexit._run_exitfuncs."""
+    import atexit
+    import threading
+
+    run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_functions is None or not (code is None or type(code) is int) or threading.active_count() != 1:
+        return
+    run_exit_functions()      # as Python runs them at exit; they are cleared, so they never run twice
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code or 0)
+
+
 def main() -> None:
     utf8_output()
-    app(prog_name="tally")   # the same name in usage lines from `tally`, `python -m tally` and tally.exe
+    _PROCESS["main"] = True
+    try:
+        app(prog_name="tally")   # the same name in usage lines from `tally`, `python -m tally` and tally.exe
+    except SystemExit as exc:
+        if _LEFT:
+            _end_now(exc.code)
+        raise
 
 
 if __name__ == "__main__":
