@@ -309,11 +309,12 @@ def _persons_table(view: EventView) -> Table:
     table.add_column(_("Forms"), width=_fixed(_("Forms"), forms))
     for number, p, on in zip(numbers, view.persons, forms):
         person = Text(f"{p.id} {p.name}")
-        dates = [_("appointed {date}").format(date=_day(p.appointed))] if p.appointed else []
+        # the wide table's Appointed and Retiring columns, each as 'Label: value' under the name
+        dates = [_("Appointed") + ": " + _day(p.appointed)] if p.appointed else []
         if p.retiring:
-            dates.append(_("retiring"))
+            dates.append(_("Retiring") + ": " + _("yes"))
         if dates:
-            person.append("\n" + ", ".join(dates), style="dim")
+            person.append("\n" + "\n".join(dates), style="dim")
         table.add_row(number, person, Text("; ".join(view.position_title(x) for x in p.positions)),
                       Text(on, style="" if view.forms_of(p) else "yellow"))
     return table
@@ -361,8 +362,9 @@ def _groups_table(view: EventView) -> Table:
         on_form = Text("\n".join(
             _on_form(view, g, p) for p in people) or _("(nobody)"), style="" if people else "bold red")
         collected = n(g.collected) if g.collected is not None else Text("–", style="dim")
-        if takes_members(view.rules):
-            collected.append("\n" + _("members {n}").format(n="?" if g.members is None else g.members))
+        if takes_members(view.rules):   # the percentage base under nq85/nq35, labelled as in the narrow table
+            collected.append("\n" + _("Members") + ": ")
+            collected.append(n(g.members))
         table.add_row(Text(g.id), Text(g.title), n(g.summoned), n(g.present), n(g.issued), collected, quorum,
                       on_form)
     return table
@@ -373,6 +375,7 @@ def _groups_table_narrow(view: EventView, n: Callable[[int | None], Text]) -> Ta
 
     from ballots.rules import takes_members
 
+    members = takes_members(view.rules)
     table = Table(title=Text(_("Ballot forms (phiếu)"), style="bold"), title_justify="left", show_lines=True)
     table.add_column(_("Id"))
     table.add_column(_("Meeting"))
@@ -380,12 +383,10 @@ def _groups_table_narrow(view: EventView, n: Callable[[int | None], Text]) -> Ta
     for g in view.groups:
         counts = Text()
         for label, value in ((N_("Summoned"), g.summoned), (N_("Present"), g.present), (N_("Issued"), g.issued),
-                             (N_("Collected"), g.collected)):
+                             (N_("Collected"), g.collected), *(((N_("Members"), g.members),) if members else ())):
             counts.append(f"{_(label)}: ")
             counts.append(n(value) if value is not None or label != N_("Collected") else Text("–", style="dim"))
             counts.append("\n")
-        if takes_members(view.rules):
-            counts.append(_("members {n}").format(n="?" if g.members is None else g.members) + "\n")
         if g.quorum is None:
             counts.append("?", style="red")
         elif g.quorum_rule == "none":
@@ -496,7 +497,7 @@ def _results_as_list(group: GroupResult, rows: list[list[str]], caption: Text, h
     for row, p in zip(rows, group.persons):
         flagged = any(f in (Flag.OVER_HALF_LOW, Flag.TWO_THIRDS_LOW) for f in p.flags)
         console.print(Text(f"{row[0]}. {row[1]}", style="bold red" if flagged else "bold"))
-        console.print(f"    {heads[2]} {row[2]} · {heads[3]} {row[3]}", markup=False)
+        console.print(f"    {heads[2]}: {row[2]} · {heads[3]}: {row[3]}", markup=False)
         for head, cell in zip(heads[4:], row[4:]):
             count, share = cell.split("\n")
             console.print(f"    {head}: {count} ({share})", markup=False)

@@ -330,3 +330,31 @@ def test_two_files_that_overlap_a_little_are_not_taken_for_two_entries(sample: P
         assert "E417" not in proc.stderr and "E503" in proc.stderr, said(proc)
     else:
         assert proc.stderr.count("E417") == 1 and "E503" not in proc.stderr, said(proc)
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("columns", [80, 120])
+def test_show_labels_every_count_as_the_wide_table_heads_it(tmp_path: Path, lang: str, columns: int) -> None:
+    """At 80 columns each count under Meeting and each date under a name is 'Label: value',
+    capitalised as the wide table's column heads are ('members 50' and 'appointed 2019-07-01' were
+    lower-case there); the wide table labels members so too."""
+    event = tmp_path / "event.toml"
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^rules = "[^"]*"', 'rules = "nq85-2014"', text)
+    text = re.sub(r"(?m)^summoned = (\d+)", r"summoned = \1\nmembers = 50", text)
+    text = re.sub(r"(?m)^retiring = false", "retiring = true", text, count=1)
+    event.write_text(text, encoding="utf-8")
+    proc = run_tally("--lang", lang, "show", event, env={"COLUMNS": str(columns)})
+    shown = proc.stdout
+    assert proc.returncode == 0 and all(len(line) <= columns for line in shown.splitlines()), shown
+    members, appointed, retiring = {"en": ("Members", "Appointed", "Retiring: yes"),
+                                    "vi": ("Thành viên", "Ngày bổ nhiệm", "Nghỉ hưu: có")}[lang]
+    assert not re.search(r"(?i)\b(members|thành viên) 50", shown), shown
+    if columns == 80:
+        assert shown.count(f"{members}: 50") == 2, shown
+        assert f" {appointed}: " in shown and f" {retiring} " in shown, shown
+        cells = [line.split("│")[2].strip() for line in shown[shown.index(members + ": 50") - 400:].splitlines()
+                 if line.count("│") == 4 and line.split("│")[2].strip()]
+        assert cells and all(c[0].isupper() or c[0] in "–✓✗?" for c in cells), cells
+    else:                   # under Collected, as the narrow table says it
+        assert shown.count(f"{members}: 50") == 2, shown
