@@ -28,11 +28,11 @@ from tally.model import Results
 from tally.results_json import from_bytes
 from tally.snapshot import (
     CellRead,
+    ExpectedPart,
     Font,
     Look,
     SheetRead,
     Snapshot,
-    ExpectedPart,
     book_snapshot,
     expect,
     expected_parts,

@@ -333,8 +333,7 @@ def _nesting(doc: Any) -> tuple[int, int]:
     while stack:
         node, depth = stack.pop()
         containers += 1
-        if depth > deepest:
-            deepest = depth
+        deepest = max(deepest, depth)
         for value in (node.values() if type(node) is dict else node):
             if type(value) is dict or type(value) is list:
                 stack.append((value, depth + 1))

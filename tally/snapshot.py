@@ -39,9 +39,9 @@ import re
 import zipfile
 import zlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import fromstring as _expat_tree

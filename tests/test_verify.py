@@ -694,13 +694,11 @@ def _zip_variants(xlsx: bytes) -> dict[str, bytes]:
     for info, body in members:
         if info.filename == members[first][0].filename:
             info = zipfile.ZipInfo("xl/worksheets/sheet99.xml", date_time=info.date_time)
-        elif info.filename == "xl/_rels/workbook.xml.rels":
-            body = body.replace(b"/xl/worksheets/sheet1.xml", b"/xl/worksheets/sheet99.xml")
-        elif info.filename == "[Content_Types].xml":
+        elif info.filename == "xl/_rels/workbook.xml.rels" or info.filename == "[Content_Types].xml":
             body = body.replace(b"/xl/worksheets/sheet1.xml", b"/xl/worksheets/sheet99.xml")
         renamed.append((info, body))
     extra = [(zipfile.ZipInfo(info.filename, date_time=info.date_time), body) for info, body in members]
-    extra[first][0].extra = struct.pack("<HH4s", 0xCAFE, 4, b"tally")[:8]
+    extra[first][0].extra = struct.pack("<HH4s", 0xCAFE, 4, b"tall")     # an unknown extra field, 4 bytes
     name = members[first][0].filename.encode()
     at = xlsx.index(b"PK\x03\x04" + xlsx[xlsx.index(name) - 26:xlsx.index(name)])   # its local header
     local_name = bytearray(xlsx)
