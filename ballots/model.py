@@ -189,6 +189,8 @@ class CleanBallots:
     reading: Mapping[object, Mark]             # the mark every value of those columns stands for (equal ones alike)
     counted: tuple[Mapping[object, int], ...] | None = field(default=None, compare=False, repr=False)
     """The tallies, when the reader made them as it checked the columns (read_ballots(counting=True))."""
+    invalid_at: tuple[Sequence[int], ...] | None = field(default=None, compare=False, repr=False)
+    """Per column, where its invalid marks are (in order), when the reader found them (counting)."""
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -207,10 +209,27 @@ class CleanBallots:
         """Where a value (and every value equal to it) is in a person's column."""
         return positions(self.values[person], value)
 
+    def invalid_marks(self, person: int) -> Sequence[int]:
+        """Where a person's invalid marks are in the block, in order: as the reader found them
+        (`invalid_at`), else looked for now, value by value."""
+        if self.invalid_at is not None:
+            return self.invalid_at[person]
+        return sorted(j for value in self.tallies[person] if self.reading[value] is Mark.INVALID
+                      for j in self.indexes(person, value))
+
     def mark_where(self, index: int, person: int) -> str:
         """file › sheet › cell of one mark (as Source.where(Source.mark_cell(person)))."""
         cell = f"{self.person_columns[person]}{self.rows[index]}" if person < len(self.person_columns) else ""
         return " › ".join(x for x in (self.file, self.sheet, cell) if x)
+
+    def marks_where(self, person: int, indexes: Sequence[int]) -> list[str]:
+        """mark_where of each of `indexes`, the file › sheet part joined once."""
+        column = self.person_columns[person] if person < len(self.person_columns) else ""
+        if not column:
+            return [self.mark_where(j, person) for j in indexes]
+        prefix = "".join(f"{x} › " for x in (self.file, self.sheet) if x) + column
+        rows = self.rows
+        return [f"{prefix}{rows[j]}" for j in indexes]
 
     def ballots(self) -> list[Ballot]:
         marks = zip(*(self.marks(i) for i in range(len(self.values))))

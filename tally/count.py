@@ -48,7 +48,6 @@ def count_group(event: Event, gb: GroupBallots) -> GroupResult:
             entries.append(InvalidEntry(ballot.number, person.id, person.name, ballot.note, where))
     for block in gb.clean:
         for i, tally in enumerate(block.tallies):
-            person = gb.persons[i]
             for value, k in tally.items():
                 mark = block.reading[value]
                 if mark is Mark.HIGH:
@@ -57,10 +56,10 @@ def count_group(event: Event, gb: GroupBallots) -> GroupResult:
                     medium[i] += k
                 elif mark is Mark.LOW:
                     low[i] += k
-                else:
-                    for j in block.indexes(i, value):
-                        entries.append(InvalidEntry(block.numbers[j], person.id, person.name, block.notes[j],
-                                                    block.mark_where(j, i)))
+            person, invalid = gb.persons[i], block.invalid_marks(i)
+            numbers, notes = block.numbers, block.notes
+            entries.extend(InvalidEntry(numbers[j], person.id, person.name, notes[j], where)
+                           for j, where in zip(invalid, block.marks_where(i, invalid)))
     collected = gb.collected
     base = percentage_base(event, gb)
     rule_set = RULE_SETS[event.rules]

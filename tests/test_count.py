@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections import Counter
@@ -286,6 +287,9 @@ def test_tallied_while_checking_counts_as_tallied_after(seed: int, tmp_path: Pat
     blocks = [b for gb in while_checking.groups for b in gb.clean]
     assert all(b.counted is not None for b in blocks)
     assert all(b.counted == tuple(map(Counter, b.values)) for b in blocks)    # equal counts of equal values
+    for b in blocks:     # the invalid marks found while checking are those looked for afterwards
+        looked_for = dataclasses.replace(b, counted=None, invalid_at=None)
+        assert b.invalid_at == tuple(looked_for.invalid_marks(i) for i in range(len(b.values)))
     assert all(b.counted is None for gb in after.groups for b in gb.clean)
     assert count(event, while_checking.groups, []) == count(event, after.groups, [])
 
