@@ -351,31 +351,66 @@ class _CountScan:
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]{0,31}):)?worksheet[\s>]")
 
 
+def _span(low: str, high: str) -> str:
+    return low if low == high else f"[{low}-{high}]"
+
+
+def _times(what: str, k: int) -> str:
+    return "" if k == 0 else what if k == 1 else f"{what}{{{k}}}"
+
+
+def _numbers_at_most(n: int) -> list[bytes]:
+    """Regular expressions, each a plain sequence (no alternation), for the decimal numbers
+    1..n written without leading zeros: together they match each such number once. The first
+    takes every number shorter than n (possessive: it does not give digits back)."""
+    s = str(n)
+    alts = [b"[1-9]" + (rb"\d{0,%d}+" % (len(s) - 2) if len(s) > 2 else b"")] if len(s) > 1 else []
+    for i, ch in enumerate(s):
+        low, last = ("1" if i == 0 else "0"), i == len(s) - 1
+        high = ch if last else str(int(ch) - 1)      # the last digit: up to n's own
+        if high >= low:
+            alts.append((s[:i] + _span(low, high) + _times(r"\d", len(s) - i - 1)).encode())
+    return alts
+
+
+def _letters_up_to(col: int) -> list[bytes]:
+    """Regular expressions, each a plain sequence, for the column letters A..the letters of
+    column `col` (1 = A): together they match each once; the first takes every shorter name."""
+    s = column_letters(col)
+    alts = [("[A-Z]" + ("" if len(s) == 2 else "{1,%d}" % (len(s) - 1))).encode()] if len(s) > 1 else []
+    for i, ch in enumerate(s):
+        last = i == len(s) - 1
+        high = ch if last else chr(ord(ch) - 1)
+        if high >= "A":
+            alts.append((s[:i] + _span("A", high) + _times("[A-Z]", len(s) - i - 1)).encode())
+    return alts
+
+
 def _at_most(n: int) -> bytes:
     """A regular expression for decimal numbers 1..n written without leading zeros (and followed
     by something other than a digit: the first alternative does not give digits back)."""
-    s = str(n)
-    alts = [rb"[1-9]\d{0,%d}+" % (len(s) - 2)] if len(s) > 1 else []   # possessive: no backtracking
-    for i, ch in enumerate(s):
-        d = int(ch)
-        low = 1 if i == 0 else 0
-        if d > low:
-            alts.append(s[:i].encode() + (b"[%d-%d]" % (low, d - 1)) + (rb"\d{%d}" % (len(s) - i - 1)))
-    alts.append(s.encode())
-    return rb"(?:" + b"|".join(alts) + rb")"
+    return rb"(?:" + b"|".join(_numbers_at_most(n)) + rb")"
 
 
 def _letters_at_most(col: int) -> bytes:
     """A regular expression for column letters A..the letters of column `col` (1 = A)."""
-    s = column_letters(col)
-    alts = [rb"[A-Z]{1,%d}" % (len(s) - 1)] if len(s) > 1 else []
-    for i, ch in enumerate(s):
-        if ch > "A":
-            alts.append(s[:i].encode() + f"[A-{chr(ord(ch) - 1)}]".encode() + (rb"[A-Z]{%d}" % (len(s) - i - 1)))
-    alts.append(s.encode())
-    return rb"(?:" + b"|".join(alts) + rb")"
+    return rb"(?:" + b"|".join(_letters_up_to(col)) + rb")"
 
 
+def _outside(prefix: bytes, cols: int, rows: int) -> re.Pattern[bytes]:
+    """A search for every cell tag that is not a plain ``<c r="REF"`` with REF inside the
+    rectangle `cols` × `rows` (the search _XlsxSheetScan makes over the whole sheet).
+
+    Written as one negative look-ahead per pair of a letters sequence and a digits sequence
+    (`_letters_up_to`, `_numbers_at_most`), the commonest first, not one look-ahead holding
+    alternations: a cell inside stops at the first pair it matches, and the first pair (the
+    names shorter than the widest, the rows shorter than the last: almost every cell) is a
+    straight run the engine checks with no branch to come back to. 0.23 -> 0.17 s over the
+    103 MB of the 3 M-cell sheet."""
+    pairs = [letters + digits for digits in _numbers_at_most(rows) for letters in _letters_up_to(cols)] \
+        if cols and rows else []
+    return re.compile(re.escape(b"<" + prefix) + b"c" + b"".join(rb'(?! r="' + pair + rb'")' for pair in pairs)
+                      + rb"[\s>/]")
 
 
 def _feed_tags(carry: bytes, chunk: bytes, scan: Callable[[bytes, int], None]) -> bytes:
@@ -446,8 +481,7 @@ class _XlsxSheetScan:
         head = self._head.findall(buf, start, min(end, start + _WINDOW))
         self.cols = max(map(column_index, set(head)), default=0)
         self.rows = rows_allowed(self.cols, self.limits) if self.cols else 0
-        inside = (_letters_at_most(self.cols) + _at_most(self.rows)) if self.cols and self.rows else rb"(?!)"
-        self._rx = re.compile(re.escape(b"<" + self.prefix) + rb'c(?! r="' + inside + rb'")[\s>/]')
+        self._rx = _outside(self.prefix, self.cols, self.rows)
 
     def feed(self, chunk: bytes) -> None:
         if not (self.odd or self.exact):

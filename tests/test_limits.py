@@ -136,3 +136,32 @@ def test_a_long_prelude_before_the_data_does_not_hide_a_far_cell(tmp_path: Path)
     path = _book(tmp_path, _rows(3, 20) + '<row r="30"><c r="Z30"><v>1</v></c></row>', before=prelude)
     code, message = _refused(path, Limits(max_cells=500))
     assert code == "E309" and "30 rows × 26 columns" in message
+
+
+@pytest.mark.parametrize("cols,rows", [(1, 1), (4, 9), (26, 10), (27, 99), (33, 151_515), (52, 100), (702, 7_122),
+                                       (703, 1_000_000), (16_384, 305), (30, 0), (0, 10)])
+def test_the_sheet_scan_finds_exactly_the_cells_outside_the_rectangle(cols: int, rows: int) -> None:
+    """_outside (the search over the whole sheet) finds a cell tag unless it is a plain
+    <c r="REF" with REF in the rectangle: every column and row near the edges and far out,
+    leading zeros, lower case, an unquoted or unfinished reference, another attribute first."""
+    from ballots.limits import _outside
+
+    rx = _outside(b"", cols, rows)
+    near = {1, 2, 9, 10, 11, 25, 26, 27, 28, 99, 100, 101}
+    col_seen = sorted({k for k in near | {cols - 1, cols, cols + 1, 702, 703, 18_278} if k >= 1})
+    row_seen = sorted({k for k in near | {rows - 1, rows, rows + 1, 10 * rows, 9_999_999} if k >= 1})
+    for col in col_seen:
+        for row in row_seen:
+            ref = f"{column_letters(col)}{row}"
+            inside = col <= cols and row <= rows
+            for tag, plain in ((f'<c r="{ref}" t="n">', True), (f'<c r="{ref}"/>', True), (f'<c r="{ref}">', True),
+                               (f'<c r="0{ref[len(column_letters(col)):]}">', False),
+                               (f'<c r="{column_letters(col)}0{row}">', False), (f'<c r="{ref.lower()}">', False),
+                               (f'<c r={ref}>', False), (f'<c r="{ref}>', False), (f'<c t="n" r="{ref}">', False),
+                               (f'<c\tr="{ref}">', False)):
+                found = rx.search(tag.encode()) is not None
+                assert found == (not (plain and inside)), (cols, rows, tag)
+    for other in (b"<col>", b"<cols/>", b"<cfRule>", b'<row r="3">'):
+        assert rx.search(other) is None
+    for odd in (b"<c>", b"<c/>", b"<c\n>", b'<c s="1">'):
+        assert rx.search(odd) is not None
