@@ -49,6 +49,7 @@ from .cli_render import (
     render_rule_set,
     render_rule_sets,
     render_scan_summary,
+    done,
     say,
     wrap_keeping_fingerprints,
 )
@@ -642,28 +643,25 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
         console = out()
         for gb in checked.read.groups if chatty() else ():
             entered = checked.read.entered_in(gb.group.id)
-            line = Text(f"  {gb.group.id}: ", style="bold")
+            lead = Text(f"  {gb.group.id}: ", style="bold")
             if gb.group.id in checked.read.unread:    # refused (E411) or unreadable: not an empty sheet
-                line.append(_("not read: its sheet was refused (see the errors above)"), style="red")
-                console.print(line)
+                say(console, lead, _("not read: its sheet was refused (see the errors above)"), style="red")
                 continue
-            line.append(_n("{n} ballot entered", "{n} ballots entered", entered).format(n=entered))
+            line = _n("{n} ballot entered", "{n} ballots entered", entered).format(n=entered)
             if not checked.has_errors:  # with errors, some rows are not yet ballots: no split to show
                 invalid = gb.wholly_invalid
-                line.append(" " + _("({valid} valid, {invalid} invalid)").format(valid=entered - invalid,
-                                                                                 invalid=invalid))
-            line.append(", " + _("{issued} issued, {people} people on the form").format(
+                line += " " + _("({valid} valid, {invalid} invalid)").format(valid=entered - invalid, invalid=invalid)
+            say(console, lead, line + ", " + _("{issued} issued, {people} people on the form").format(
                 issued=gb.group.issued, people=len(gb.persons)))
-            console.print(line)
         if checked.has_errors:
-            say(console, "✗ ", _("Not ready to count: fix the errors above and run `tally check` again. "
-                                 "Nothing was written."), indent=2, style="bold red")
+            done(_("Not ready to count: fix the errors above and run `tally check` again. Nothing was written."),
+                 "bold red", "✗")
         else:
             total = sum(checked.read.entered_in(gb.group.id) for gb in checked.read.groups)
             forms = len(checked.read.groups)
-            console.print(Text("✓ " + _("Ready to count: {ballots} in {forms}. Nothing was written.").format(
+            done(_("Ready to count: {ballots} in {forms}. Nothing was written.").format(
                 ballots=_n("{n} ballot", "{n} ballots", total).format(n=total),
-                forms=_n("{n} form", "{n} forms", forms).format(n=forms)), style="bold green"))
+                forms=_n("{n} form", "{n} forms", forms).format(n=forms)))
         _exit_for(checked.diagnostics)
 
 
@@ -723,8 +721,8 @@ def count(
         if as_json:
             sys.stdout.write(dumps(count_document(counted, signed=_signed_json(signed))))
         if counted.xlsx_path is not None:
-            console.print(Text("✓ " + _("Wrote {xlsx} and {json}").format(xlsx=counted.xlsx_path,
-                                                                       json=counted.json_path), style="bold green"))
+            done(_("Wrote {xlsx} and {json}").format(xlsx=counted.xlsx_path, json=counted.json_path),
+                 keep=(counted.xlsx_path, counted.json_path))
         else:
             console.print(Text(_("Nothing written: pass -o results.xlsx to write the minutes."), style="dim"))
         leave_for_exit(counted)     # every output is written, synced and closed, the folder's lock released
@@ -837,9 +835,9 @@ def keys_new(
         if chatty():
             console.print("  " + _("Write the fingerprint on the signed minutes, so auditors can check the key "
                                    "they are given."), markup=False)
-        console.print("✓ " + _("Wrote {private} (private: keep it offline, never share it) and {public} (public: give "
-                               "it to the auditors)").format(private=pair.private_path, public=pair.public_path),
-                      style="bold green", markup=False)
+        done(_("Wrote {private} (private: keep it offline, never share it) and {public} (public: give it to the "
+               "auditors)").format(private=pair.private_path, public=pair.public_path),
+             keep=(pair.private_path, pair.public_path))
 
 
 @keys_app.command("show")
@@ -1012,13 +1010,12 @@ def verify(
         bad = sum(1 for f in report.files if not f.passed)
         n = len(report.files)
         if report.passed:
-            out().print("✓ " + _n("Verified: every check of {n} file passed; nothing written.",
-                                  "Verified: every check of {n} files passed; nothing written.", n).format(n=n),
-                        style="bold green", markup=False)
+            done(_n("Verified: every check of {n} file passed; nothing written.",
+                    "Verified: every check of {n} files passed; nothing written.", n).format(n=n))
         else:
-            out().print("✗ " + _n("Not verified: {bad} of {n} file failed a check; nothing written.",
-                                  "Not verified: {bad} of {n} files failed a check; nothing written.", n)
-                        .format(bad=bad, n=n), style="bold red", markup=False)
+            done(_n("Not verified: {bad} of {n} file failed a check; nothing written.",
+                    "Not verified: {bad} of {n} files failed a check; nothing written.", n).format(bad=bad, n=n),
+                 "bold red", "✗")
         if not report.passed:
             raise typer.Exit(int(ExitCode.VERIFY))
 
@@ -1054,12 +1051,12 @@ def ballots_cmd(event: EventArg, output: PaperOutputOpt, force: ForceOpt = False
         console = out()
         for form in forms if chatty() else ():
             group = paper.event.group(GroupId(form.group))
-            console.print(f"  {form.group}: {group.title} — " + _("{people}, {pages}; print {copies} copies").format(
+            what = _("{people}, {pages}; print {copies} copies").format(
                 people=_n("{n} person on the form", "{n} people on the form", form.persons).format(n=form.persons),
-                pages=_n("{n} page", "{n} pages", form.pages).format(n=form.pages), copies=group.issued),
-                markup=False)
-        console.print("✓ " + _n("Wrote {file}: {n} ballot form", "Wrote {file}: {n} ballot forms", len(forms))
-                      .format(file=path, n=len(forms)), style="bold green", markup=False)
+                pages=_n("{n} page", "{n} pages", form.pages).format(n=form.pages), copies=group.issued)
+            say(console, f"  {form.group}: ", f"{group.title} — {what}")
+        done(_n("Wrote {file}: {n} ballot form", "Wrote {file}: {n} ballot forms", len(forms))
+             .format(file=path, n=len(forms)), keep=(path,))
 
 
 @app.command("scan", rich_help_panel="Paper")
@@ -1178,13 +1175,13 @@ def template_cmd(
                                         "{group}: {n} typed ballots moved from {entry}", form.ballots)
                               .format(group=form.group, n=form.ballots, entry=moved_from), markup=False)
             for person in form.new_persons:
-                console.print(Text("  ! " + _("{group}: {person} is new on this form; type their marks from the "
-                                              "paper ballots").format(group=form.group, person=person),
-                                   style="yellow"))
+                say(console, Text("  ! ", style="yellow"), _("{group}: {person} is new on this form; type their marks "
+                                                             "from the paper ballots").format(group=form.group,
+                                                                                              person=person),
+                    style="yellow")
         if chatty() and moved is None:
             say(console, "  ", _("Two clerks each fill a copy; then: tally reconcile FIRST SECOND"))
-        console.print("✓ " + _("Wrote {file}: one sheet per group").format(file=path), style="bold green",
-                      markup=False)
+        done(_("Wrote {file}: one sheet per group").format(file=path), keep=(path,))
 
 
 @app.command("reconcile", rich_help_panel="Paper")

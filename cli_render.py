@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from ballots.i18n import N_, _, _n
@@ -77,16 +77,23 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: str = "") -> None:
+_GLUE = "\x00"     # a space inside a text say() keeps whole (a path with spaces), while words are split
+
+
+def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: str = "",
+        keep: Iterable[object] = ()) -> None:
     """`lead` then `text`, wrapped at the console's width with the lines after the first
     indented by `indent` (a line of `text` of its own keeps its own indentation). A word (a
     path, a fingerprint) is never broken, and a command never wrapped: when it does not fit the
     line, it goes on a line of its own, indented under the text, whole even where it is wider
-    than the terminal, so that it can be copied and run."""
+    than the terminal, so that it can be copied and run. Each text in `keep` (paths, which may
+    hold spaces) is one word: moved whole to the next line, never broken at its spaces."""
     from rich.cells import cell_len
 
     from .cli_term import Text
 
+    for whole in {str(k) for k in keep if " " in str(k)}:
+        text = text.replace(whole, whole.replace(" ", _GLUE))
     room = max(console.width, indent + 20)
     lines: list[Text] = []
     for number, paragraph in enumerate(text.split("\n")):
@@ -103,6 +110,7 @@ def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: s
 
         def add(word: str, space: bool) -> None:
             nonlocal line, words
+            word = word.replace(_GLUE, " ")
             gap = " " if space and words else ""
             if words and cell_len(line.plain + gap + word) > room:
                 lines.append(line)
@@ -112,6 +120,7 @@ def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: s
 
         for piece, command in _pieces(paragraph):
             if command:
+                piece = piece.replace(_GLUE, " ")
                 if cell_len(line.plain + " " + piece) <= room:
                     add(piece, not line.plain.endswith(("(", " ")))
                     continue
@@ -129,6 +138,15 @@ def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: s
             lines.append(line)
     for text_line in lines:
         console.print(text_line, soft_wrap=True)
+
+
+def done(text: str, style: str = "bold green", mark: str = "✓", keep: Iterable[object] = (),
+         console: Console | None = None) -> None:
+    """A command's closing line ('✓ Wrote …'), wrapped as say() wraps a hint: the lines after the
+    first under its text, and the paths in `keep` (those in `text`) never broken."""
+    from .cli_term import Text
+
+    say(console or out(), Text(mark + " ", style=style), text, indent=2, style=style, keep=keep)
 
 
 def _column_of(d: Diagnostic) -> tuple[str, str, str, str] | None:
@@ -248,8 +266,6 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
 def _report_edit(result: EditResult, todo: str | None = None) -> None:
     """What the edit brought (new warnings), what is still missing, and last one line: what was
     written, where."""
-    from .cli_term import Text
-
     new = [d for d in result.new if not d.is_error]
     if new:
         render_diagnostics(new)
@@ -259,7 +275,7 @@ def _report_edit(result: EditResult, todo: str | None = None) -> None:
         more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=result.path) \
             if len(errors) > 1 else ""
         say(console, "  ", _("still to do: {todo}").format(todo=todo or errors[0].message + more), style="dim")
-    console.print(Text("✓ " + result.summary, style="green"))
+    done(result.summary, "green", keep=(result.path,))
 
 
 def _day(day: dt.date | None) -> str:
@@ -526,21 +542,20 @@ def _fp_line(label: str, grouped: str) -> None:
 def _report_signed(signed: Signed) -> None:
     from tally.results_json import group4
 
-    console = out()
     if chatty():
         _fp_line(_("signer ({kind})").format(kind=_("Ed25519 key") if signed.kind == "ed25519" else _("certificate")),
                  group4(signed.fingerprint))
         _fp_line(_("results.json (SHA-256)"), group4(signed.results_sha256))
     if signed.already:
-        console.print("✓ " + (_("{file} was already signed by this Ed25519 key; nothing changed") if signed.kind ==
-                              "ed25519" else _("{file} was already signed by this certificate; nothing changed"))
-                      .format(file=signed.xlsx_path), style="bold green", markup=False)
+        done((_("{file} was already signed by this Ed25519 key; nothing changed") if signed.kind == "ed25519"
+              else _("{file} was already signed by this certificate; nothing changed")).format(file=signed.xlsx_path),
+             keep=(signed.xlsx_path,))
     else:
-        console.print("✓ " + _n("Signed {file} ({n} signature now); wrote {written}",
-                                "Signed {file} ({n} signatures now); wrote {written}", signed.signatures)
-                      .format(file=signed.xlsx_path, n=signed.signatures,
-                              written=", ".join(str(p) for p in signed.written) or signed.xlsx_path),
-                      style="bold green", markup=False)
+        done(_n("Signed {file} ({n} signature now); wrote {written}",
+                "Signed {file} ({n} signatures now); wrote {written}", signed.signatures)
+             .format(file=signed.xlsx_path, n=signed.signatures,
+                     written=", ".join(str(p) for p in signed.written) or signed.xlsx_path),
+             keep=(signed.xlsx_path, *signed.written))
 
 
 def _check_mark(ok: bool) -> Text:
@@ -657,14 +672,14 @@ def _render_reconciliation(rec: Reconciliation, output: Path | None) -> None:
                                f"{rec.second.file} {side(d.second, d.kind)}", style="red"))
     written = _("wrote {file}").format(file=output) if output is not None else _("nothing written")
     if rec.differences:
-        console.print(Text("✗ " + _("The entries differ: check each difference against the paper ballot, correct "
-                                    "the wrong entry, and run `tally reconcile` again before counting; {written}.")
-                           .format(written=written), style="bold red"))
+        done(_("The entries differ: check each difference against the paper ballot, correct the wrong entry, and "
+               "run `tally reconcile` again before counting; {written}.").format(written=written), "bold red", "✗",
+             keep=(output,) if output is not None else ())
     else:
-        console.print(Text("✓ " + _("The two entries agree: {ballots} in {forms}; {written}.").format(
+        done(_("The two entries agree: {ballots} in {forms}; {written}.").format(
             ballots=_n("{n} ballot", "{n} ballots", rec.first.ballots).format(n=rec.first.ballots),
             forms=_n("{n} form", "{n} forms", len(rec.compared)).format(n=len(rec.compared)), written=written),
-            style="bold green"))
+            keep=(output,) if output is not None else ())
 
 
 # ---------------------------------------------------------------- scanned ballots
@@ -682,10 +697,9 @@ def render_scan_summary(summary: ScanSummary) -> None:
                 style="yellow")
         say(console, "  → ", _("the scan is one clerk: reconcile it with a typed entry, "
                                "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry))
-    console.print("✓ " + _("Wrote {file}: {pages} pages read in {seconds} s; {auto} of {rows} rows decided, "
-                           "{review} await review").format(
-        file=summary.entry, pages=summary.pages, seconds=f"{summary.seconds:.1f}", auto=summary.automatic,
-        rows=summary.rows, review=summary.review), style="bold green", markup=False)
+    done(_("Wrote {file}: {pages} pages read in {seconds} s; {auto} of {rows} rows decided, {review} await review")
+         .format(file=summary.entry, pages=summary.pages, seconds=f"{summary.seconds:.1f}", auto=summary.automatic,
+                 rows=summary.rows, review=summary.review), keep=(summary.entry,))
 
 
 def render_pending(item: Pending, image: Path) -> None:
@@ -708,12 +722,12 @@ def render_review(review: Review) -> None:
                 console.print("    " + str(review.image(item)), markup=False)
     left = len(review.undecided)
     if left:
-        console.print("✗ " + _n("{n} row awaits review: check and count refuse the entry until it is decided",
-                                "{n} rows await review: check and count refuse the entry until they are decided",
-                                left).format(n=left), style="bold yellow", markup=False)
+        done(_n("{n} row awaits review: check and count refuse the entry until it is decided",
+                "{n} rows await review: check and count refuse the entry until they are decided", left).format(n=left),
+             "bold yellow", "✗")
     else:
-        console.print("✓ " + _("Every doubtful mark is decided ({n} rows); the entry is ready for "
-                               "tally check").format(n=len(review.items)), style="bold green", markup=False)
+        done(_("Every doubtful mark is decided ({n} rows); the entry is ready for tally check")
+             .format(n=len(review.items)))
 
 
 # ---------------------------------------------------------------- tally rules

@@ -358,3 +358,42 @@ def test_show_labels_every_count_as_the_wide_table_heads_it(tmp_path: Path, lang
         assert cells and all(c[0].isupper() or c[0] in "–✓✗?" for c in cells), cells
     else:                   # under Collected, as the narrow table says it
         assert shown.count(f"{members}: 50") == 2, shown
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_closing_lines_wrap_under_their_text_and_keep_each_path_whole(sample: Path, lang: str) -> None:
+    """'✓ Wrote …' at 80 columns: the lines after the first under its text (2 spaces, as the
+    hints hang under theirs), and a path that fits a line is never broken, at a space in it
+    either; check's per-form lines hang under their form too."""
+    folder = "Kiểm phiếu giữa nhiệm kỳ 2020-2025/biên bản đã ký của Ban kiểm phiếu"
+    out = sample / folder / "results.xlsx"
+    proc = run_tally("--lang", lang, "count", sample / "event.toml", sample / "ballots.xlsx", "-o", out,
+                     env={"COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("✓ "))
+    closing = lines[start:]
+    assert len(closing) > 1 and all(line.startswith("  ") and not line.startswith("   ") for line in closing[1:]), lines
+    for path in (out, out.with_suffix(".json")):
+        assert sum(str(path) in line for line in closing) == 1, closing     # whole, on one line
+    assert all(len(line) <= 80 for line in closing if str(out.parent) not in line), closing
+
+    proc = run_tally("--lang", lang, "check", sample / "event.toml", sample / "ballots.xlsx", env={"COLUMNS": "60"})
+    shown = proc.stdout.splitlines()
+    forms = shown[:next(i for i, line in enumerate(shown) if line.startswith("✓ "))]
+    assert len(forms) > 2 and all(len(line) <= 60 for line in forms), forms
+    assert all(line.startswith(("  btv: ", "  lanhdao: ", "    ")) for line in forms), forms
+
+
+def test_say_keeps_a_path_with_spaces_whole(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from tally._cli.cli_render import say
+    from tally._cli.cli_term import Console
+
+    monkeypatch.setenv("COLUMNS", "60")
+    path = "Biên bản kiểm phiếu/đợt 2/results.xlsx"
+    for said in ("Wrote", "Wrote the minutes of the meeting to"):
+        say(Console(), "✓ ", f"{said} {path} and more words after it to wrap", indent=2, keep=[path])
+        lines = capsys.readouterr().out.splitlines()
+        assert sum(path in line for line in lines) == 1 and all(len(line) <= 60 for line in lines), lines
+        assert all(line.startswith("  ") for line in lines[1:]), lines
