@@ -662,6 +662,7 @@ def check(event: EventArg, ballots: BallotsArg, group: GroupOpt = None, max_size
             done(_("Ready to count: {ballots} in {forms}. Nothing was written.").format(
                 ballots=_n("{n} ballot", "{n} ballots", total).format(n=total),
                 forms=_n("{n} form", "{n} forms", forms).format(n=forms)))
+        leave_for_exit(checked)     # a check writes nothing and holds no lock: done once it has spoken
         _exit_for(checked.diagnostics)
 
 

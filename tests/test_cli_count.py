@@ -119,8 +119,9 @@ def test_force_removes_signatures_of_the_replaced_results(sample: Path, tmp_path
 # cli.leave_for_exit keeps what a finished count made, and main() ends the process with os._exit
 # once the exit functions have run and stdout/stderr are flushed (0.06 s for 3 M cells). What
 # must hold: the same exit status, output and files as a run in this process, the exit
-# functions run, the folder's lock free; any other end (an error, a refusal, a check) is
-# Python's own (a global's finaliser runs then, and never after os._exit).
+# functions run, the folder's lock free; any other end (an error, a refusal) is Python's own
+# (a global's finaliser runs then, and never after os._exit). A check (it writes nothing)
+# ends at once too, once it has said everything, with or without errors.
 
 _CHILD = r"""
 import atexit, os, sys
@@ -172,5 +173,20 @@ def test_a_count_that_ends_otherwise_ends_as_python_ends(sample: Path, tmp_path:
     refused, ends = _ended(tmp_path, "refused", "count", event, ballots, "-o", out)      # E601: exists
     assert refused.returncode == run_tally("count", event, ballots, "-o", out).returncode != 0
     assert ends == {".atexit", ".finalised"}
-    checked, ends = _ended(tmp_path, "check", "check", event, ballots)
-    assert checked.returncode == 0 and ends == {".atexit", ".finalised"}
+
+
+def test_a_check_ends_at_once_with_what_it_says_and_its_exit_status(sample: Path, tmp_path: Path) -> None:
+    event, ballots = sample / "event.toml", sample / "ballots.xlsx"
+    import openpyxl
+
+    book = openpyxl.load_workbook(ballots)
+    book["btv"]["E3"] = "x?"              # an unknown mark for p02 on ballot 2: E501, an error's exit status
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    for name, args in (("clean", (event, ballots)), ("errors", (event, bad)), ("json", (event, bad, "--json"))):
+        proc, ends = _ended(tmp_path, name, "check", *args)
+        here = run_tally("check", *args, cwd=tmp_path)
+        assert ends == {".atexit"}, name          # the exit functions ran, nothing was finalised
+        assert (proc.returncode, proc.stdout, proc.stderr) == (here.returncode, here.stdout, here.stderr), name
+        assert (proc.returncode == 0) == (name == "clean")
+        assert ("E501" in proc.stdout + proc.stderr) == (name != "clean")
