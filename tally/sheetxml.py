@@ -437,7 +437,6 @@ class Sheet:
         ids: dict[Xf, str] = {}
         marks: dict[Xf, str | None] = {}        # ' s="N"', or None for a cell without a format
         row_attrs: dict[float, str] = {}
-        letters = _COLUMN_LETTERS
         written = False
         for r in sorted(rows):
             if body is not None and not written and r > body.last:
@@ -466,7 +465,7 @@ class Sheet:
                     if value is None:
                         continue
                     mark = ""
-                ref = f"{letters[c] if c < len(letters) else column_letters(c)}{r}"
+                ref = f"{column_letters(c)}{r}"
                 if value is None:
                     append(f'<c r="{ref}"{mark} t="n"></c>')
                 elif isinstance(value, str):
@@ -523,9 +522,6 @@ class Sheet:
                 else:
                     append(f'<c r="{letter}{r}"{s or ""} t="n"><v>{_number(value)}</v></c>')
             append("</row>")
-
-
-_COLUMN_LETTERS = ["", *(column_letters(c) for c in range(1, 257))]    # column number -> its letters
 
 
 def _inline(text: str) -> str:
