@@ -370,8 +370,6 @@ class Sheet:
             for c in range(c1, c2 + 1):
                 if (r, c) != (r1, c1):
                     cells[(r, c)] = (None, NO_STYLE)      # openpyxl's MergedCell
-        edges = {_TOP: [(r1, c) for c in range(c1, c2 + 1)], _LEFT: [(r, c1) for r in range(r1, r2 + 1)],
-                 _RIGHT: [(r, c2) for r in range(r1, r2 + 1)], _BOTTOM: [(r2, c) for c in range(c1, c2 + 1)]}
         for side in (_TOP, _LEFT, _RIGHT, _BOTTOM):
             line = table[cells[(r1, c1)][1].border][side]
             if line is None or line[0] is None:
@@ -379,7 +377,13 @@ class Sheet:
             add: list[Side | None] = [None] * 5
             add[side] = line
             extra: Border = (add[0], add[1], add[2], add[3], add[4])
-            for coord in edges[side]:
+            if side in (_TOP, _BOTTOM):
+                row = r1 if side == _TOP else r2
+                edge = [(row, c) for c in range(c1, c2 + 1)]
+            else:
+                col = c1 if side == _LEFT else c2
+                edge = [(r, col) for r in range(r1, r2 + 1)]
+            for coord in edge:
                 value, xf = cells[coord]
                 key = (xf.border, extra)
                 n = bordered.get(key)
