@@ -21,7 +21,7 @@ from tally.locking import output_lock
 from tally.model import InputFile, Results
 from tally.results_json import to_bytes
 from tally.resultset import ResultSet, commit, recover
-from tally.workbook import write_workbook
+from tally.workbook import start_workbook
 
 __all__ = ["Checked", "Counted", "check", "count_and_write", "count_results", "json_path_for"]
 
@@ -69,12 +69,15 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
             return Counted(checked, results, data, None, None)
         if progress:
             progress(_("Writing the minutes"), 0, 0)
-        xlsx = write_workbook(results, data, restricted)
+        # compressed in a thread (zlib runs without the interpreter's lock) while the rest of the
+        # minutes is made, the folder locked and results.json written: on another core, ~0.06 s of
+        # a 3 M-cell count's minutes
+        xlsx = start_workbook(results, data, restricted)
     rs = ResultSet.of(output)
     with output_lock(output):      # two runs at once: one whole result, and only one "Wrote" without --force
         recover(rs)
         existing = [s.path for s in rs.sidecars()]
         refuse_existing([rs.xlsx, rs.json, *existing], force)
-        commit(rs, [(rs.json, data), (rs.xlsx, xlsx)], remove=existing)
+        commit(rs, [(rs.json, data), (rs.xlsx, xlsx.result)], remove=existing)
     json_path = rs.json
     return Counted(checked, results, data, output, json_path)

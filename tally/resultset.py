@@ -34,7 +34,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -208,8 +208,11 @@ def refuse_links(paths: Iterable[Path]) -> None:
         refuse_symlink(p)
 
 
-def commit(rs: ResultSet, writes: Sequence[tuple[Path, bytes]], remove: Sequence[Path] = ()) -> None:
-    """Replace members of `rs` by `writes` and delete `remove`, as one unit.
+def commit(rs: ResultSet, writes: Sequence[tuple[Path, bytes | Callable[[], bytes]]],
+           remove: Sequence[Path] = ()) -> None:
+    """Replace members of `rs` by `writes` and delete `remove`, as one unit. A body may be a
+    function giving the bytes, asked for when that member is written (the minutes being
+    compressed while results.json is written).
 
     Call with the folder lock held (tally.locking.output_lock) and after :func:`recover`.
     Every new member is written to a temporary name and flushed first: a failure there
@@ -228,7 +231,7 @@ def commit(rs: ResultSet, writes: Sequence[tuple[Path, bytes]], remove: Sequence
             _check_replaceable(target)
             tmp = _temp_name(target)
             temps.append((tmp, target))
-            write_new_file(tmp, body, 0o644, shown=target)
+            write_new_file(tmp, body() if callable(body) else body, 0o644, shown=target)
         for p in remove:
             _check_replaceable(p)
         journal: dict[str, object] = {

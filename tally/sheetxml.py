@@ -21,9 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import Generic, NamedTuple, TypeVar
 
 from ballots.cells import column_letters
@@ -604,39 +606,41 @@ class Book:
     def to_bytes(self, title: str, creator: str, date: dt.date) -> bytes:
         """The xlsx package; its bytes depend only on the content (fixed zip entry times, document
         times from `date`)."""
+        return _zipped(self.parts(title, creator, date))
+
+    def zipping(self, title: str, creator: str, date: dt.date) -> Zipping:
+        """The bytes of :meth:`to_bytes`, compressed in a thread as each part is made: zlib lets go
+        of the interpreter while it compresses, so the parts still to make (and whatever the
+        caller does next, until it asks for the bytes) run beside it, on another core."""
+        return Zipping(self.parts(title, creator, date))
+
+    def parts(self, title: str, creator: str, date: dt.date) -> Iterator[tuple[str, bytes]]:
+        """The package's parts (name, bytes), in the order they are written, each made when reached."""
         when = dt.datetime(date.year, date.month, date.day).isoformat(timespec="seconds") + "Z"
         core = (f'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-'
                 f'properties"><dc:creator {_DC}{_space(creator)}>{utf8_text(creator)}</dc:creator>'
                 f"<dc:title {_DC}{_space(title)}>{utf8_text(title)}</dc:title>"
                 f"<dcterms:created {_W3CDTF}>{when}</dcterms:created>"
                 f"<dcterms:modified {_W3CDTF}>{when}</dcterms:modified></cp:coreProperties>")
-        parts: list[tuple[str, bytes]] = [("docProps/app.xml", _APP.encode("utf-8")),
-                                          ("docProps/core.xml", core.encode("utf-8")),
-                                          ("xl/theme/theme1.xml", THEME_XML.encode("utf-8"))]
+        yield "docProps/app.xml", _APP.encode("utf-8")
+        yield "docProps/core.xml", core.encode("utf-8")
+        yield "xl/theme/theme1.xml", THEME_XML.encode("utf-8")
         # worksheets before the style table: a cell format is numbered when first written
-        parts += [(f"xl/worksheets/sheet{n}.xml", s.to_xml(self.styles.xfs)) for n, s in enumerate(self.sheets, 1)]
+        for n, s in enumerate(self.sheets, 1):
+            yield f"xl/worksheets/sheet{n}.xml", s.to_xml(self.styles.xfs)
         n = len(self.sheets)
-        parts += [("xl/styles.xml", self.styles.to_xml()),
-                  ("_rels/.rels", _ROOT_RELS.encode("utf-8")),
-                  ("xl/workbook.xml", self._workbook_xml().encode("utf-8")),
-                  ("xl/_rels/workbook.xml.rels", (
-                      f'<Relationships xmlns="{_PKG_REL_NS}">'
-                      + "".join(f'<Relationship Type="{_REL_NS}/worksheet" Target="/xl/worksheets/sheet{i}.xml" '
-                                f'Id="rId{i}"/>' for i in range(1, n + 1))
-                      + f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId{n + 1}"/>'
-                      f'<Relationship Type="{_REL_NS}/theme" Target="theme/theme1.xml" Id="rId{n + 2}"/>'
-                      "</Relationships>").encode("utf-8")),
-                  ("[Content_Types].xml", _CONTENT_TYPES.format(
-                      sheets="".join(_SHEET_TYPE.format(n=i) for i in range(1, n + 1))).encode("utf-8"))]
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in parts:
-                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 0
-                info.external_attr = 0
-                archive.writestr(info, data, compresslevel=ZIP_LEVEL)
-        return out.getvalue()
+        yield "xl/styles.xml", self.styles.to_xml()
+        yield "_rels/.rels", _ROOT_RELS.encode("utf-8")
+        yield "xl/workbook.xml", self._workbook_xml().encode("utf-8")
+        yield "xl/_rels/workbook.xml.rels", (
+            f'<Relationships xmlns="{_PKG_REL_NS}">'
+            + "".join(f'<Relationship Type="{_REL_NS}/worksheet" Target="/xl/worksheets/sheet{i}.xml" '
+                      f'Id="rId{i}"/>' for i in range(1, n + 1))
+            + f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId{n + 1}"/>'
+            f'<Relationship Type="{_REL_NS}/theme" Target="theme/theme1.xml" Id="rId{n + 2}"/>'
+            "</Relationships>").encode("utf-8")
+        yield "[Content_Types].xml", _CONTENT_TYPES.format(
+            sheets="".join(_SHEET_TYPE.format(n=i) for i in range(1, n + 1))).encode("utf-8")
 
     def _workbook_xml(self) -> str:
         sheets = "".join(
@@ -653,6 +657,50 @@ class Book:
                 f"</bookViews><sheets>{sheets}</sheets>"
                 + (f"<definedNames>{names}</definedNames>" if names else "")
                 + '<calcPr calcId="124519" fullCalcOnLoad="0"/></workbook>')
+
+
+def _zipped(parts: Iterable[tuple[str, bytes]]) -> bytes:
+    """The zip package of `parts`, deflated, with fixed entry times and attributes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            archive.writestr(info, data, compresslevel=ZIP_LEVEL)
+    return out.getvalue()
+
+
+class Zipping:
+    """A package being zipped in a thread: the parts are made here, one after another, and
+    handed to the thread, which deflates each (zlib, without the interpreter's lock) while the
+    next is made. :meth:`result` waits for the bytes, the very bytes of `_zipped(parts)`."""
+
+    def __init__(self, parts: Iterator[tuple[str, bytes]]) -> None:
+        queue: SimpleQueue[tuple[str, bytes] | None] = SimpleQueue()
+        self._done: list[bytes] = []
+        self._failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._done.append(_zipped(iter(queue.get, None)))
+            except BaseException as exc:  # noqa: BLE001 - handed to result(), raised in the caller's thread
+                self._failed.append(exc)
+
+        self._thread = threading.Thread(target=run, name="tally-zip")
+        self._thread.start()
+        try:
+            for part in parts:
+                queue.put(part)
+        finally:
+            queue.put(None)        # the thread ends even when making a part failed
+
+    def result(self) -> bytes:
+        self._thread.join()
+        if self._failed:
+            raise self._failed[0]
+        return self._done[0]
 
 
 def _space(text: str) -> str:

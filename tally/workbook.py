@@ -556,6 +556,13 @@ def write_workbook(results: Results, results_json: bytes, restricted: bool | Non
     return _written(results, layout(results, results_json), restricted)
 
 
+def start_workbook(results: Results, results_json: bytes, restricted: bool | None = None) -> sheetxml.Zipping:
+    """:func:`write_workbook`, its bytes compressed in a thread while the caller goes on (writing
+    results.json, say): `.result()` gives the same bytes."""
+    book = build_book(results, layout(results, results_json), restricted)
+    return book.zipping(clean(results.event.title), results.tool_name or "tally", _document_date(results.event.date))
+
+
 def _written(results: Results, sheets: Sequence[SheetLayout], restricted: bool | None) -> bytes:
     book = build_book(results, sheets, restricted)
     return book.to_bytes(clean(results.event.title), results.tool_name or "tally",

@@ -234,10 +234,10 @@ def _two_form_event() -> Event:
 def _random_files(rng: random.Random, event: Event, folder: Path) -> list[Path]:
     """Two workbooks, each with a sheet per form (the ballots of a form split between them, at
     times overlapping), and at times the second form's ballots as a CSV file as well."""
-    from ballots.marks import MarkReader
+    import openpyxl
     from random_sheets import CELLS
 
-    import openpyxl
+    from ballots.marks import MarkReader
 
     reader = MarkReader()
     marks_only = [v for v in CELLS if type(v) is not bool and isinstance(reader(v), Mark)]
@@ -297,9 +297,9 @@ def test_tallied_while_checking_counts_as_tallied_after(seed: int, tmp_path: Pat
 def test_tallied_while_checking_is_taken_and_leaves_out_the_rows_read_carefully(tmp_path: Path) -> None:
     """A block whose rows partly went to the careful reader (a wholly invalid ballot, an unknown
     mark) is tallied without them."""
-    from ballots.validate import read_ballots
-
     import openpyxl
+
+    from ballots.validate import read_ballots
 
     event = _two_form_event()
     book = openpyxl.Workbook()

@@ -377,3 +377,48 @@ def test_a_body_keeps_a_value_no_text_nor_number_as_a_cell_laid_out_alone_keeps_
                                                                        + g.invalid_entries[1:]),))
     sheet = next(s for s in layout(results, to_bytes(results)) if s.body)
     assert sheet.body is not None and sheet.cells == sheet.flat().cells and [1, 2] in sheet.body.values[0]
+
+
+# --- zipped in a thread: the same bytes -------------------------------------------------------
+# tally count compresses the minutes in a thread as their parts are made (Book.zipping), while it
+# goes on writing results.json; the package must be the very bytes of Book.to_bytes.
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_zipped_in_a_thread_is_the_package_zipped_here(case: str) -> None:
+    results, restricted = CASES[case]
+    data = to_bytes(results)
+    started = workbook.start_workbook(results, data, restricted)
+    assert started.result() == write_workbook(results, data, restricted)
+    assert started.result() == started.result()        # asked again: the same bytes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_zipping_random_parts_gives_the_bytes_of_zipping_them_at_once(seed: int) -> None:
+    rng = random.Random(seed)
+    made = [(f"x/part{i}.xml", rng.randbytes(rng.choice([0, 1, 100, 70_000])) * rng.choice([1, 3]))
+            for i in range(rng.randint(0, 6))]
+    assert sheetxml.Zipping(iter(made)).result() == sheetxml._zipped(made)
+    assert [(i.filename, i.file_size) for i in zipfile.ZipFile(io.BytesIO(sheetxml._zipped(made))).infolist()] == \
+        [(name, len(body)) for name, body in made]
+
+
+def test_a_part_that_cannot_be_made_is_raised_and_the_thread_ends() -> None:
+    import threading
+
+    def made():
+        yield "a.xml", b"<a/>"
+        raise RuntimeError("no part")
+
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="no part"):
+        sheetxml.Zipping(made())
+    for thread in threading.enumerate():
+        if thread.name == "tally-zip":
+            thread.join(5)
+    assert threading.active_count() == before
+
+
+def test_a_part_the_thread_cannot_zip_is_raised_by_result() -> None:
+    started = sheetxml.Zipping(iter([("a.xml", b"<a/>"), ("b.xml", 12345)]))  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        started.result()
