@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -117,9 +117,7 @@ def handled() -> Iterator[None]:
         render_diagnostics(exc.diagnostics)
         raise typer.Exit(int(exc.exit_code)) from None
     except (KeyboardInterrupt, EOFError, typer.Abort):   # Ctrl-C anywhere, Ctrl-D at a prompt
-        err().print()     # off the line of the question that was cut short
-        err().print(Text(_("Cancelled; nothing was written."), style="yellow"))
-        raise typer.Exit(int(ExitCode.CANCELLED)) from None
+        _cancelled()
     except typer.Exit:
         raise
     except Exception as exc:  # a bug: say so plainly, keep the traceback for TALLY_DEBUG
@@ -128,6 +126,40 @@ def handled() -> Iterator[None]:
         err().print(Text("✗ " + _("internal error:"), style="bold red") + Text(f" {type(exc).__name__}: {exc}"))
         err().print(Text("    → " + _("this is a bug in tally; run again with TALLY_DEBUG=1 and report the output")))
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _cancelled(lost: str = "") -> NoReturn:
+    """Ctrl-C or Ctrl-D: "Cancelled; nothing was written.", then what was lost (`lost`), exit 130."""
+    from .cli_term import Text
+
+    from ballots.errors import ExitCode
+
+    err().print()     # off the line of the question that was cut short
+    err().print(Text(_("Cancelled; nothing was written."), style="yellow"))
+    if lost:
+        say(err(), "  ", lost, indent=2, style="yellow")
+    raise typer.Exit(int(ExitCode.CANCELLED)) from None
+
+
+@contextmanager
+def _whole(what: Callable[[], str]) -> Iterator[None]:
+    """Ctrl-C while the block writes waits until it is done, so that files written together
+    (a scanned entry and its evidence) never disagree; then `what()` is said, and the command
+    ends as it would have. Elsewhere Ctrl-C stops at once (handled())."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if pressed:
+        say(err(), "  ", what(), indent=2, style="yellow")
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON document on stdout (documented in docs/json.md); "
@@ -1117,17 +1149,25 @@ def review_cmd(
                 raise fail("E427", _("{n} rows await review and no decision was given").format(
                     n=len(review.undecided)), _("run it in a terminal, or give --decide GROUP:BALLOT:PERSON=MARK"))
             by = by or _ask(N_("Your name (recorded with each decision)"))
-            for item in review.undecided:
-                render_pending(item, review.image(item))
-                mark = _ask(N_("Mark (1, 2, 3, or 0 for an invalid row; s to skip)"),
-                            check=lambda v: v.strip().lower() == "s" or rv.decision_code(v) is not None,
-                            problem=_("type 1, 2, 3, 0 or s"))
-                if mark.lower() != "s":
-                    chosen.append((item, rv.decision_code(mark) or mark))
+            try:
+                for item in review.undecided:
+                    render_pending(item, review.image(item))
+                    mark = _ask(N_("Mark (1, 2, 3, or 0 for an invalid row; s to skip)"),
+                                check=lambda v: v.strip().lower() == "s" or rv.decision_code(v) is not None,
+                                problem=_("type 1, 2, 3, 0 or s"))
+                    if mark.lower() != "s":
+                        chosen.append((item, rv.decision_code(mark) or mark))
+            except (KeyboardInterrupt, EOFError, typer.Abort):   # the decisions are saved together, at the end
+                _cancelled(_n("the {n} mark you decided was not saved; to decide it again: tally review {entry}",
+                              "the {n} marks you decided were not saved; to decide them again: tally review {entry}",
+                              len(chosen)).format(n=len(chosen), entry=entry) if chosen else "")
         if chosen:
             if not by:
                 raise fail("E427", _("a decision needs the name of the person who made it"), _("give --by \"NAME\""))
-            rv.decide(review, chosen, by)
+            with _whole(lambda: _n("Ctrl-C while saving: the {n} decision was saved first",
+                                   "Ctrl-C while saving: the {n} decisions were saved first", len(chosen))
+                        .format(n=len(chosen))):
+                rv.decide(review, chosen, by)
             review = rv.open_review(entry)
         render_review(review)
         if review.undecided:

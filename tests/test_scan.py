@@ -189,6 +189,72 @@ def test_scanned_entry_is_a_template_entry_until_reviewed(stack: Stack, tmp_path
     assert run_tally("reconcile", entry, typed).returncode == 10
 
 
+def _entry_copy(stack: Stack, folder: Path) -> dict[str, bytes]:
+    """The scanned entry and its evidence in `folder`; returns every file's bytes there."""
+    shutil.copy(stack.entry, folder / "entry-scan.xlsx")
+    shutil.copytree(stack.root / "entry-scan.evidence", folder / "entry-scan.evidence")
+    return _files(folder)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_ctrl_c_at_the_review_prompt_stops_cleanly_and_says_what_was_lost(stack: Stack, tmp_path: Path,
+                                                                          lang: str) -> None:
+    """SIGINT (what the terminal sends for Ctrl-C) at the name and at the mark prompts of a real
+    `tally review` on a pseudo-terminal: no traceback, "Cancelled; nothing was written.", exit 130,
+    every file as it was (the decisions are saved together, at the end), and a mark decided
+    before the Ctrl-C is said to be lost, with the command that asks for it again."""
+    from test_cli_ux import run_in_terminal
+
+    before = _entry_copy(stack, tmp_path)
+    cancelled = {"en": "Cancelled; nothing was written.", "vi": "Đã hủy; không ghi gì."}[lang]
+    lost = {"en": "the 1 mark you decided was not saved; to decide it again: tally review entry-scan.xlsx",
+            "vi": "1 dòng bạn đã quyết định chưa được lưu; để quyết định lại: tally review entry-scan.xlsx"}[lang]
+    for keys in ([b"\x03"], ["Ngô Văn Bình\r".encode(), b"\x03"], ["Ngô Văn Bình\r".encode(), b"1\r", b"\x03"]):
+        code, shown = run_in_terminal(["--lang", lang, "review", "entry-scan.xlsx"], keys, tmp_path)
+        assert code == 130 and "Traceback" not in shown and "internal error" not in shown, shown
+        assert cancelled in shown, shown
+        assert (lost in " ".join(shown.split())) == (b"1\r" in keys), shown
+        assert _files(tmp_path) == before, keys        # nothing written, no file left behind
+
+
+def test_ctrl_c_while_a_review_is_saved_leaves_the_entry_and_its_evidence_agreeing(
+        stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workbook and the evidence's scan.json are two files: Ctrl-C between the two writes
+    waits until both are done. Before, the workbook held the decision, scan.json did not, and
+    the terminal said "Cancelled; nothing was written."."""
+    import os
+    import signal
+
+    from openpyxl import load_workbook
+
+    from tally import review
+
+    _entry_copy(stack, tmp_path)
+    pending = sorted((g, b, p) for (g, b, p), row in stack.rows.items() if row["decision"] is None)
+    group, ballot, person = pending[0]
+    real = review._record_evidence
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)          # Ctrl-C once the workbook is written
+        real(*args, **kwargs)                         # type: ignore[arg-type]
+
+    monkeypatch.setattr(review, "_record_evidence", interrupted)
+    entry = tmp_path / "entry-scan.xlsx"
+    proc = run_tally("review", entry, "--by", "Ngô Văn Bình", "--decide", f"{group}:{ballot}:p{person + 1:02d}=2")
+    assert proc.returncode == 5, proc.stdout + proc.stderr           # the other rows still await review
+    assert "Ctrl-C while saving: the 1 decision was saved first" in " ".join(proc.stderr.split()), proc.stderr
+    assert "Cancelled" not in proc.stderr
+    doc = json.loads((tmp_path / "entry-scan.evidence" / "scan.json").read_text(encoding="utf-8"))
+    assert [(d["group"], d["ballot"], d["decision"]) for d in doc["decisions"]] == [(group, ballot, "2")]
+    rows = [r for r in load_workbook(entry)[SCAN_SHEET].iter_rows(min_row=3, values_only=True)
+            if r[0] == "review" and r[8] is not None]
+    assert len(rows) == 1 and rows[0][8] == 2
+
+
 def test_review_refuses_what_is_not_awaiting(stack: Stack, tmp_path: Path) -> None:
     entry = tmp_path / "e.xlsx"
     shutil.copy(stack.entry, entry)
