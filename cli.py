@@ -1282,12 +1282,15 @@ def _end_now(code: object) -> None:
     freeing objects one by one: the exit functions run (atexit, weakref.finalize), stdout and
     stderr are flushed; then os._exit. Returns, leaving the exit to Python, when that is not
     plainly the same: another thread still running, an exit code that is not a number (Python
-    prints it), a stream that cannot be flushed (Python reports it), no atexit._run_exitfuncs."""
+    prints it), a stream that cannot be flushed (Python reports it), no atexit._run_exitfuncs,
+    a profiler or tracer watching (`python -m cProfile`, a debugger: they report as the program
+    returns, which os._exit would skip)."""
     import atexit
     import threading
 
     run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
-    if run_exit_functions is None or not (code is None or type(code) is int) or threading.active_count() != 1:
+    if run_exit_functions is None or not (code is None or type(code) is int) or threading.active_count() != 1 \
+            or sys.getprofile() is not None or sys.gettrace() is not None:
         return
     run_exit_functions()      # as Python runs them at exit; they are cleared, so they never run twice
     try:

@@ -133,15 +133,18 @@ finalised = Finalised()
 atexit.register(lambda: open(mark + ".atexit", "w").close())
 sys.argv = ["tally", *sys.argv[1:]]
 from tally._cli.cli import main
+{before}
 main()
 """
 
 
-def _ended(tmp_path: Path, name: str, *args: str | Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+def _ended(tmp_path: Path, name: str, *args: str | Path,
+           before: str = "") -> tuple[subprocess.CompletedProcess[str], set[str]]:
     mark = tmp_path / name
     env = {**os.environ, "TALLY_TEST_MARK": str(mark), "COLUMNS": "160"}
     env.pop("TALLY_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-c", _CHILD, *map(str, args)], cwd=tmp_path, env=env,
+    proc = subprocess.run([sys.executable, "-c", _CHILD.replace("{before}", before), *map(str, args)],
+                          cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     return proc, {p.suffix for p in tmp_path.glob(f"{name}.*")}
@@ -173,6 +176,11 @@ def test_a_count_that_ends_otherwise_ends_as_python_ends(sample: Path, tmp_path:
     refused, ends = _ended(tmp_path, "refused", "count", event, ballots, "-o", out)      # E601: exists
     assert refused.returncode == run_tally("count", event, ballots, "-o", out).returncode != 0
     assert ends == {".atexit", ".finalised"}
+    # a profiler watching (python -m cProfile) writes its report as the program returns
+    profiled, ends = _ended(tmp_path, "profiled", "count", event, ballots, "-o", "p/results.xlsx",
+                            before="sys.setprofile(lambda *_: None)")
+    assert profiled.returncode == 0 and ends == {".atexit", ".finalised"}
+    assert (tmp_path / "p" / "results.xlsx").read_bytes() == out.read_bytes()
 
 
 def test_a_check_ends_at_once_with_what_it_says_and_its_exit_status(sample: Path, tmp_path: Path) -> None:
