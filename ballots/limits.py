@@ -283,7 +283,9 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                     raise fail("E303", _("sheet part {name} is unsafe: {problem}").format(name=name, problem=walk.problem),
                                _("open it in Excel or LibreOffice and save it again"), Location(display))
                 scan[name] = walk
-        labels = _sheet_names(zf) if kind == "xlsx" else {}
+        # the sheets' names, for the messages of a sheet measured exactly (defusedxml: imported only then)
+        measured = any(isinstance(scanner, (_XlsxExactWalk, _XlsxValuedCells)) for scanner in scan.values())
+        labels = _sheet_names(zf) if kind == "xlsx" and measured else {}
     for name, scanner in scan.items():
         if isinstance(scanner, _XlsxSheetScan):
             continue          # every value inside a rectangle that check_dimensions allows

@@ -165,3 +165,13 @@ def test_the_sheet_scan_finds_exactly_the_cells_outside_the_rectangle(cols: int,
         assert rx.search(other) is None
     for odd in (b"<c>", b"<c/>", b"<c\n>", b'<c s="1">'):
         assert rx.search(odd) is not None
+
+
+def test_a_sheet_measured_exactly_is_named_as_the_user_knows_it(tmp_path: Path) -> None:
+    """The refusal of a sheet measured exactly names the sheet (workbook.xml's name, read only
+    then), not its part; a sheet passed by the fast scan needs no name at all."""
+    path = _book(tmp_path, _rows(3, 1200))
+    with pytest.raises(TallyError) as info:
+        open_ballot_file(path, limits=Limits(max_rows=1000))
+    where = info.value.diagnostics[0].location
+    assert where is not None and where.sheet == "btv" and where.file == "btv.xlsx"
