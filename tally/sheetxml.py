@@ -19,10 +19,11 @@ objects, no element tree, and no openpyxl (nor numpy, which openpyxl imports) to
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
+import struct
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from queue import SimpleQueue
@@ -32,6 +33,7 @@ from ballots.cells import column_letters
 from tally.theme_xml import THEME_XML
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+ROWS_PER_CHUNK = 2048     # rows of a long body made before they are handed on to be compressed
 ZIP_LEVEL = 6
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -405,6 +407,11 @@ class Sheet:
         return f"{column_letters(min(cols))}{min(rows)}:{column_letters(max(cols))}{max(rows)}"
 
     def to_xml(self, xfs: _Table[Xf]) -> bytes:
+        return b"".join(self.xml_chunks(xfs))
+
+    def xml_chunks(self, xfs: _Table[Xf]) -> Iterator[bytes]:
+        """The worksheet part, a piece at a time (a long body every ROWS_PER_CHUNK rows), so that
+        it is compressed as it is made (Book.zipping); joined, the bytes of :meth:`to_xml`."""
         page = self.page
         out = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>',
                '<pageSetUpPr fitToPage="1"/>' if page else "<pageSetUpPr/>",
@@ -418,7 +425,10 @@ class Sheet:
                     for i, w in enumerate(self.widths, start=1)]
             out.append("</cols>")
         out.append("<sheetData>")
-        out.append(self._rows_xml(xfs))
+        for chunk in self._rows_xml(xfs):
+            out.append(chunk)
+            yield "".join(out).encode("ascii")
+            out.clear()
         out.append("</sheetData>")
         if self.merges:
             out.append(f'<mergeCells count="{len(self.merges)}">')
@@ -427,9 +437,9 @@ class Sheet:
             out.append("</mergeCells>")
         out.append(_page_xml(page))
         out.append("</worksheet>")
-        return "".join(out).encode("ascii")
+        yield "".join(out).encode("ascii")
 
-    def _rows_xml(self, xfs: _Table[Xf]) -> str:
+    def _rows_xml(self, xfs: _Table[Xf]) -> Iterator[str]:
         by_row: dict[int, list[tuple[int, CellValue, Xf]]] = {}
         for (r, c), (value, xf) in sorted(self.placed.items()):
             by_row.setdefault(r, []).append((c, value, xf))
@@ -446,7 +456,7 @@ class Sheet:
         written = False
         for r in sorted(rows):
             if body is not None and not written and r > body.last:
-                self._body_xml(body, xfs, ids, row_attrs, out)
+                yield from self._body_xml(body, xfs, ids, row_attrs, out)
                 written = True
             height = heights.get(r)
             if height is None:
@@ -480,13 +490,14 @@ class Sheet:
                     append(f'<c r="{ref}"{mark} t="n"><v>{_number(value)}</v></c>')
             append("</row>")
         if body is not None and not written:
-            self._body_xml(body, xfs, ids, row_attrs, out)
-        return "".join(out)
+            yield from self._body_xml(body, xfs, ids, row_attrs, out)
+        yield "".join(out)
 
     def _body_xml(self, body: Body, xfs: _Table[Xf], ids: dict[Xf, str], row_attrs: dict[float, str],
-                  out: list[str]) -> None:
+                  out: list[str]) -> Iterator[str]:
         """The body's rows, as :meth:`_rows_xml` writes rows cell by cell: a format numbered
-        when first written, a text escaped once however often a column repeats it."""
+        when first written, a text escaped once however often a column repeats it. Every
+        ROWS_PER_CHUNK rows what `out` holds is given as a piece, and `out` emptied."""
         width = max(map(len, body.values))
         letters = [column_letters(c) for c in range(1, width + 1)]
         heights = self.heights
@@ -528,6 +539,9 @@ class Sheet:
                 else:
                     append(f'<c r="{letter}{r}"{s or ""} t="n"><v>{_number(value)}</v></c>')
             append("</row>")
+            if (r - body.first) % ROWS_PER_CHUNK == ROWS_PER_CHUNK - 1:
+                yield "".join(out)
+                out.clear()
 
 
 def _inline(text: str) -> str:
@@ -614,33 +628,34 @@ class Book:
         caller does next, until it asks for the bytes) run beside it, on another core."""
         return Zipping(self.parts(title, creator, date))
 
-    def parts(self, title: str, creator: str, date: dt.date) -> Iterator[tuple[str, bytes]]:
-        """The package's parts (name, bytes), in the order they are written, each made when reached."""
+    def parts(self, title: str, creator: str, date: dt.date) -> Iterator[tuple[str, Iterable[bytes]]]:
+        """The package's parts (name, pieces of its bytes), in the order they are written, each
+        made when reached (a worksheet piece by piece, as it is iterated)."""
         when = dt.datetime(date.year, date.month, date.day).isoformat(timespec="seconds") + "Z"
         core = (f'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-'
                 f'properties"><dc:creator {_DC}{_space(creator)}>{utf8_text(creator)}</dc:creator>'
                 f"<dc:title {_DC}{_space(title)}>{utf8_text(title)}</dc:title>"
                 f"<dcterms:created {_W3CDTF}>{when}</dcterms:created>"
                 f"<dcterms:modified {_W3CDTF}>{when}</dcterms:modified></cp:coreProperties>")
-        yield "docProps/app.xml", _APP.encode("utf-8")
-        yield "docProps/core.xml", core.encode("utf-8")
-        yield "xl/theme/theme1.xml", THEME_XML.encode("utf-8")
+        yield "docProps/app.xml", (_APP.encode("utf-8"),)
+        yield "docProps/core.xml", (core.encode("utf-8"),)
+        yield "xl/theme/theme1.xml", (THEME_XML.encode("utf-8"),)
         # worksheets before the style table: a cell format is numbered when first written
         for n, s in enumerate(self.sheets, 1):
-            yield f"xl/worksheets/sheet{n}.xml", s.to_xml(self.styles.xfs)
+            yield f"xl/worksheets/sheet{n}.xml", s.xml_chunks(self.styles.xfs)
         n = len(self.sheets)
-        yield "xl/styles.xml", self.styles.to_xml()
-        yield "_rels/.rels", _ROOT_RELS.encode("utf-8")
-        yield "xl/workbook.xml", self._workbook_xml().encode("utf-8")
-        yield "xl/_rels/workbook.xml.rels", (
+        yield "xl/styles.xml", (self.styles.to_xml(),)
+        yield "_rels/.rels", (_ROOT_RELS.encode("utf-8"),)
+        yield "xl/workbook.xml", (self._workbook_xml().encode("utf-8"),)
+        yield "xl/_rels/workbook.xml.rels", ((
             f'<Relationships xmlns="{_PKG_REL_NS}">'
             + "".join(f'<Relationship Type="{_REL_NS}/worksheet" Target="/xl/worksheets/sheet{i}.xml" '
                       f'Id="rId{i}"/>' for i in range(1, n + 1))
             + f'<Relationship Type="{_REL_NS}/styles" Target="styles.xml" Id="rId{n + 1}"/>'
             f'<Relationship Type="{_REL_NS}/theme" Target="theme/theme1.xml" Id="rId{n + 2}"/>'
-            "</Relationships>").encode("utf-8")
-        yield "[Content_Types].xml", _CONTENT_TYPES.format(
-            sheets="".join(_SHEET_TYPE.format(n=i) for i in range(1, n + 1))).encode("utf-8")
+            "</Relationships>").encode("utf-8"),)
+        yield "[Content_Types].xml", (_CONTENT_TYPES.format(
+            sheets="".join(_SHEET_TYPE.format(n=i) for i in range(1, n + 1))).encode("utf-8"),)
 
     def _workbook_xml(self) -> str:
         sheets = "".join(
@@ -659,40 +674,107 @@ class Book:
                 + '<calcPr calcId="124519" fullCalcOnLoad="0"/></workbook>')
 
 
-def _zipped(parts: Iterable[tuple[str, bytes]]) -> bytes:
-    """The zip package of `parts`, deflated, with fixed entry times and attributes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            archive.writestr(info, data, compresslevel=ZIP_LEVEL)
-    return out.getvalue()
+class _Zip:
+    """A zip package written as zipfile writes one for ``ZipInfo(name, ZIP_DATE)`` entries of
+    create_system 0, deflated at ZIP_LEVEL (``writestr``, sizes known, no zip64: the minutes are
+    far below 4 GB): a local header, the deflated bytes, then the central directory. Written
+    here, not by zipfile, so that an entry is compressed a piece at a time as it is made, with
+    the bytes zipfile writes for the whole (tests/test_sheetxml.py holds the two together)."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.offset = 0
+        self.directory: list[bytes] = []
+
+    def add(self, name: str, pieces: Iterable[bytes]) -> None:
+        deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+        crc = size = 0
+        packed: list[bytes] = []
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+            packed.append(deflate.compress(piece))
+        packed.append(deflate.flush())
+        packed_size = sum(map(len, packed))
+        if max(size, packed_size, self.offset) >= _ZIP64_LIMIT:
+            raise ValueError(f"{name}: too large for a zip without zip64")
+        raw = name.encode("ascii")
+        fields = (0, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DAY, crc, packed_size, size, len(raw))
+        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields, 0)
+        self.directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 0, 20, 0, *fields, 0, 0, 0, 0,
+                                          _ZIP_ATTRIBUTES, self.offset) + raw)
+        self.out += [header, raw, *packed]
+        self.offset += len(header) + len(raw) + packed_size
+
+    def finish(self) -> bytes:
+        directory = b"".join(self.directory)
+        n = len(self.directory)
+        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), self.offset, 0)
+        return b"".join([*self.out, directory, end])
+
+
+_ZIP64_LIMIT = (1 << 31) - 1               # zipfile's ZIP64_LIMIT: beyond it zipfile writes zip64 records
+_ZIP_DAY = (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2]
+_ZIP_TIME = ZIP_DATE[3] << 11 | ZIP_DATE[4] << 5 | ZIP_DATE[5] // 2
+_ZIP_ATTRIBUTES = 0o600 << 16              # what zipfile gives an entry written with no attributes
+
+
+def _zipped(parts: Iterable[tuple[str, Iterable[bytes]]]) -> bytes:
+    """The zip package of `parts` (name, pieces of its bytes), deflated, fixed times and attributes."""
+    package = _Zip()
+    for name, pieces in parts:
+        package.add(name, pieces)
+    return package.finish()
 
 
 class Zipping:
-    """A package being zipped in a thread: the parts are made here, one after another, and
-    handed to the thread, which deflates each (zlib, without the interpreter's lock) while the
-    next is made. :meth:`result` waits for the bytes, the very bytes of `_zipped(parts)`."""
+    """A package being zipped in a thread: its parts are made here, piece by piece, and each
+    piece handed to the thread, which deflates it (zlib, without the interpreter's lock) while
+    the next is made. :meth:`result` waits for the bytes, the very bytes of `_zipped(parts)`."""
 
-    def __init__(self, parts: Iterator[tuple[str, bytes]]) -> None:
-        queue: SimpleQueue[tuple[str, bytes] | None] = SimpleQueue()
+    def __init__(self, parts: Iterator[tuple[str, Iterable[bytes]]]) -> None:
+        queue: SimpleQueue[tuple[str] | bytes | None] = SimpleQueue()     # (name,), its pieces, ... None
         self._done: list[bytes] = []
         self._failed: list[BaseException] = []
+        ended = False      # the maker's last word (None) taken
+
+        def take() -> tuple[str] | bytes | None:
+            nonlocal ended
+            item = queue.get()
+            ended = item is None
+            return item
+
+        def entries() -> Iterator[tuple[str, Iterator[bytes]]]:
+            item = take()
+            while isinstance(item, tuple):
+                (name,) = item
+
+                def pieces(name: str = name) -> Iterator[bytes]:
+                    nonlocal item
+                    item = take()
+                    while isinstance(item, bytes):
+                        yield item
+                        item = take()
+                    if not (item is None or isinstance(item, tuple)):
+                        raise TypeError(f"a piece of {name} is {type(item).__name__}, not bytes")
+
+                yield name, pieces()
 
         def run() -> None:
             try:
-                self._done.append(_zipped(iter(queue.get, None)))
+                self._done.append(_zipped(entries()))
             except BaseException as exc:  # noqa: BLE001 - handed to result(), raised in the caller's thread
                 self._failed.append(exc)
+                while not ended:     # let the maker finish
+                    take()
 
         self._thread = threading.Thread(target=run, name="tally-zip")
         self._thread.start()
         try:
-            for part in parts:
-                queue.put(part)
+            for name, pieces in parts:
+                queue.put((name,))
+                for piece in pieces:
+                    queue.put(piece)
         finally:
             queue.put(None)        # the thread ends even when making a part failed
 

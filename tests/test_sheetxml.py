@@ -392,22 +392,52 @@ def test_zipped_in_a_thread_is_the_package_zipped_here(case: str) -> None:
     assert started.result() == started.result()        # asked again: the same bytes
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_zipping_random_parts_gives_the_bytes_of_zipping_them_at_once(seed: int) -> None:
+def _zipfile_package(parts: list[tuple[str, bytes]]) -> bytes:
+    """The package as zipfile writes it (as Book.to_bytes did before it wrote the zip itself)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=sheetxml.ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            archive.writestr(info, data, compresslevel=sheetxml.ZIP_LEVEL)
+    return out.getvalue()
+
+
+def _split(rng: random.Random, data: bytes) -> list[bytes]:
+    cuts = sorted(rng.sample(range(len(data) + 1), min(len(data) + 1, rng.choice([0, 1, 5, 40]))))
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_zip_written_piece_by_piece_is_the_one_zipfile_writes(seed: int) -> None:
     rng = random.Random(seed)
-    made = [(f"x/part{i}.xml", rng.randbytes(rng.choice([0, 1, 100, 70_000])) * rng.choice([1, 3]))
+    words = [b"<row r=", b"</c>", b"inlineStr", rng.randbytes(7), b"\xe1\xba\xa1", b" "]
+    made = [(f"x/part{i}.xml", b"".join(rng.choices(words, k=rng.choice([0, 1, 300, 60_000])))
+             + rng.randbytes(rng.choice([0, 50])))
             for i in range(rng.randint(0, 6))]
-    assert sheetxml.Zipping(iter(made)).result() == sheetxml._zipped(made)
-    assert [(i.filename, i.file_size) for i in zipfile.ZipFile(io.BytesIO(sheetxml._zipped(made))).infolist()] == \
-        [(name, len(body)) for name, body in made]
+    expected = _zipfile_package(made)
+    pieces = [(name, _split(rng, data)) for name, data in made]
+    assert sheetxml._zipped(pieces) == expected
+    assert sheetxml.Zipping(iter(pieces)).result() == expected
+
+
+@pytest.mark.parametrize("case", ["vi", "awkward-5000"])
+def test_the_minutes_are_the_package_zipfile_writes_of_their_parts(case: str) -> None:
+    results, restricted = CASES.get(case) or (awkward_results(5000), None)
+    written = write_workbook(results, to_bytes(results), restricted)
+    assert written == _zipfile_package(list(parts(written).items()))
+    body = [d for d in parts(written).values() if d.count(b"<row ") > 2 * sheetxml.ROWS_PER_CHUNK]
+    assert body or case == "vi"        # a body long enough to be made and compressed in pieces
 
 
 def test_a_part_that_cannot_be_made_is_raised_and_the_thread_ends() -> None:
     import threading
 
     def made():
-        yield "a.xml", b"<a/>"
-        raise RuntimeError("no part")
+        yield "a.xml", [b"<a/>"]
+        yield "b.xml", iter([b"<b>", *(_ for _ in ()).throw(RuntimeError("no part"))])
 
     before = threading.active_count()
     with pytest.raises(RuntimeError, match="no part"):
@@ -419,6 +449,9 @@ def test_a_part_that_cannot_be_made_is_raised_and_the_thread_ends() -> None:
 
 
 def test_a_part_the_thread_cannot_zip_is_raised_by_result() -> None:
-    started = sheetxml.Zipping(iter([("a.xml", b"<a/>"), ("b.xml", 12345)]))  # type: ignore[list-item]
+    started = sheetxml.Zipping(iter([("a.xml", [b"<a/>"]), ("b.xml", [b"<b>", "text"])]))  # type: ignore[list-item]
     with pytest.raises(TypeError):
+        started.result()
+    started = sheetxml.Zipping(iter([("\u0111.xml", [b"<a/>"])]))    # the last part: nothing more to wait for
+    with pytest.raises(UnicodeEncodeError):
         started.result()
