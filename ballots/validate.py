@@ -917,6 +917,7 @@ class _CarefulRows:
             else:
                 diags.add("E504", _("the ballot number is missing"), _("write the ballot's number in the Số phiếu column"),
                           sheet.where(bcol, number))
+                self.entered += not rest_blank    # a ballot typed without its number: not also one missing (E203)
             return
         ballot_no = _ballot_number(raw_ballot)
         if ballot_no is None and _ballot_number(raw_ballot, math.inf) is not None:
@@ -924,8 +925,7 @@ class _CarefulRows:
                                 "exactly").format(found=cell_text(raw_ballot), largest=LARGEST_BALLOT_NUMBER),
                       _("check the number against the paper ballot: ballots are numbered 1, 2, 3… as they are "
                         "counted"), sheet.where(bcol, number))
-            if not rest_blank:
-                self.entered += 1   # a ballot with a mistyped number: not also missing (E203)
+            self.entered += not rest_blank    # a ballot with a mistyped number: not also one missing (E203)
             return
         if ballot_no is None:
             if _looks_like_total(values):
@@ -935,6 +935,7 @@ class _CarefulRows:
                 diags.add("E504", _("ballot number '{found}' is not a positive whole number")
                                   .format(found=cell_text(raw_ballot)),
                           _("write the ballot's number (1, 2, 3…)"), sheet.where(bcol, number))
+                self.entered += not rest_blank
             return
         if rest_blank:
             return  # an unused pre-numbered row

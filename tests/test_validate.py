@@ -99,8 +99,8 @@ CASES: dict[str, tuple[tuple[str, ...], str, str | None, list[tuple[str, str]]]]
     "E503 same sheet": (("dup_number.xlsx",), "event.toml", None, [("E503", "dup_number.xlsx › btv › A7")]),
     "E503 two files": (("part1.xlsx", "part2_dup.xlsx"), "event.toml", None,
                        [("E503", "part2_dup.xlsx › btv › A2")]),
-    "E504 missing, 0, abc": (("bad_number.xlsx",), "event.toml", None, [
-        ("E504", "bad_number.xlsx › btv › A7"), ("E504", "bad_number.xlsx › btv › A8"),
+    "E504 missing, 0, abc": (("bad_number.xlsx",), "event.toml", None, [   # 3 ballots typed after the 5 issued
+        ("E204", "event.toml:62"), ("E504", "bad_number.xlsx › btv › A7"), ("E504", "bad_number.xlsx › btv › A8"),
         ("E504", "bad_number.xlsx › btv › A9"),
     ]),
     "E505 unknown status": (("bad_status.xlsx",), "event.toml", None, [("E505", "bad_status.xlsx › btv › B3")]),
@@ -734,3 +734,20 @@ def test_the_columns_of_a_clean_block_are_cut_when_first_read() -> None:
     kept = [r for r in rows[1:] if "?" not in r]
     assert [list(column) for column in block.values] == [[r[3] for r in kept], [r[4] for r in kept]]
     assert block.values == ([r[3] for r in kept], [r[4] for r in kept]) and block.values._made is not None
+
+
+@pytest.mark.parametrize("typed", [None, "abc", 0, 10**16])
+def test_a_ballot_typed_without_a_good_number_is_still_a_ballot_entered(typed: object, tmp_path: Path) -> None:
+    """One mistake, one error at its cell (E504, or E507), and W715 naming the number it likely
+    had; not also E203 'ballots entered differ from those collected', which counted it out."""
+    import csv
+
+    event = load_event(EVENT)[0]
+    groups = tuple(dataclasses.replace(g, collected=3) if g.id == "btv" else g for g in event.groups)
+    with open(tmp_path / "btv.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Số phiếu", "p01", "p02", "p03"], [1, 1, 2, 3], [typed, 3, 2, 1], [3, 1, 1, 1]])
+    read = read_ballots(dataclasses.replace(event, groups=groups), [tmp_path / "btv.csv", DATA / "ld_only.xlsx"])
+    codes = sorted(d.code for d in read.diagnostics)
+    assert codes == ["E507" if typed == 10**16 else "E504", "W715"], read.diagnostics
+    assert read.entered_in("btv") == 3
+    assert [d.message for d in read.diagnostics if d.code == "W715"] == ["form btv: ballot number 2 is missing from 1–3"]
