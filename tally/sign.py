@@ -51,7 +51,14 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _, _n
-from tally.compare import Expected, appearance_differences, display_problems, expected_cells, table_mismatches
+from tally.compare import (
+    Expected,
+    appearance_differences,
+    display_problems,
+    expect_written,
+    expected_cells,
+    table_mismatches,
+)
 from tally.keys import (
     CmsKey,
     Passphrase,
@@ -214,7 +221,7 @@ def embedded_guess(xlsx: bytes) -> bytes | None:
     workbook: the base64 in column A, from row 3, of its last worksheet part when that part
     starts like the hidden sheet. Only a guess, nothing checked (read_snapshot and
     embedded_results say what the workbook holds): verification, given no results.json beside
-    a workbook, takes it to expect the minutes' parts (tally.verify._expect_written)."""
+    a workbook, takes it to expect the minutes' parts (expect_minutes)."""
     try:
         with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
             numbered = []
@@ -374,6 +381,27 @@ def _parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
     return doc, expected
 
 
+def expect_minutes(beside: Path, xlsx: bytes) -> None:
+    """The results.json beside a workbook (else the one the workbook seems to embed,
+    :func:`embedded_guess`) says which minutes the workbook should be: have the reader expect
+    their parts (tally.compare.expect_written), so that minutes which are byte for byte what
+    tally writes for it are read without parsing their sheets. Called by verify and sign
+    before they read a workbook. Nothing is decided from it here: a changed, foreign or
+    damaged one makes the reader expect parts the workbook does not hold, and the workbook is
+    read as any other."""
+    try:
+        data: bytes | None = beside.read_bytes()
+    except OSError:
+        data = embedded_guess(xlsx)
+    if data is None:
+        return
+    try:
+        parse_results(data)           # the embedded results.json's limits: size, depth, schema
+        expect_written(data)
+    except (Damaged, KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return
+
+
 # --- writing the signature table into the workbook ---------------------------------------
 
 
@@ -488,6 +516,7 @@ def load_for_signing(xlsx_path: Path) -> tuple[bytes, Snapshot, bytes, Expected,
         raise _unusable(xlsx_path, "E901", _("cannot read '{file}': {reason}")
                                            .format(file=xlsx_path, reason=exc.strerror or exc),
                         _("check the permissions")) from None
+    expect_minutes(json_path_for(xlsx_path), xlsx)
     try:
         snap = read_snapshot(xlsx)
     except NotAWorkbook:

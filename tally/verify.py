@@ -47,7 +47,6 @@ from tally.compare import (
     Difference,
     appearance_differences,
     display_problems,
-    expect_written,
     table_mismatches,
 )
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
@@ -58,9 +57,9 @@ from tally.resultset import Folders, ResultSet, needs_recovery, recover
 from tally.sign import (
     Damaged,
     EmbeddedSignature,
-    embedded_guess,
     embedded_results,
     embedded_signatures,
+    expect_minutes,
     json_path_for,
     parse_results,
 )
@@ -458,7 +457,7 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
         rs = folders.result_set(path)
     try:
         raw = path.read_bytes()
-        _expect_written(json_path_for(path), raw)
+        expect_minutes(json_path_for(path), raw)
         snap = read_snapshot(raw)
     except FileNotFoundError:
         add("workbook", _("workbook"), False, _("file not found"), "E901", where)
@@ -582,26 +581,6 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     if recount is not None:
         _recount_checks(add, doc, data, recount)
     return FileReport(str(path), tuple(checks), sha, tuple(signers))
-
-
-def _expect_written(beside: Path, xlsx: bytes) -> None:
-    """The results.json beside a workbook (else the one the workbook seems to embed,
-    tally.sign.embedded_guess) says which minutes the workbook should be: have the reader
-    expect their parts (tally.compare.expect_written), so that minutes which are byte for byte
-    what tally writes for it are read without parsing their sheets. Nothing is decided from
-    it here: a changed, foreign or damaged one makes the reader expect parts the workbook
-    does not hold, and the workbook is read as any other."""
-    try:
-        data: bytes | None = beside.read_bytes()
-    except OSError:
-        data = embedded_guess(xlsx)
-    if data is None:
-        return
-    try:
-        parse_results(data)           # the embedded results.json's limits: size, depth, schema
-        expect_written(data)
-    except (Damaged, KeyError, TypeError, ValueError, AttributeError, IndexError):
-        return
 
 
 def _sidecar_checks(add: Callable[..., None], rs: ResultSet, data: bytes,

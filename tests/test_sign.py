@@ -182,11 +182,14 @@ def test_a_failed_write_leaves_every_file_as_it_was(results: Path, monkeypatch: 
     assert state(results.parent) == before           # the second signer's .sig files were dropped
 
 
-def test_the_written_workbook_is_read_back_and_nothing_is_read_twice(results: Path,
+@pytest.mark.parametrize("expected", [True, False])
+def test_the_written_workbook_is_read_back_and_nothing_is_read_twice(results: Path, expected: bool,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Signing reads the workbook, the minutes rebuilt from its results.json and the workbook it
     wrote; parts with the same bytes are walked once (tally.snapshot._Memo), so the read-back
-    walks only the hidden sheet signing rewrote, and a read-back that differs is refused."""
+    walks only the hidden sheet signing rewrote, and a read-back that differs is refused. The
+    parts of the minutes rebuilt for the results.json beside it are expected before the
+    workbook is read (sign.expect_minutes): then none of the counted workbook's is walked."""
     from tally import snapshot
 
     walked: list[str] = []
@@ -198,11 +201,14 @@ def test_the_written_workbook_is_read_back_and_nothing_is_read_twice(results: Pa
 
     snapshot._MEMO.clear()
     monkeypatch.setattr(snapshot, "_sheet_content", counting)
+    if not expected:
+        monkeypatch.setattr(signing, "expect_minutes", lambda beside, xlsx: None)
     sign_results(results, sample_key())
     book = read_snapshot(results)
     parts = sorted(s.part for s in book.detail.values())
     hidden = book.detail["_tally"].part
-    assert sorted(walked) == sorted([*parts, hidden])            # each part once, the rewritten one again
+    # each part once (none when expected), the rewritten one again
+    assert sorted(walked) == sorted([*([] if expected else parts), hidden])
     assert walked[-1] == hidden
 
     real_embed = signing.embed
@@ -330,3 +336,36 @@ def test_nesting_is_refused_as_the_text_measures_it(sample_json: bytes) -> None:
 def sample_json(tmp_path: Path) -> bytes:
     out = count_sample(tmp_path)
     return out.with_suffix(".json").read_bytes()
+
+
+def test_expected_parts_change_no_signing(counted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sign reads the parts tally writes for the results.json beside a workbook without parsing
+    them (sign.expect_minutes, as verify does): the counted sample, and every tampered workbook
+    in its place, is signed to the same bytes or refused with the same diagnostics as when
+    every part is parsed."""
+    from test_verify import TAMPERED, _forget_every_read
+
+    signer = sample_key()
+    cases = {"as counted": counted.read_bytes()} | {p.name: p.read_bytes() for p in sorted(TAMPERED.glob("*.xlsx"))}
+    folder = tmp_path / "out"
+    kept: list[str] = []
+    for name, body in cases.items():
+        outcomes = []
+        for expect in (True, False):
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(counted.parent, folder)
+            (folder / "results.xlsx").write_bytes(body)
+            _forget_every_read()
+            with monkeypatch.context() as m:
+                if not expect:
+                    m.setattr(signing, "expect_minutes", lambda beside, xlsx: None)
+                try:
+                    signed = sign_results(folder / "results.xlsx", signer)
+                    outcomes.append(("signed", signed.signatures, (folder / "results.xlsx").read_bytes()))
+                except TallyError as exc:
+                    outcomes.append(("refused", [(d.code, d.message) for d in exc.diagnostics], b""))
+        assert outcomes[0] == outcomes[1], name
+        if outcomes[0][0] == "signed":
+            kept.append(name)
+    # the fixtures that are tally's minutes, signed or not: every other one is refused
+    assert kept == ["as counted", "signed.xlsx", "unsigned.xlsx", "untrusted.xlsx"]

@@ -727,7 +727,7 @@ def _parsed_report(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileReport:
     """The report of verify as before issue 14: every part of the workbook parsed."""
     _forget_every_read()
     with monkeypatch.context() as m:
-        m.setattr(verify, "_expect_written", lambda beside, xlsx: None)
+        m.setattr(verify, "expect_minutes", lambda beside, xlsx: None)
         return verify_file(path, load_trust(TRUST), 1)
 
 
