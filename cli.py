@@ -577,8 +577,11 @@ def _list(event: Path, make: Callable[[EventView], Table], what: str) -> None:
                "groups": _n("{n} group", "{n} groups", count)}[what].format(n=count)
     line = _("{counted} in {file}").format(counted=counted, file=event)
     if view.errors:
+        from ballots.errors import shell_word
+
         line = _("{line}; the file has {errors}: see `tally show {file}`").format(
-            line=line, errors=_n("{n} error", "{n} errors", len(view.errors)).format(n=len(view.errors)), file=event)
+            line=line, errors=_n("{n} error", "{n} errors", len(view.errors)).format(n=len(view.errors)),
+            file=shell_word(event))
     console.print(Text(line, style="dim"))
 
 
@@ -1138,7 +1141,7 @@ def review_cmd(
     decision and who made it are kept in the workbook. Exit code 5 while rows still await
     review, 0 when none is left.
     """
-    from ballots.errors import ExitCode, fail
+    from ballots.errors import ExitCode, fail, shell_word
     from tally import review as rv
 
     with handled():
@@ -1160,7 +1163,7 @@ def review_cmd(
             except (KeyboardInterrupt, EOFError, typer.Abort):   # the decisions are saved together, at the end
                 _cancelled(_n("the {n} mark you decided was not saved; to decide it again: tally review {entry}",
                               "the {n} marks you decided were not saved; to decide them again: tally review {entry}",
-                              len(chosen)).format(n=len(chosen), entry=entry) if chosen else "")
+                              len(chosen)).format(n=len(chosen), entry=shell_word(entry)) if chosen else "")
         if chosen:
             if not by:
                 raise fail("E427", _("a decision needs the name of the person who made it"), _("give --by \"NAME\""))

@@ -272,7 +272,9 @@ def _report_edit(result: EditResult, todo: str | None = None) -> None:
     errors = [d for d in result.diagnostics if d.is_error]
     console = out()
     if (todo or errors) and chatty():
-        more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=result.path) \
+        from ballots.errors import shell_word
+
+        more = _(" (and {n} more: see `tally show {path}`)").format(n=len(errors) - 1, path=shell_word(result.path)) \
             if len(errors) > 1 else ""
         say(console, "  ", _("still to do: {todo}").format(todo=todo or errors[0].message + more), style="dim")
     done(result.summary, "green", keep=(result.path,))
@@ -692,11 +694,13 @@ def render_scan_summary(summary: ScanSummary) -> None:
             console.print(f"  {group}: " + _n("{n} ballot", "{n} ballots", n).format(n=n), markup=False)
         console.print("  " + _("Evidence (registered pages, scores, crops): {folder}").format(folder=summary.evidence),
                       markup=False)
+        from ballots.errors import shell_word
+
         if summary.review:
-            say(console, "  → ", _("decide the doubtful rows: tally review {file}").format(file=summary.entry),
-                style="yellow")
+            say(console, "  → ", _("decide the doubtful rows: tally review {file}")
+                .format(file=shell_word(summary.entry)), style="yellow")
         say(console, "  → ", _("the scan is one clerk: reconcile it with a typed entry, "
-                               "tally reconcile {file} entry-typed.xlsx").format(file=summary.entry))
+                               "tally reconcile {file} entry-typed.xlsx").format(file=shell_word(summary.entry)))
     done(_("Wrote {file}: {pages} pages read in {seconds} s; {auto} of {rows} rows decided, {review} await review")
          .format(file=summary.entry, pages=summary.pages, seconds=f"{summary.seconds:.1f}", auto=summary.automatic,
                  rows=summary.rows, review=summary.review), keep=(summary.entry,))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Final
 
-from ballots.errors import Diagnostic, Location, TallyError
+from ballots.errors import Diagnostic, Location, TallyError, shell_word
 from ballots.event import parse_event
 from ballots.i18n import _, _n
 from ballots.model import Event
@@ -200,7 +200,8 @@ def fingerprint_problem(fp: Fingerprint, event: Event, display: str, path: str) 
           "file {event}; it is not read:").format(entry=display, event=event.source)
         + bullets(what),
         _("check that you gave the right event file; if it was corrected, move the typed rows into a new entry "
-          "workbook: tally template {event} -o {new} --from {entry}").format(event=event.given_as or event.source,
-                                                                           new=new_entry_path(path), entry=path),
+          "workbook: tally template {event} -o {new} --from {entry}").format(
+            event=shell_word(event.given_as or event.source), new=shell_word(new_entry_path(path)),
+            entry=shell_word(path)),
         Location(display),
     )

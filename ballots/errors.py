@@ -12,6 +12,7 @@ The exit code of a command is decided by the most serious class of error it saw
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -172,6 +173,17 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E921", ExitCode.VERIFY, "workbook XML that spreadsheet programs may read differently"),
     ("E922", ExitCode.VERIFY, "workbook prints differently from the signed minutes"),
 )
+
+
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./\\~-]+")
+
+
+def shell_word(path: object) -> str:
+    """A path as one word of a command a hint offers, so that it runs as copied: as it is when it
+    holds only letters, digits and . / \\ : _ - and the like, else in double quotes, which bash,
+    zsh, cmd.exe and PowerShell all read as one word ("Kiểm phiếu 2023/event.toml")."""
+    text = str(path)
+    return text if _PLAIN_WORD.fullmatch(text) else f'"{text}"'
 
 
 def number_ranges(numbers: Iterable[int]) -> str:

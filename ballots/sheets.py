@@ -45,6 +45,7 @@ class SheetData:
     first_col: int            # 0-based column of values[0]
     _rows: Iterable[list[object]]   # consumed once
     _table: Callable[[], list[list[object]]] | None = None   # the reader's own way to give every row
+    given: str = ""           # the file as the user gave it (out/entry.xlsx), for a command in a hint
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
         for number, values in enumerate(self._rows, start=1):
@@ -75,16 +76,16 @@ class OpenedFile:
 
     def sheet(self, name: str) -> SheetData:
         if self.kind == "csv":
-            return SheetData(self.display, None, 0, _csv_rows(self._data, self.display))
+            return SheetData(self.display, None, 0, _csv_rows(self._data, self.display), given=str(self.path))
         if isinstance(self._book, dict):    # an .xls read in a child process (see _read_xls)
             first_col, rows = self._book[name]
-            return SheetData(self.display, name, first_col, rows)
+            return SheetData(self.display, name, first_col, rows, given=str(self.path))
         try:
             sheet = self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
             start = sheet.start
             first_col = start[1] if start else 0
             return SheetData(self.display, name, first_col, _guarded_rows(sheet, self.display, name),
-                             lambda: _guarded_table(sheet, start, self.display, name))
+                             lambda: _guarded_table(sheet, start, self.display, name), str(self.path))
         except BaseException as exc:  # calamine's own errors, and a Rust panic (a BaseException)
             if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)) or isinstance(exc, TallyError):
                 raise

@@ -27,7 +27,8 @@ from typing import Any, NamedTuple, cast
 
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, UNDECIDED_MARK, template_problem
-from ballots.errors import Diagnostic, Diagnostics, Location, TallyError, missing_runs, number_ranges, runs_text
+from ballots.errors import (Diagnostic, Diagnostics, Location, TallyError, missing_runs, number_ranges, runs_text,
+                            shell_word)
 from ballots.event import meeting_count_checks, members_below
 from ballots.i18n import _, _n
 from ballots.legacy import decodings
@@ -213,7 +214,7 @@ def read_ballots(
                       _("add a sheet named '{group}' (or a file {group}.csv) with that form's ballots")
                       .format(group=group.id),
                       Location(", ".join(i.file for i in inputs)))
-    twice = _entered_twice(diags, group_by_key, given_as, rows_in)
+    twice = _entered_twice(diags, group_by_key, given_as, rows_in, event.given_as or event.source)
     for group in event.groups:
         if group.id not in twice:
             _numbering_warnings(group, seen_numbers[group.id], diags)
@@ -290,7 +291,7 @@ def _given_before(path: Path, display: str, first_given: dict[object, str]) -> s
 
 
 def _entered_twice(diags: _Collector, groups: dict[str, Group], given_as: dict[str, str],
-                   rows_in: dict[tuple[str, str], int]) -> set[str]:
+                   rows_in: dict[tuple[str, str], int], event: str) -> set[str]:
     """Two clerks' entries of the same ballots given to one check or count: one message (E417)
     instead of a duplicate-number error per ballot and ballot counts twice too high. Two files
     are taken for two entries when at least 3 of their ballot numbers clash, those clashes are
@@ -323,8 +324,9 @@ def _entered_twice(diags: _Collector, groups: dict[str, Group], given_as: dict[s
             "E417",
             _("{first} and {second} look like two entries of the same ballots: {n} ballot numbers are in both "
               "(forms: {forms})").format(first=first, second=second, n=len(found), forms=", ".join(sheets)),
-            _("reconcile them, then count one: tally reconcile {first} {second}")
-            .format(first=given_as.get(first, first), second=given_as.get(second, second)),
+            _("reconcile them, then count one: tally reconcile {first} {second} --event {event}")
+            .format(first=shell_word(given_as.get(first, first)), second=shell_word(given_as.get(second, second)),
+                    event=shell_word(event)),
             Location(second), (Location(first),)))
     return twice
 
@@ -983,7 +985,7 @@ class _CarefulRows:
                 diags.add("E428", _("the mark of {person} on ballot {number} was read from a scan and awaits a "
                                     "person's decision").format(person=_who(persons[i]), number=ballot_no),
                           _("decide every doubtful mark with `tally review {file}`, then check again")
-                          .format(file=sheet.file), sheet.where(col, number), about=about)
+                          .format(file=shell_word(sheet.given or sheet.file)), sheet.where(col, number), about=about)
             else:
                 diags.add("E501", _("'{found}' is not a mark (ballot {number}, {person})")
                                   .format(found=cell_text(mark.found), number=ballot_no, person=_who(persons[i])),

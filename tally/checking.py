@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ballots.errors import Diagnostic, Location, fail
+from ballots.errors import Diagnostic, Location, fail, shell_word
 from ballots.event import load_event
 from ballots.event_source import is_spreadsheet, looks_like_event
 from ballots.i18n import _
@@ -78,8 +78,8 @@ def refuse_swapped(event_path: str | Path, ballot_paths: Sequence[str | Path]) -
     if not is_spreadsheet(first):
         return
     tomls = [Path(p) for p in ballot_paths if looks_like_event(p)]
-    others = [str(p) for p in ballot_paths if Path(p) not in tomls]
-    right = " ".join([str(tomls[0]) if tomls else "event.toml", str(first), *others])
+    others = [shell_word(p) for p in ballot_paths if Path(p) not in tomls]
+    right = " ".join([shell_word(tomls[0]) if tomls else "event.toml", shell_word(first), *others])
     raise fail("E001", _("'{first}' is a ballot sheet, but the event file comes first").format(first=first),
                _("give the event file, then the ballot files: {arguments}").format(arguments=right),
                Location(str(first)))

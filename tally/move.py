@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ballots.entry import bullets
-from ballots.errors import Location, fail
+from ballots.errors import Location, fail, shell_word
 from ballots.i18n import _, _n
 from ballots.marks import is_blank
 from ballots.model import Group
@@ -79,8 +79,8 @@ def move_rows(event_path: str | Path, old_entry: str | Path, output: str | Path,
         raise fail("E416", _("the rows typed into {entry} do not fit the forms of {event}; nothing was written:")
                    .format(entry=typed.display, event=event.source) + bullets(lost),
                    _("if the change to the event file is right, copy the rows that still apply by hand into a new "
-                     "template: tally template {event} -o {output}").format(event=event.given_as or event.source,
-                                                                             output=output),
+                     "template: tally template {event} -o {output}").format(
+                       event=shell_word(event.given_as or event.source), output=shell_word(output)),
                    Location(typed.display))
     data, sheets = template_workbook(paper, rows)
     return Moved(paper, write_file(output, data, force), sheets, tuple(forms), typed.display)

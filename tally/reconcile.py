@@ -41,7 +41,7 @@ from typing import Final
 
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, read_fingerprint
-from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail
+from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail, shell_word
 from ballots.event import load_event, parse_event
 from ballots.event_source import looks_like_event
 from ballots.i18n import _
@@ -417,10 +417,10 @@ def _refuse_event_as_entry(paths: Sequence[Path], event_path: str | Path | None)
     events = [p for p in paths if looks_like_event(p)]
     if not events:
         return
-    entries = [str(p) for p in paths if p not in events]
+    entries = [shell_word(p) for p in paths if p not in events]
     while len(entries) < 2:
         entries.append(_("ENTRY-{n}.xlsx").format(n=len(entries) + 1))
-    right = " ".join([*entries, "--event", str(event_path or events[0])])
+    right = " ".join([*entries, "--event", shell_word(event_path or events[0])])
     raise fail("E001", _("'{file}' is an event file, not an entry of the ballots").format(file=events[0]),
                _("give the two entries of the same ballots, and the event file (if needed) with --event: "
                  "tally reconcile {arguments}").format(arguments=right),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ballots.errors import Location, fail
+from ballots.errors import Location, fail, shell_word
 from ballots.i18n import _
 from ballots.marks import parse_mark
 from ballots.model import Mark
@@ -84,7 +84,8 @@ def decide(review: Review, decisions: Sequence[tuple[Pending, str]], who: str,
         if now is None:
             raise fail("E427", _("ballot {ballot} of form '{group}' has no mark of {person} awaiting review")
                        .format(ballot=item.ballot, group=item.group, person=item.person),
-                       _("run `tally review {file}` to see the rows awaiting review").format(file=review.entry),
+                       _("run `tally review {file}` to see the rows awaiting review").format(
+                           file=shell_word(review.entry)),
                        Location(review.entry.name))
         record_decision(wb, now, mark, who.strip(), when)
     created = wb.properties.created or dt.datetime(2000, 1, 1)
@@ -99,7 +100,7 @@ def find(review: Review, group: str, ballot: int, person: str) -> Pending:
             return item
     raise fail("E427", _("ballot {ballot} of form '{group}' has no mark of {person} awaiting review")
                .format(ballot=ballot, group=group, person=person),
-               _("run `tally review {file}` to see the rows awaiting review").format(file=review.entry),
+               _("run `tally review {file}` to see the rows awaiting review").format(file=shell_word(review.entry)),
                Location(review.entry.name))
 
 

@@ -133,7 +133,10 @@ def test_two_entries_of_the_same_ballots_given_together(sample: Path) -> None:
     assert proc.stderr.count("E417") == 1 and "E503" not in proc.stderr and "E204" not in proc.stderr, said(proc)
     assert "look like two entries of the same ballots" in said(proc)
     # the command runs as copied: the files as the user gave them, not their bare names
-    assert f"tally reconcile {sample / 'ballots.xlsx'} {second}" in said(proc)
+    assert f"tally reconcile {sample / 'ballots.xlsx'} {second} --event {sample / 'event.toml'}" in said(proc)
+    # and it runs so: a hand-made sheet has no event file of its own, reconcile needs --event
+    command = re.search(r"tally reconcile .*", proc.stderr)
+    assert command and run_tally(*command.group(0).split()[1:]).returncode == 0, proc.stderr
 
 
 @pytest.mark.parametrize("how", ["same", "relative", "link"])
@@ -397,3 +400,37 @@ def test_say_keeps_a_path_with_spaces_whole(monkeypatch: pytest.MonkeyPatch,
         lines = capsys.readouterr().out.splitlines()
         assert sum(path in line for line in lines) == 1 and all(len(line) <= 60 for line in lines), lines
         assert all(line.startswith("  ") for line in lines[1:]), lines
+
+
+def test_shell_word_quotes_only_what_a_shell_would_split() -> None:
+    import shlex
+
+    from ballots.errors import shell_word
+
+    for plain in ("out/entry-1.xlsx", "ev/event.toml", "Biên_bản/kết-quả.xlsx", r"C:\kiem\event.toml", "~/x.toml"):
+        assert shell_word(plain) == plain
+    for spaced in ("Kiểm phiếu 2023/event.toml", "a b.xlsx", "Lê & Trần/entry.xlsx", "x(1).xlsx"):
+        assert shell_word(spaced) == f'"{spaced}"' and shlex.split(shell_word(spaced)) == [spaced]
+
+
+def test_commands_in_hints_run_as_copied_from_folders_with_spaces(sample: Path) -> None:
+    """E417 and E001 offer commands naming the files as given; in a folder whose name has spaces
+    (Kiểm phiếu 2023, as on a committee's Windows desktop) each path is one quoted word."""
+    import shlex
+
+    folder = sample / "Kiểm phiếu 2023"
+    folder.mkdir()
+    for name in ("event.toml", "ballots.xlsx"):
+        shutil.move(sample / name, folder / name)
+    shutil.copy(folder / "ballots.xlsx", folder / "ballots 2.xlsx")
+    event, first, second = (Path("Kiểm phiếu 2023") / n for n in ("event.toml", "ballots.xlsx", "ballots 2.xlsx"))
+    proc = run_tally("check", event, first, second, cwd=sample)
+    offered = re.search(r"tally reconcile .*", proc.stderr)    # the command on a line of its own
+    assert proc.returncode == 5 and "E417" in proc.stderr and offered, said(proc)
+    assert shlex.split(offered.group(0)) == ["tally", "reconcile", str(first), str(second), "--event", str(event)]
+    assert run_tally(*shlex.split(offered.group(0))[1:], cwd=sample).returncode == 0
+
+    proc = run_tally("check", first, event, cwd=sample)
+    offered = re.search(r"then the ballot files: ([^\n]*)", " ".join(proc.stderr.split(" ")))
+    assert proc.returncode == 2 and "E001" in proc.stderr and offered, said(proc)
+    assert shlex.split(offered.group(1)) == [str(event), str(first)], offered.group(1)

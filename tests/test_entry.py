@@ -439,6 +439,27 @@ def test_the_refusal_offers_a_command_that_runs_where_the_user_typed(entry: Path
     assert not (tmp_path / "new-entry.xlsx").exists()
 
 
+def test_the_refusal_offers_a_command_that_runs_from_folders_with_spaces(entry: Path, tmp_path: Path) -> None:
+    """E411's command names the entry, the new entry and the event file each as one word, quoted
+    where a folder's name has spaces, so that it runs as copied into any shell."""
+    import shlex
+
+    folder = Path("Kiểm phiếu 2023") / "đợt 1"
+    (tmp_path / folder).mkdir(parents=True)
+    fill_entry(entry, SAMPLES / "ballots.xlsx", tmp_path / folder / "entry 1.xlsx")
+    text = (SAMPLES / "event.toml").read_text(encoding="utf-8")
+    (tmp_path / "sự kiện.toml").write_text(text.replace('name = "Vũ Văn Khải"', 'name = "Vũ Văn Khai"'),
+                                           encoding="utf-8")
+    proc = run_tally("check", "sự kiện.toml", folder / "entry 1.xlsx", cwd=tmp_path)
+    offered = re.search(r'tally template .*?--from "[^"]+"', " ".join(proc.stderr.split()))
+    assert proc.returncode == 5 and "E411" in proc.stderr and offered, proc.stderr
+    args = shlex.split(offered.group(0))
+    assert args == ["tally", "template", "sự kiện.toml", "-o", str(folder / "entry 1-new.xlsx"), "--from",
+                    str(folder / "entry 1.xlsx")], args
+    assert run_tally(*args[1:], cwd=tmp_path).returncode == 0
+    assert (tmp_path / folder / "entry 1-new.xlsx").is_file()
+
+
 def test_two_refused_entries_are_offered_two_new_files(entry: Path, tmp_path: Path) -> None:
     """Both clerks' entries refused at once: each command writes its own file beside its entry,
     so the second does not stop at the first one's output (E601)."""

@@ -384,3 +384,22 @@ def test_meeting_counts_edited_after_printing_change_nothing(stack: Stack, tmp_p
     with pytest.raises(PageRefused) as refused:
         read_page(page_of(page), renamed)
     assert refused.value.diagnostic.code == "E425"
+
+
+def test_the_review_command_of_e428_names_the_entry_as_given(stack: Stack, tmp_path: Path) -> None:
+    """`tally check EVENT 'kết quả quét/entry-scan.xlsx'` offers `tally review` with that path, quoted
+    (its folder has a space), not the bare file name, so that it runs where check ran."""
+    import re
+    import shlex
+
+    folder = tmp_path / "kết quả quét"
+    folder.mkdir()
+    _entry_copy(stack, folder)
+    shutil.copy(stack.event_path, tmp_path / "event.toml")
+    given = Path("kết quả quét") / "entry-scan.xlsx"
+    proc = run_tally("check", "event.toml", given, cwd=tmp_path)
+    offered = re.search(r"`(tally review [^`]+)`", " ".join(proc.stderr.split()))
+    assert proc.returncode == 5 and "E428" in proc.stderr and offered, proc.stderr
+    assert shlex.split(offered.group(1)) == ["tally", "review", str(given)]
+    listed = run_tally(*shlex.split(offered.group(1))[1:], "--list", cwd=tmp_path)
+    assert listed.returncode == 5 and "E427" not in listed.stderr, listed.stdout + listed.stderr
