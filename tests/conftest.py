@@ -10,6 +10,14 @@ from pathlib import Path
 
 import pytest
 
+# The `tally` command the tests start (run_installed, a terminal, the guides' shell commands) is
+# this environment's own, the console script beside the Python running the tests: another
+# `tally` first on PATH (a pyenv shim running the global Python's install) may be another
+# checkout's code, so its tests would pass or fail for that code, not this one.
+_BIN = Path(sys.executable).parent
+if any((_BIN / name).is_file() for name in ("tally", "tally.exe")):
+    os.environ["PATH"] = os.pathsep.join([str(_BIN), os.environ.get("PATH", "")])
+
 # The tests read English messages: whatever this machine's locale, unless a test asks for
 # another language (tests/test_i18n.py sets TALLY_LANG or --lang itself).
 os.environ["TALLY_LANG"] = "en"
