@@ -10,6 +10,7 @@ import random
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,21 @@ def _duration(*args: str | Path) -> float:
     return time.perf_counter() - t0
 
 
+def _kill_moments(rng: random.Random, seen: dict[str, int], early: str) -> Iterator[float]:
+    """When to kill each run, as a fraction of the time one run took: KILLS random moments
+    around the commit, then, while the kills have all landed on one side of it (a loaded
+    machine runs slower or faster than the timing run did), up to KILLS more aimed at the
+    side not reached yet: earlier while no kill has come before the commit (the outcome
+    `early` names), later while none has come after. Every kill is checked the same way;
+    only the moments adapt."""
+    for _ in range(KILLS):
+        yield rng.uniform(0.3, 1.1)
+    for _ in range(KILLS):
+        if seen["old"] and seen["new"]:
+            return
+        yield rng.uniform(0.05, 0.4) if not seen[early] else rng.uniform(1.0, 2.5)
+
+
 def _whole_set_after_next_run(out: Path, signed_before: bytes | None, fresh: set[bytes], i: int) -> str:
     """The next run (verify, then sign if needed) finds a whole set: the old signed one,
     which verifies as it is, or a new unsigned one, which can be signed and then verifies.
@@ -97,10 +113,10 @@ def test_killed_count_leaves_a_whole_set(tmp_path: Path, expected: dict[str, tup
     span = _duration("count", EVENT, INPUTS["b"], "-o", tmp_path / "timing" / "results.xlsx", "--force")
     fresh = {x for x, _j in expected.values()}
     seen = {"old": 0, "new": 0}
-    for i in range(KILLS):
+    for i, fraction in enumerate(_kill_moments(rng, seen, early="old")):   # old: killed before the commit
         signed_before = out.read_bytes()
         proc = _start("count", EVENT, INPUTS["ab"[i % 2]], "-o", out, "--force")
-        time.sleep(rng.uniform(0.3, 1.1) * span)
+        time.sleep(fraction * span)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         seen[_whole_set_after_next_run(out, signed_before, fresh, i)] += 1
@@ -118,10 +134,10 @@ def test_killed_sign_leaves_a_whole_set(tmp_path: Path, expected: dict[str, tupl
     fresh = {x for x, _j in expected.values()}
     rng = random.Random(9)
     seen = {"old": 0, "new": 0}
-    for i in range(KILLS):
+    for i, fraction in enumerate(_kill_moments(rng, seen, early="new")):   # new: killed before it signed
         _count(out, "ab"[i % 2])
         proc = _start("sign", out, "--key", KEY)
-        time.sleep(rng.uniform(0.3, 1.1) * span)
+        time.sleep(fraction * span)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         # "old" here: the killed signing had finished (the signed set verifies as it is)
