@@ -805,3 +805,38 @@ def test_two_entries_of_a_part_are_ambiguous(signed: Path) -> None:
         report = verify_file(signed, load_trust(TRUST), 1)
         assert "structure" in failed(report), name
         assert "more than one entry of this part" in failed(report)["structure"], name
+
+
+# --- the collector while a file is verified ------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["signed", "tampered"])
+def test_the_collector_is_paused_while_a_file_is_verified_and_restored_after(
+        signed: Path, which: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify_file pauses the cyclic collector for its rebuild and read (thousands of cells in
+    no cycle) and gives it back as it found it, whether the file passes or fails; a caller that
+    paused it itself finds it still paused."""
+    import gc
+
+    import tally.verify as verify_module
+
+    path = signed if which == "signed" else DATA / "tampered" / "count.xlsx"
+    seen: list[bool] = []
+    real = verify_module.appearance_differences
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(verify_module, "appearance_differences", watched)
+    anchors = verify_module.load_anchors([TRUST])
+    assert gc.isenabled()
+    report = verify_module.verify_file(path, anchors)
+    assert report.passed == (which == "signed"), failed(report)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        verify_module.verify_file(path, anchors)
+        assert seen == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()
