@@ -19,11 +19,10 @@ objects, no element tree, and no openpyxl (nor numpy, which openpyxl imports) to
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
-import struct
 import threading
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from queue import SimpleQueue
@@ -674,57 +673,23 @@ class Book:
                 + '<calcPr calcId="124519" fullCalcOnLoad="0"/></workbook>')
 
 
-class _Zip:
-    """A zip package written as zipfile writes one for ``ZipInfo(name, ZIP_DATE)`` entries of
-    create_system 0, deflated at ZIP_LEVEL (``writestr``, sizes known, no zip64: the minutes are
-    far below 4 GB): a local header, the deflated bytes, then the central directory. Written
-    here, not by zipfile, so that an entry is compressed a piece at a time as it is made, with
-    the bytes zipfile writes for the whole (tests/test_sheetxml.py holds the two together)."""
-
-    def __init__(self) -> None:
-        self.out: list[bytes] = []
-        self.offset = 0
-        self.directory: list[bytes] = []
-
-    def add(self, name: str, pieces: Iterable[bytes]) -> None:
-        deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
-        crc = size = 0
-        packed: list[bytes] = []
-        for piece in pieces:
-            crc = zlib.crc32(piece, crc)
-            size += len(piece)
-            packed.append(deflate.compress(piece))
-        packed.append(deflate.flush())
-        packed_size = sum(map(len, packed))
-        if max(size, packed_size, self.offset) >= _ZIP64_LIMIT:
-            raise ValueError(f"{name}: too large for a zip without zip64")
-        raw = name.encode("ascii")
-        fields = (0, zipfile.ZIP_DEFLATED, _ZIP_TIME, _ZIP_DAY, crc, packed_size, size, len(raw))
-        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, *fields, 0)
-        self.directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 0, 20, 0, *fields, 0, 0, 0, 0,
-                                          _ZIP_ATTRIBUTES, self.offset) + raw)
-        self.out += [header, raw, *packed]
-        self.offset += len(header) + len(raw) + packed_size
-
-    def finish(self) -> bytes:
-        directory = b"".join(self.directory)
-        n = len(self.directory)
-        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), self.offset, 0)
-        return b"".join([*self.out, directory, end])
-
-
-_ZIP64_LIMIT = (1 << 31) - 1               # zipfile's ZIP64_LIMIT: beyond it zipfile writes zip64 records
-_ZIP_DAY = (ZIP_DATE[0] - 1980) << 9 | ZIP_DATE[1] << 5 | ZIP_DATE[2]
-_ZIP_TIME = ZIP_DATE[3] << 11 | ZIP_DATE[4] << 5 | ZIP_DATE[5] // 2
-_ZIP_ATTRIBUTES = 0o600 << 16              # what zipfile gives an entry written with no attributes
-
-
 def _zipped(parts: Iterable[tuple[str, Iterable[bytes]]]) -> bytes:
-    """The zip package of `parts` (name, pieces of its bytes), deflated, fixed times and attributes."""
-    package = _Zip()
-    for name, pieces in parts:
-        package.add(name, pieces)
-    return package.finish()
+    """The zip package of `parts` (name, pieces of its bytes): ``ZipInfo(name, ZIP_DATE)``
+    entries of create_system 0 deflated at ZIP_LEVEL, each written through zipfile's stream
+    (``ZipFile.open(info, "w")``, which ``writestr`` itself uses), so an entry is compressed a
+    piece at a time as it is made, with the bytes ``writestr`` writes for the whole
+    (tests/test_sheetxml.py holds the two together)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, pieces in parts:
+            name.encode("ascii")        # every part name tally writes is ASCII: another is a bug, raised
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0      # no level given: zlib's default, which is ZIP_LEVEL (6)
+            with package.open(info, "w") as entry:
+                for piece in pieces:
+                    entry.write(piece)
+    return buffer.getvalue()
 
 
 class Zipping:
