@@ -140,13 +140,12 @@ def say(console: Console, lead: Text | str, text: str, indent: int = 4, style: s
         console.print(text_line, soft_wrap=True)
 
 
-def done(text: str, style: str = "bold green", mark: str = "✓", keep: Iterable[object] = (),
-         console: Console | None = None) -> None:
+def done(text: str, style: str = "bold green", mark: str = "✓", keep: Iterable[object] = ()) -> None:
     """A command's closing line ('✓ Wrote …'), wrapped as say() wraps a hint: the lines after the
     first under its text, and the paths in `keep` (those in `text`) never broken."""
     from .cli_term import Text
 
-    say(console or out(), Text(mark + " ", style=style), text, indent=2, style=style, keep=keep)
+    say(out(), Text(mark + " ", style=style), text, indent=2, style=style, keep=keep)
 
 
 def _column_of(d: Diagnostic) -> tuple[str, str, str, str] | None:

@@ -182,8 +182,8 @@ def new_entry_path(entry: str) -> str:
     """Where a hint's command writes the entry workbook that replaces `entry`: beside it, in its
     folder as the user gave it (out/entry-1.xlsx -> out/entry-1-new.xlsx), so that the two
     clerks' entries, refused together, are moved to two files, and not into the current folder."""
-    path = PurePath(entry)
-    return str(path.with_name(f"{path.stem}-new.xlsx"))
+    cut = max(entry.rfind("/"), entry.rfind("\\")) + 1      # the folder kept as typed, either separator
+    return f"{entry[:cut]}{PurePath(entry[cut:]).stem}-new.xlsx"
 
 
 def fingerprint_problem(fp: Fingerprint, event: Event, display: str, path: str) -> Diagnostic | None:

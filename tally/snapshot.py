@@ -1150,6 +1150,7 @@ def book_snapshot(book: Book) -> Snapshot:
     hidden_cols: dict[str, set[int]] = {}
     detail: dict[str, SheetRead] = {}
     data_rows: list[tuple[object, ...]] = []
+    odd = {look for look in looks if look.number_format.strip().lower() not in PLAIN_FORMATS}
     for index, (ws, ids) in enumerate(zip(book.sheets, numbered)):
         page = ws.page
         sheet = SheetRead(ws.title, f"xl/worksheets/sheet{index + 1}.xml",
@@ -1157,7 +1158,6 @@ def book_snapshot(book: Book) -> Snapshot:
         cells = sheet.cells
         for ref, value, n in ids:
             cells[ref] = CellRead(value, looks[n] if n < len(looks) else looks[0])
-        odd = {look for look in looks if look.number_format.strip().lower() not in PLAIN_FORMATS}
         for r, h in ws.heights.items():
             sheet.heights[r] = height = num(h)
             if height <= 0:

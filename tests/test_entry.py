@@ -511,3 +511,18 @@ def test_template_from_refuses_rows_that_would_be_lost(entry: Path, tmp_path: Pa
     assert said.endswith(f": tally template {edited} -o {moved} 1 error")   # the file asked for, copied whole
     proc = run_tally("template", edited, "-o", moved, "--from", SAMPLES / "ballots.xlsx")
     assert proc.returncode == 5 and "E416" in proc.stderr and not moved.exists()
+
+
+@pytest.mark.parametrize(("entry", "new"), [
+    ("out/entry-1.xlsx", "out/entry-1-new.xlsx"),
+    ("out\\entry-1.xlsx", "out\\entry-1-new.xlsx"),          # typed on Windows: its separator kept
+    ("C:\\Kiểm phiếu\\a.b.xlsx", "C:\\Kiểm phiếu\\a.b-new.xlsx"),
+    ("entry.ods", "entry-new.xlsx"),
+])
+def test_the_new_entry_is_named_beside_the_old_one_as_it_was_typed(entry: str, new: str) -> None:
+    """E411's command writes the new entry beside the refused one, the folder exactly as the user
+    typed it: a path rebuilt by the platform's PurePath mixed separators on Windows
+    (out/entry-1.xlsx -> out\\entry-1-new.xlsx), which a bash on Windows then misreads."""
+    from ballots.entry import new_entry_path
+
+    assert new_entry_path(entry) == new
