@@ -16,7 +16,7 @@ from test_sheetxml import AWKWARD, awkward_results
 from test_workbook import make_results, person
 
 from ballots.rules import RULE_SETS
-from tally import snapshot
+from tally import compare, snapshot
 from tally.compare import laid_out, rebuild, rebuild_written, rebuilt_book
 from tally.model import GroupResult, InvalidEntry, Results
 from tally.results_json import from_bytes, to_bytes
@@ -142,3 +142,36 @@ def test_expected_parts_of_other_minutes_are_parsed(monkeypatch: pytest.MonkeyPa
     read, walked = _expected_then_read(other_data, written, restricted, monkeypatch)
     assert read == parsed
     assert walked       # at least the sheet that shows the count, and the data sheet, differ
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 4))
+def test_sheets_read_as_expected_compare_as_the_long_way(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tally.compare._same_part: a sheet read as the rebuilt minutes' own part is compared only
+    for what the workbook part says of it (name, state, print titles and area, and the header
+    and footer again). Comparing every field instead finds the same: nothing for the minutes
+    as written, the same differences for a workbook that places a sheet otherwise."""
+    results, restricted = generated(seed)
+    data = to_bytes(results)
+    written = write_workbook(from_bytes(data), data, restricted)
+    read, walked = _expected_then_read(data, written, restricted, monkeypatch)
+    want = rebuild(data, restricted)
+    visible = [n for n in want.sheets if want.states[n] == "visible"]
+    assert walked == [] and all(compare._same_part(want.detail[n], read.detail[n]) for n in visible)
+    first = visible[0]
+    placed = dataclasses.replace(read.detail[first], print_titles=f"'{first}'!$1:$2", print_area="A1:B2")
+    moved = dataclasses.replace(read, detail={**read.detail, first: placed})
+    assert compare._same_part(want.detail[first], placed)
+    same_part = compare._same_part
+    found = []
+    for got in (read, moved):
+        short = compare.compare_appearance(want, got)
+        monkeypatch.setattr(compare, "_same_part", lambda w, g: False)
+        long = compare.compare_appearance(want, got)
+        monkeypatch.setattr(compare, "_same_part", same_part)
+        assert short == long
+        found.append(short)
+    assert found[0] == []
+    assert [d.what for d in found[1]] == ["print titles", "print area"]
+    # a part of its own (not the rebuilt one's), even with the same content, is compared field by field
+    own = dataclasses.replace(read.detail[first], cells=dict(read.detail[first].cells))
+    assert not compare._same_part(want.detail[first], own)
