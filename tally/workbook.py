@@ -30,7 +30,6 @@ from tally.layout import (
     DATA_MARKER,
     DATA_SHEET,
     ILLEGAL,
-    Cell,
     CellValue,
     Role,
     SheetKind,
@@ -176,14 +175,8 @@ def _font(style: _Style, strong: bool) -> sheetxml.Font:
 StyleKey = tuple[Role, bool, bool, bool]
 
 
-def _xf(styles: sheetxml.Styles, c: Cell, made: dict[StyleKey, sheetxml.Xf]) -> sheetxml.Xf:
-    """The format of a cell with its role (the few distinct ones are made once)."""
-    key = (c.role, c.highlight, c.strong, quoted(c.value))
-    xf = made.get(key)
-    return xf if xf is not None else _make_xf(styles, key, made)
-
-
 def _make_xf(styles: sheetxml.Styles, key: StyleKey, made: dict[StyleKey, sheetxml.Xf]) -> sheetxml.Xf:
+    """The format of a cell with this style key (the few distinct ones are made once, kept in `made`)."""
     role, highlight, strong, quote = key
     style = STYLES.get(role)
     if style is None:       # the hidden data sheet: no styling at all
@@ -198,7 +191,7 @@ def _make_xf(styles: sheetxml.Styles, key: StyleKey, made: dict[StyleKey, sheetx
 
 def _body_xfs(styles: sheetxml.Styles, body: Rows, made: dict[StyleKey, sheetxml.Xf]) -> list[tuple[sheetxml.Xf, ...]]:
     """The formats of a body's cells, a tuple per row (rows with the same texts quoted share
-    one): made in the order of the cells, as :func:`_xf` makes them cell by cell."""
+    one): made in the order of the cells, as _add_sheet makes them cell by cell."""
     roles = body.roles
     by_quotes: dict[tuple[bool, ...], tuple[sheetxml.Xf, ...]] = {}
     out: list[tuple[sheetxml.Xf, ...]] = []
@@ -276,7 +269,9 @@ def one_line_chars(width_points: float, size: float, bold: bool = False) -> int:
     """The longest text (without a line break) that :func:`text_lines` finds on one line
     without measuring it."""
     room = _room(width_points)
-    n = 0
+    n = max(int(room // _widest(1, size, bold)), 0)     # then made exact, as counting up to it would
+    while n and _widest(n, size, bold) > room:
+        n -= 1
     while _widest(n + 1, size, bold) <= room:
         n += 1
     return n
@@ -325,17 +320,30 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
     occupied = {c.row for c in sheet.placed if c.value is not None}
     heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     tall: list[tuple[int, int, float]] = []
-    span_width: dict[tuple[int, int], float] = {}    # a long table has a few distinct spans
+    span_width, one_line = _of_widths(widths)
     wrapped: dict[tuple[str, float, float, bool], int] = {}   # and its columns repeat texts (a group, a name)
     for cell in sheet.placed:
-        style = STYLES.get(cell.role)
-        if style is None or cell.value is None:
+        value = cell.value
+        if value is None:
             continue
-        r2, c2 = spans.get((cell.row, cell.col), (cell.row, cell.col))
-        width = span_width.get((cell.col, c2))
-        if width is None:
-            width = span_width[(cell.col, c2)] = _span_width(widths, cell.col, c2)
-        need = _need(style, str(cell.value), width, cell.strong, wrapped)
+        style = STYLES.get(cell.role)
+        if style is None:
+            continue
+        row, col = cell.row, cell.col
+        span = spans.get((row, col))
+        r2, c2 = span if span is not None else (row, col)
+        key = (cell.role, col, c2, cell.strong)
+        known = one_line.get(key)
+        if known is None:
+            width = span_width[(col, c2)] = _span_width(widths, col, c2)
+            known = one_line[key] = (
+                one_line_chars(width - style.indent * 9, style.size, style.bold or cell.strong) if style.wrap
+                else 1 << 62, _need(style, "", width, cell.strong, wrapped))
+        text = value if type(value) is str else str(value)
+        if len(text) <= known[0] and "\n" not in text:
+            need = known[1]
+        else:
+            need = _need(style, text, span_width[(col, c2)], cell.strong, wrapped)
         if r2 > cell.row:
             tall.append((cell.row, r2, need))
         else:
@@ -349,6 +357,24 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
             for r in range(r1, r2 + 1):
                 heights[r] += extra
     return {r: math.ceil(h * 4) / 4 for r, h in heights.items()}
+
+
+# For the columns of a kind of sheet (WIDTHS): the width of a span of them, and for a style in
+# a span, the longest text text_lines finds on one line without measuring it (one_line_chars)
+# and what one line needs; most cells of the minutes are found at once. Functions of the
+# widths, the span and the style alone: kept for the process.
+_SpanWidths = dict[tuple[int, int], float]
+_OneLine = dict[tuple[Role, int, int, bool], tuple[int, float]]
+_OF_WIDTHS: dict[tuple[float, ...], tuple[_SpanWidths, _OneLine]] = {}
+
+
+def _of_widths(widths: tuple[float, ...]) -> tuple[_SpanWidths, _OneLine]:
+    known = _OF_WIDTHS.get(widths)
+    if known is None:
+        if len(_OF_WIDTHS) >= 64:       # WIDTHS has a few kinds; other widths are not kept long
+            _OF_WIDTHS.clear()
+        known = _OF_WIDTHS[widths] = ({}, {})
+    return known
 
 
 def _span_width(widths: tuple[float, ...], c1: int, c2: int) -> float:
@@ -508,7 +534,13 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
     ws = book.add_sheet(sheet.title, widths, hidden=sheet.kind is SheetKind.DATA)
     styles = book.styles
     for c in sheet.placed:
-        ws.put(c.row, c.col, cell_value(c.value), _xf(styles, c, made))
+        value, quote = c.value, False
+        if isinstance(value, str):      # cell_value() and quoted(), the text cleaned once
+            value = ILLEGAL.sub("", value) or None
+            quote = value is not None and value[0] in FORMULA_STARTS
+        key = (c.role, c.highlight, c.strong, quote)
+        xf = made.get(key)
+        ws.put(c.row, c.col, value, xf if xf is not None else _make_xf(styles, key, made))
     body = sheet.body
     if body is not None:    # below every placed cell: its formats come after theirs, as cell by cell
         # cell_value() of a text already clean: the text, or None for an empty one

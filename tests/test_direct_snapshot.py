@@ -16,7 +16,7 @@ from test_sheetxml import AWKWARD, awkward_results
 from test_workbook import make_results, person
 
 from ballots.rules import RULE_SETS
-from tally import compare, snapshot
+from tally import compare, snapshot, workbook
 from tally.compare import laid_out, rebuild, rebuild_written, rebuilt_book
 from tally.model import GroupResult, InvalidEntry, Results
 from tally.results_json import from_bytes, to_bytes
@@ -175,3 +175,36 @@ def test_sheets_read_as_expected_compare_as_the_long_way(seed: int, monkeypatch:
     # a part of its own (not the rebuilt one's), even with the same content, is compared field by field
     own = dataclasses.replace(read.detail[first], cells=dict(read.detail[first].cells))
     assert not compare._same_part(want.detail[first], own)
+
+
+def test_one_line_chars_counts_as_far_as_text_lines_does_not_measure() -> None:
+    """workbook.one_line_chars finds its answer by division, then exactly: the longest length
+    n with _widest(n) within the room, as counting up one by one finds it, at every edge."""
+    rng = random.Random(5)
+
+    def counted(width: float, size: float, bold: bool) -> int:
+        room, n = workbook._room(width), 0
+        while workbook._widest(n + 1, size, bold) <= room:
+            n += 1
+        return n
+
+    for _ in range(20000):
+        width = rng.choice([rng.uniform(-50, 1500), rng.randint(0, 2000) * 0.75, rng.randint(0, 300) * 5.25])
+        size, bold = rng.choice([9, 10, 11, 12, 13, 14, rng.uniform(1, 30)]), rng.random() < 0.5
+        assert workbook.one_line_chars(width, size, bold) == counted(width, size, bold), (width, size, bold)
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 5))
+def test_row_heights_as_every_text_measured(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """workbook.row_heights finds most cells one line high by their length alone (kept for
+    the process by column widths, span and style): the heights are those of measuring every
+    cell's text, cold and warm."""
+    results, _restricted = generated(seed)
+    sheets = laid_out(to_bytes(results))[1]
+    warm = [workbook.row_heights(s, workbook.WIDTHS[s.kind]) for s in sheets]
+    workbook._OF_WIDTHS.clear()
+    monkeypatch.setattr(workbook, "one_line_chars", lambda *a: -1)     # no text short enough: each measured
+    measured = [workbook.row_heights(s, workbook.WIDTHS[s.kind]) for s in sheets]
+    workbook._OF_WIDTHS.clear()
+    assert warm == measured
+    assert any(h != workbook.BLANK_ROW for hs in measured for h in hs.values())
