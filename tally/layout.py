@@ -205,6 +205,9 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
     return title
 
 
+_new_tuple = tuple.__new__
+
+
 class _Fitted(dict[CellValue, CellValue]):
     """Texts as a cell holds them (fit_cell(clean(text))), each made once; other values as they are."""
 
@@ -224,6 +227,7 @@ class _Builder:
         self.merges: list[tuple[int, int, int, int]] = []
         self.row = 1
         self.body: Rows | None = None
+        self._fit = _Fitted().__getitem__     # a sheet repeats its texts (labels, positions, percentages)
 
     def put(
         self,
@@ -239,9 +243,10 @@ class _Builder:
         strong: bool = False,
     ) -> None:
         if isinstance(value, str):
-            value = fit_cell(clean(value))
-        ref = f"{column_letters(col)}{row}"
-        self.cells.append(Cell(ref, row, col, value, role, checked, highlight, strong))
+            value = self._fit(value)
+        # Cell(...), made as its named tuple's constructor makes it, without the call in Python
+        self.cells.append(_new_tuple(Cell, (f"{column_letters(col)}{row}", row, col, value, role, checked,
+                                            highlight, strong)))
         last_col = to_col or col
         last_row = to_row or row
         if (last_col, last_row) != (col, row):

@@ -128,6 +128,12 @@ class Xf(NamedTuple):
 
 
 NO_STYLE = Xf()
+_new_tuple = tuple.__new__
+
+
+def _bordered(xf: Xf, border: int) -> Xf:
+    """``xf._replace(border=border)``, without _replace's calls in Python (a merge redraws many)."""
+    return _new_tuple(Xf, (xf[0], xf[1], border, xf[3], xf[4]))
 
 
 def _add_sides(a: Side | None, b: Side | None) -> Side | None:
@@ -366,13 +372,12 @@ class Sheet:
         end = cells.get((r2, c2))
         if end is not None:
             end_border = table[end[1].border]
-            xf = xf._replace(border=borders.add(add_borders(
+            xf = _bordered(xf, borders.add(add_borders(
                 table[xf.border], (None, end_border[_RIGHT], None, end_border[_BOTTOM], None))))
-            cells[(r1, c1)] = (value, xf)
+        merged = (None, NO_STYLE)                         # openpyxl's MergedCell
         for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                if (r, c) != (r1, c1):
-                    cells[(r, c)] = (None, NO_STYLE)      # openpyxl's MergedCell
+            cells.update({(r, c): merged for c in range(c1, c2 + 1)})
+        cells[(r1, c1)] = (value, xf)                     # the first of them in that order: it stays first
         for side in (_TOP, _LEFT, _RIGHT, _BOTTOM):
             line = table[cells[(r1, c1)][1].border][side]
             if line is None or line[0] is None:
@@ -392,7 +397,7 @@ class Sheet:
                 n = bordered.get(key)
                 if n is None:      # numbered when first made, as before: the same table
                     n = bordered[key] = borders.add(add_borders(table[xf.border], extra))
-                cells[coord] = (value, xf._replace(border=n))
+                cells[coord] = (value, _bordered(xf, n))
 
     def dimension(self) -> str:
         rows = [r for r, _c in self.placed]
