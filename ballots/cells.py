@@ -7,6 +7,7 @@ the resource limits' dimension check) uses these functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 
@@ -33,3 +34,24 @@ def column_index(letters: str | bytes) -> int:
 def cell_ref(column: int, row: int) -> str:
     """(1, 1) -> 'A1'."""
     return f"{column_letters(column)}{row}"
+
+
+# (row, column) -> "D12", for the cells ref_at has named: laying out, writing and taking the
+# snapshot of the minutes name the same few thousand cells in every workbook.
+_AT: dict[tuple[int, int], str] = {}
+_AT_MAX = 1 << 16
+
+
+def refs_at() -> Mapping[tuple[int, int], str]:
+    """The references :func:`ref_at` has made, by (row, column): in a loop over cells keyed so,
+    ``refs.get(key) or ref_at(*key)`` makes no tuple and no text for a cell named before."""
+    return _AT
+
+
+def ref_at(row: int, column: int) -> str:
+    """The reference of the cell at (row, column), as ``cell_ref(column, row)``; kept (the first
+    few tens of thousands asked) for :func:`refs_at`."""
+    ref = f"{column_letters(column)}{row}"
+    if len(_AT) < _AT_MAX:
+        _AT[(row, column)] = ref
+    return ref

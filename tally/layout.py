@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ballots.cells import column_letters
+from ballots.cells import column_letters, ref_at, refs_at
 from ballots.rules import POLICIES, POLICY_NAMES, RULE_SETS, Base, Flag, RuleSet, has_quorum
 from tally.model import EventSummary, GroupResult, InvalidEntry, PersonResult, Results
 from tally.results_json import SCHEMA, fingerprint
@@ -206,6 +206,7 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
 
 
 _new_tuple = tuple.__new__
+_REFS = refs_at()
 
 
 class _Fitted(dict[CellValue, CellValue]):
@@ -245,8 +246,8 @@ class _Builder:
         if isinstance(value, str):
             value = self._fit(value)
         # Cell(...), made as its named tuple's constructor makes it, without the call in Python
-        self.cells.append(_new_tuple(Cell, (f"{column_letters(col)}{row}", row, col, value, role, checked,
-                                            highlight, strong)))
+        self.cells.append(_new_tuple(Cell, (_REFS.get((row, col)) or ref_at(row, col), row, col, value, role,
+                                            checked, highlight, strong)))
         last_col = to_col or col
         last_row = to_row or row
         if (last_col, last_row) != (col, row):

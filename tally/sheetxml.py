@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from queue import SimpleQueue
 from typing import Generic, NamedTuple, TypeVar
 
-from ballots.cells import column_letters
+from ballots.cells import column_letters, ref_at, refs_at
 from tally.theme_xml import THEME_XML
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -444,9 +444,10 @@ class Sheet:
         yield "".join(out).encode("ascii")
 
     def _rows_xml(self, xfs: _Table[Xf]) -> Iterator[str]:
-        by_row: dict[int, list[tuple[int, CellValue, Xf]]] = {}
-        for (r, c), (value, xf) in sorted(self.placed.items()):
-            by_row.setdefault(r, []).append((c, value, xf))
+        by_row: dict[int, list[tuple[str, CellValue, Xf]]] = {}
+        refs = refs_at()
+        for at, (value, xf) in sorted(self.placed.items()):
+            by_row.setdefault(at[0], []).append((refs.get(at) or ref_at(*at), value, xf))
         heights = self.heights
         body = self.body
         rows = by_row.keys() | heights.keys()
@@ -470,7 +471,7 @@ class Sheet:
                 if attrs is None:
                     attrs = row_attrs[height] = f' ht="{_number(height)}" customHeight="1"'
                 out.append(f'<row r="{r}"{attrs}>')
-            for c, value, xf in by_row.get(r, ()):
+            for ref, value, xf in by_row.get(r, ()):
                 try:
                     mark = marks[xf]
                 except KeyError:
@@ -485,7 +486,6 @@ class Sheet:
                     if value is None:
                         continue
                     mark = ""
-                ref = f"{column_letters(c)}{r}"
                 if value is None:
                     append(f'<c r="{ref}"{mark} t="n"></c>')
                 elif isinstance(value, str):

@@ -50,6 +50,7 @@ from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-u
 
 from ballots.cells import column_index as col_index
 from ballots.cells import column_letters as col_letters
+from ballots.cells import ref_at, refs_at
 from tally.layout import DATA_SHEET
 from tally.sheetxml import _header_footer_text, _number, quote_sheetname
 
@@ -168,6 +169,9 @@ class Look:
     hidden_text: bool = False  # the format's ";;;" is caught by number_format; this is protection.hidden
 
 
+_new_tuple = tuple.__new__
+
+
 class CellRead(NamedTuple):
     """One cell as read. A named tuple, not a dataclass: a workbook holds thousands, made in
     the reader's inner loop, and a tuple is made four times faster."""
@@ -225,7 +229,6 @@ class Snapshot:
         return self.cells.get(sheet, {}).get(ref)
 
 
-_LETTERS = [col_letters(i) for i in range(1, 200)]
 _EXACT = 10**15                       # an integer of fewer digits is written, and read, as itself
 
 
@@ -1124,9 +1127,10 @@ def book_snapshot(book: Book) -> Snapshot:
     xfs = book.styles.xfs
     numbered: list[list[tuple[str, object, int]]] = []
     number: dict[object, int] = {}   # a format -> its number, -1 for none
+    refs = refs_at()
     for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
         row: list[tuple[str, object, int]] = []
-        for (r, c), (value, xf) in sorted(ws.cells.items()):
+        for at, (value, xf) in sorted(ws.cells.items()):
             n = number.get(xf)
             if n is None:
                 n = number[xf] = xfs.add(xf) if any(xf) else -1
@@ -1137,7 +1141,7 @@ def book_snapshot(book: Book) -> Snapshot:
             if type(value) is int and not -_EXACT < value < _EXACT:
                 v = _number(value)  # written with 16 significant digits: read back as written
                 value = int(v) if _INT.fullmatch(v) else float(v)
-            row.append((f"{_LETTERS[c - 1] if c < len(_LETTERS) else col_letters(c)}{r}", value, n))
+            row.append((refs.get(at) or ref_at(*at), value, n))
         numbered.append(row)
     styles_xml = book.styles.to_xml()
     styles = _styles_of(styles_xml, lambda: parse_xml(styles_xml))
@@ -1150,14 +1154,15 @@ def book_snapshot(book: Book) -> Snapshot:
     hidden_cols: dict[str, set[int]] = {}
     detail: dict[str, SheetRead] = {}
     data_rows: list[tuple[object, ...]] = []
+    n_looks = len(looks)
     odd = {look for look in looks if look.number_format.strip().lower() not in PLAIN_FORMATS}
     for index, (ws, ids) in enumerate(zip(book.sheets, numbered)):
         page = ws.page
         sheet = SheetRead(ws.title, f"xl/worksheets/sheet{index + 1}.xml",
                           "veryHidden" if ws.hidden else "visible")
         cells = sheet.cells
-        for ref, value, n in ids:
-            cells[ref] = CellRead(value, looks[n] if n < len(looks) else looks[0])
+        for ref, value, n in ids:       # CellRead(value, look), without its constructor's call in Python
+            cells[ref] = _new_tuple(CellRead, (value, looks[n] if n < n_looks else looks[0], (), False, False))
         for r, h in ws.heights.items():
             sheet.heights[r] = height = num(h)
             if height <= 0:

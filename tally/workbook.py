@@ -533,6 +533,7 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
     # veryHidden: Excel's "Unhide" does not list the data sheet, so nobody edits results.json by accident
     ws = book.add_sheet(sheet.title, widths, hidden=sheet.kind is SheetKind.DATA)
     styles = book.styles
+    placed = ws.placed          # what ws.put does, cell by cell, on a new sheet without a body
     for c in sheet.placed:
         value, quote = c.value, False
         if isinstance(value, str):      # cell_value() and quoted(), the text cleaned once
@@ -540,7 +541,7 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
             quote = value is not None and value[0] in FORMULA_STARTS
         key = (c.role, c.highlight, c.strong, quote)
         xf = made.get(key)
-        ws.put(c.row, c.col, value, xf if xf is not None else _make_xf(styles, key, made))
+        placed[(c.row, c.col)] = (value, xf if xf is not None else _make_xf(styles, key, made))
     body = sheet.body
     if body is not None:    # below every placed cell: its formats come after theirs, as cell by cell
         # cell_value() of a text already clean: the text, or None for an empty one

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 
-from ballots.cells import column_letters
+from ballots import cells
+from ballots.cells import cell_ref, column_letters, ref_at, refs_at
 from ballots.errors import ExitCode, Location, TallyError
 from ballots.event import load_event
 from ballots.model import Ballot, Mark
@@ -233,6 +234,21 @@ def test_sniff_delimiter(text: str, delimiter: str) -> None:
                                                 (702, "AAA"), (16383, "XFD")])
 def test_column_letter(index: int, letters: str) -> None:
     assert column_letters(index + 1) == letters
+
+
+def test_ref_at_is_cell_ref_kept() -> None:
+    """ballots.cells.ref_at: the reference cell_ref makes, kept for refs_at by (row, column) up to
+    its bound, past which it is still made, not kept."""
+    for row, col in [(1, 1), (12, 4), (1048576, 16384), (7, 27), (12, 4)]:
+        assert ref_at(row, col) == cell_ref(col, row)
+        assert refs_at()[(row, col)] == cell_ref(col, row)
+    kept = len(refs_at())
+    assert kept == len({**refs_at()})
+    cells._AT_MAX, old = kept, cells._AT_MAX
+    try:
+        assert ref_at(999_999, 3) == "C999999" and (999_999, 3) not in refs_at()
+    finally:
+        cells._AT_MAX = old
 
 
 def test_sheet_locations_count_from_the_first_used_column() -> None:
