@@ -217,14 +217,17 @@ def _raw_stream(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         yield rest
 
 
-def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, scan: dict[str, object]) -> None:
-    """Inflate every member once, counting real bytes; feed the sheet parts to their scanners."""
+def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, scan: dict[str, object],
+             needle: bytes = b"", suspects: set[str] | None = None) -> None:
+    """Inflate every member once, counting real bytes; feed the sheet parts to their scanners,
+    and add to `suspects` each of them whose bytes hold `needle` (ballots.cellerrors)."""
     total = 0
     for info in zf.infolist():
         if info.is_dir():
             continue
         scanner = scan.get(info.filename)
         inflated = 0
+        seen = b""             # the end of the last chunk, for a needle cut in two
         try:
             for chunk in _raw_stream(data, info):
                 inflated += len(chunk)
@@ -235,6 +238,9 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
                     raise too_big(display, total, limits)
                 if scanner is not None:
                     scanner.feed(chunk)  # type: ignore[attr-defined]
+                    if suspects is not None and info.filename not in suspects and (needle in chunk or needle in seen + chunk[:len(needle)]):
+                        suspects.add(info.filename)     # b"#": memchr, ~5 ms for a 100 MB sheet
+                    seen = chunk[1 - len(needle):] if len(needle) > 1 else b""
         except (zlib.error, zipfile.BadZipFile, NotImplementedError, struct.error) as exc:
             # the reader reports damage with its own words; only sizes are checked here
             if scanner is not None:
@@ -245,15 +251,16 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
             scanner.close()  # type: ignore[attr-defined]
 
 
-def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Sizes, a zip bomb, and each sheet's extent, before calamine sees the file."""
+def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIMITS) -> frozenset[str]:
+    """Sizes, a zip bomb, and each sheet's extent, before calamine sees the file. Returns the
+    sheet parts that may hold cells showing an error (#N/A: ballots.cellerrors), most often none."""
     check_zip_members(data, display)
     import io
 
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return                       # sniff() and the reader report the damage
+        return frozenset()           # sniff() and the reader report the damage
     with zf:
         names = {i.filename: i for i in zf.infolist()}
         scan: dict[str, object] = {}
@@ -268,7 +275,8 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
             for name in names:
                 if name == "content.xml":
                     scan[name] = _OdsScan()
-        _members(data, zf, display, limits, scan)
+        suspects: set[str] = set()
+        _members(data, zf, display, limits, scan, XLSX_NEEDLE if kind == "xlsx" else ODS_NEEDLE, suspects)
         for name, scanner in list(scan.items()):
             if isinstance(scanner, _XlsxSheetScan) and (scanner.odd or scanner.exact):
                 walk: _XlsxExactWalk | _XlsxValuedCells = (
@@ -285,7 +293,7 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                 scan[name] = walk
         # the sheets' names, for the messages of a sheet measured exactly (defusedxml: imported only then)
         measured = any(isinstance(scanner, (_XlsxExactWalk, _XlsxValuedCells)) for scanner in scan.values())
-        labels = _sheet_names(zf) if kind == "xlsx" and measured else {}
+        labels = sheet_names(zf) if kind == "xlsx" and measured else {}
     for name, scanner in scan.items():
         if isinstance(scanner, _XlsxSheetScan):
             continue          # every value inside a rectangle that check_dimensions allows
@@ -302,9 +310,15 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                            _("open it in LibreOffice and save it again"), Location(display))
             for table, (rows, cols) in scanner.tables.items():
                 check_dimensions(display, table, rows, cols, limits)
+    sheets = ("content.xml",) if kind == "ods" else ()
+    return frozenset(n for n in suspects if n in sheets or n.lower().startswith("xl/worksheets/"))
 
 
-def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+XLSX_NEEDLE = b"#"                     # every error value (#N/A, #REF!...) starts with one
+ODS_NEEDLE = b'value-type="error"'     # calcext:value-type="error", LibreOffice's error cell
+
+
+def sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet part -> sheet name, from workbook.xml and its relationships (best effort: the
     messages name the sheet as the user knows it)."""
     from defusedxml import ElementTree  # type: ignore[import-untyped]

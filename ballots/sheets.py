@@ -13,9 +13,11 @@ import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ballots.cellerrors import Errors, put_back
+from ballots.cellerrors import find as find_errors
 from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import _
@@ -73,6 +75,7 @@ class OpenedFile:
     sheet_names: list[str]
     _data: bytes
     _book: object = None
+    _errors: dict[str, Errors] = field(default_factory=dict)   # sheet -> cells showing #N/A etc.
 
     def sheet(self, name: str) -> SheetData:
         if self.kind == "csv":
@@ -84,6 +87,12 @@ class OpenedFile:
             sheet = self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
             start = sheet.start
             first_col = start[1] if start else 0
+            errors = self._errors.get(name)
+            if errors:      # the reader gives them as empty cells: put what the cell shows back
+                return SheetData(self.display, name, first_col,
+                                 put_back(_guarded_rows(sheet, self.display, name), errors, first_col),
+                                 lambda: list(put_back(_guarded_table(sheet, start, self.display, name), errors,
+                                                       first_col)), str(self.path))
             return SheetData(self.display, name, first_col, _guarded_rows(sheet, self.display, name),
                              lambda: _guarded_table(sheet, start, self.display, name), str(self.path))
         except BaseException as exc:  # calamine's own errors, and a Rust panic (a BaseException)
@@ -209,8 +218,11 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
         _decode(data, display)  # fail early with E305
         check_csv(data, display, limits)
         return OpenedFile(path, display, sha, kind, [path.stem], data)
+    errors: dict[str, Errors] = {}
     if kind in ("xlsx", "ods"):
-        check_zip(data, kind, display, limits)
+        suspects = check_zip(data, kind, display, limits)
+        if suspects:
+            errors = find_errors(data, kind, suspects, display)
     if kind == "xls":
         names, sheets = _read_xls(path, data, display, limits)
         return OpenedFile(path, display, sha, kind, names, data, sheets)
@@ -228,7 +240,7 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
         raise fail("E303", _("the {kind} file is damaged and cannot be read ({error}: {exc})")
                            .format(kind=kind, error=type(exc).__name__, exc=exc),
                    _("copy the file again from its source, or open and re-save it in Excel/LibreOffice"), where) from None
-    return OpenedFile(path, display, sha, kind, names, data, book)
+    return OpenedFile(path, display, sha, kind, names, data, book, errors)
 
 
 XLS_MEMORY = 2 * 1024 * 1024 * 1024   # address space of the child that reads an .xls

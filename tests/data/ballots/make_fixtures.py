@@ -152,6 +152,48 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
     return fixed_zip(entries)
 
 
+ERROR_TEXTS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!")
+
+
+def ods_bytes(sheets: list[Sheet]) -> bytes:
+    """A minimal .ods as LibreOffice writes one; a cell holding one of ERROR_TEXTS is written as
+    LibreOffice writes a formula's error (calcext:value-type="error", an empty string value)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    def cell(value: object) -> str:
+        if value is None:
+            return "<table:table-cell/>"
+        if isinstance(value, str) and value in ERROR_TEXTS:
+            return (f'<table:table-cell table:formula="of:={escape(value)}" office:value-type="string" '
+                    f'office:string-value="" calcext:value-type="error"><text:p>{escape(value)}</text:p>'
+                    "</table:table-cell>")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return (f'<table:table-cell office:value-type="float" office:value="{value}" calcext:value-type="float">'
+                    f"<text:p>{value}</text:p></table:table-cell>")
+        lines = "".join(f"<text:p>{escape(line)}</text:p>" for line in str(value).split("\n"))
+        return f'<table:table-cell office:value-type="string" calcext:value-type="string">{lines}</table:table-cell>'
+
+    tables = "".join(
+        f"<table:table table:name={quoteattr(name)}>"
+        + "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in sheet_rows)
+        + "</table:table>" for name, sheet_rows in sheets)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+               'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" '
+               f'office:version="1.3"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body>'
+               "</office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    return fixed_zip([("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+                      ("META-INF/manifest.xml", manifest.encode()), ("content.xml", content.encode())],
+                     stored_first=True)
+
+
 def csv_text(sheet_rows: list[Row], delimiter: str = ",") -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
@@ -313,7 +355,17 @@ def workbooks() -> dict[str, list[Sheet]]:
         "missing_ballot.xlsx": [btv, ("ld", [header("ld"), *rows("ld", lambda n: n != 4)])],
         "too_many.xlsx": [with_row("btv", [6, None, None, 1, 1, 1], blank_before=False), ld],
         "header_only.xlsx": [("btv", [header("btv")]), ld],
+        # cells showing a spreadsheet error, which the reader gives as empty: ballot 2's status is #N/A
+        # (B3), every mark cell of ballot 4 (and nothing else but its number) is #REF! (D5:F5), the number
+        # of ld's ballot 2 is #VALUE! (A3); ld's ballot 3 has a note with a '#' that is only text
+        "error_cells.xlsx": error_cells(),
+        "hash_note.xlsx": [btv, edit(ld, {(3, 2): "#3: không đánh dấu ô nào"})],   # a '#' that is only text
     }
+
+
+def error_cells() -> list[Sheet]:
+    return [edit(good("btv"), {(2, 1): "#N/A", (4, 2): None, (4, 3): "#REF!", (4, 4): "#REF!", (4, 5): "#REF!"}),
+            edit(good("ld"), {(2, 0): "#VALUE!", (3, 2): "#3: không đánh dấu ô nào"})]
 
 
 def other_files() -> dict[str, bytes]:
@@ -328,6 +380,7 @@ def other_files() -> dict[str, bytes]:
                  + "EncryptedPackage".encode("utf-16-le").ljust(64, b"\x00")).ljust(2048, b"\x00")
     return {
         "good.xlsm": xlsm_from_xlsx(good_xlsx),
+        "error_cells.ods": ods_bytes(error_cells()),      # error_cells.xlsx as LibreOffice writes an .ods
         "csv_comma/btv.csv": csv_text(btv_rows, ",").encode("utf-8"),
         "csv_comma/ld.csv": csv_text(ld_rows, ",").encode("utf-8"),
         "csv_bom_semicolon/btv.csv": csv_text(btv_rows, ";").encode("utf-8-sig"),

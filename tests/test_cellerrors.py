@@ -1,0 +1,140 @@
+"""ballots/cellerrors.py: a cell showing a spreadsheet error (#N/A, #REF!...) is not an empty cell.
+
+python-calamine gives such a cell as '' — the same as a cell with nothing in it — and on a
+ballot sheet empty has a meaning: a status cell showing #N/A was a valid ballot, and a ballot
+whose every mark cell showed #REF! was an unused pre-numbered row, skipped without a word.
+The fixtures (tests/data/ballots/error_cells.xlsx and .ods, made by make_fixtures.py) hold
+such cells; each must be refused at its cell, quoting what the cell shows.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from ballot_fixtures import DATA, EVENT
+
+from ballots import cellerrors
+from ballots.limits import check_zip
+from ballots.sheets import open_ballot_file
+from tally import pipeline
+
+EXPECTED = [  # (code, place, what the message quotes)
+    ("E501", "btv › D5", "'#REF!'"),
+    ("E501", "btv › E5", "'#REF!'"),
+    ("E501", "btv › F5", "'#REF!'"),
+    ("E504", "ld › A3", "'#VALUE!'"),
+    ("E505", "btv › B3", "'#N/A'"),
+]
+
+
+@pytest.mark.parametrize("name", ["error_cells.xlsx", "error_cells.ods"])
+def test_cells_showing_an_error_are_refused_at_their_cell(name: str) -> None:
+    checked = pipeline.check(EVENT, [DATA / name])
+    errors = sorted((d.code, str(d.location), d.message) for d in checked.diagnostics if d.code.startswith("E"))
+    assert [(code, place) for code, place, _m in errors] == [(c, f"{name} › {p}") for c, p, _q in EXPECTED]
+    for (_code, _place, message), (_c, _p, quoted) in zip(errors, EXPECTED):
+        assert quoted in message
+    assert checked.has_errors
+
+
+@pytest.mark.parametrize("name", ["error_cells.xlsx", "error_cells.ods"])
+def test_both_ways_of_reading_a_sheet_see_the_error_text(name: str) -> None:
+    opened = open_ballot_file(DATA / name)
+    table = opened.sheet("btv").table()
+    rows = [values for _n, values in opened.sheet("btv").rows()]
+    for grid in (table, rows):
+        assert grid[2][1] == "#N/A"                       # B3
+        assert grid[4][3:6] == ["#REF!"] * 3              # D5:F5
+        assert grid[1][1] in ("", None)                   # B2: really empty
+    assert opened.sheet("ld").table()[2][0] == "#VALUE!"
+
+
+def test_a_hash_that_is_only_text_changes_nothing() -> None:
+    """A '#' in a note makes the pre-scan look at the sheet again; it finds no error cell, and the
+    ballots read are those of the same sheet without the '#'."""
+    with zipfile.ZipFile(DATA / "hash_note.xlsx") as zf:
+        assert any(b"#3" in zf.read(n) for n in zf.namelist())
+    opened = open_ballot_file(DATA / "hash_note.xlsx")
+    assert opened._errors == {}
+    checked = pipeline.check(EVENT, [DATA / "hash_note.xlsx"])
+    assert not checked.has_errors and not checked.diagnostics
+    good = pipeline.check(EVENT, [DATA / "good.xlsx"])
+    assert [len(g.ballots) for g in checked.read.groups] == [len(g.ballots) for g in good.read.groups]
+
+
+def test_the_pre_scan_flags_only_sheets_that_may_hold_an_error() -> None:
+    data = (DATA / "error_cells.xlsx").read_bytes()
+    flagged = check_zip(data, "xlsx", "error_cells.xlsx")
+    assert flagged and all(n.startswith("xl/worksheets/") for n in flagged)
+    assert check_zip((DATA / "good.xlsx").read_bytes(), "xlsx", "good.xlsx") == frozenset()
+    assert check_zip((DATA / "error_cells.ods").read_bytes(), "ods", "error_cells.ods") == {"content.xml"}
+    assert check_zip((DATA / "good.ods").read_bytes(), "ods", "good.ods") == frozenset()
+
+
+def _sheet_xml(cells: str) -> bytes:
+    return (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            f"{cells}</sheetData></worksheet>").encode()
+
+
+def test_xlsx_error_cells_in_every_spelling() -> None:
+    """Single quotes, attributes in another order, a self-closing cell, a value that is not an error's
+    text (shown as #VALUE!), a prefix; and a cell split across two chunks of the stream."""
+    xml = _sheet_xml('<row r="2"><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+                     "<c t='e' s='1' r='C2'><v>#N/A</v></c><c r=\"D2\" t=\"e\"/>"
+                     '<c r="E2" t="e"><v>1</v></c><c r="F2" t="n"><v>3</v></c></row>')
+    found = cellerrors._xlsx([xml], "f.xlsx", "btv")
+    assert found == {(2, 1): "#DIV/0!", (2, 2): "#N/A", (2, 3): "#VALUE!", (2, 4): "#VALUE!"}
+    for cut in range(1, len(xml)):
+        assert cellerrors._xlsx([xml[:cut], xml[cut:]], "f.xlsx", "btv") == found
+    prefixed = xml.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>").replace(b"<v>", b"<x:v>")
+    assert cellerrors._xlsx([prefixed], "f.xlsx", "btv") == found
+
+
+def test_an_error_cell_without_a_place_is_refused() -> None:
+    from ballots.errors import TallyError
+
+    with pytest.raises(TallyError) as info:
+        cellerrors._xlsx([_sheet_xml('<row><c t="e"><v>#N/A</v></c></row>')], "f.xlsx", "btv")
+    assert info.value.diagnostics[0].code == "E303"
+
+
+def test_ods_repeated_error_cells_and_rows() -> None:
+    cell = ('<table:table-cell table:number-columns-repeated="2" office:value-type="string" '
+            'calcext:value-type="error"><text:p>#REF!</text:p></table:table-cell>')
+    content = ('<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+               'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0">'
+               '<office:body><office:spreadsheet><table:table table:name="btv">'
+               '<table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row>'
+               f'<table:table-row table:number-rows-repeated="2"><table:table-cell/>{cell}</table:table-row>'
+               "</table:table></office:spreadsheet></office:body></office:document-content>").encode()
+    assert cellerrors._ods([content]) == {"btv": {(2, 1): "#REF!", (2, 2): "#REF!", (3, 1): "#REF!",
+                                                  (3, 2): "#REF!"}}
+
+
+def test_put_back_pads_a_short_row() -> None:
+    rows = [["a"], ["b", "c"]]
+    assert list(cellerrors.put_back(rows, {(2, 4): "#N/A"}, 1)) == [["a"], ["b", "c", "", "#N/A"]]
+    assert rows == [["a"], ["b", "c"]]          # the reader's lists are not changed
+
+
+def test_a_zip_whose_sheet_is_damaged_is_left_to_the_reader() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"#")
+    assert cellerrors.find(out.getvalue(), "xlsx", {"xl/worksheets/missing.xml"}, "f.xlsx") == {}
+
+
+def test_a_sheet_of_error_cells_beyond_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ballots.errors import TallyError
+
+    monkeypatch.setattr(cellerrors, "MAX_ERRORS", 3)
+    with pytest.raises(TallyError) as info:
+        open_ballot_file(DATA / "error_cells.xlsx")
+    assert [(d.code, str(d.location)) for d in info.value.diagnostics] == [("E303", "error_cells.xlsx › btv")]
+    with pytest.raises(TallyError) as info:
+        open_ballot_file(DATA / "error_cells.ods")
+    assert [(d.code, str(d.location)) for d in info.value.diagnostics] == [("E303", "error_cells.ods › btv")]
