@@ -20,7 +20,7 @@ import io
 import math
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
@@ -336,11 +336,9 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
         known = one_line.get(key)
         if known is None:
             width = span_width[(col, c2)] = _span_width(widths, col, c2)
-            known = one_line[key] = (
-                one_line_chars(width - style.indent * 9, style.size, style.bold or cell.strong) if style.wrap
-                else 1 << 62, _need(style, "", width, cell.strong, wrapped))
+            known = one_line[key] = _one_line(style, width, cell.strong)
         text = value if type(value) is str else str(value)
-        if len(text) <= known[0] and "\n" not in text:
+        if "\n" not in text and (len(text) <= known[0] or sum(map(known[3], text)) <= known[2]):
             need = known[1]
         else:
             need = _need(style, text, span_width[(col, c2)], cell.strong, wrapped)
@@ -364,7 +362,7 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
 # and what one line needs; most cells of the minutes are found at once. Functions of the
 # widths, the span and the style alone: kept for the process.
 _SpanWidths = dict[tuple[int, int], float]
-_OneLine = dict[tuple[Role, int, int, bool], tuple[int, float]]
+_OneLine = dict[tuple[Role, int, int, bool], tuple[int, float, float, Callable[[str], float]]]
 _OF_WIDTHS: dict[tuple[float, ...], tuple[_SpanWidths, _OneLine]] = {}
 
 
@@ -375,6 +373,16 @@ def _of_widths(widths: tuple[float, ...]) -> tuple[_SpanWidths, _OneLine]:
             _OF_WIDTHS.clear()
         known = _OF_WIDTHS[widths] = ({}, {})
     return known
+
+
+def _one_line(style: _Style, width: float, strong: bool) -> tuple[int, float, float, Callable[[str], float]]:
+    """For a style in a column or span `width` wide: the longest text that text_lines finds on
+    one line without measuring it (one_line_chars), what one line needs (_need), and for its
+    second look, the room that all the glyphs of a text together must fit in and their widths."""
+    bold = style.bold or strong
+    return (one_line_chars(width - style.indent * 9, style.size, bold) if style.wrap else 1 << 62,
+            _need(style, "", width, strong, {}),
+            _room(width - style.indent * 9) - 1e-6, _glyphs(style.size, bold).__getitem__)
 
 
 def _span_width(widths: tuple[float, ...], c1: int, c2: int) -> float:

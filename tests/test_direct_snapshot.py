@@ -196,14 +196,20 @@ def test_one_line_chars_counts_as_far_as_text_lines_does_not_measure() -> None:
 
 @pytest.mark.parametrize("seed", range(0, 40, 5))
 def test_row_heights_as_every_text_measured(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """workbook.row_heights finds most cells one line high by their length alone (kept for
-    the process by column widths, span and style): the heights are those of measuring every
-    cell's text, cold and warm."""
+    """workbook.row_heights finds most cells one line high by their length or their glyphs'
+    width alone (kept for the process by column widths, span and style): the heights are those
+    of measuring every cell's text with text_lines, cold and warm."""
     results, _restricted = generated(seed)
     sheets = laid_out(to_bytes(results))[1]
     warm = [workbook.row_heights(s, workbook.WIDTHS[s.kind]) for s in sheets]
     workbook._OF_WIDTHS.clear()
-    monkeypatch.setattr(workbook, "one_line_chars", lambda *a: -1)     # no text short enough: each measured
+    real = workbook._one_line
+
+    def measure_all(style: object, width: float, strong: bool) -> tuple[int, float, float, object]:
+        _short, one, _room, width_of = real(style, width, strong)         # type: ignore[arg-type]
+        return -1, one, float("-inf"), width_of         # no text short or narrow enough: each measured
+
+    monkeypatch.setattr(workbook, "_one_line", measure_all)
     measured = [workbook.row_heights(s, workbook.WIDTHS[s.kind]) for s in sheets]
     workbook._OF_WIDTHS.clear()
     assert warm == measured
