@@ -17,8 +17,10 @@ import base64
 import dataclasses
 import enum
 import functools
+import operator
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -206,6 +208,7 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
 
 
 _new_tuple = tuple.__new__
+_ROW_COL = operator.itemgetter(1, 2)          # a Cell's (row, column)
 _REFS = refs_at()
 
 
@@ -253,6 +256,16 @@ class _Builder:
         if (last_col, last_row) != (col, row):
             self.merges.append((row, col, last_row, last_col))
 
+    def put_row(self, row: int, cells: Sequence[tuple[CellValue, Role, bool]], highlight: bool) -> None:
+        """One checked cell per (value, role, strong), in columns 1, 2, ... of `row`, none
+        merged: :meth:`put` of each, without a call each (a table's rows are most cells)."""
+        fit, refs, append = self._fit, _REFS, self.cells.append
+        for col, (value, role, strong) in enumerate(cells, start=1):
+            if isinstance(value, str):
+                value = fit(value)
+            append(_new_tuple(Cell, (refs.get((row, col)) or ref_at(row, col), row, col, value, role, True,
+                                     highlight, strong)))
+
     def line(self, value: CellValue, role: Role, *, checked: bool = False) -> None:
         """A whole-width line at the current row."""
         self.put(self.row, 1, value, role, checked=checked, to_col=self.columns)
@@ -274,7 +287,7 @@ class _Builder:
         self.row += len(values)
 
     def build(self, title: str, kind: SheetKind, **kw: Any) -> SheetLayout:
-        cells = tuple(sorted(self.cells, key=lambda c: (c.row, c.col)))
+        cells = tuple(sorted(self.cells, key=_ROW_COL))
         body = self.body
         if body is not None and body.values and (
                 any(c.row >= body.first for c in cells) or any(r2 >= body.first for _r, _c, r2, _c2 in self.merges)
@@ -377,21 +390,15 @@ def _person_table(
 
 
 def _person_row(b: _Builder, n: int, p: PersonResult, rules: RuleSet, language: str) -> None:
-    r = b.row
     hi = bool(p.flags)
-    b.put(r, 1, n, Role.TD_NO, checked=True, highlight=hi)
-    b.put(r, 2, p.name, Role.TD_TEXT, checked=True, highlight=hi)
-    b.put(r, 3, "; ".join(p.positions), Role.TD_TEXT, checked=True, highlight=hi)
-    b.put(r, 4, p.valid, Role.TD_NUM, checked=True, highlight=hi)
-    b.put(r, 5, p.invalid, Role.TD_NUM, checked=True, highlight=hi)
-    levels = ((p.high, p.high_pct), (p.medium, p.medium_pct), (p.low, p.low_pct))
-    for i, (count, pct) in enumerate(levels):
-        strong = hi and i == 2
-        b.put(r, 6 + 2 * i, count, Role.TD_NUM, checked=True, highlight=hi, strong=strong)
-        b.put(r, 7 + 2 * i, format_pct(pct, language), Role.TD_PCT, checked=True,
-              highlight=hi, strong=strong)
-    b.put(r, GROUP_COLUMNS, consequence(rules, p.flags, language), Role.TD_NOTE,
-          checked=True, highlight=hi)
+    low = hi                    # the low count of a flagged person is strong
+    b.put_row(b.row, (
+        (n, Role.TD_NO, False), (p.name, Role.TD_TEXT, False), ("; ".join(p.positions), Role.TD_TEXT, False),
+        (p.valid, Role.TD_NUM, False), (p.invalid, Role.TD_NUM, False),
+        (p.high, Role.TD_NUM, False), (format_pct(p.high_pct, language), Role.TD_PCT, False),
+        (p.medium, Role.TD_NUM, False), (format_pct(p.medium_pct, language), Role.TD_PCT, False),
+        (p.low, Role.TD_NUM, low), (format_pct(p.low_pct, language), Role.TD_PCT, low),
+        (consequence(rules, p.flags, language), Role.TD_NOTE, False)), hi)
     b.row += 1
 
 
