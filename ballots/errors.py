@@ -115,6 +115,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E428", ExitCode.BALLOTS, "mark read from a scan awaits review"),
     ("E429", ExitCode.OUTPUT, "no font for the PDF ballots"),
     ("E417", ExitCode.BALLOTS, "two entries of the same ballots given together"),
+    ("E418", ExitCode.USAGE, "the same file given as both entries to reconcile"),
     # E5xx: ballot rows and cells
     ("E501", ExitCode.BALLOTS, "unknown mark"),
     ("E502", ExitCode.BALLOTS, "mark not entered"),
@@ -143,6 +144,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("W713", ExitCode.OK, "on several forms, but voted on once for all posts"),
     ("W714", ExitCode.OK, "ballot number above the ballots issued"),
     ("W715", ExitCode.OK, "gap in the ballot numbering"),
+    ("W716", ExitCode.OK, "the two entries to reconcile are copies of one file"),
     # E8xx: keys and signatures
     ("E801", ExitCode.KEY, "wrong passphrase"),
     ("E802", ExitCode.KEY, "key or certificate file not found or unreadable"),

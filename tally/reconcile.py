@@ -438,10 +438,17 @@ def reconcile(first: str | Path, second: str | Path, event_path: str | Path | No
         names = [paths[0].as_posix(), paths[1].as_posix()]
     if names[0] == names[1]:
         names = [f"{names[0]} (1)", f"{names[1]} (2)"]
+    if _same_file(*paths):
+        raise TallyError(Diagnostic(
+            "E418", _("{file} is given as both entries: reconcile compares the entries of two clerks")
+                    .format(file=paths[0]),
+            _("give the second clerk's entry of the same ballots as the second file"),
+            Location(display_names(paths)[0])))
     entries = [_open(p, n) for p, n in zip(paths, names)]
     unreadable = [d for e in entries for d in e.diagnostics]
     if unreadable:
         raise TallyError(unreadable)
+    copied = _copied(*entries)
     event = _event_for(entries[0], entries[1], event_path)
     for entry, path in zip(entries, paths):
         _read(entry, event, path)
@@ -458,8 +465,29 @@ def reconcile(first: str | Path, second: str | Path, event_path: str | Path | No
                     second_forms=', '.join(b.sheets)),
             _("compare two entries of the same ballots: each clerk enters every ballot of the form"),
             Location(a.display), (Location(b.display),)))
+    if copied is not None:
+        b.diagnostics = (*b.diagnostics, copied)
     compared, diffs = compare(event, a, b)
     return Reconciliation(event, _summary(a), _summary(b), compared, diffs)
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return first.samefile(second)
+    except OSError:       # one of them cannot be read: _open says so
+        return False
+
+
+def _copied(first: _Entry, second: _Entry) -> Diagnostic | None:
+    """The warning for two entries with the same bytes: a file and its copy, not two typings (two
+    clerks' workbooks differ at least in the time each was saved)."""
+    if first.opened is None or second.opened is None or first.opened.sha256 != second.opened.sha256:
+        return None
+    return Diagnostic("W716", _("{second} has exactly the bytes of {first}: it is a copy of the same file, "
+                                "so the ballots were not entered twice").format(first=first.display,
+                                                                                second=second.display),
+                      _("each clerk types every ballot into their own copy of the empty entry workbook; "
+                        "reconcile those two entries"), Location(second.display), (Location(first.display),))
 
 
 def _summary(entry: _Entry) -> EntrySummary:

@@ -260,3 +260,34 @@ def test_cli_lists_every_kind(first: Path, entry: Path, tmp_path: Path) -> None:
                  "B9: không hợp lệ (invalid)", "note", "C3: rách", "ballot in one entry only", "A40: ballot 39",
                  "(absent)", "run `tally reconcile` again"):
         assert text in proc.stdout, text
+
+
+def test_one_file_given_as_both_entries_is_refused(first: Path, tmp_path: Path) -> None:
+    """Double entry is two clerks typing the same paper: a file compared with itself (under any
+    spelling of its path, or a hard link to it) proves nothing, and is refused before it is read."""
+    link = tmp_path / "link.xlsx"
+    link.hardlink_to(first)
+    for other in (first, tmp_path / "." / first.name, link):
+        with pytest.raises(TallyError) as info:
+            reconcile(first, other)
+        assert [d.code for d in info.value.diagnostics] == ["E418"]
+        assert info.value.diagnostics[0].location is not None
+        assert "(1)" not in str(info.value.diagnostics[0].location)
+    for lang in ("en", "vi"):
+        proc = run_tally("--lang", lang, "reconcile", first, first)
+        assert proc.returncode == ExitCode.USAGE, proc.stdout + proc.stderr
+        assert "E418" in proc.stderr + proc.stdout
+        assert ("agree" in proc.stdout) is False and ("khớp" in proc.stdout) is False
+
+
+def test_a_copy_of_one_entry_is_warned_about(first: Path, entry: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Two clerks' workbooks differ at least in when each was saved: the same bytes under another
+    name are a copy (`cp entry-1.xlsx entry-2.xlsx`), and the ballots were typed once."""
+    copy = shutil.copyfile(first, tmp_path / "entry-2.xlsx")
+    rec = reconcile(first, copy)
+    assert rec.agree and rec.exit_code is ExitCode.OK          # they do agree: a warning, not an error
+    assert [d.code for d in rec.second.diagnostics] == ["W716"] and not rec.first.diagnostics
+    proc = run_tally("--lang", "en", "reconcile", first, copy)
+    assert proc.returncode == 0 and "W716" in proc.stdout + proc.stderr and "copy" in proc.stdout + proc.stderr
+    typed = second(entry, tmp_path, {("btv", "D2"): 2}, name="entry-3.xlsx")
+    assert not any(d.code == "W716" for d in reconcile(first, typed).second.diagnostics)
