@@ -364,7 +364,10 @@ class Sheet:
         cells = self.placed
         self._all = None
         # in a range merged before: one over row r1 (a <= r1 <= c) that holds it
-        if not any(c1 >= b and r2 <= c and c2 <= d for _a, b, c, d in self._merged_rows.get(r1, ())):
+        for _a, b, c, d in self._merged_rows.get(r1, ()):
+            if c1 >= b and r2 <= c and c2 <= d:
+                break
+        else:
             self.merges.add((r1, c1, r2, c2))
             for r in range(r1, r2 + 1):
                 self._merged_rows.setdefault(r, []).append((r1, c1, r2, c2))
@@ -372,19 +375,24 @@ class Sheet:
         end = cells.get((r2, c2))
         if end is not None:
             end_border = table[end[1].border]
-            xf = _bordered(xf, borders.add(add_borders(
-                table[xf.border], (None, end_border[_RIGHT], None, end_border[_BOTTOM], None))))
+            extra: Border = (None, end_border[_RIGHT], None, end_border[_BOTTOM], None)
+            key = (xf.border, extra)
+            n = bordered.get(key)
+            if n is None:
+                n = bordered[key] = borders.add(add_borders(table[xf.border], extra))
+            xf = _bordered(xf, n)
         merged = (None, NO_STYLE)                         # openpyxl's MergedCell
         for r in range(r1, r2 + 1):
             cells.update({(r, c): merged for c in range(c1, c2 + 1)})
         cells[(r1, c1)] = (value, xf)                     # the first of them in that order: it stays first
+        first = table[xf.border]
         for side in (_TOP, _LEFT, _RIGHT, _BOTTOM):
-            line = table[cells[(r1, c1)][1].border][side]
+            line = first[side]
             if line is None or line[0] is None:
                 continue     # no line on this edge (openpyxl skips it; adding an absent side changes nothing)
             add: list[Side | None] = [None] * 5
             add[side] = line
-            extra: Border = (add[0], add[1], add[2], add[3], add[4])
+            extra = (add[0], add[1], add[2], add[3], add[4])
             if side in (_TOP, _BOTTOM):
                 row = r1 if side == _TOP else r2
                 edge = [(row, c) for c in range(c1, c2 + 1)]
