@@ -7,8 +7,9 @@ is the last section and imports openpyxl only when it runs.
 Two clerks type the same ballots, each into a copy of the entry workbook. `reconcile`
 reads both exactly as `tally check` does — the same file opening (`ballots.sheets`),
 sheet-to-group and header-to-person mapping and mark parsing (`ballots.validate`,
-`ballots.marks`) — and compares them group by group and ballot by ballot, by person
-rather than by column, so that a different column order is no difference. It lists:
+`ballots.headers`, `ballots.ballot_rows`, `ballots.marks`) — and compares them group by group
+and ballot by ballot, by person rather than by column, so that a different column order is no
+difference. It lists:
 
 - a ballot form (group) whose sheet is in one entry only (:attr:`DiffKind.GROUP`);
 - a ballot number entered in one entry only (:attr:`DiffKind.BALLOT`);
@@ -39,17 +40,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from ballots.ballot_rows import ballot_number
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, read_fingerprint
 from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail, shell_word
 from ballots.event import load_event, parse_event
 from ballots.event_source import looks_like_event
+from ballots.headers import group_for, map_header
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
 from ballots.output import refuse_existing, require_xlsx
 from ballots.sheets import OpenedFile, open_ballot_file
-from ballots.validate import _ballot_number, _group_for, _map_header, display_names, read_ballots
+from ballots.validate import display_names, read_ballots
 from tally.template import column_points, finish_workbook, new_workbook, write_file
 from tally.workbook import FONT_NAME
 
@@ -201,14 +204,14 @@ def _read(entry: _Entry, event: Event, path: Path) -> None:
     for sheet_name in opened.sheet_names:
         if sheet_name in TEMPLATE_SHEETS:
             continue
-        group = _group_for(opened, sheet_name, None, groups)
+        group = group_for(opened, sheet_name, None, groups)
         if group is None or group.id in entry.sheets:
             continue
         sheet = opened.sheet(sheet_name)
         rows = sheet.rows()
         header_row, header = next(rows, (1, []))
         persons = event.persons_on(group)
-        cols = _map_header(sheet, header, header_row, persons, event.persons, Diagnostics())
+        cols = map_header(sheet, header, header_row, persons, event.persons, Diagnostics())
         if cols.ballot is None:
             continue
 
@@ -230,7 +233,7 @@ def _take_row(sheet: _Sheet, number: int, values: list[object], bcol: int, scol:
     def at(c: int | None) -> object:
         return values[c] if c is not None and c < len(values) else None
 
-    ballot = _ballot_number(at(bcol))
+    ballot = ballot_number(at(bcol))
     if ballot is None or ballot in sheet.rows:
         return
     status, note = at(scol), at(ncol)

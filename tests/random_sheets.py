@@ -1,6 +1,6 @@
 """Ballot sheets mixing every kind of cell, and reading one both ways (row by row, and as columns).
 
-The validator reads a large clean sheet column by column (ballots.validate._read_columns) and
+The validator reads a large clean sheet column by column (ballots.clean_columns.read_columns) and
 counts it where it lies (tally.count on CleanBallots); any sheet can also be read row by row. The
 tests that hold the two paths to the same outcome (test_validate, test_count) share these sheets.
 """

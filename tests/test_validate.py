@@ -482,8 +482,8 @@ def test_members_below_the_ballots_entered_is_refused_not_130_percent() -> None:
 
 
 # ------------------------------------------------------------------ the columnar path says what the row path says
-# A large clean sheet is read column by column (validate._read_columns); any sheet can be read row
-# by row. On sheets mixing every kind of cell (tests/random_sheets.py), both must give the same
+# A large clean sheet is read column by column (ballots.clean_columns.read_columns); any sheet can be
+# read row by row. On sheets mixing every kind of cell (tests/random_sheets.py), both must give the same
 # ballots, in the same order, and the same diagnostics (code, text, hint, place), in the same order.
 
 
