@@ -21,11 +21,12 @@ from ballots.event import (
     parse_event,
     read_event,
 )
+from ballots.formats import is_spreadsheet
 from ballots.model import Event
 from ballots.rules import DEFAULT_RULES, policy_for
 
 __all__ = [
-    "Diagnosis", "count_value", "diagnose", "entries", "ids", "is_spreadsheet", "looks_like_event",
+    "Diagnosis", "count_value", "diagnose", "entries", "ids", "looks_like_event",
     "meeting_diagnostics", "read_raw",
 ]
 
@@ -97,21 +98,6 @@ def meeting_diagnostics(data: dict[str, Any], name: str = "event.toml",
         out.extend(meeting_count_checks(str(gid), {k: count_value(g.get(k)) for k in MEETING_KEYS}, where,
                                         rules=rules, policy=policy))
     return out
-
-
-_SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")   # xlsx/xlsm/ods (zip), xls (OLE)
-_SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-
-
-def is_spreadsheet(path: Path) -> bool:
-    """A ballot sheet by its name or its first bytes (zip or OLE)."""
-    if path.suffix.lower() in _SHEET_SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) in _SPREADSHEET_MAGIC
-    except OSError:
-        return False
 
 
 def looks_like_event(path: str | Path) -> bool:

@@ -20,6 +20,7 @@ from ballots.cellerrors import Errors, put_back
 from ballots.cellerrors import find as find_errors
 from ballots.cells import column_letters
 from ballots.errors import Location, TallyError, fail
+from ballots.formats import OLE_MAGIC, ZIP_MAGIC
 from ballots.i18n import _
 from ballots.limits import (
     Limits,
@@ -32,8 +33,6 @@ from ballots.limits import (
 )
 from ballots.xls_child import child_command
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _ENCRYPTED_OOXML = "EncryptionInfo".encode("utf-16-le")
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ballots.errors import Diagnostic, Location, fail, shell_word
 from ballots.event import load_event
-from ballots.event_source import is_spreadsheet, looks_like_event
+from ballots.event_source import looks_like_event
+from ballots.formats import is_spreadsheet
 from ballots.i18n import _
 from ballots.model import Event
 from ballots.validate import BallotRead, Progress, read_ballots
