@@ -403,17 +403,6 @@ def _letters_up_to(col: int) -> list[bytes]:
     return alts
 
 
-def _at_most(n: int) -> bytes:
-    """A regular expression for decimal numbers 1..n written without leading zeros (and followed
-    by something other than a digit: the first alternative does not give digits back)."""
-    return rb"(?:" + b"|".join(_numbers_at_most(n)) + rb")"
-
-
-def _letters_at_most(col: int) -> bytes:
-    """A regular expression for column letters A..the letters of column `col` (1 = A)."""
-    return rb"(?:" + b"|".join(_letters_up_to(col)) + rb")"
-
-
 def _outside(prefix: bytes, cols: int, rows: int) -> re.Pattern[bytes]:
     """A search for every cell tag that is not a plain ``<c r="REF"`` with REF inside the
     rectangle `cols` × `rows` (the search _XlsxSheetScan makes over the whole sheet).

@@ -17,7 +17,7 @@ from fuzzing import BALLOT_ROW, HEADER_ROW, workbook
 
 from ballots.cells import column_letters
 from ballots.errors import TallyError
-from ballots.limits import DEFAULT_LIMITS, Limits, _at_most, _letters_at_most, rows_allowed
+from ballots.limits import DEFAULT_LIMITS, Limits, _outside, rows_allowed
 from ballots.sheets import open_ballot_file
 
 _HEAD = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
@@ -53,17 +53,19 @@ def _extent(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     return len(rows), max(map(len, rows))
 
 
-def test_the_regular_expressions_bound_numbers_and_letters_exactly() -> None:
-    for n in (1, 9, 10, 99, 100, 151_515, 1_000_000, 1_048_576):
-        rx = re.compile(rb'r="' + _at_most(n) + rb'"')
-        for k in {1, 9, 10, n - 1, n, n + 1, 10 * n, 99_999_999}:
-            assert (rx.fullmatch(b'r="%d"' % k) is not None) == (1 <= k <= n), (n, k)
-        assert rx.fullmatch(b'r="0%d"' % n) is None         # a leading zero: looked at in Python
-    for col in (1, 26, 27, 33, 52, 702, 703, 16_384):
-        rx = re.compile(rb'r="' + _letters_at_most(col) + rb'1"')
-        for k in {1, 26, 27, col - 1, col, col + 1, 18_278}:
-            if k >= 1:
-                assert (rx.fullmatch(b'r="%s1"' % column_letters(k).encode()) is not None) == (k <= col), (col, k)
+def test_the_search_finds_exactly_the_cells_outside_the_rectangle() -> None:
+    # the search the scan makes (_outside): one look-ahead per pair of a letters and a digits
+    # sequence; a cell inside the rectangle matches none of it, every other cell tag is found
+    for cols, rows in ((1, 1), (1, 9), (26, 10), (27, 99), (33, 100), (52, 151_515), (702, 1_000_000),
+                       (703, 1_048_576), (16_384, 1_048_576)):
+        search = _outside(b"", cols, rows).search
+        for col in {1, 26, 27, cols - 1, cols, cols + 1, 18_278} - {0}:
+            for row in {1, 9, 10, rows - 1, rows, rows + 1, 10 * rows, 99_999_999} - {0}:
+                tag = b'<c r="%s%d" s="1">' % (column_letters(col).encode(), row)
+                assert (search(tag) is None) == (col <= cols and row <= rows), (cols, rows, tag)
+        assert search(b'<c r="A0%d">' % rows) is not None        # a leading zero: looked at in Python
+    assert _outside(b"x:", 3, 3).search(b'<x:c r="D1">') is not None
+    assert _outside(b"x:", 3, 3).search(b'<x:c r="C3">') is None
 
 
 def test_rows_allowed_is_what_check_dimensions_allows() -> None:
