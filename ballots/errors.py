@@ -86,6 +86,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E308", ExitCode.UNREADABLE, "sheet has more rows than the row limit"),
     ("E309", ExitCode.UNREADABLE, "sheet has more cells than the cell limit"),
     ("E310", ExitCode.UNREADABLE, "zip bomb: a part inflates far more than a spreadsheet can"),
+    ("E311", ExitCode.UNREADABLE, "quotes in a CSV file do not pair up"),
     # E4xx: ballot sheet structure
     ("E401", ExitCode.BALLOTS, "sheet for a group that does not exist"),
     ("E402", ExitCode.BALLOTS, "no sheet for a group"),

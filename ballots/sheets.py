@@ -168,6 +168,9 @@ def sniff(data: bytes, display: str) -> str:
     if head.startswith(b"%PDF"):
         raise fail("E301", _("this is a PDF document, not a spreadsheet"),
                    _("enter the ballots in a spreadsheet; a scan cannot be counted"), where)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):     # Excel's "Unicode Text" and other UTF-16 (or 32) text
+        raise fail("E305", _("the file is UTF-16 text (such as Excel's 'Unicode Text'), not a UTF-8 CSV"),
+                   _("in Excel choose Save As › 'CSV UTF-8 (Comma delimited)'; in LibreOffice pick UTF-8"), where)
     if b"\x00" in data[:8192]:
         raise fail("E301", _("this is a binary file of unknown type, not a spreadsheet"),
                    _("give the ballot workbook (.xlsx, .ods, .xls) or a .csv"), where)
@@ -214,7 +217,7 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
     kind = sniff(data, display)
     sha = hashlib.sha256(data).hexdigest()
     if kind == "csv":
-        _decode(data, display)  # fail early with E305
+        _check_quotes(_decode(data, display), display)  # fail early with E305, E311
         check_csv(data, display, limits)
         return OpenedFile(path, display, sha, kind, [path.stem], data)
     errors: dict[str, Errors] = {}
@@ -299,6 +302,29 @@ def _decode(data: bytes, display: str) -> str:
         raise fail("E305", _("the CSV file is not UTF-8 text (invalid byte at position {position})")
                            .format(position=exc.start),
                    _("in Excel choose Save As › 'CSV UTF-8 (Comma delimited)'; in LibreOffice pick UTF-8"),
+                   Location(display)) from None
+
+
+def _check_quotes(text: str, display: str) -> None:
+    """Refuse a CSV whose quotes do not pair up. Read leniently (as the rows are), a quote opened
+    and never closed makes the rest of the file one cell: in a note column, the ballots after it
+    vanished without a word. Only a file with a quote in it is parsed strictly to find out."""
+    if '"' not in text:
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
+    line = 1
+    try:
+        for _row in reader:
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            message = _("a quote (\") opened in the row starting on line {line} is never closed: the rest of the "
+                        "file would be read as one cell").format(line=line)
+        else:
+            message = _("a quote (\") on line {line} closes a cell but more text follows it in the same cell"
+                        ).format(line=reader.line_num)
+        raise fail("E311", message, _("correct the quotes on that line (a quote inside a cell is written as two: "
+                                      "\"\"), or export the sheet again from Excel or LibreOffice"),
                    Location(display)) from None
 
 

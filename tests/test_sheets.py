@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ballot_fixtures import DATA, EVENT, EXPECTED, H, I, L, M  # noqa: E402,F401
 
-from ballots import cells
+from ballots import cells, sheets
 from ballots.cells import cell_ref, column_letters, ref_at, refs_at
 from ballots.errors import ExitCode, Location, TallyError
 from ballots.event import load_event
@@ -264,3 +264,32 @@ def test_table_starting_in_column_b_names_cells_as_the_spreadsheet_shows_them() 
     assert found(result) == [("E501", "offset_bad_mark.xlsx › btv › E3")]
     btv = result.groups[0]
     assert layout(btv.ballots[0]) == (2, "C2", ("E", "F", "G"))
+
+
+# ------------------------------------------------------------------ CSV text that cannot be read as written
+@pytest.mark.parametrize(("folder", "code", "words"), [
+    ("csv_utf16", "E305", "UTF-16"),                     # Excel's "Unicode Text": not "a binary file"
+    ("csv_open_quote", "E311", "line 3 is never closed"),
+    ("csv_quote_text", "E311", "line 3"),
+])
+def test_csv_that_would_be_misread_is_refused_naming_the_line(folder: str, code: str, words: str) -> None:
+    with pytest.raises(TallyError) as info:
+        open_ballot_file(DATA / folder / "btv.csv")
+    (diag,) = info.value.diagnostics
+    assert (diag.code, str(diag.location)) == (code, "btv.csv") and words in diag.message and diag.hint
+    assert info.value.exit_code is ExitCode.UNREADABLE
+
+
+def test_an_unclosed_quote_no_longer_swallows_the_ballots_after_it() -> None:
+    """Read leniently, the quote opening ballot 2's note (the last column) made ballots 3-5 part
+    of that note: 2 of 5 ballots entered, and nothing said."""
+    result = read("csv_open_quote/btv.csv", "ld_only.xlsx")
+    assert found(result) == [("E311", "btv.csv"), ("E402", "ld_only.xlsx")]   # no btv sheet was read
+    assert [g.group.id for g in result.groups if g.ballots] == ["ld"]
+
+
+def test_quotes_that_pair_up_are_read_as_before() -> None:
+    text = 'Số phiếu,Ghi chú,p01\n1,"rách, ""mất"" góc",1\n2,"hai\ndòng",2\n3,ab"c,3\n'
+    sheets._check_quotes(text, "btv.csv")     # a quote inside an unquoted cell stays a character
+    rows = list(sheets._csv_rows(text.encode(), "btv.csv"))
+    assert rows[1:] == [["1", 'rách, "mất" góc', "1"], ["2", "hai\ndòng", "2"], ["3", 'ab"c', "3"]]

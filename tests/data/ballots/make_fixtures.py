@@ -390,6 +390,14 @@ def other_files() -> dict[str, bytes]:
         "csv_extra_cell/btv.csv": csv_text([r + ([9] if r[0] == 2 else []) for r in btv_rows], ",").encode("utf-8"),
         "phieu_btv.csv": csv_text(btv_rows, ",").encode("utf-8"),            # not named after a group
         "btv_cp1258.csv": to_cp1258(csv_text(btv_rows, ";")),
+        # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
+        "csv_utf16/btv.csv": csv_text(btv_rows, "\t").encode("utf-16"),
+        # the note column last, and a clerk's stray quote opening ballot 2's note: read leniently, the
+        # ballots after it are one note and vanish (btv does not declare `collected`)
+        "csv_open_quote/btv.csv": csv_text([[*r[:2], *r[3:], r[2]] for r in btv_rows], ",")
+        .replace("\r\n2,,1,1,2,\r\n", '\r\n2,,1,1,2,"rách góc\r\n').encode("utf-8"),
+        # a quote that closes a cell with more text after it in the same cell
+        "csv_quote_text/btv.csv": csv_text(btv_rows, ",").replace("\r\n2,,,", '\r\n2,,"rách" góc,').encode("utf-8"),
         "empty.xlsx": b"",
         "scan.pdf": b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
                     b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
