@@ -545,7 +545,8 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
     for c in sheet.placed:
         value, quote = c.value, False
         if isinstance(value, str):      # cell_value() and quoted(), the text cleaned once
-            value = ILLEGAL.sub("", value) or None
+            # (printable ASCII, checked in C, has nothing to drop: the hidden sheet's base64)
+            value = (value if value.isascii() and value.isprintable() else ILLEGAL.sub("", value)) or None
             quote = value is not None and value[0] in FORMULA_STARTS
         key = (c.role, c.highlight, c.strong, quote)
         xf = made.get(key)
