@@ -297,6 +297,10 @@ def parse_event(raw: bytes, name: str = "event.toml") -> EventLoad:
                        _("fix the syntax at that line: text needs quotes, each [[section]] on its own line"),
                        Location(name, line=line))
         return EventLoad(None, (d,))
+    except RecursionError:       # tomllib recurses once per level of nesting: x = [[[[...]]]]
+        d = Diagnostic("E101", _("event file is not valid TOML: arrays or tables are nested too deeply"),
+                       _("an event file nests a few levels at most: look for a run of [ or {"), Location(name))
+        return EventLoad(None, (d,))
     r = _Reader(name, KeyLocator(text))
     event = _build(doc, r, hashlib.sha256(raw).hexdigest())
     return EventLoad(event if not r.diags.has_errors else None, tuple(r.diags.items))

@@ -112,6 +112,6 @@ def looks_like_event(path: str | Path) -> bool:
         with path.open("rb") as fh:
             raw = fh.read(1 << 20)
         data = tomllib.loads(raw.decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False
     return isinstance(data.get("event"), dict)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, run_tally
 
 from ballots import edit
 from ballots.errors import CODES, ExitCode, TallyError
@@ -278,3 +279,20 @@ def test_eligibility_hints_cite_the_rule_set() -> None:
     hints = {d.code: d.hint for d in diagnose(text, "event.toml").diagnostics}
     assert "NQ 96/2023/QH15" in hints["W701"] and "2.5" in hints["W701"]
     assert "2.4" in hints["W713"]
+
+
+@pytest.mark.parametrize("nesting", ["x = " + "[" * 50_000 + "]" * 50_000, "x = " + "{a = " * 50_000 + "1" + "}" * 50_000])
+def test_deeply_nested_toml_is_not_valid_toml_not_a_crash(nesting: str, tmp_path: Path) -> None:
+    """tomllib recurses once per level: 50,000 nested arrays or inline tables raised RecursionError,
+    which came out as an internal error (exit 1) from check, count, show and every edit."""
+    raw = ("schema = 1\n" + nesting + "\n").encode()
+    loaded = parse_event(raw, "deep.toml")
+    assert loaded.event is None and [(d.code, str(d.location)) for d in loaded.diagnostics] == [("E101", "deep.toml")]
+    path = tmp_path / "deep.toml"
+    path.write_bytes(raw)
+    with pytest.raises(TallyError) as info:
+        load_event(path)
+    assert info.value.exit_code is ExitCode.EVENT
+    for args in (["check", path, SAMPLES / "ballots.xlsx"], ["show", path], ["person", "add", path, "--id", "p9", "--name", "X", "--position", "btv"]):
+        proc = run_tally("--lang", "en", *args)
+        assert proc.returncode == ExitCode.EVENT and "E101" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
