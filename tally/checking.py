@@ -72,15 +72,38 @@ def check(event_path: str | Path, ballot_paths: Sequence[str | Path], csv_group:
     return Checked(event, read, tuple(warnings) + read.diagnostics, {k: v for k, v in scans.items() if v})
 
 
-def refuse_swapped(event_path: str | Path, ballot_paths: Sequence[str | Path]) -> None:
-    """E001 when the first argument is a ballot sheet rather than the event file: say so, instead
-    of reading a workbook as TOML and calling it 'not UTF-8'."""
-    first = Path(event_path)
-    if not is_spreadsheet(first):
+def refuse_swapped(event_path: str | Path | None, ballot_paths: Sequence[str | Path], reconcile: bool = False) -> None:
+    """E001 when a file is given in another's place: a ballot sheet where the event file belongs
+    (`tally check ballots.xlsx event.toml`), or an event file where a ballot file belongs
+    (`tally reconcile event.toml entry.xlsx`), instead of reading a workbook as TOML ('not
+    UTF-8') or an event file as a CSV ('not a group'). The hint gives the same files in their
+    places. `reconcile`: the files are reconcile's two entries, its event file (if any) --event;
+    else the command is check's or count's, the event file first."""
+    given = [Path(p) for p in ballot_paths]
+    event = Path(event_path) if event_path is not None else None
+    sheet = event if event is not None and is_spreadsheet(event) else None     # a ballot sheet as the event
+    events = [p for p in given if looks_like_event(p)]                         # event files as ballot files
+    if sheet is None and not events:
         return
-    tomls = [Path(p) for p in ballot_paths if looks_like_event(p)]
-    others = [shell_word(p) for p in ballot_paths if Path(p) not in tomls]
-    right = " ".join([shell_word(tomls[0]) if tomls else "event.toml", shell_word(first), *others])
-    raise fail("E001", _("'{first}' is a ballot sheet, but the event file comes first").format(first=first),
-               _("give the event file, then the ballot files: {arguments}").format(arguments=right),
-               Location(str(first)))
+    ballots = [*([sheet] if sheet is not None else []), *(p for p in given if p not in events)]
+    right_event = event if event is not None and sheet is None else events[0] if events else None
+    event_word = shell_word(right_event) if right_event is not None else "event.toml"
+    if reconcile:
+        entries = [shell_word(p) for p in ballots[-2:]]   # a sheet as --event is an entry only in an event file's place
+        while len(entries) < 2:
+            entries.append(_("ENTRY-{n}.xlsx").format(n=len(entries) + 1))
+        hint = (_("give the two entries of the same ballots, and the event file (if needed) with --event: "
+                  "tally reconcile {arguments}").format(arguments=" ".join([*entries, "--event", event_word])))
+        if sheet is not None:
+            raise fail("E001", _("'{file}' is given as the event file (--event), but it is a ballot sheet")
+                       .format(file=sheet), hint, Location(str(sheet)))
+        raise fail("E001", _("'{file}' is an event file, not an entry of the ballots").format(file=events[0]),
+                   hint, Location(str(events[0])))
+    right = " ".join([event_word, *map(shell_word, ballots)])
+    if sheet is not None:
+        raise fail("E001", _("'{first}' is a ballot sheet, but the event file comes first").format(first=sheet),
+                   _("give the event file, then the ballot files: {arguments}").format(arguments=right),
+                   Location(str(sheet)))
+    raise fail("E001", _("'{file}' is an event file, not a ballot file").format(file=events[0]),
+               _("give one event file, then the ballot files: {arguments}").format(arguments=right),
+               Location(str(events[0])))

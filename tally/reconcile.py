@@ -43,9 +43,8 @@ from typing import Final
 from ballots.ballot_rows import ballot_number
 from ballots.cells import column_letters
 from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, read_fingerprint
-from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail, shell_word
+from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail
 from ballots.event import load_event, parse_event
-from ballots.event_source import looks_like_event
 from ballots.headers import group_for, map_header
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
@@ -53,6 +52,7 @@ from ballots.model import Event, Group, Mark, Person
 from ballots.output import refuse_existing, require_xlsx
 from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import display_names, read_ballots
+from tally.checking import refuse_swapped
 from tally.template import column_points, finish_workbook, new_workbook, write_file
 from tally.workbook import FONT_NAME
 
@@ -414,28 +414,12 @@ def read_typed(path: str | Path) -> TypedEntry:
     return TypedEntry(entry.display, event, entry.sheets)
 
 
-def _refuse_event_as_entry(paths: Sequence[Path], event_path: str | Path | None) -> None:
-    """E001 for an event file given where an entry belongs (`tally reconcile event.toml entry.xlsx`,
-    as `check` takes it), instead of reading it as a CSV of a group named 'event'."""
-    events = [p for p in paths if looks_like_event(p)]
-    if not events:
-        return
-    entries = [shell_word(p) for p in paths if p not in events]
-    while len(entries) < 2:
-        entries.append(_("ENTRY-{n}.xlsx").format(n=len(entries) + 1))
-    right = " ".join([*entries, "--event", shell_word(event_path or events[0])])
-    raise fail("E001", _("'{file}' is an event file, not an entry of the ballots").format(file=events[0]),
-               _("give the two entries of the same ballots, and the event file (if needed) with --event: "
-                 "tally reconcile {arguments}").format(arguments=right),
-               Location(str(events[0])))
-
-
 def reconcile(first: str | Path, second: str | Path, event_path: str | Path | None = None) -> Reconciliation:
     """Compare two entries of the same ballots. Raises TallyError when they cannot be compared:
     unreadable files or sheets (E3xx, E4xx), different events (E411, E412), no event (E413),
     no ballot form in common (E414)."""
     paths = [Path(first), Path(second)]
-    _refuse_event_as_entry(paths, event_path)
+    refuse_swapped(event_path, paths, reconcile=True)
     names = display_names(paths)
     if names[0] == names[1]:
         names = [paths[0].as_posix(), paths[1].as_posix()]

@@ -105,6 +105,37 @@ def test_an_event_file_given_to_reconcile_as_an_entry(sample: Path) -> None:
     assert proc.returncode == 2 and "E001" in proc.stderr and "tệp sự kiện" in said(proc), said(proc)
 
 
+def test_an_event_file_among_the_ballot_files_is_recognised(sample: Path) -> None:
+    import shlex
+
+    other = sample / "other-event.toml"
+    shutil.copy(sample / "event.toml", other)
+    for command in ("check", "count"):
+        proc = run_tally("--lang", "en", command, sample / "event.toml", sample / "ballots.xlsx", other)
+        assert proc.returncode == 2 and "E001" in proc.stderr and "E401" not in proc.stderr, said(proc)
+        offered = re.search(r"then the ballot files: (.*?) 1 error", " ".join(proc.stderr.split()))
+        assert f"'{other}' is an event file, not a ballot file" in " ".join(said(proc).split()) and offered, said(proc)
+        assert shlex.split(offered.group(1)) == [str(sample / "event.toml"), str(sample / "ballots.xlsx")]
+    assert run_tally("check", *shlex.split(offered.group(1))).returncode == 0
+    proc = run_tally("--lang", "vi", "check", sample / "event.toml", sample / "ballots.xlsx", other)
+    assert proc.returncode == 2 and "E001" in proc.stderr and "tệp sự kiện" in said(proc), said(proc)
+
+
+def test_a_ballot_sheet_given_to_reconcile_as_the_event_file(sample: Path) -> None:
+    import shlex
+
+    entry, copy = sample / "ballots.xlsx", sample / "copy.xlsx"
+    shutil.copy(entry, copy)
+    proc = run_tally("--lang", "en", "reconcile", entry, copy, "--event", entry)
+    assert proc.returncode == 2 and "E001" in proc.stderr and "E101" not in proc.stderr, said(proc)
+    text = " ".join(proc.stderr.split())
+    assert "is given as the event file (--event), but it is a ballot sheet" in text and "UTF-8" not in text, text
+    offered = re.search(r"with --event: tally reconcile (.*?) 1 error", text)
+    assert offered and shlex.split(offered.group(1)) == [str(entry), str(copy), "--event", "event.toml"], text
+    proc = run_tally("--lang", "vi", "reconcile", entry, copy, "--event", entry)
+    assert proc.returncode == 2 and "E001" in proc.stderr and "tệp sự kiện" in said(proc), said(proc)
+
+
 @pytest.mark.parametrize("name", ["results.pdf", "minutes", "results.XLS"])
 def test_output_must_be_an_xlsx_name(sample: Path, name: str) -> None:
     out = sample / "out" / name
