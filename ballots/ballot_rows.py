@@ -176,7 +176,7 @@ class CarefulRows:
                 diags.add("E502", _("no mark entered for {person} on ballot {number}").format(person=_who(persons[i]), number=ballot_no),
                           _("type the mark from the paper ballot; if the voter left the row blank, enter 0 "
                           "(invalid row)"), sheet.where(col, number), about=about)
-            elif mark.found == UNDECIDED_MARK:
+            elif mark.found == UNDECIDED_MARK and sheet.scanned:   # typed by hand, '?' is not a mark (E501)
                 diags.add("E428", _("the mark of {person} on ballot {number} was read from a scan and awaits a "
                                     "person's decision").format(person=_who(persons[i]), number=ballot_no),
                           _("decide every doubtful mark with `tally review {file}`, then check again")

@@ -47,6 +47,7 @@ class SheetData:
     _rows: Iterable[list[object]]   # consumed once
     _table: Callable[[], list[list[object]]] | None = None   # the reader's own way to give every row
     given: str = ""           # the file as the user gave it (out/entry.xlsx), for a command in a hint
+    scanned: bool = False     # a sheet of the entry `tally scan` wrote: there '?' is a mark awaiting review
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
         for number, values in enumerate(self._rows, start=1):

@@ -21,7 +21,7 @@ from pathlib import Path
 from ballots.ballot_rows import LARGEST_BALLOT_NUMBER, CarefulRows, Seen, ballot_number, seen_location
 from ballots.cells import column_letters
 from ballots.clean_columns import SpanColumns, read_columns
-from ballots.entry import TEMPLATE_SHEETS, template_problem
+from ballots.entry import SCAN_SHEET, TEMPLATE_SHEETS, template_problem
 from ballots.errors import (Diagnostic, Diagnostics, Location, TallyError, missing_runs, number_ranges, runs_text,
                             shell_word)
 from ballots.event import meeting_count_checks, members_below
@@ -169,6 +169,8 @@ def read_ballots(
                 diags.extend(exc.diagnostics)
                 unreadable.add(group.id)
                 continue
+            if SCAN_SHEET in opened.sheet_names:
+                sheet = replace(sheet, scanned=True)
             tick = (lambda rows, where=f"{display} › {sheet_name}": progress(where, rows, 0)) if progress else None
             reported, loose = len(diags.items), len(ballots[group.id])
             n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,

@@ -317,5 +317,5 @@ def test_tallied_while_checking_is_taken_and_leaves_out_the_rows_read_carefully(
     assert dict(block.counted[1]) == {1.0: 194}
     assert sum(block.counted[0].values()) == 194 and block.counted[0] == Counter(block.values[0])
     assert sorted((e.code, str(e.location)) for e in read.diagnostics if e.code != "E402") == [
-        ("E428", "a.xlsx › g1 › D8"), ("E501", "a.xlsx › g1 › F10"),     # '?' awaits review, 'x' is no mark
+        ("E501", "a.xlsx › g1 › D8"), ("E501", "a.xlsx › g1 › F10"),     # '?' typed by hand, 'x': no marks
         *[("W707", f"a.xlsx › g1 › B{row}") for row in ("101", "151", "201", "51")]]   # ballots 50, 100, 150, 200

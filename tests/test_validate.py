@@ -751,3 +751,19 @@ def test_a_ballot_typed_without_a_good_number_is_still_a_ballot_entered(typed: o
     assert codes == ["E507" if typed == 10**16 else "E504", "W715"], read.diagnostics
     assert read.entered_in("btv") == 3
     assert [d.message for d in read.diagnostics if d.code == "W715"] == ["form btv: ballot number 2 is missing from 1–3"]
+
+
+def test_a_question_mark_typed_by_hand_is_not_a_scan_awaiting_review(tmp_path: Path) -> None:
+    """'?' is what `tally scan` writes for a mark a person must decide (E428, 'run tally review').
+    In a sheet typed by hand it is a clerk's doubt, and `tally review` refuses such a file (E427):
+    it is an unknown mark (E501) like any other, with the codes to type."""
+    import csv
+
+    with open(tmp_path / "btv.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Số phiếu", "p01", "p02", "p03"], [1, 1, "?", 3], [2, 3, 2, 1]])
+    read = read_ballots(load_event(EVENT)[0], [tmp_path / "btv.csv", DATA / "ld_only.xlsx"])
+    (diag,) = read.diagnostics
+    assert (diag.code, str(diag.location)) == ("E501", "btv.csv › C2")
+    assert "'?'" in diag.message and "review" not in diag.hint
+    proc = run_tally("--lang", "vi", "check", EVENT, tmp_path / "btv.csv", DATA / "ld_only.xlsx")
+    assert proc.returncode == 5 and "E501" in proc.stderr and "E428" not in proc.stderr, proc.stderr
