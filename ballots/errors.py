@@ -246,8 +246,8 @@ class Diagnostic:
     location: Location | None = None
     related: tuple[Location, ...] = ()   # e.g. the other place of a duplicate
     # What the problem is about, for a reader that sums up many alike (the command line's
-    # "no mark for p03 Lê Văn Cường on 57 ballots"): ("person", "p03"), ("name", ...), ("group", ...),
-    # ("ballot", "5"). Not part of the JSON document, which lists every diagnostic as it is.
+    # "no mark for p03 Lê Văn Cường on 57 ballots"): ("person", "p03"), ("name", ...), ("ballot", "5"),
+    # ("column", "empty"). Not part of the JSON document, which lists every diagnostic as it is.
     about: tuple[tuple[str, str], ...] = ()
 
     def fact(self, key: str) -> str | None:

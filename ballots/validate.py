@@ -181,7 +181,7 @@ def read_ballots(
                 entered[group.id] += n
                 rows_in[(sheet.file, sheet.name or "")] = n
                 typed = n - sum(not b.valid for b in ballots[group.id][loose:])   # ballots that need marks
-                _empty_columns(diags.items, reported, group.id, typed)
+                _empty_columns(diags.items, reported, typed)
 
     if progress:
         progress("", len(files), len(files))
@@ -213,16 +213,17 @@ def read_ballots(
                       tuple(g.id for g in event.groups if g.id in unreadable))
 
 
-def _empty_columns(items: list[Diagnostic], start: int, group_id: str, typed: int) -> None:
-    """Name the group on a sheet's mark problems (items[start:]), and mark the E502 of a person
-    whose column is empty on every ballot that needs a mark: a person added to the form after
-    the entry workbook was made, whom the command line reports once, not once per ballot."""
+def _empty_columns(items: list[Diagnostic], start: int, typed: int) -> None:
+    """Mark the E502 of a sheet's mark problems (items[start:]) of a person whose column is empty
+    on every ballot that needs a mark: a person added to the form after the entry workbook was
+    made, whom the command line reports once, not once per ballot."""
+    if typed < 2:
+        return
     missing = Counter(d.fact("person") for d in items[start:] if d.code == "E502")
     for i in range(start, len(items)):
         d = items[i]
-        if d.about:
-            empty = d.code == "E502" and typed > 1 and missing[d.fact("person")] == typed
-            items[i] = replace(d, about=(*d.about, ("group", group_id), *((("column", "empty"),) if empty else ())))
+        if d.code == "E502" and missing[d.fact("person")] == typed:
+            items[i] = replace(d, about=(*d.about, ("column", "empty")))
 
 
 def _numbering_warnings(group: Group, seen: dict[int, Seen], diags: Diagnostics) -> None:

@@ -266,6 +266,17 @@ def test_header_problems_say_where_the_header_is() -> None:
     assert "empty" in empty.message
 
 
+def test_a_mark_problem_says_what_the_command_line_sums_it_up_by() -> None:
+    # who and which ballot (cli_render groups a column's missing marks by file, sheet, column and
+    # person): nothing more is carried, and an E502 among others is no empty column
+    for name in ("bad_mark.xlsx", "not_entered.xlsx", "ld_cell_errors.xlsx"):
+        marks = [d for d in check(name).diagnostics if d.code in ("E501", "E502")]
+        assert marks, name
+        for d in marks:
+            assert [k for k, _v in d.about] == ["person", "name", "ballot"], (name, d)
+            assert d.fact("ballot") is not None and d.fact("ballot") in d.message, (name, d)
+
+
 def test_structure_errors_do_not_also_say_no_ballots_were_entered() -> None:
     # The sheet's ballots could not be read; E205 ("no ballots were entered") would be false.
     for name in ("header_row3.xlsx", "no_header.xlsx", "empty_sheet.xlsx", "no_ballot_col.xlsx"):
