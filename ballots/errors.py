@@ -129,6 +129,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E601", ExitCode.OUTPUT, "output exists"),
     ("E602", ExitCode.OUTPUT, "output cannot be written"),
     ("E603", ExitCode.OUTPUT, "output is a symbolic link"),
+    ("E604", ExitCode.OUTPUT, "output would replace an input file"),
     # W7xx: warnings (never change the exit code)
     ("W701", ExitCode.OK, "appointed or elected in the year of the vote"),
     ("W702", ExitCode.OK, "notified of retirement"),

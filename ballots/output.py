@@ -54,6 +54,22 @@ def refuse_existing(paths: Sequence[str | Path], force: bool, *, results: bool =
                        _("choose another -o, or pass --force to replace it"), Location(str(path)))
 
 
+def refuse_input_as_output(outputs: Sequence[str | Path], inputs: Sequence[str | Path]) -> None:
+    """E604 when an output would replace one of the command's own input files, --force or not:
+    `tally count event.toml entry.xlsx -o entry.xlsx --force` replaced the typed ballots with the
+    minutes counted from them."""
+    for output in map(Path, outputs):
+        for given in map(Path, inputs):
+            try:
+                same = output.exists() and given.exists() and output.samefile(given)
+            except OSError:
+                same = False
+            if same:
+                raise fail("E604", _("'{output}' is also an input of this command ({given}): writing there would "
+                                     "destroy it").format(output=output, given=given),
+                           _("choose another -o (--force never replaces an input)"), Location(str(output)))
+
+
 def refuse_symlink(path: Path) -> None:
     """E603 when `path` is a symbolic link: results and keys are never written through one."""
     if path.is_symlink():

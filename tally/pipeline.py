@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ballots.errors import TallyError
 from ballots.i18n import _
-from ballots.output import refuse_existing, require_xlsx
+from ballots.output import refuse_existing, refuse_input_as_output, require_xlsx
 from ballots.validate import Progress
 from tally.checking import Checked, check, gc_paused
 from tally.count import count
@@ -57,6 +57,7 @@ def count_and_write(event_path: str | Path, ballot_paths: Sequence[str | Path], 
     if output is not None:
         require_xlsx(output)
     targets = [output, json_path_for(output)] if output is not None else []
+    refuse_input_as_output(targets, [event_path, *ballot_paths])
     refuse_existing(targets, force)
     # One pause for reading, counting and writing: re-enabled between them, the collector would
     # walk every column of a large sheet (0.07 s a time for 3 M cells) on its way to the minutes.

@@ -49,7 +49,7 @@ from ballots.headers import group_for, map_header
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
-from ballots.output import refuse_existing, require_xlsx
+from ballots.output import refuse_existing, refuse_input_as_output, require_xlsx
 from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import display_names, read_ballots
 from tally.checking import refuse_swapped
@@ -667,6 +667,7 @@ def reconcile_and_write(first: str | Path, second: str | Path, event_path: str |
     the entries cannot be compared."""
     if output is not None:
         require_xlsx(output)
+        refuse_input_as_output([output], [p for p in (first, second, event_path) if p is not None])
         force = force or is_differences_workbook(output)
         refuse_existing([output], force, results=False)
     rec = reconcile(first, second, event_path)

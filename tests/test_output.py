@@ -46,3 +46,37 @@ def test_refuse_existing(tmp_path: Path) -> None:
         refuse_existing([tmp_path / "r.json", tmp_path / "r.xlsx"], force=False)
     assert info.value.diagnostics[0].code == "E601"
     refuse_existing([tmp_path / "r.xlsx"], force=True)
+
+
+def test_an_output_that_is_an_input_is_refused_even_with_force(tmp_path: Path) -> None:
+    """`tally count event.toml entry.xlsx -o entry.xlsx --force` replaced the typed ballots with
+    the minutes counted from them; `reconcile A B -o B --force` replaced the second entry with the
+    differences. Both files stay as they were."""
+    import shutil
+
+    from conftest import SAMPLES, run_tally
+
+    from ballots.errors import ExitCode
+    from ballots.output import refuse_input_as_output
+
+    entry = tmp_path / "entry.xlsx"
+    shutil.copyfile(SAMPLES / "ballots.xlsx", entry)
+    named_json = tmp_path / "res.json"      # a ballot file is known by its content, whatever its name
+    shutil.copyfile(SAMPLES / "ballots.xlsx", named_json)
+    with pytest.raises(TallyError) as info:
+        refuse_input_as_output([tmp_path / "new.xlsx", tmp_path / "." / "entry.xlsx"], [named_json, entry])
+    assert [d.code for d in info.value.diagnostics] == ["E604"]
+    refuse_input_as_output([tmp_path / "new.xlsx"], [named_json, entry])        # not an input: fine
+    event = SAMPLES / "event.toml"
+    cases = [
+        (["count", event, entry, "-o", entry, "--force"], entry),
+        (["count", event, named_json, "-o", tmp_path / "res.xlsx", "--force"], named_json),   # results.json beside
+        (["reconcile", SAMPLES / "ballots.xlsx", entry, "--event", event, "-o", entry, "--force"], entry),
+    ]
+    for lang in ("en", "vi"):
+        for args, kept in cases:
+            before = kept.read_bytes()
+            proc = run_tally("--lang", lang, *args)
+            assert proc.returncode == ExitCode.OUTPUT and "E604" in proc.stderr, proc.stdout + proc.stderr
+            assert kept.read_bytes() == before
+    assert not (tmp_path / "res.xlsx").exists()

@@ -247,8 +247,15 @@ def test_differences_workbook(first: Path, entry: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "khớp nhau" in openpyxl.load_workbook(out)["Chênh lệch"]["A5"].value
     # ... but no other file
-    proc = run_tally("reconcile", first, fixed, "-o", first)
-    assert proc.returncode == 7 and "E601" in proc.stderr and not is_differences_workbook(first)
+    proc = run_tally("reconcile", first, fixed, "-o", fixed.with_name("other.xlsx"))
+    assert proc.returncode == 0
+    fixed.with_name("other.xlsx").write_bytes(b"someone's file")
+    proc = run_tally("reconcile", first, fixed, "-o", fixed.with_name("other.xlsx"))
+    assert proc.returncode == 7 and "E601" in proc.stderr
+    # ... and never an entry, --force or not (E604)
+    for force in ([], ["--force"]):
+        proc = run_tally("reconcile", first, fixed, "-o", first, *force)
+        assert proc.returncode == 7 and "E604" in proc.stderr and not is_differences_workbook(first)
 
 
 def test_cli_lists_every_kind(first: Path, entry: Path, tmp_path: Path) -> None:  # noqa: F811
