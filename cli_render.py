@@ -159,7 +159,8 @@ def _column_of(d: Diagnostic) -> tuple[str, str, str, str] | None:
 def _runs(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[tuple[Diagnostic, int]]:
     """What a terminal shows of the diagnostics: the marks missing from one person's column
     as one problem (a person added to a form after the entry workbook was made is 57 E502,
-    one per ballot), each with how many diagnostics it stands for."""
+    one per ballot), each with how many problems it stands for: the core's summary of a code
+    reported past its cap (ballots.validate.MAX_REPORTED_PER_CODE) for those it did not list."""
     from ballots.errors import Diagnostic, Location, number_ranges
 
     columns: dict[tuple[str, str, str, str], list[Diagnostic]] = {}
@@ -172,7 +173,7 @@ def _runs(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> list[tuple[
         key = _column_of(d)
         same = columns.get(key, []) if key is not None else []
         if key is None or len(same) < 2:
-            shown.append((d, 1))
+            shown.append((d, d.stands_for))
             continue
         if same[0] is not d:
             continue
@@ -221,6 +222,9 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
     left = {code: sum(n for d, n in runs if d.code == code) for code in {d.code for d, _count in runs}}
     shown = {code: SHOWN_PER_CODE if n > MANY_PER_CODE else n for code, n in left.items()}
     unshown: dict[str, list[str]] = {}     # where the ones not shown are
+    # codes the core stopped listing: how many it listed (--json has those, then its summary)
+    capped = {d.code: sum(x.code == d.code and x.fact("more") is None for x in diagnostics)
+              for d in diagnostics if d.fact("more") is not None}
     for d, _count in runs:
         per_code[d.code] = per_code.get(d.code, 0) + 1
         if per_code[d.code] > shown[d.code] and d.location is not None:
@@ -243,14 +247,17 @@ def render_diagnostics(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], c
         if d.hint:
             say(console, Text("    → ", style="dim"), d.hint, indent=6, style="dim")
         if per_code[d.code] == shown[d.code] and left[d.code]:
-            say(console, "  ", _n("… and {n} more {code} like this (--json lists every one)",
-                                  "… and {n} more {code} like these (--json lists every one)", left[d.code])
-                .format(n=left[d.code], code=d.code), indent=4, style=style)
+            listed = capped.get(d.code)
+            more = (_n("… and {n} more {code} like this (--json lists every one)",
+                       "… and {n} more {code} like these (--json lists every one)", left[d.code]) if listed is None
+                    else _n("… and {n} more {code} like this (--json lists the first {listed})",
+                            "… and {n} more {code} like these (--json lists the first {listed})", left[d.code]))
+            say(console, "  ", more.format(n=left[d.code], code=d.code, listed=listed), indent=4, style=style)
             places = _places(unshown.get(d.code, []))
             if places:
                 say(console, "    ", places, indent=4, style="cyan")
-    errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
+    errors = sum(n for d, n in runs if d.is_error)
+    warnings = sum(n for d, n in runs if not d.is_error)
     if errors or warnings:
         summary = Text()
         if errors:

@@ -248,11 +248,18 @@ class Diagnostic:
     related: tuple[Location, ...] = ()   # e.g. the other place of a duplicate
     # What the problem is about, for a reader that sums up many alike (the command line's
     # "no mark for p03 Lê Văn Cường on 57 ballots"): ("person", "p03"), ("name", ...), ("ballot", "5"),
-    # ("column", "empty"). Not part of the JSON document, which lists every diagnostic as it is.
+    # ("column", "empty"); ("more", "n") on the last of a code reported too often, which stands for
+    # the n not listed. Not part of the JSON document, which lists every diagnostic as it is.
     about: tuple[tuple[str, str], ...] = ()
 
     def fact(self, key: str) -> str | None:
         return next((v for k, v in self.about if k == key), None)
+
+    @property
+    def stands_for(self) -> int:
+        """How many problems this is: 1, or the n a code's "… and n more" summary was not listed for."""
+        more = self.fact("more")
+        return int(more) if more is not None else 1
 
     def __post_init__(self) -> None:
         if self.code not in CODES:

@@ -203,7 +203,8 @@ def read_ballots(
             if n > MAX_REPORTED_PER_CODE:
                 diags.items.append(Diagnostic(code, _("… and {n} more problems of this kind")
                                                     .format(n=n - MAX_REPORTED_PER_CODE),
-                                              _("fix the ones listed first; they often share one cause")))
+                                              _("fix the ones listed first; they often share one cause"),
+                                              about=(("more", str(n - MAX_REPORTED_PER_CODE)),)))
     result_groups = tuple(
         GroupBallots(g, forms[g.id], tuple(sorted(ballots[g.id], key=lambda b: b.number)), tuple(clean[g.id]))
         for g in event.groups if g.id in groups_seen

@@ -49,8 +49,8 @@ def _common(schema: str, diagnostics: Sequence[Diagnostic], exit_code: ExitCode 
         "ok": code == 0,
         "exit_code": code,
         "language": language(),
-        "errors": sum(1 for d in diagnostics if d.is_error),
-        "warnings": sum(1 for d in diagnostics if not d.is_error),
+        "errors": sum(d.stands_for for d in diagnostics if d.is_error),     # those not listed too
+        "warnings": sum(d.stands_for for d in diagnostics if not d.is_error),
         "diagnostics": [diagnostic(d) for d in diagnostics],
         "tool": {"name": TOOL_NAME, "version": __version__},
     }

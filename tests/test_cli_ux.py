@@ -310,6 +310,39 @@ def test_many_of_one_code_are_summed_up_after_the_first(tmp_path: Path) -> None:
     assert [d["code"] for d in __import__("json").loads(proc.stdout)["diagnostics"]].count("E501") == 13
 
 
+def test_more_of_one_code_than_the_core_lists_are_counted_in_full(sample: Path) -> None:
+    """Past MAX_REPORTED_PER_CODE of one code the core lists that many and one summary; the terminal's
+    '… and N more' and the totals (its closing line, --json's errors) count every one found."""
+    import json
+
+    from ballots.event import load_event
+    from ballots.validate import MAX_REPORTED_PER_CODE
+
+    text = (sample / "event.toml").read_text(encoding="utf-8")
+    big = text.replace("summoned = 27\npresent = 25\nissued = 25\ncollected = 25\n",
+                       "summoned = 30000\npresent = 25000\nissued = 20000\n")
+    assert big != text
+    (sample / "event.toml").write_text(big, encoding="utf-8")
+    event, _w = load_event(sample / "event.toml")
+    persons = event.persons_on(next(g for g in event.groups if g.id == "btv"))
+    typed = MAX_REPORTED_PER_CODE + 17
+    rows = ["Số phiếu," + ",".join(p.id for p in persons)]
+    rows += [f"{n},x{n % 7}," + ",".join(["1"] * (len(persons) - 1)) for n in range(1, typed + 1)]
+    (sample / "btv.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ("check", sample / "event.toml", sample / "btv.csv")
+    listed = json.loads(run_tally(*args, "--json").stdout)
+    codes = [d["code"] for d in listed["diagnostics"]]
+    assert codes.count("E501") == MAX_REPORTED_PER_CODE + 1             # the first ones, then "… and 17 more"
+    assert listed["errors"] == typed + codes.count("E402"), listed["errors"]
+    proc = run_tally("--lang", "en", *args, env={"COLUMNS": "100"})
+    shown = proc.stderr.count("✗ E501")
+    assert proc.returncode == 5 and 0 < shown < 10, proc.stderr
+    assert (f"… and {typed - shown} more E501 like these (--json lists the first {MAX_REPORTED_PER_CODE})"
+            in proc.stderr), proc.stderr
+    assert f"\n{listed['errors']} errors\n" in proc.stderr, proc.stderr
+    assert "more problems of this kind" not in proc.stderr      # the summary is counted, not shown
+
+
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_a_refused_workbook_is_not_summarised_as_empty(tmp_path: Path, lang: str) -> None:
     """Issue 11, A3 and A2: E411 says the file was not read, and its hint's command is one line."""
