@@ -13,7 +13,8 @@ inflates each sheet it notes the sheets whose XML holds a ``#`` (every error val
 with one; ordinary sheet XML holds none) or, in an .ods, an error value type. Only those
 are read again here, for the cells' places.
 
-Not covered: .xls (BIFF) and .xlsb files, whose cells are binary records.
+An .xls (BIFF) file's error cells are found from its records by ballots.xls_errors, in the
+child process that reads it. Not covered: .xlsb files.
 """
 
 from __future__ import annotations

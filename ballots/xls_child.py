@@ -4,7 +4,7 @@ Run as ``python -P -c "<CHILD_CODE>" LIMIT MAX_ROWS MAX_CELLS``, or, in the one-
 executable (where sys.executable is tally.exe itself, not Python), as
 ``tally.exe --tally-xls-child LIMIT MAX_ROWS MAX_CELLS``. The file's bytes come on stdin; a
 marshal'd (status, detail, sheets) tuple goes to stdout. It imports nothing of the project but
-ballots.memory, so it starts quickly.
+ballots.memory and ballots.xls_errors, so it starts quickly.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import marshal
 import sys
 
 from ballots.memory import cap_memory
+from ballots.xls_errors import error_cells, put_in
 
 CHILD_FLAG = "--tally-xls-child"
 CHILD_CODE = "import sys; from ballots.xls_child import run_child; sys.exit(run_child(sys.argv[1:]))"
@@ -36,6 +37,10 @@ def run_child(argv: list[str]) -> int:
     result: tuple[str, object, object]
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:                # cells showing #N/A etc., which calamine reads as empty (ballots.xls_errors)
+            errors = error_cells(data)
+        except Exception:  # noqa: BLE001 -- damaged records: calamine has read what it could, so do we
+            errors = {}
         out: dict[str, object] = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
@@ -46,6 +51,8 @@ def run_child(argv: list[str]) -> int:
                 continue
             values = [[v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for v in row]
                       for row in sheet.iter_rows()]
+            if name in errors:
+                put_in(values, errors[name], start[1] if start else 0)
             out[name] = ("rows", start[1] if start else 0, values)
         result = ("ok", list(book.sheet_names), out)
     except PasswordError:

@@ -2,7 +2,7 @@
 """Generate the ballot-sheet fixtures in this folder (SPEC §5), good and deliberately broken.
 
     python tests/data/ballots/make_fixtures.py             # rewrite every fixture
-    python tests/data/ballots/make_fixtures.py --soffice   # also re-convert good.ods / good.xls
+    python tests/data/ballots/make_fixtures.py --soffice   # also re-convert good.ods / good.xls / error_cells.xls
 
 The outputs are checked in and the tests read them as data; this script only documents
 how each one was made and lets a maintainer rebuild them. Everything it writes itself is
@@ -450,10 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    for fmt in ("ods", "xls"):
-        target = out / f"good.{fmt}"
+    for stem, fmt in (("good", "ods"), ("good", "xls"), ("error_cells", "xls")):   # error_cells.ods: ods_bytes
+        target = out / f"{stem}.{fmt}"
         if args.soffice or not target.exists():
-            target.write_bytes(soffice_convert(out / "good.xlsx", fmt))
+            target.write_bytes(soffice_convert(out / f"{stem}.xlsx", fmt))
             files[target.name] = b""
     print(f"wrote {len(files)} files in {out}")
     return 0
