@@ -49,8 +49,9 @@ def run_child(argv: list[str]) -> int:
             if rows > max_rows or rows * cols > max_cells:
                 out[name] = ("limit", rows, cols)
                 continue
-            values = [[v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for v in row]
-                      for row in sheet.iter_rows()]
+            values: list[list[object]] = [
+                [v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for v in row]
+                for row in sheet.iter_rows()]
             if name in errors:
                 put_in(values, errors[name], start[1] if start else 0)
             out[name] = ("rows", start[1] if start else 0, values)
