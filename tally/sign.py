@@ -71,7 +71,7 @@ from tally.layout import CHUNK, DATA_MARKER, DATA_SHEET, data_sheet
 from tally.locking import output_lock
 from tally.results_json import KEEP_PARSED, SCHEMA, parsed
 from tally.resultset import ResultSet, commit, recover
-from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
+from tally.snapshot import MAX_PART, NotAWorkbook, Snapshot, read_snapshot
 
 SIG_MARKER = "tally-signatures/1"
 SIG_FIRST_ROW = 3
@@ -213,9 +213,6 @@ def embedded_results(snap: Snapshot) -> bytes | None:
 
 
 _A_TEXT = re.compile(rb'<c r="A([1-9][0-9]*)"[^>]*><is><t[^>]*>([A-Za-z0-9+/=]*)</t></is></c>')
-_GUESS_MAX = 64 * 1024 * 1024        # unpacked bytes of the part looked at (the reader's cap on a part)
-
-
 def embedded_guess(xlsx: bytes) -> bytes | None:
     """The results.json a workbook written by tally seems to embed, found without reading the
     workbook: the base64 in column A, from row 3, of its last worksheet part when that part
@@ -232,7 +229,7 @@ def embedded_guess(xlsx: bytes) -> bytes | None:
             if not numbered:
                 return None
             info = max(numbered, key=lambda n: n[0])[1]
-            if info.file_size > _GUESS_MAX:
+            if info.file_size > MAX_PART:       # the reader's cap on a part
                 return None
             xml = archive.read(info)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error):
