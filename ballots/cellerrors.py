@@ -27,7 +27,7 @@ from xml.parsers import expat
 from ballots.cells import column_index
 from ballots.errors import Location, fail
 from ballots.i18n import N_, _
-from ballots.limits import sheet_names
+from ballots.limits import ods_repeat, sheet_names
 
 Errors = dict[tuple[int, int], str]
 """(row from 1, column from 0) -> the error's text, for one sheet."""
@@ -140,13 +140,6 @@ class _OdsErrors:
         self._text: list[str] = []
         self._texts: dict[int, str] = {}
 
-    @staticmethod
-    def _repeat(attrs: dict[str, str], name: str) -> int:
-        try:
-            return max(1, int(attrs.get(f"{_TABLE} {name}", "1")))
-        except ValueError:
-            return 1
-
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if self._depth:
             self._depth += 1
@@ -155,13 +148,13 @@ class _OdsErrors:
             self._cells = self.tables.setdefault(attrs.get(f"{_TABLE} name", f"table {len(self.tables) + 1}"), {})
             self._row = 0
         elif tag == f"{_TABLE} table-row":
-            self._row_rep = self._repeat(attrs, "number-rows-repeated")
+            self._row_rep = ods_repeat(attrs, "number-rows-repeated")
             self._col = 0
             self._row_errors = []
             self._texts = {}
         elif tag in (f"{_TABLE} table-cell", f"{_TABLE} covered-table-cell"):
             self._depth = 1
-            self._rep = self._repeat(attrs, "number-columns-repeated")
+            self._rep = ods_repeat(attrs, "number-columns-repeated")
             self._error = attrs.get(f"{_CALCEXT} value-type") == "error"
             self._text = []
 

@@ -642,6 +642,14 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 
 
+def ods_repeat(attrs: dict[str, str], name: str) -> int:
+    """A table:number-rows-repeated or -columns-repeated as calamine takes it: 1 when absent or not a number."""
+    try:
+        return max(1, int(attrs.get(f"{_TABLE} {name}", "1")))
+    except ValueError:
+        return 1
+
+
 class _OdsScan:
     """Each table's extent with repeats expanded, as calamine fills its grid: the last row
     and column holding a value. Streamed through expat; a DTD is refused."""
@@ -668,10 +676,7 @@ class _OdsScan:
 
     @staticmethod
     def _rep(attrs: dict[str, str], name: str) -> int:
-        try:
-            return max(1, int(attrs.get(f"{_TABLE} {name}", "1")))
-        except ValueError:
-            return 1
+        return ods_repeat(attrs, name)
 
     def _start(self, tag: str, attrs: dict[str, str]) -> None:
         if self._cell_depth:
