@@ -179,15 +179,42 @@ CODES: dict[str, CodeInfo] = _codes(
 )
 
 
-_PLAIN_WORD = re.compile(r"[\w@%+=:,./\\~-]+")
+# A word no shell reads anything into: no quotes needed. Not `,` (PowerShell's array separator),
+# `@` (its splatting), `%` (cmd's %NAME%, whose value, spaces and & included, would be read as
+# typed: in double quotes it stays one word and runs nothing), nor a backslash (bash's escape,
+# C:\kiem\event.toml is C:kiemevent.toml there; in double quotes it is kept before a letter).
+_PLAIN_WORD = re.compile(r"[\w+=:./~-]+")
+# What double quotes do not protect in one of the shells: `$` and a backtick (bash's and
+# PowerShell's expansions: $(...) runs a command in both), `"` and the typographic double
+# quotes PowerShell also ends a string at, `!` (bash's history, which can bring a command
+# back into the line), and control characters (a newline ends the command). Not `%`: in
+# double quotes cmd reads %NAME% as the variable NAME (when there is one), and runs nothing.
+_NOT_IN_DOUBLE = re.compile("[$`\"!\u201c\u201d\u201e\u201f\x00-\x1f\x7f]")
+_SINGLE = re.compile("['\u2018\u2019\u201a\u201b]")    # PowerShell's single quotes, typographic ones too
+_CMD_SPECIAL = re.compile(r"([&|<>^])")                 # what cmd reads outside double quotes
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def shell_word(path: object) -> str:
-    """A path as one word of a command a hint offers, so that it runs as copied: as it is when it
-    holds only letters, digits and . / \\ : _ - and the like, else in double quotes, which bash,
-    zsh, cmd.exe and PowerShell all read as one word ("Kiểm phiếu 2023/event.toml")."""
+    """A path as one word of a command a hint offers, pasted as it is into bash, cmd.exe or
+    PowerShell (a committee's Windows laptop has the last two, Git Bash too).
+
+    As it is when it holds only letters, digits and . / : _ - + = ~; else in double quotes
+    ("Kiểm phiếu 2023/event.toml"), the one word every shell reads exactly, when nothing inside
+    them is special to one of the shells. Past that (a `$`, a backtick, `!`, a double quote:
+    see _NOT_IN_DOUBLE) no quoting reads the same in all three, and the word is in single
+    quotes, each single quote inside doubled: PowerShell reads it exactly, bash too unless it
+    holds a single quote (then it loses that quote), and neither expands or runs anything in it;
+    cmd takes the quotes for part of the name (the command then finds no such file), and ^
+    before & | < > ^ keeps it from running anything else (those names are then read exactly by
+    no shell, and tally says the file does not exist)."""
     text = str(path)
-    return text if _PLAIN_WORD.fullmatch(text) else f'"{text}"'
+    if _PLAIN_WORD.fullmatch(text):
+        return text
+    if not _NOT_IN_DOUBLE.search(text):
+        return f'"{text}"'
+    text = _SINGLE.sub(lambda m: m.group(0) * 2, _CONTROL.sub("?", text))   # no newline ends the command
+    return "'" + _CMD_SPECIAL.sub(r"^\1", text) + "'"
 
 
 def number_ranges(numbers: Iterable[int]) -> str:
