@@ -127,6 +127,15 @@ def map_header(sheet: SheetData, header: list[object], row: int, persons: tuple[
                       sheet.where(col, row))
             cols.ignored[col] = text
             continue
+        if len(by_name.get(key, ())) > 1:      # Nguyễn Văn An twice on one form: the name says not whose
+            same = [persons[i] for i in by_name[key]]
+            diags.add("E405", _("column header '{header}' is the name of {n} people on this form ({ids}): a name "
+                                "alone does not say whose marks these are")
+                      .format(header=" ".join(text.split()), n=len(same), ids=", ".join(p.id for p in same)),
+                      _("head each of their columns with the id and the name, as in '{id} - {name}'")
+                      .format(id=same[0].id, name=same[0].name), sheet.where(col, row))
+            cols.ignored[col] = text
+            continue
         if _VOTER_IDENTITY.search(loose):
             # Secret ballot: who voted how must never be typed in, let alone carried into results.
             diags.add("E415", _("column '{header}' looks like the voter's identity "

@@ -778,3 +778,23 @@ def test_a_question_mark_typed_by_hand_is_not_a_scan_awaiting_review(tmp_path: P
     assert "'?'" in diag.message and "review" not in diag.hint
     proc = run_tally("--lang", "vi", "check", EVENT, tmp_path / "btv.csv", DATA / "ld_only.xlsx")
     assert proc.returncode == 5 and "E501" in proc.stderr and "E428" not in proc.stderr, proc.stderr
+
+
+def test_a_name_two_people_on_the_form_share_says_so(tmp_path: Path) -> None:
+    """Two Nguyễn Văn An on one form: a column headed by the name alone was 'not a person on this
+    form', with 'did you mean p01' under both columns (the second would then be p01's twice)."""
+    import csv
+
+    text = EVENT.read_text(encoding="utf-8").replace('name = "Trần Thị Bình"', 'name = "Nguyễn Văn An"')
+    assert text.count('name = "Nguyễn Văn An"') == 2
+    (tmp_path / "event.toml").write_text(text, encoding="utf-8")
+    event = load_event(tmp_path / "event.toml")[0]
+    with open(tmp_path / "btv.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Số phiếu", "Nguyễn Văn An", "nguyễn  văn an", "p03"], [1, 1, 2, 3]])
+    read = read_ballots(event, [tmp_path / "btv.csv", DATA / "ld_only.xlsx"])
+    shared = [d for d in read.diagnostics if d.code == "E405"]
+    assert [str(d.location) for d in shared] == ["btv.csv › B1", "btv.csv › C1"]
+    assert all("2 people" in d.message and "p01, p02" in d.message and "did you mean" not in d.hint for d in shared)
+    with open(tmp_path / "btv.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Số phiếu", "p01 - Nguyễn Văn An", "p02 - Nguyễn Văn An", "p03"], [1, 1, 2, 3]])
+    assert not read_ballots(event, [tmp_path / "btv.csv", DATA / "ld_only.xlsx"]).diagnostics
