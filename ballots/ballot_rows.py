@@ -142,6 +142,7 @@ class CarefulRows:
             diags.add("E503", _("ballot number {number} is entered twice (also at {other})").format(number=ballot_no, other=other),
                       _("each paper ballot is entered once: delete the duplicate or correct its number"),
                       where, (other,))
+            self.entered += 1     # a row typed, the same ballot twice or another with a wrong number
             return
         self.seen[ballot_no] = (sheet, bcol, number)
         self.entered += 1

@@ -96,9 +96,11 @@ CASES: dict[str, tuple[tuple[str, ...], str, str | None, list[tuple[str, str]]]]
     "E501 table from column B": (("offset_bad_mark.xlsx",), "event.toml", None,
                                  [("E501", "offset_bad_mark.xlsx › btv › E3")]),
     "E502 not entered": (("not_entered.xlsx",), "event.toml", None, [("E502", "not_entered.xlsx › btv › E3")]),
-    "E503 same sheet": (("dup_number.xlsx",), "event.toml", None, [("E503", "dup_number.xlsx › btv › A7")]),
+    # a row typed with a number already entered is a ballot row entered: 6 rows for 5 issued (E204)
+    "E503 same sheet": (("dup_number.xlsx",), "event.toml", None,
+                        [("E204", "event.toml:62"), ("E503", "dup_number.xlsx › btv › A7")]),
     "E503 two files": (("part1.xlsx", "part2_dup.xlsx"), "event.toml", None,
-                       [("E503", "part2_dup.xlsx › btv › A2")]),
+                       [("E204", "event.toml:62"), ("E503", "part2_dup.xlsx › btv › A2")]),
     "E504 missing, 0, abc": (("bad_number.xlsx",), "event.toml", None, [   # 3 ballots typed after the 5 issued
         ("E204", "event.toml:62"), ("E504", "bad_number.xlsx › btv › A7"), ("E504", "bad_number.xlsx › btv › A8"),
         ("E504", "bad_number.xlsx › btv › A9"),
@@ -174,13 +176,26 @@ def test_not_entered_on_a_valid_ballot_but_empty_cells_on_an_invalid_ballot_are_
 
 
 def test_duplicate_ballot_number_names_both_places() -> None:
-    (same_sheet,) = check("dup_number.xlsx").diagnostics
+    (same_sheet,) = [d for d in check("dup_number.xlsx").diagnostics if d.code == "E503"]
     assert same_sheet.related == (Location("dup_number.xlsx", "btv", "A3"),)
     assert "dup_number.xlsx › btv › A3" in same_sheet.message
-    (two_files,) = check("part1.xlsx", "part2_dup.xlsx").diagnostics
+    (two_files,) = [d for d in check("part1.xlsx", "part2_dup.xlsx").diagnostics if d.code == "E503"]
     assert two_files.location == Location("part2_dup.xlsx", "btv", "A2")
     assert two_files.related == (Location("part1.xlsx", "btv", "A4"),)
     assert "3" in two_files.message and "part1.xlsx › btv › A4" in two_files.message
+
+
+def test_a_row_typed_with_a_number_already_entered_is_a_row_entered() -> None:
+    # the same paper ballot typed twice, or another one with a wrong number: either way a row of
+    # the sheet holds a ballot, and the rows entered say so (E203/E204 compare them with the paper)
+    for files in (("dup_number.xlsx",), ("part1.xlsx", "part2_dup.xlsx")):
+        checked = check(*files)
+        duplicates = sum(d.code == "E503" for d in checked.diagnostics)
+        read = checked.read
+        ballots = sum(g.collected for g in read.groups if g.group.id == "btv")     # the ballots read
+        assert duplicates and read.entered_in("btv") == ballots + duplicates, files
+        e204 = next(d for d in checked.diagnostics if d.code == "E204")
+        assert f"{ballots + duplicates} ballots entered" in e204.message, e204.message
 
 
 def test_bad_ballot_numbers_say_what_was_found() -> None:
