@@ -42,8 +42,8 @@ from typing import Final
 
 from ballots.ballot_rows import ballot_number
 from ballots.cells import column_letters
-from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, read_fingerprint
-from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail
+from ballots.entry import TEMPLATE_SHEETS, Fingerprint, Form, bullets, form_changes, new_entry_path, read_fingerprint
+from ballots.errors import Diagnostic, Diagnostics, ExitCode, Location, TallyError, exit_code_for, fail, shell_word
 from ballots.event import load_event, parse_event
 from ballots.headers import group_for, map_header
 from ballots.i18n import _
@@ -259,7 +259,8 @@ def _renamed(d: Diagnostic, base: str, display: str) -> Diagnostic:
 # --- which event ---------------------------------------------------------------------------
 
 
-def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> Event:
+def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None, given: tuple[str, str]) -> Event:
+    """The event both entries are for; `given`: the entries as the user typed them, for a hint's command."""
     a, b = first.fingerprint, second.fingerprint
     if a is not None and b is not None and a.sha256 != b.sha256:
         event_a, event_b = a.event(), b.event()
@@ -276,8 +277,10 @@ def _event_for(first: _Entry, second: _Entry, event_path: str | Path | None) -> 
                   "(from {first} to {second}):").format(first=first.display, second=second.display)
                 + bullets(what),
                 _("compare two entries of the same ballots, made for the same forms; if the event file was "
-                  "corrected in between, move the older entry's rows into a new template: tally template EVENT "
-                  "-o new-entry.xlsx --from OLD-ENTRY"),
+                  "corrected in between, move the older entry's rows into a new entry workbook made from the "
+                  "corrected event file; when {first} is the older: tally template {event} -o {new} --from {entry}")
+                .format(first=first.display, event=shell_word(event_path if event_path is not None else b.source),
+                        new=shell_word(new_entry_path(given[0])), entry=shell_word(given[0])),
                 Location(first.display), (Location(second.display),)))
     if event_path is not None:
         return load_event(event_path)[0]
@@ -436,7 +439,7 @@ def reconcile(first: str | Path, second: str | Path, event_path: str | Path | No
     if unreadable:
         raise TallyError(unreadable)
     copied = _copied(*entries)
-    event = _event_for(entries[0], entries[1], event_path)
+    event = _event_for(entries[0], entries[1], event_path, (str(first), str(second)))
     for entry, path in zip(entries, paths):
         _read(entry, event, path)
     fatal = [d for e in entries for d in e.diagnostics if _fatal(d)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shlex
+
 import shutil
 from pathlib import Path
 
@@ -184,6 +187,16 @@ def test_entries_made_for_different_events_are_refused(first: Path, tmp_path: Pa
     assert "• btv01 Nguyễn Văn 1 was added to form btv" in said     # the other event's forms, one by one
     assert "more changes" in said
     assert not (tmp_path / "d.xlsx").exists()
+    # the hint's command, an instruction with the files named, runs as copied (no EVENT, OLD-ENTRY)
+    offered = re.search(r"when \S+ is the older: (tally template .*?)(?: \d+ errors?|$)", said)
+    assert offered and "EVENT" not in said and "OLD-ENTRY" not in said, said
+    words = shlex.split(offered.group(1))
+    # the newer entry's event file by the name it had when its template was made: run beside it
+    assert words == ["tally", "template", other_event.name, "-o", str(tmp_path / f"{first.stem}-new.xlsx"),
+                     "--from", str(first)], words
+    moved = run_tally(*words[1:], cwd=tmp_path)
+    # both files found and read: here the events share no one, so the rows fit nowhere (E416)
+    assert "E416" in moved.stderr and "E300" not in moved.stderr and "E1" not in moved.stderr, moved.stderr
 
 
 def test_entries_for_another_event_than_given_are_refused(first: Path, entry: Path,  # noqa: F811
