@@ -473,8 +473,9 @@ def render_results(results: Results) -> None:
         rows = [[str(i), f"{p.id} {p.name}", str(p.valid), str(p.invalid),
                  f"{p.high}{sep}{pct(p.high_pct)}{close}", f"{p.medium}{sep}{pct(p.medium_pct)}{close}",
                  f"{p.low}{sep}{pct(p.low_pct)}{close}"] for i, p in enumerate(g.persons, start=1)]
-        caption = Text(_("summoned {summoned} · present {present} · issued {issued} · collected {collected} "
-                         "({valid} valid, {invalid} invalid) · percentage base {base}").format(
+        # each count labelled as the event's table heads them (tally show: Summoned, Present...)
+        caption = Text(_("Summoned {summoned} · Present {present} · Issued {issued} · Collected {collected} "
+                         "({valid} valid, {invalid} invalid) · Percentage base {base}").format(
             summoned=g.summoned, present=g.present, issued=g.issued, collected=g.collected,
             valid=g.valid_ballots, invalid=g.invalid_ballots, base=g.base))
         # the numbers keep their width (a header wraps at its spaces); the names take the rest

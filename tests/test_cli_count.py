@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import run_installed, run_tally
 
 
@@ -30,6 +31,27 @@ def test_count_sample_writes_both_files_and_prints_flagged(sample: Path, tmp_pat
     fp = re.search(r"SHA-256\): ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})", proc.stdout)
     assert fp and fp.group(1).replace(" ", "") == sha(out.with_suffix(".json"))
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".") and p.name != ".tally.lock"]  # no temp files
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+@pytest.mark.parametrize("columns", ["120", "60"])
+def test_the_counts_under_each_result_table_are_labelled_as_tally_show_heads_them(sample: Path, lang: str,
+                                                                                   columns: str) -> None:
+    # 'Summoned 27 · Present 25 · ...' (the line started lower-case), in a table or, on a narrow
+    # terminal, a list; the labels are tally show's column heads, capitalised
+    from ballots.event import load_event
+    from ballots.i18n import _, using
+
+    proc = run_tally("--lang", lang, "count", sample / "event.toml", sample / "ballots.xlsx", env={"COLUMNS": columns})
+    assert proc.returncode == 0, proc.stderr
+    shown = " ".join(proc.stdout.split())
+    event, _w = load_event(sample / "event.toml")
+    with using(lang):
+        heads = [_(h) for h in ("Summoned", "Present", "Issued", "Collected")]
+    assert all(h[:1].isupper() for h in heads), heads
+    for g in event.groups:
+        counts = " · ".join(f"{h} {n}" for h, n in zip(heads, (g.summoned, g.present, g.issued, g.collected)))
+        assert counts in shown, (counts, proc.stdout)
 
 
 def test_rerun_refuses_then_force_gives_identical_bytes(sample: Path, tmp_path: Path) -> None:
