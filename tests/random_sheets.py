@@ -2,7 +2,7 @@
 
 The validator reads a large clean sheet column by column (ballots.clean_columns.read_columns) and
 counts it where it lies (tally.count on CleanBallots); any sheet can also be read row by row. The
-tests that hold the two paths to the same outcome (test_validate, test_count) share these sheets.
+tests that hold the two paths to the same outcome (test_clean_columns, test_count) share these sheets.
 """
 
 from __future__ import annotations
