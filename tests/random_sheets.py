@@ -46,6 +46,14 @@ def random_sheet(rng: random.Random, persons: int, n: int) -> list[list[object]]
     return rows
 
 
+def seeded_sheet(seed: int) -> tuple[list[list[object]], int]:
+    """The random sheet of `seed` (1, 3 or 7 people, 5 to 300 rows) and how many people it has:
+    the sheets test_clean_columns reads both ways and test_count counts both ways."""
+    rng = random.Random(seed)
+    persons = rng.choice([1, 3, 7])
+    return random_sheet(rng, persons, rng.choice([5, 40, 300])), persons
+
+
 @dataclass
 class Read:
     """One way of reading a sheet: what the validator said, and the group's ballots."""

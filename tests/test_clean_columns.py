@@ -12,7 +12,7 @@ import random
 from typing import cast
 
 import pytest
-from random_sheets import random_sheet, read_both_ways
+from random_sheets import read_both_ways, seeded_sheet
 
 from ballots.marks import MarkReader
 
@@ -25,9 +25,7 @@ def _read_both_ways(rows: list[list[object]], persons: int) -> tuple[object, obj
 
 @pytest.mark.parametrize("seed", range(60))
 def test_the_columnar_path_reads_as_the_row_path(seed: int) -> None:
-    rng = random.Random(seed)
-    persons = rng.choice([1, 3, 7])
-    rows = random_sheet(rng, persons, rng.choice([5, 40, 300]))
+    rows, persons = seeded_sheet(seed)
     by_rows, by_columns = _read_both_ways(rows, persons)
     assert by_columns == by_rows
 

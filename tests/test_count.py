@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from random_sheets import random_sheet, read_both_ways
+from random_sheets import random_sheet, read_both_ways, seeded_sheet
 
 from ballots.model import Ballot, Event, Group, GroupBallots, GroupId, Mark, Person, PersonId, Position, PositionId
 from ballots.rules import RULE_SETS, Base, Flag, flags_for, percent
@@ -180,9 +180,7 @@ def test_count_keeps_event_group_order_and_sorts_inputs() -> None:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_columns_count_as_the_rows_they_hold(seed: int) -> None:
-    rng = random.Random(seed)
-    persons = rng.choice([1, 3, 7])
-    rows = random_sheet(rng, persons, rng.choice([5, 40, 300]))
+    rows, persons = seeded_sheet(seed)
     by_rows, by_columns = read_both_ways(rows, persons)
     event = make_event(persons)
     as_rows = GroupBallots(event.groups[0], event.persons_on(event.groups[0]), by_rows.group.loose)
