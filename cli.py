@@ -25,15 +25,11 @@ import typer
 
 from ballots.i18n import N_, _, _n
 
+from .cli_event import _count_line, _day, _groups_table, _persons_table, _positions_table
 from .cli_render import (
     STATE,
-    _count_line,
-    _day,
     _fp_line,
-    _groups_table,
     _paper_warnings,
-    _persons_table,
-    _positions_table,
     _render_file_report,
     _render_reconciliation,
     _render_summary,

@@ -196,7 +196,8 @@ def test_ballots_and_tally_are_layered_the_right_way_round() -> None:
         ("ballots", "ballots"), ("tally", "tally"), ("tally", "ballots"),
         ("cli", "ballots"), ("cli", "tally"), ("cli", "cli"), ("cli", "cli_render"), ("cli", "cli_support"),
         ("cli", "cli_term"), ("cli_render", "ballots"), ("cli_render", "tally"), ("cli_render", "cli_term"),
-        ("cli_support", "ballots"),
+        ("cli_support", "ballots"), ("cli", "cli_event"), ("cli_event", "ballots"), ("cli_event", "cli_render"),
+        ("cli_event", "cli_term"),
     }   # cli_term (rich's look without rich) imports nothing of the project
 
 

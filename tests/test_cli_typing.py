@@ -1,4 +1,4 @@
-"""mypy --strict over the command line (cli.py, cli_render.py, cli_support.py, cli_term.py).
+"""mypy --strict over the command line (cli*.py: cli.py, cli_render.py, cli_event.py, cli_support.py, cli_term.py).
 
 They sit at the top of the repository and install as the subpackage tally._cli, which mypy
 cannot follow from the checkout (their imports of each other are relative). So the test puts

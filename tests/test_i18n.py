@@ -224,7 +224,7 @@ def test_library_messages_follow_the_active_language_and_the_cli_leaves_it_as_it
 
 
 def _source_files() -> list[Path]:
-    return [ROOT / "cli.py", ROOT / "cli_render.py", ROOT / "cli_support.py",
+    return [*sorted(ROOT.glob("cli*.py")),
             *sorted((ROOT / "ballots").rglob("*.py")), *sorted((ROOT / "tally").rglob("*.py"))]
 
 

@@ -7,7 +7,7 @@
 English is the source language: the msgids are the English text in the code. Messages
 come from three places:
 
-* the code: ``_("...")``, ``_n("...", "...", n)`` and ``N_("...")`` in cli.py, cli_render.py, cli_support.py,
+* the code: ``_("...")``, ``_n("...", "...", n)`` and ``N_("...")`` in cli*.py,
   ballots/ and tally/ (extracted with Babel's Python extractor);
 * the help of the real command tree (command docstrings, ``help=`` of every option and
   argument, typer's own completion options), read from ``typer.main.get_command(cli.app)``;
@@ -45,7 +45,7 @@ SAME_ALLOWED = {"Id", "CMS", "Ed25519", "SHA-256", "results.json SHA-256", "resu
 
 
 def sources() -> list[Path]:
-    files = [ROOT / "cli.py", ROOT / "cli_render.py", ROOT / "cli_support.py"]
+    files = sorted(ROOT.glob("cli*.py"))      # the command line, installed as tally._cli
     for package in ("ballots", "tally"):
         files += sorted((ROOT / package).rglob("*.py"))
     return [f for f in files if f.is_file()]
