@@ -125,6 +125,7 @@ CODES: dict[str, CodeInfo] = _codes(
     ("E505", ExitCode.BALLOTS, "unknown ballot status"),
     ("E506", ExitCode.BALLOTS, "total row in the ballot sheet"),
     ("E507", ExitCode.BALLOTS, "ballot number too large to be kept exactly"),
+    ("E508", ExitCode.BALLOTS, "cells merged over several ballot rows"),
     # E6xx: writing outputs
     ("E601", ExitCode.OUTPUT, "output exists"),
     ("E602", ExitCode.OUTPUT, "output cannot be written"),

@@ -251,9 +251,11 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
             scanner.close()  # type: ignore[attr-defined]
 
 
-def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIMITS) -> frozenset[str]:
+def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIMITS,
+              spans: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] | None = None) -> frozenset[str]:
     """Sizes, a zip bomb, and each sheet's extent, before calamine sees the file. Returns the
-    sheet parts that may hold cells showing an error (#N/A: ballots.cellerrors), most often none."""
+    sheet parts that may hold cells showing an error (#N/A: ballots.cellerrors), most often none;
+    fills `spans` with an .ods table's merged cells, which calamine does not give."""
     check_zip_members(data, display)
     import io
 
@@ -310,6 +312,8 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                            _("open it in LibreOffice and save it again"), Location(display))
             for table, (rows, cols) in scanner.tables.items():
                 check_dimensions(display, table, rows, cols, limits)
+            if spans is not None:
+                spans.update(scanner.spans)
     sheets = ("content.xml",) if kind == "ods" else ()
     return frozenset(n for n in suspects if n in sheets or n.lower().startswith("xl/worksheets/"))
 
@@ -656,6 +660,7 @@ class _OdsScan:
 
     def __init__(self) -> None:
         self.tables: dict[str, tuple[int, int]] = {}
+        self.spans: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}   # as calamine's merged ranges
         self.problem = ""
         self._parser = expat.ParserCreate(namespace_separator=" ")
         self._parser.StartElementHandler = self._start
@@ -695,6 +700,11 @@ class _OdsScan:
             self._cell_depth = 1
             self._cell_rep = self._rep(attrs, "number-columns-repeated")
             self._cell_valued = f"{_OFFICE} value-type" in attrs
+            down = self._rep(attrs, "number-rows-spanned")
+            if down > 1 and self._table is not None:     # merged cells over several rows (ballots.sheets)
+                across = self._rep(attrs, "number-columns-spanned")
+                self.spans.setdefault(self._table, []).append(
+                    ((self._row, self._col), (self._row + down - 1, self._col + across - 1)))
 
     def _end(self, tag: str) -> None:
         if self._cell_depth:

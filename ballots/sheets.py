@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ballots.cellerrors import Errors, put_back
 from ballots.cellerrors import find as find_errors
-from ballots.cells import column_letters
+from ballots.cells import cell_ref, column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.formats import OLE_MAGIC, ZIP_MAGIC
 from ballots.i18n import _
@@ -36,6 +36,10 @@ from ballots.xls_child import child_command
 _ENCRYPTED_OOXML = "EncryptionInfo".encode("utf-16-le")
 
 
+Span = tuple[tuple[int, int], tuple[int, int]]
+"""A merged range as calamine gives one: (first row, first column), (last row, last column), from 0."""
+
+
 @dataclass(frozen=True)
 class SheetData:
     """One sheet's rows. `rows` yields (1-based row number, values from column `first_col`);
@@ -48,6 +52,7 @@ class SheetData:
     _table: Callable[[], list[list[object]]] | None = None   # the reader's own way to give every row
     given: str = ""           # the file as the user gave it (out/entry.xlsx), for a command in a hint
     scanned: bool = False     # a sheet of the entry `tally scan` wrote: there '?' is a mark awaiting review
+    merged: tuple[str, ...] = ()   # merged cells over several rows below the header (merged_down)
 
     def rows(self) -> Iterator[tuple[int, list[object]]]:
         for number, values in enumerate(self._rows, start=1):
@@ -76,29 +81,39 @@ class OpenedFile:
     _data: bytes
     _book: object = None
     _errors: dict[str, Errors] = field(default_factory=dict)   # sheet -> cells showing #N/A etc.
+    _spans: dict[str, list[Span]] = field(default_factory=dict)  # an .ods sheet -> its merged cells
 
     def sheet(self, name: str) -> SheetData:
         if self.kind == "csv":
             return SheetData(self.display, None, 0, _csv_rows(self._data, self.display), given=str(self.path))
         if isinstance(self._book, dict):    # an .xls read in a child process (see _read_xls)
-            first_col, rows = self._book[name]
-            return SheetData(self.display, name, first_col, rows, given=str(self.path))
+            first_col, rows, spans = self._book[name]
+            return SheetData(self.display, name, first_col, rows, given=str(self.path), merged=merged_down(spans))
         try:
             sheet = self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
             start = sheet.start
             first_col = start[1] if start else 0
+            merged = merged_down(self._spans.get(name, []) if self.kind == "ods" else sheet.merged_cell_ranges or [])
             errors = self._errors.get(name)
             if errors:      # the reader gives them as empty cells: put what the cell shows back
                 return SheetData(self.display, name, first_col,
                                  put_back(_guarded_rows(sheet, self.display, name), errors, first_col),
                                  lambda: list(put_back(_guarded_table(sheet, start, self.display, name), errors,
-                                                       first_col)), str(self.path))
+                                                       first_col)), str(self.path), merged=merged)
             return SheetData(self.display, name, first_col, _guarded_rows(sheet, self.display, name),
-                             lambda: _guarded_table(sheet, start, self.display, name), str(self.path))
+                             lambda: _guarded_table(sheet, start, self.display, name), str(self.path), merged=merged)
         except BaseException as exc:  # calamine's own errors, and a Rust panic (a BaseException)
             if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)) or isinstance(exc, TallyError):
                 raise
             raise _damaged_sheet(self.display, name, exc) from None
+
+
+def merged_down(spans: Iterable[Span]) -> tuple[str, ...]:
+    """The merged cells that span several rows below the header (`B2:B4`). A merge shows its first
+    cell's value on every row it covers, but each of those rows reads empty: a status "không hợp lệ"
+    merged over three ballots made the second and the third valid."""
+    return tuple(f"{cell_ref(c0 + 1, r0 + 1)}:{cell_ref(c1 + 1, r1 + 1)}" for (r0, c0), (r1, c1) in sorted(spans)
+                 if r1 > r0 and r1 >= 1)
 
 
 def _damaged_sheet(display: str, name: str, exc: BaseException) -> TallyError:
@@ -222,8 +237,9 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
         check_csv(data, display, limits)
         return OpenedFile(path, display, sha, kind, [path.stem], data)
     errors: dict[str, Errors] = {}
+    spans: dict[str, list[Span]] = {}
     if kind in ("xlsx", "ods"):
-        suspects = check_zip(data, kind, display, limits)
+        suspects = check_zip(data, kind, display, limits, spans)
         if suspects:
             errors = find_errors(data, kind, suspects, display)
     if kind == "xls":
@@ -243,7 +259,7 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
         raise fail("E303", _("the {kind} file is damaged and cannot be read ({error}: {exc})")
                            .format(kind=kind, error=type(exc).__name__, exc=exc),
                    _("copy the file again from its source, or open and re-save it in Excel/LibreOffice"), where) from None
-    return OpenedFile(path, display, sha, kind, names, data, book, errors)
+    return OpenedFile(path, display, sha, kind, names, data, book, errors, spans)
 
 
 XLS_MEMORY = 2 * 1024 * 1024 * 1024   # address space of the child that reads an .xls
@@ -292,7 +308,7 @@ def _read_xls(path: Path, data: bytes, display: str, limits: Limits) -> tuple[li
     for name, entry in sheets.items():
         if entry[0] == "limit":
             check_dimensions(display, name, entry[1], entry[2], limits)
-        out[name] = (entry[1], entry[2])
+        out[name] = (entry[1], entry[2], entry[3] if len(entry) > 3 else [])
     return list(detail), out
 
 

@@ -171,6 +171,14 @@ def read_ballots(
                 continue
             if SCAN_SHEET in opened.sheet_names:
                 sheet = replace(sheet, scanned=True)
+            if sheet.merged:      # what a merge shows on its other rows, they do not hold: refuse the sheet
+                for cells in sheet.merged:
+                    diags.add("E508", _("cells {cells} are merged: the value shown on every row they cover is held "
+                                        "by the first row only, the others read as empty").format(cells=cells),
+                              _("unmerge them (Home › Merge & Center) and type each ballot's status, note or marks "
+                                "in its own row"), Location(display, sheet_name, cells))
+                unreadable.add(group.id)
+                continue
             tick = (lambda rows, where=f"{display} › {sheet_name}": progress(where, rows, 0)) if progress else None
             reported, loose = len(diags.items), len(ballots[group.id])
             n = _read_sheet(sheet, forms[group.id], event.persons, ballots[group.id], seen_numbers[group.id], reader,

@@ -106,6 +106,10 @@ CASES: dict[str, tuple[tuple[str, ...], str, str | None, list[tuple[str, str]]]]
     "E505 unknown status": (("bad_status.xlsx",), "event.toml", None, [("E505", "bad_status.xlsx › btv › B3")]),
     "E506 Tổng cộng row": (("total_row.xlsx",), "event.toml", None, [("E506", "total_row.xlsx › btv › A8")]),
     "E506 SUM row": (("sum_row.xlsx",), "event.toml", None, [("E506", "sum_row.xlsx › btv › A8")]),
+    # a status merged down over the next ballot: the sheet shows it for both, the second reads empty
+    "E508 merged xlsx": (("merged_status.xlsx",), "event.toml", None, [("E508", "merged_status.xlsx › btv › B3:B4")]),
+    "E508 merged ods": (("merged_status.ods",), "event.toml", None, [("E508", "merged_status.ods › btv › B3:B4")]),
+    "E508 merged xls": (("merged_status.xls",), "event.toml", None, [("E508", "merged_status.xls › btv › B3:B4")]),
     # cell errors in a group that declares `collected` are not also reported as missing ballots (E203)
     "E501+E502 without E203": (("ld_cell_errors.xlsx",), "event.toml", None,
                                [("E501", "ld_cell_errors.xlsx › ld › D3"), ("E502", "ld_cell_errors.xlsx › ld › F5")]),
@@ -126,7 +130,7 @@ def test_problem_is_reported_with_code_and_place(names: tuple[str, ...], event: 
 
 @pytest.mark.parametrize(("first", "last", "exit_code"), [
     (201, 205, ExitCode.MEETING), (300, 306, ExitCode.UNREADABLE), (401, 410, ExitCode.BALLOTS),
-    (501, 506, ExitCode.BALLOTS),
+    (501, 508, ExitCode.BALLOTS),
 ])
 def test_exit_class_of_each_block(first: int, last: int, exit_code: ExitCode) -> None:
     assert all(CODES[f"E{n}"].exit is exit_code for n in range(first, last + 1))
@@ -134,7 +138,7 @@ def test_exit_class_of_each_block(first: int, last: int, exit_code: ExitCode) ->
 
 
 def test_every_ballot_code_has_a_fixture() -> None:
-    wanted = {f"E{n}" for n in [*range(201, 206), *range(300, 307), *range(401, 411), *range(501, 507)]} | {"W706"}
+    wanted = {f"E{n}" for n in [*range(201, 206), *range(300, 307), *range(401, 411), *range(501, 507), 508]} | {"W706"}
     assert wanted <= set(CODES)
     covered = {code for *_, expected in CASES.values() for code, _ in expected}
     assert wanted <= covered, sorted(wanted - covered)
@@ -701,3 +705,12 @@ def test_a_name_two_people_on_the_form_share_says_so(tmp_path: Path) -> None:
     with open(tmp_path / "btv.csv", "w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([["Số phiếu", "p01 - Nguyễn Văn An", "p02 - Nguyễn Văn An", "p03"], [1, 1, 2, 3]])
     assert not read_ballots(event, [tmp_path / "btv.csv", DATA / "ld_only.xlsx"]).diagnostics
+
+
+def test_a_merge_within_one_row_or_in_the_header_is_not_refused(tmp_path: Path) -> None:
+    """Only merges down over ballot rows read differently from what they show; one across a row
+    (its other cells empty: E502 for a mark, nothing for a note) and one within the header row are not
+    E508; one from the header down into a ballot row is."""
+    from ballots.sheets import merged_down
+
+    assert merged_down([((0, 3), (0, 4)), ((4, 2), (4, 5)), ((1, 1), (2, 1)), ((0, 0), (1, 0))]) == ("A1:A2", "B2:B3")

@@ -126,8 +126,9 @@ def fixed_zip(entries: list[tuple[str, bytes]], stored_first: bool = False) -> b
     return out.getvalue()
 
 
-def xlsx_bytes(sheets: list[Sheet]) -> bytes:
-    """A workbook without openpyxl's save_workbook (it stamps 'modified' with now)."""
+def xlsx_bytes(sheets: list[Sheet], merges: dict[str, list[str]] | None = None) -> bytes:
+    """A workbook without openpyxl's save_workbook (it stamps 'modified' with now); `merges`: the
+    ranges to merge in a sheet."""
     wb = Workbook()
     wb.remove(wb.active)
     renamed: dict[str, str] = {}
@@ -137,6 +138,8 @@ def xlsx_bytes(sheets: list[Sheet]) -> bytes:
             renamed[ws.title] = name
         for row in sheet_rows:
             ws.append(row)
+        for cells in (merges or {}).get(name, []):
+            ws.merge_cells(cells)
     wb.properties.creator = "tests/data/ballots/make_fixtures.py"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
@@ -381,6 +384,10 @@ def other_files() -> dict[str, bytes]:
     return {
         "good.xlsm": xlsm_from_xlsx(good_xlsx),
         "error_cells.ods": ods_bytes(error_cells()),      # error_cells.xlsx as LibreOffice writes an .ods
+        # ballot 2 wholly invalid, its status merged down over ballot 3 (B3:B4): the sheet shows both invalid,
+        # but B4 reads empty, and ballot 3, its marks typed, was a valid ballot
+        "merged_status.xlsx": xlsx_bytes([edit(good("btv"), {(2, 1): "không hợp lệ"}), good("ld")],
+                                         {"btv": ["B3:B4"]}),
         "csv_comma/btv.csv": csv_text(btv_rows, ",").encode("utf-8"),
         "csv_comma/ld.csv": csv_text(ld_rows, ",").encode("utf-8"),
         "csv_bom_semicolon/btv.csv": csv_text(btv_rows, ";").encode("utf-8-sig"),
@@ -450,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    for stem, fmt in (("good", "ods"), ("good", "xls"), ("error_cells", "xls")):   # error_cells.ods: ods_bytes
+    for stem, fmt in (("good", "ods"), ("good", "xls"), ("error_cells", "xls"), ("merged_status", "ods"),
+                      ("merged_status", "xls")):   # error_cells.ods: ods_bytes
         target = out / f"{stem}.{fmt}"
         if args.soffice or not target.exists():
             target.write_bytes(soffice_convert(out / f"{stem}.xlsx", fmt))
