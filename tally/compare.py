@@ -565,7 +565,7 @@ def _compare_sheet(w: SheetRead, g: SheetRead, out: list[Difference]) -> None:
     name = w.name
     if _same_part(w, g):
         # Every comparison of the part's own fields below sets what `g` has against what `w`
-        # has, so equal fields differ in nothing (tests/test_compare.py holds the long way to
+        # has, so equal fields differ in nothing (tests/test_direct_snapshot.py holds the long way to
         # that on every sample's minutes): only what the workbook part gives is compared.
         _compare_print_ranges(name, w, g, out)
         _compare_headers_footers(name, w, g, out)

@@ -1128,6 +1128,7 @@ def book_snapshot(book: Book) -> Snapshot:
     numbered: list[list[tuple[str, object, int]]] = []
     number: dict[object, int] = {}   # a format -> its number, -1 for none
     refs = refs_at()
+    value: object
     for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
         row: list[tuple[str, object, int]] = []
         for at, (value, xf) in sorted(ws.cells.items()):
