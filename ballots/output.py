@@ -54,17 +54,28 @@ def refuse_existing(paths: Sequence[str | Path], force: bool, *, results: bool =
                        _("choose another -o, or pass --force to replace it"), Location(str(path)))
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: the same path once resolved (any spelling, case on
+    Windows), or the same file id (a hard link). A file id of 0 is no id: Windows gives it
+    for every file on some network and cloud drives (WebDAV, sshfs-win, Google Drive), where
+    any two files would otherwise be one (python/cpython#78116). False when either cannot be
+    looked at."""
+    try:
+        if os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b)):
+            return os.path.exists(a)
+        sa, sb = os.stat(a), os.stat(b)
+    except (OSError, ValueError):
+        return False
+    return sa.st_ino != 0 and sa.st_dev != 0 and os.path.samestat(sa, sb)
+
+
 def refuse_input_as_output(outputs: Sequence[str | Path], inputs: Sequence[str | Path]) -> None:
     """E604 when an output would replace one of the command's own input files, --force or not:
     `tally count event.toml entry.xlsx -o entry.xlsx --force` replaced the typed ballots with the
     minutes counted from them."""
     for output in map(Path, outputs):
         for given in map(Path, inputs):
-            try:
-                same = output.exists() and given.exists() and output.samefile(given)
-            except OSError:
-                same = False
-            if same:
+            if same_file(output, given):
                 raise fail("E604", _("'{output}' is also an input of this command ({given}): writing there would "
                                      "destroy it").format(output=output, given=given),
                            _("choose another -o (--force never replaces an input)"), Location(str(output)))

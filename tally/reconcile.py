@@ -49,7 +49,7 @@ from ballots.headers import group_for, map_header
 from ballots.i18n import _
 from ballots.marks import cell_text, is_blank, parse_mark, parse_status, squeeze
 from ballots.model import Event, Group, Mark, Person
-from ballots.output import refuse_existing, refuse_input_as_output, require_xlsx
+from ballots.output import refuse_existing, refuse_input_as_output, require_xlsx, same_file
 from ballots.sheets import OpenedFile, open_ballot_file
 from ballots.validate import display_names, read_ballots
 from tally.checking import refuse_swapped
@@ -428,7 +428,7 @@ def reconcile(first: str | Path, second: str | Path, event_path: str | Path | No
         names = [paths[0].as_posix(), paths[1].as_posix()]
     if names[0] == names[1]:
         names = [f"{names[0]} (1)", f"{names[1]} (2)"]
-    if _same_file(*paths):
+    if same_file(*paths):
         raise TallyError(Diagnostic(
             "E418", _("{file} is given as both entries: reconcile compares the entries of two clerks")
                     .format(file=paths[0]),
@@ -459,13 +459,6 @@ def reconcile(first: str | Path, second: str | Path, event_path: str | Path | No
         b.diagnostics = (*b.diagnostics, copied)
     compared, diffs = compare(event, a, b)
     return Reconciliation(event, _summary(a), _summary(b), compared, diffs)
-
-
-def _same_file(first: Path, second: Path) -> bool:
-    try:
-        return first.samefile(second)
-    except OSError:       # one of them cannot be read: _open says so
-        return False
 
 
 def _copied(first: _Entry, second: _Entry) -> Diagnostic | None:

@@ -80,3 +80,30 @@ def test_an_output_that_is_an_input_is_refused_even_with_force(tmp_path: Path) -
             assert proc.returncode == ExitCode.OUTPUT and "E604" in proc.stderr, proc.stdout + proc.stderr
             assert kept.read_bytes() == before
     assert not (tmp_path / "res.xlsx").exists()
+
+
+def test_same_file_by_path_link_and_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ballots.output.same_file (E604, E418): one file under any spelling of its path or as a
+    hard link; two files are two even where the system gives every file the id 0 (Windows on
+    WebDAV, sshfs-win and cloud drives, python/cpython#78116); a missing file is no file."""
+    from ballots.output import same_file
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    a.write_bytes(b"one")
+    b.write_bytes(b"two")
+    assert same_file(a, tmp_path / "." / "a.xlsx")
+    assert not same_file(a, b)
+    assert not same_file(a, tmp_path / "missing.xlsx")
+    assert not same_file(tmp_path / "missing.xlsx", tmp_path / "missing.xlsx")
+    link = tmp_path / "link.xlsx"
+    os.link(a, link)
+    assert same_file(a, link)
+    real_stat = os.stat
+
+    def no_ids(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        st = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+        return os.stat_result((st.st_mode, 0, 0, *tuple(st)[3:]))
+
+    monkeypatch.setattr(os, "stat", no_ids)
+    assert not same_file(a, b)            # two files, both "id 0 on device 0"
+    assert same_file(a, tmp_path / "." / "a.xlsx")
