@@ -322,12 +322,22 @@ def _decode(data: bytes, display: str) -> str:
                    Location(display)) from None
 
 
+def _cells_up_to(text: str) -> None:
+    """Let the csv module read a cell as long as the whole text (its default stops at 131,072
+    characters with an error that is no problem of the file: a long note was "an internal
+    error", or with a quote elsewhere a false E311). The file's size is bounded before (E307);
+    what a cell may hold is judged where its value is read, as for a spreadsheet's cells."""
+    if len(text) > csv.field_size_limit():
+        csv.field_size_limit(len(text))
+
+
 def _check_quotes(text: str, display: str) -> None:
     """Refuse a CSV whose quotes do not pair up. Read leniently (as the rows are), a quote opened
     and never closed makes the rest of the file one cell: in a note column, the ballots after it
     vanished without a word. Only a file with a quote in it is parsed strictly to find out."""
     if '"' not in text:
         return
+    _cells_up_to(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True)
     line = 1
     try:
@@ -347,6 +357,7 @@ def _check_quotes(text: str, display: str) -> None:
 
 def _csv_rows(data: bytes, display: str) -> Iterator[list[object]]:
     text = _decode(data, display)
+    _cells_up_to(text)
     delimiter = sniff_delimiter(text)
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
         yield list(row)

@@ -293,3 +293,19 @@ def test_quotes_that_pair_up_are_read_as_before() -> None:
     sheets._check_quotes(text, "btv.csv")     # a quote inside an unquoted cell stays a character
     rows = list(sheets._csv_rows(text.encode(), "btv.csv"))
     assert rows[1:] == [["1", 'rách, "mất" góc', "1"], ["2", "hai\ndòng", "2"], ["3", 'ab"c', "3"]]
+
+
+@pytest.mark.parametrize("quote", ["", '"'])
+def test_csv_note_longer_than_the_csv_module_reads_by_default(tmp_path: Path, quote: str) -> None:
+    """A note of 200,000 characters (past the csv module's default 131,072): the ballots are read,
+    not "an internal error", and with a quote elsewhere in the file not a false E311."""
+    text = (DATA / "csv_comma" / "btv.csv").read_text(encoding="utf-8").splitlines()
+    rows = [text[0], f"{text[1].split(',')[0]},,{quote}note{quote},{','.join(text[1].split(',')[3:])}",
+            f"{text[2].split(',')[0]},,{'x' * 200_000},{','.join(text[2].split(',')[3:])}", *text[3:]]
+    (tmp_path / "btv.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "ld.csv").write_bytes((DATA / "csv_comma" / "ld.csv").read_bytes())
+    event, _ = load_event(EVENT)
+    result = read_ballots(event, [tmp_path / "btv.csv", tmp_path / "ld.csv"])
+    assert [d.code for d in result.diagnostics if d.code.startswith("E")] == []
+    btv = result.groups[0].ballots
+    assert len(btv) == len(text) - 1 and len(btv[1].note or "") == 200_000
