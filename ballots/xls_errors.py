@@ -91,8 +91,10 @@ def workbook_stream(data: bytes) -> bytes:
 
 
 # A BOOLERR record holding an error, or a FORMULA record whose cached value is one, anywhere: one
-# search in C, so that a sheet without any is not walked record by record in Python.
-_MAYBE = re.compile(rb"\x05\x02\x08\x00.{7}\x01|\x06\x00[\x14-\xff].{7}\x02.{5}\xff\xff", re.DOTALL)
+# search in C, so that a sheet without any is not walked record by record in Python. A FORMULA
+# record is 20 bytes long or more: its length's low byte is at least 0x14, or its high byte not 0.
+_MAYBE = re.compile(rb"\x05\x02\x08\x00.{7}\x01|\x06\x00(?:[\x14-\xff].|.[\x01-\xff]).{6}\x02.{5}\xff\xff",
+                    re.DOTALL)
 
 
 def error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:

@@ -168,3 +168,18 @@ def test_damaged_xls_bytes_give_what_can_be_read_never_a_crash() -> None:
             data = data[:rng.randrange(len(data))]
         found = error_cells(bytes(data))
         assert all(isinstance(t, str) and t.startswith("#") for cells in found.values() for t in cells.values())
+
+
+@pytest.mark.parametrize("length", [0x14, 0x1F, 0xFF, 0x100, 0x10A, 0x113, 0x205, 0xFFFF])
+def test_the_xls_search_finds_a_formula_showing_an_error_of_any_length(length: int) -> None:
+    """xls_errors._MAYBE: a FORMULA record (0x0006) whose cached value is an error (0x02 ... 0xFFFF),
+    at every record length from its least (20 bytes) up, the high byte of the length too; a
+    record shorter than a FORMULA's is not one."""
+    import struct
+
+    from ballots import xls_errors
+
+    body = struct.pack("<HHH", 4, 2, 15) + bytes([2, 0, 0x17, 0, 0, 0, 0xFF, 0xFF]) + b"\x00" * 6
+    record = struct.pack("<HH", 0x0006, length) + body
+    assert xls_errors._MAYBE.search(b"\x09\x08" + record)
+    assert not xls_errors._MAYBE.search(struct.pack("<HH", 0x0006, 0x13) + body)
