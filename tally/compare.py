@@ -324,6 +324,8 @@ def _font_text(f: Font) -> str:
         parts.append(f"underline {f.underline}")
     if f.script:
         parts.append(f.script)
+    if f.scheme:
+        parts.append(f"the theme's {f.scheme} font")
     parts.append(f"colour {f.color}")
     return ", ".join(parts)
 
@@ -655,7 +657,8 @@ def _ref_key(ref: str) -> tuple[int, int]:
 
 
 def _font_key(f: Font) -> tuple[object, ...]:
-    return (f.name, f.size, f.bold, f.italic, f.underline, f.strike, _ink(f.color), f.script, f.outline, f.shadow)
+    return (f.name, f.size, f.bold, f.italic, f.underline, f.strike, _ink(f.color), f.script, f.outline, f.shadow,
+            f.scheme)
 
 
 def _look_key(look: Look) -> tuple[object, ...]:

@@ -151,6 +151,9 @@ class Font:
     script: str = ""          # vertAlign: superscript / subscript
     outline: bool = False
     shadow: bool = False
+    # <scheme val="minor|major"/>: Excel draws the theme's body or heading font instead of `name`
+    # (so a changed theme changes the print); tally writes none
+    scheme: str = ""
 
 
 @dataclass(frozen=True)
@@ -394,6 +397,8 @@ def _font(node: Element | None, base: Font | None = None) -> Font:
             kw["color"] = _color(child)
         elif tag == "vertAlign":
             kw["script"] = "" if val == "baseline" else (val or "")
+        elif tag == "scheme":
+            kw["scheme"] = "" if val in (None, "none") else val
     return Font(**{**f.__dict__, **kw})
 
 

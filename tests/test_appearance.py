@@ -129,3 +129,24 @@ def test_the_comparison_names_sheet_cell_and_both_sides() -> None:
     d = diffs[0]
     assert d.cell.startswith("J") and d.what == "text" and d.shown == str(int(d.signed) // 10)
     assert appearance_differences(data, snap) == diffs
+
+
+def test_a_theme_font_in_place_of_the_named_one_fails_verify(tmp_path: Path) -> None:
+    """A font marked <scheme val="minor"/> is drawn by Excel in the theme's body font, whatever
+    its name says (and the theme is a part of the package anyone can change): tally writes none,
+    so minutes whose fonts are so marked do not print as signed (E922), naming the theme's font."""
+    with zipfile.ZipFile(SIGNED) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in parts:
+            if info.filename == "xl/styles.xml":
+                assert b"<font>" in body and b"scheme" not in body
+                body = body.replace(b"</font>", b'<scheme val="minor"/></font>')
+            z.writestr(info, body)
+    path = tmp_path / "theme.xlsx"
+    path.write_bytes(out.getvalue())
+    report = verify_file(path, ANCHORS)
+    assert not report.passed
+    appearance = [c for c in report.failed if c.id == "appearance"]
+    assert appearance and appearance[0].code == "E922" and "the theme's minor font" in appearance[0].reason
