@@ -162,9 +162,14 @@ def sniff(data: bytes, display: str) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
-                if "xl/workbook.xml" in names or any(n.lower() == "xl/workbook.xml" for n in names) \
-                        or "xl/workbook.bin" in names:
+                if "xl/workbook.xml" in names or any(n.lower() == "xl/workbook.xml" for n in names):
                     return "xlsx"
+                if any(n.lower() == "xl/workbook.bin" for n in names):
+                    # binary records: neither the size checks before reading nor the search for
+                    # cells showing an error can look inside, so it is not read at all
+                    raise fail("E301", _("this is an Excel Binary Workbook (.xlsb), which tally does not read: "
+                                         "its cells cannot be checked before they are read"),
+                               _("in Excel choose Save As › 'Excel Workbook (*.xlsx)' and give that file"), where)
                 if "mimetype" in names:
                     with zf.open("mimetype") as fh:   # read(): a "mimetype" may inflate to gigabytes
                         mime = fh.read(100)

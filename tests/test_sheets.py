@@ -207,6 +207,8 @@ def test_sniff_kinds(data: bytes, kind: str) -> None:
     (_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b""}), "E301", "word-processor"),
     (_zip({"ppt/presentation.xml": b""}), "E301", "presentation"),
     (_zip({"notes.txt": b"hello"}), "E301", "zip archive"),
+    (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x83\x01", "xl/worksheets/sheet1.bin": b""}),
+     "E301", ".xlsb"),
     (OLE_MAGIC + b"\x00" * 100 + "EncryptedPackage".encode("utf-16-le"), "E302", "password"),
     (b"PK\x03\x04" + b"\x00" * 40, "E303", "damaged"),
 ])
