@@ -67,7 +67,11 @@ def find(data: bytes, kind: str, members: Iterable[str], display: str) -> dict[s
         else:
             labels = sheet_names(zf)
             for member in members:
-                out[labels.get(member, member)] = _xlsx(_stream(zf, member), display, labels.get(member, member))
+                found = _xlsx(_stream(zf, member), display, labels.get(member, member))
+                if found and member not in labels:     # fail closed: the reader's sheet cannot be named
+                    raise fail("E303", _("{part} holds cells showing an error (such as #N/A), and tally cannot tell "
+                                         "which sheet it is").format(part=member), _(_FIX), Location(display))
+                out[labels.get(member, member)] = found
     for sheet, cells in out.items():
         if len(cells) > MAX_ERRORS:
             raise fail("E303", _("sheet '{sheet}' holds more than {n:,} cells showing an error (such as #N/A)")

@@ -267,6 +267,11 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
         names = {i.filename: i for i in zf.infolist()}
         scan: dict[str, object] = {}
         if kind == "xlsx":
+            elsewhere = _sheets_elsewhere(zf)
+            if elsewhere:
+                raise fail("E303", _("the workbook keeps a sheet in {part}, outside xl/worksheets/, where tally cannot "
+                                     "check it before reading it").format(part=elsewhere[0]),
+                           _("open it in Excel or LibreOffice and save it again"), Location(display))
             for name in names:
                 low = name.lower()
                 if low.startswith("xl/worksheets/") and low.endswith(".xml"):
@@ -316,6 +321,40 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                 spans.update(scanner.spans)
     sheets = ("content.xml",) if kind == "ods" else ()
     return frozenset(n for n in suspects if n in sheets or n.lower().startswith("xl/worksheets/"))
+
+
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]{1,32}:)?Relationship\b[^>]*>")
+_REL_ATTR = re.compile(rb"""\b(Type|Target|TargetMode)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _sheets_elsewhere(zf: zipfile.ZipFile) -> list[str]:
+    """The worksheet parts the workbook's relationships name outside xl/worksheets/, or by a
+    target not written plainly (a character reference, a '..'): the sheet reader follows them,
+    and the checks before it (each sheet's extent, cells showing an error) look there only. Excel
+    and LibreOffice write every sheet there."""
+    try:
+        info = zf.getinfo("xl/_rels/workbook.xml.rels")
+        if info.file_size > 4 * MB:
+            return ["xl/_rels/workbook.xml.rels"]
+        rels = zf.read(info)
+    except KeyError:
+        return []                    # no relationships: the reader finds no sheet
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError, zlib.error):
+        return []                    # damaged: the reader reports it
+    out = []
+    for rel in _RELATIONSHIP.finditer(rels):
+        attrs = {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _REL_ATTR.finditer(rel.group())}
+        kind, target = attrs.get(b"Type", b""), attrs.get(b"Target", b"")
+        if b"&" in kind:             # a type spelled with a character reference: it may be a worksheet's
+            out.append(target.decode("utf-8", "replace"))
+            continue
+        if not kind.endswith(b"/worksheet") or attrs.get(b"TargetMode", b"").lower() == b"external":
+            continue
+        part = target.lstrip(b"/") if target.startswith(b"/") else b"xl/" + target
+        if b"&" in part or b"\\" in part or b"/." in part or not part.lower().startswith(b"xl/worksheets/") \
+                or b"/" in part[len(b"xl/worksheets/"):]:
+            out.append(part.decode("utf-8", "replace"))
+    return out
 
 
 XLSX_NEEDLE = b"#"                     # every error value (#N/A, #REF!...) starts with one

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from ballot_fixtures import DATA, EVENT
 
 from ballots import cellerrors
+from ballots.errors import TallyError
 from ballots.limits import check_zip
 from ballots.sheets import open_ballot_file
 from tally import pipeline
@@ -183,3 +185,36 @@ def test_the_xls_search_finds_a_formula_showing_an_error_of_any_length(length: i
     record = struct.pack("<HH", 0x0006, length) + body
     assert xls_errors._MAYBE.search(b"\x09\x08" + record)
     assert not xls_errors._MAYBE.search(struct.pack("<HH", 0x0006, 0x13) + body)
+
+
+def _moved(source: bytes, old: str, new: str) -> bytes:
+    """The workbook with one sheet part stored under another name (its relationship and
+    content type following), as the sheet reader still finds it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info).replace(f"/{old}".encode(), f"/{new}".encode())
+            zout.writestr(new if info.filename == old else info.filename, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("target", ["xl/sheets/s1.xml", "xl/worksheets/deeper/sheet1.xml"])
+def test_a_sheet_kept_outside_xl_worksheets_is_refused(tmp_path: Path, target: str) -> None:
+    """The checks before reading (each sheet's extent, cells showing an error) look at
+    xl/worksheets/; the reader follows the workbook's relationships. A sheet the workbook keeps
+    elsewhere was read unchecked: its #N/A status made a valid ballot. It is refused (E303)."""
+    path = tmp_path / "moved.xlsx"
+    path.write_bytes(_moved((DATA / "error_cells.xlsx").read_bytes(), "xl/worksheets/sheet1.xml", target))
+    checked = pipeline.check(EVENT, [path])
+    codes = [(d.code, d.message) for d in checked.diagnostics if d.code.startswith("E")]
+    assert codes and codes[0][0] == "E303" and target in codes[0][1], codes
+
+
+def test_error_cells_in_a_sheet_that_cannot_be_named_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cellerrors.find fails closed: cells showing an error in a part the workbook's sheet list
+    does not name (its labels are best effort) are E303, not dropped."""
+    monkeypatch.setattr(cellerrors, "sheet_names", lambda zf: {})
+    data = (DATA / "error_cells.xlsx").read_bytes()
+    with pytest.raises(TallyError) as info:
+        cellerrors.find(data, "xlsx", ["xl/worksheets/sheet1.xml"], "error_cells.xlsx")
+    assert [d.code for d in info.value.diagnostics] == ["E303"]
