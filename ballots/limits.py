@@ -218,9 +218,10 @@ def _raw_stream(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 
 def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, scan: dict[str, object],
-             needle: bytes = b"", suspects: set[str] | None = None) -> None:
+             needles: tuple[bytes, ...] = (), suspects: set[str] | None = None) -> None:
     """Inflate every member once, counting real bytes; feed the sheet parts to their scanners,
-    and add to `suspects` each of them whose bytes hold `needle` (ballots.cellerrors)."""
+    and add to `suspects` each of them whose bytes hold one of `needles` (ballots.cellerrors)."""
+    keep = max(map(len, needles), default=1) - 1     # the end of a chunk kept, for a needle cut in two
     total = 0
     for info in zf.infolist():
         if info.is_dir():
@@ -238,9 +239,11 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
                     raise too_big(display, total, limits)
                 if scanner is not None:
                     scanner.feed(chunk)  # type: ignore[attr-defined]
-                    if suspects is not None and info.filename not in suspects and (needle in chunk or needle in seen + chunk[:len(needle)]):
-                        suspects.add(info.filename)     # b"#": memchr, ~5 ms for a 100 MB sheet
-                    seen = chunk[1 - len(needle):] if len(needle) > 1 else b""
+                    if suspects is not None and info.filename not in suspects:
+                        joined = seen + chunk[:keep]
+                        if any(n in chunk or n in joined for n in needles):
+                            suspects.add(info.filename)     # memmem, a few ms for a 100 MB sheet
+                    seen = chunk[-keep:] if keep else b""
         except (zlib.error, zipfile.BadZipFile, NotImplementedError, struct.error) as exc:
             # the reader reports damage with its own words; only sizes are checked here
             if scanner is not None:
@@ -283,7 +286,7 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                 if name == "content.xml":
                     scan[name] = _OdsScan()
         suspects: set[str] = set()
-        _members(data, zf, display, limits, scan, XLSX_NEEDLE if kind == "xlsx" else ODS_NEEDLE, suspects)
+        _members(data, zf, display, limits, scan, XLSX_NEEDLES if kind == "xlsx" else ODS_NEEDLES, suspects)
         for name, scanner in list(scan.items()):
             if isinstance(scanner, _XlsxSheetScan) and (scanner.odd or scanner.exact):
                 walk: _XlsxExactWalk | _XlsxValuedCells = (
@@ -357,8 +360,11 @@ def _sheets_elsewhere(zf: zipfile.ZipFile) -> list[str]:
     return out
 
 
-XLSX_NEEDLE = b"#"                     # every error value (#N/A, #REF!...) starts with one
-ODS_NEEDLE = b'value-type="error"'     # calcext:value-type="error", LibreOffice's error cell
+# A cell showing an error is typed "e" (<c r="B3" t="e"><v>#N/A</v></c>): the quoted value e, in
+# either quotes. Not the "#" its text starts with: every character reference (&#7889;, how some
+# writers, tally's own, put Vietnamese into a sheet) holds one, and each such sheet was read twice.
+XLSX_NEEDLES = (b'"e"', b"'e'")
+ODS_NEEDLES = (b'value-type="error"', b"value-type='error'")     # calcext:value-type, LibreOffice's error cell
 
 
 def sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -218,3 +218,25 @@ def test_error_cells_in_a_sheet_that_cannot_be_named_are_refused(monkeypatch: py
     with pytest.raises(TallyError) as info:
         cellerrors.find(data, "xlsx", ["xl/worksheets/sheet1.xml"], "error_cells.xlsx")
     assert [d.code for d in info.value.diagnostics] == ["E303"]
+
+
+@pytest.mark.parametrize(("cells", "flagged"), [
+    ('<row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>', True),
+    ("<row r='2'><c r='B2' t='e'><v>#N/A</v></c></row>", True),
+    ('<row r="2"><c r="B2" t = "e"><v>#N/A</v></c></row>', True),
+    # Vietnamese as character references (how tally's own writer puts it): a '#' in every one
+    ('<row r="2"><c r="B2" t="inlineStr"><is><t>Nguy&#7877;n V&#259;n An</t></is></c></row>', False),
+])
+def test_the_pre_scan_looks_for_the_error_type_not_for_a_hash(cells: str, flagged: bool) -> None:
+    """The pre-scan flags a sheet for a second look by the error cell's type ("e", either quotes,
+    spaces around '='), not by the '#' of a character reference, which every sheet written with
+    Vietnamese as &#...; holds (each was read twice)."""
+    raw = (DATA / "good.xlsx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = _sheet_xml(cells)
+            zout.writestr(info.filename, body)
+    assert bool(check_zip(out.getvalue(), "xlsx", "t.xlsx")) is flagged
