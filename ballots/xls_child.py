@@ -37,10 +37,10 @@ def run_child(argv: list[str]) -> int:
     result: tuple[str, object, object]
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        try:                # cells showing #N/A etc., which calamine reads as empty (ballots.xls_errors)
-            errors = error_cells(data)
-        except Exception:  # noqa: BLE001 -- damaged records: calamine has read what it could, so do we
-            errors = {}
+        # cells showing #N/A etc., which calamine reads as empty (ballots.xls_errors, which reads
+        # damaged records as far as they go): if it fails, the file is refused as damaged (E303),
+        # never read with its errors as empty cells
+        errors = error_cells(data)
         out: dict[str, object] = {}
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)

@@ -240,3 +240,25 @@ def test_the_pre_scan_looks_for_the_error_type_not_for_a_hash(cells: str, flagge
                 body = _sheet_xml(cells)
             zout.writestr(info.filename, body)
     assert bool(check_zip(out.getvalue(), "xlsx", "t.xlsx")) is flagged
+
+
+def test_the_xls_child_refuses_a_file_whose_error_cells_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ballots.xls_child fails closed: when the search for cells showing an error fails, the file
+    is reported damaged (E303 in the parent), not read with those cells as empty."""
+    import marshal
+    import sys
+    import types
+
+    from ballots import xls_child
+
+    def broken(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+        raise ValueError("a record cut short")
+
+    out = io.BytesIO()
+    monkeypatch.setattr(xls_child, "cap_memory", lambda limit: None)      # not in the test's own process
+    monkeypatch.setattr(xls_child, "error_cells", broken)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO((DATA / "error_cells.xls").read_bytes())))
+    monkeypatch.setattr(sys, "stdout", types.SimpleNamespace(buffer=out, flush=lambda: None))
+    xls_child.run_child(["0", "1000", "1000000"])
+    status, detail, *_rest = marshal.loads(out.getvalue())
+    assert status == "error" and "a record cut short" in detail
