@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ballot_fixtures import DATA, EVENT
 
-from ballots import cellerrors
+from ballots import cellerrors, limits
 from ballots.errors import TallyError
 from ballots.limits import check_zip
 from ballots.sheets import open_ballot_file
@@ -224,6 +224,8 @@ def test_error_cells_in_a_sheet_that_cannot_be_named_are_refused(monkeypatch: py
     ('<row r="2"><c r="B2" t="e"><v>#N/A</v></c></row>', True),
     ("<row r='2'><c r='B2' t='e'><v>#N/A</v></c></row>", True),
     ('<row r="2"><c r="B2" t = "e"><v>#N/A</v></c></row>', True),
+    # attribute values ending in e (LibreOffice writes these on every row), and an e in a text
+    ('<row r="2" hidden="false" collapsed="false"><c r="B2" t="inlineStr"><is><t>"e</t></is></c></row>', False),
     # Vietnamese as character references (how tally's own writer puts it): a '#' in every one
     ('<row r="2"><c r="B2" t="inlineStr"><is><t>Nguy&#7877;n V&#259;n An</t></is></c></row>', False),
 ])
@@ -240,6 +242,18 @@ def test_the_pre_scan_looks_for_the_error_type_not_for_a_hash(cells: str, flagge
                 body = _sheet_xml(cells)
             zout.writestr(info.filename, body)
     assert bool(check_zip(out.getvalue(), "xlsx", "t.xlsx")) is flagged
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_the_pre_scan_finds_the_error_type_cut_between_two_chunks(monkeypatch: pytest.MonkeyPatch,
+                                                                   kind: str) -> None:
+    """The sheet inflates in chunks; the error type is found wherever a chunk ends inside it."""
+    data = (DATA / f"error_cells.{kind}").read_bytes()
+    want = check_zip(data, kind, f"error_cells.{kind}")
+    assert want
+    for size in (1, 2, 3, 5, 7, 11, 17, 18, 19):
+        monkeypatch.setattr(limits, "CHUNK", size)
+        assert check_zip(data, kind, f"error_cells.{kind}") == want, size
 
 
 def test_the_xls_child_refuses_a_file_whose_error_cells_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
