@@ -62,6 +62,7 @@ from xml.parsers import expat
 
 from ballots.cells import column_index, column_letters
 from ballots.errors import Location, TallyError, fail
+from ballots.halves import Halves, plan, worth_cutting
 from ballots.i18n import _
 from ballots.memory import physical_memory
 
@@ -218,10 +219,12 @@ def _raw_stream(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 
 def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, scan: dict[str, object],
-             needle: tuple[re.Pattern[bytes], int] | None = None, suspects: set[str] | None = None) -> None:
+             needle: tuple[re.Pattern[bytes], int] | None = None, suspects: set[str] | None = None,
+             texts: dict[str, list[bytes]] | None = None) -> None:
     """Inflate every member once, counting real bytes; feed the sheet parts to their scanners,
     and add to `suspects` each of them whose bytes match `needle` (a pattern and the longest
-    text it matches: XLSX_NEEDLE, ODS_NEEDLE; ballots.cellerrors)."""
+    text it matches: XLSX_NEEDLE, ODS_NEEDLE; ballots.cellerrors). `texts`: each .xlsx sheet
+    part's inflated chunks, by name (for ballots.halves)."""
     search = needle[0].search if needle else None
     keep = needle[1] - 1 if needle else 0     # the end of a chunk kept, for a needle cut in two
     total = 0
@@ -229,6 +232,8 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
         if info.is_dir():
             continue
         scanner = scan.get(info.filename)
+        kept = texts.setdefault(info.filename, []) if texts is not None and isinstance(scanner, _XlsxSheetScan) \
+            else None
         inflated = 0
         seen = b""             # the end of the last chunk, for a needle cut in two
         try:
@@ -241,6 +246,8 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
                     raise too_big(display, total, limits)
                 if scanner is not None:
                     scanner.feed(chunk)  # type: ignore[attr-defined]
+                    if kept is not None:
+                        kept.append(chunk)
                     if search is not None and suspects is not None and info.filename not in suspects:
                         if search(chunk) or search(seen + chunk[:keep]):
                             suspects.add(info.filename)     # a literal-led pattern: ~0.6 ns a byte
@@ -250,6 +257,8 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
             # the reader reports damage with its own words; only sizes are checked here
             if scanner is not None:
                 scan.pop(info.filename, None)
+            if texts is not None:
+                texts.pop(info.filename, None)
             del exc
             continue
         if scanner is not None:
@@ -257,10 +266,13 @@ def _members(data: bytes, zf: zipfile.ZipFile, display: str, limits: Limits, sca
 
 
 def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIMITS,
-              spans: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] | None = None) -> frozenset[str]:
+              spans: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] | None = None,
+              halves: dict[str, Halves] | None = None) -> frozenset[str]:
     """Sizes, a zip bomb, and each sheet's extent, before calamine sees the file. Returns the
     sheet parts that may hold cells showing an error (#N/A: ballots.cellerrors), most often none;
-    fills `spans` with an .ods table's merged cells, which calamine does not give."""
+    fills `spans` with an .ods table's merged cells, which calamine does not give, and `halves`
+    with each large .xlsx sheet whose cells are all written plainly, cut in two for reading
+    (ballots.halves: sheet name -> its halves)."""
     check_zip_members(data, display)
     import io
 
@@ -288,7 +300,11 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                 if name == "content.xml":
                     scan[name] = _OdsScan()
         suspects: set[str] = set()
-        _members(data, zf, display, limits, scan, XLSX_NEEDLE if kind == "xlsx" else ODS_NEEDLE, suspects)
+        texts: dict[str, list[bytes]] | None = {} if halves is not None and kind == "xlsx" else None
+        _members(data, zf, display, limits, scan, XLSX_NEEDLE if kind == "xlsx" else ODS_NEEDLE, suspects, texts)
+        if texts:
+            _plan_halves(zf, scan, texts, halves)   # type: ignore[arg-type]
+            texts.clear()
         for name, scanner in list(scan.items()):
             if isinstance(scanner, _XlsxSheetScan) and (scanner.odd or scanner.exact):
                 walk: _XlsxExactWalk | _XlsxValuedCells = (
@@ -326,6 +342,21 @@ def check_zip(data: bytes, kind: str, display: str, limits: Limits = DEFAULT_LIM
                 spans.update(scanner.spans)
     sheets = ("content.xml",) if kind == "ods" else ()
     return frozenset(n for n in suspects if n in sheets or n.lower().startswith("xl/worksheets/"))
+
+
+def _plan_halves(zf: zipfile.ZipFile, scan: dict[str, object], texts: dict[str, list[bytes]],
+                 halves: dict[str, Halves]) -> None:
+    big = {part: chunks for part, chunks in texts.items() if worth_cutting(sum(map(len, chunks)))
+           and isinstance(scan.get(part), _XlsxSheetScan) and not (scan[part].odd or scan[part].exact)}  # type: ignore[attr-defined]
+    names = [name.lower() for name in zf.namelist()]
+    if not big or len(set(names)) != len(names):
+        return      # a part named twice: which one a reader takes is its own choice; read it whole
+    labels = sheet_names(zf)
+    for part, chunks in big.items():
+        sheet = labels.get(part)
+        cut = plan(zf, part, sheet, scan[part].prefix, chunks) if sheet else None  # type: ignore[attr-defined]
+        if cut is not None:
+            halves[sheet] = cut  # type: ignore[index]
 
 
 _RELATIONSHIP = re.compile(rb"<(?:[\w.-]{1,32}:)?Relationship\b[^>]*>")

@@ -21,6 +21,8 @@ from ballots.cellerrors import find as find_errors
 from ballots.cells import cell_ref, column_letters
 from ballots.errors import Location, TallyError, fail
 from ballots.formats import OLE_MAGIC, ZIP_MAGIC
+from ballots.halves import Halves
+from ballots.halves import read as read_halves
 from ballots.i18n import _
 from ballots.limits import (
     Limits,
@@ -82,6 +84,7 @@ class OpenedFile:
     _book: object = None
     _errors: dict[str, Errors] = field(default_factory=dict)   # sheet -> cells showing #N/A etc.
     _spans: dict[str, list[Span]] = field(default_factory=dict)  # an .ods sheet -> its merged cells
+    _halves: dict[str, Halves] = field(default_factory=dict)    # a large .xlsx sheet, cut in two to be read
 
     def sheet(self, name: str) -> SheetData:
         if self.kind == "csv":
@@ -90,7 +93,8 @@ class OpenedFile:
             first_col, rows, spans = self._book[name]
             return SheetData(self.display, name, first_col, rows, given=str(self.path), merged=merged_down(spans))
         try:
-            sheet = self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+            cut = self._halves.pop(name, None)
+            sheet = (cut and read_halves(cut)) or self._book.get_sheet_by_name(name)  # type: ignore[attr-defined]
             start = sheet.start
             first_col = start[1] if start else 0
             merged = merged_down(self._spans.get(name, []) if self.kind == "ods" else sheet.merged_cell_ranges or [])
@@ -243,8 +247,9 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
         return OpenedFile(path, display, sha, kind, [path.stem], data)
     errors: dict[str, Errors] = {}
     spans: dict[str, list[Span]] = {}
+    halves: dict[str, Halves] = {}
     if kind in ("xlsx", "ods"):
-        suspects = check_zip(data, kind, display, limits, spans)
+        suspects = check_zip(data, kind, display, limits, spans, halves)
         if suspects:
             errors = find_errors(data, kind, suspects, display)
     if kind == "xls":
@@ -264,7 +269,7 @@ def open_ballot_file(path: str | Path, display: str | None = None, limits: Limit
         raise fail("E303", _("the {kind} file is damaged and cannot be read ({error}: {exc})")
                            .format(kind=kind, error=type(exc).__name__, exc=exc),
                    _("copy the file again from its source, or open and re-save it in Excel/LibreOffice"), where) from None
-    return OpenedFile(path, display, sha, kind, names, data, book, errors, spans)
+    return OpenedFile(path, display, sha, kind, names, data, book, errors, spans, halves)
 
 
 XLS_MEMORY = 2 * 1024 * 1024 * 1024   # address space of the child that reads an .xls
