@@ -352,7 +352,14 @@ def _plan_halves(zf: zipfile.ZipFile, scan: dict[str, object], texts: dict[str, 
     if not big or len(set(names)) != len(names):
         return      # a part named twice: which one a reader takes is its own choice; read it whole
     labels = sheet_names(zf)
+    # each half's text is held by the reader while it parses (about 35 bytes a cell more at the
+    # peak): cut while the texts cut stay within an eighth of this machine's memory
+    memory = physical_memory()
+    budget = memory // 8 if memory else 256 * MB
     for part, chunks in big.items():
+        budget -= sum(map(len, chunks))
+        if budget < 0:
+            break
         sheet = labels.get(part)
         cut = plan(zf, part, sheet, scan[part].prefix, chunks) if sheet else None  # type: ignore[attr-defined]
         if cut is not None:

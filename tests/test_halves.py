@@ -179,6 +179,19 @@ def _nothing() -> object:
     return nullcontext()
 
 
+def test_a_sheet_is_cut_only_within_an_eighth_of_the_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _sheet_zip(_rows(1, 90))
+    monkeypatch.setattr(halves, "SPLIT_AT", 0)
+    found: dict[str, halves.Halves] = {}
+    limits.check_zip(data, "xlsx", "t.xlsx", halves=found)
+    assert found
+    size = len(b"".join(found[next(iter(found))].texts[0]))
+    monkeypatch.setattr(limits, "physical_memory", lambda: 8 * size)   # each half less than the whole text
+    found.clear()
+    limits.check_zip(data, "xlsx", "t.xlsx", halves=found)
+    assert found == {}
+
+
 def test_the_markup_search_finds_each_kind_wherever_a_chunk_ends() -> None:
     xml = b'<?xml version="1.0"?><worksheet><sheetData>' + _rows(1, 5) + b"<!-- x -->" + _rows(6, 9)
     for size in (1, 2, 3, 7, 50):
