@@ -109,6 +109,16 @@ def _sheet_zip(body: bytes, extra_tail: bytes = b"") -> bytes:
     return out.getvalue()
 
 
+def _cut_always(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every sheet read from now on is cut (the threshold 0); the list gets what each read in
+    halves gave (None: read whole)."""
+    read = halves.read
+    seen: list[object] = []
+    monkeypatch.setattr(halves, "SPLIT_AT", 0)
+    monkeypatch.setattr("ballots.sheets.read_halves", lambda cut: seen.append(read(cut)) or seen[-1])
+    return seen
+
+
 def _rows(first: int, last: int) -> bytes:
     return b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>x</t></is></c></row>'
                     % (r, r, r, r) for r in range(first, last + 1))
@@ -147,10 +157,7 @@ def test_a_sheet_that_could_be_misread_in_halves_reads_as_one_read(monkeypatch: 
             return [d.code for d in exc.diagnostics]
 
     whole = table()
-    read = halves.read
-    seen: list[object] = []
-    monkeypatch.setattr(halves, "SPLIT_AT", 0)
-    monkeypatch.setattr("ballots.sheets.read_halves", lambda cut: seen.append(read(cut)) or seen[-1])
+    seen = _cut_always(monkeypatch)
     assert table() == whole
     fate = "not cut" if not seen else "read whole" if seen == [None] else "cut"
     assert fate == FATE[name]
@@ -228,9 +235,6 @@ def test_a_check_and_a_count_read_in_halves_are_those_read_whole(monkeypatch: py
         return (diagnostics, None) if checked.has_errors else (diagnostics, pipeline.count_results(checked)[1])
 
     whole = outcome()
-    read = halves.read
-    stitched: list[object] = []
-    monkeypatch.setattr(halves, "SPLIT_AT", 0)
-    monkeypatch.setattr("ballots.sheets.read_halves", lambda cut: stitched.append(read(cut)) or stitched[-1])
+    stitched = _cut_always(monkeypatch)
     assert outcome() == whole
     assert stitched and all(s is not None for s in stitched), "each sheet was read in halves"
