@@ -54,10 +54,9 @@ def run_child(argv: list[str]) -> int:
                 for row in sheet.iter_rows()]
             if name in errors:
                 put_in(values, errors[name], start[1] if start else 0)
-            try:
-                merged = [((int(a), int(b)), (int(c), int(d))) for (a, b), (c, d) in sheet.merged_cell_ranges or []]
-            except Exception:  # noqa: BLE001 -- the rows are what matters; the merges are reported if read
-                merged = []
+            # merged cells over ballot rows are refused (E508): merges that cannot be read make the
+            # file damaged (E303), never a sheet read as if it had none
+            merged = [((int(a), int(b)), (int(c), int(d))) for (a, b), (c, d) in sheet.merged_cell_ranges or []]
             out[name] = ("rows", start[1] if start else 0, values, merged)
         result = ("ok", list(book.sheet_names), out)
     except PasswordError:

@@ -276,3 +276,42 @@ def test_the_xls_child_refuses_a_file_whose_error_cells_cannot_be_read(monkeypat
     xls_child.run_child(["0", "1000", "1000000"])
     status, detail, *_rest = marshal.loads(out.getvalue())
     assert status == "error" and "a record cut short" in detail
+
+
+def test_the_xls_child_refuses_a_file_whose_merged_cells_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merged cells over ballot rows are refused (E508); merges the reader fails to give make the
+    file damaged, not a sheet read as if it had none (which counted a merged status once)."""
+    import marshal
+    import sys
+    import types
+
+    import python_calamine
+
+    from ballots import xls_child
+
+    real = python_calamine.CalamineWorkbook
+
+    class Sheet:
+        def __init__(self, sheet: object) -> None:
+            self._sheet = sheet
+
+        def __getattr__(self, name: str) -> object:
+            if name == "merged_cell_ranges":
+                raise ValueError("a merge record cut short")
+            return getattr(self._sheet, name)
+
+    class Book:
+        @staticmethod
+        def from_filelike(fh: object) -> object:
+            book = real.from_filelike(fh)
+            return types.SimpleNamespace(sheet_names=book.sheet_names,
+                                         get_sheet_by_name=lambda name: Sheet(book.get_sheet_by_name(name)))
+
+    out = io.BytesIO()
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Book)
+    monkeypatch.setattr(xls_child, "cap_memory", lambda limit: None)      # not in the test's own process
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BytesIO((DATA / "merged_status.xls").read_bytes())))
+    monkeypatch.setattr(sys, "stdout", types.SimpleNamespace(buffer=out, flush=lambda: None))
+    xls_child.run_child(["0", "1000", "1000000"])
+    status, detail, *_rest = marshal.loads(out.getvalue())
+    assert status == "error" and "a merge record cut short" in detail
