@@ -57,6 +57,28 @@ print(len(frame), len(counts))
 """
 
 
+# A pure-Python loop of the kind tally's own code is made of (dicts, tuples, str formatting),
+# timed in this interpreter: the absolute figures below (the realistic event, --help, verify
+# files/s) scale with it, the ratios to the bare read much less. How CPython was built matters:
+# on this machine, December 2026, pyenv's default build (no --enable-optimizations) took 54-55
+# us and Debian's python3 (built with PGO, as python.org's Windows installer is) 44 us, and
+# verify went from 86 to 122 files/s with nothing else changed (bench/README.md).
+REFERENCE = ("import timeit\n"
+             "d = {i: (i, str(i)) for i in range(1000)}\n"
+             "print(min(timeit.repeat(lambda: [f'{v[1]}x' for k, v in d.items() if k % 3 or v[0]], "
+             "number=200, repeat=7)) / 200 * 1e6)")
+
+
+def interpreter_speed() -> str:
+    out = subprocess.run([sys.executable, "-c", REFERENCE], capture_output=True, text=True, check=False)
+    try:
+        micros = float(out.stdout.strip())
+    except ValueError:
+        return "interpreter: reference loop failed"
+    return (f"interpreter {sys.executable}: reference loop {micros:.1f} us (pure Python: the absolute "
+            "figures below scale with it)")
+
+
 def find_pandas(option: str | None) -> str | None:
     for python in (option, os.environ.get("TALLY_BENCH_PANDAS"), sys.executable):
         if python and subprocess.run([python, "-c", "import pandas, python_calamine"], capture_output=True,
@@ -93,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.rounds} paired round(s)")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s), load {os.getloadavg()[0]:.1f}, "
           f"cache {args.cache}")
+    print(f"  {interpreter_speed()}")
     big = big_case(args.cache, args.ballots, args.persons)
     realistic = realistic_case(args.cache)
     tally, cwd, how = tally_command(args.tally)
