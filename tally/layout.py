@@ -155,7 +155,7 @@ class SheetLayout:
         return dataclasses.replace(self, placed=self.cells, body=None) if self.body else self
 
     def checked(self) -> dict[str, CellValue]:
-        out = {c.ref: c.value for c in self.placed if c.checked}
+        out = {ref: value for ref, _row, _col, value, _role, checked, *_rest in self.placed if checked}
         if self.body:
             out.update(self.body.checked())
         return out

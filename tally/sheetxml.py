@@ -454,7 +454,9 @@ class Sheet:
     def _rows_xml(self, xfs: _Table[Xf]) -> Iterator[str]:
         by_row: dict[int, list[tuple[str, CellValue, Xf]]] = {}
         refs = refs_at()
-        for at, (value, xf) in sorted(self.placed.items()):
+        placed = self.placed
+        for at in sorted(placed):       # the keys alone: a pair of ints compares faster than a pair of pairs
+            value, xf = placed[at]
             by_row.setdefault(at[0], []).append((refs.get(at) or ref_at(*at), value, xf))
         heights = self.heights
         body = self.body

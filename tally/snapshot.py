@@ -1126,8 +1126,15 @@ def book_snapshot(book: Book) -> Snapshot:
     tests/test_direct_snapshot.py checks ``book_snapshot(b) == read_snapshot(bytes of b)`` on
     many generated minutes. The book's format table is numbered as a side effect, exactly as
     writing it would number it; the book is not written afterwards."""
+    known: dict[float, float] = {}     # a book repeats its row heights and column widths
+
     def num(value: float) -> float:
-        return float(_number(value))
+        if not value > 0:               # 0.0 and -0.0 are one key, NaN none: never kept
+            return float(_number(value))
+        got = known.get(value)
+        if got is None:
+            got = known[value] = float(_number(value))
+        return got
 
     xfs = book.styles.xfs
     numbered: list[list[tuple[str, object, int]]] = []
@@ -1136,7 +1143,9 @@ def book_snapshot(book: Book) -> Snapshot:
     value: object
     for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
         row: list[tuple[str, object, int]] = []
-        for at, (value, xf) in sorted(ws.cells.items()):
+        cells_at = ws.cells
+        for at in sorted(cells_at):  # the keys alone: a pair of ints compares faster than a pair of pairs
+            value, xf = cells_at[at]
             n = number.get(xf)
             if n is None:
                 n = number[xf] = xfs.add(xf) if any(xf) else -1
@@ -1167,8 +1176,11 @@ def book_snapshot(book: Book) -> Snapshot:
         sheet = SheetRead(ws.title, f"xl/worksheets/sheet{index + 1}.xml",
                           "veryHidden" if ws.hidden else "visible")
         cells = sheet.cells
+        values: dict[str, object] = {}   # the cells holding a value, taken in the same pass
         for ref, value, n in ids:       # CellRead(value, look), without its constructor's call in Python
             cells[ref] = _new_tuple(CellRead, (value, looks[n] if n < n_looks else looks[0], (), False, False))
+            if value is not None and value != "":
+                values[ref] = value
         for r, h in ws.heights.items():
             sheet.heights[r] = height = num(h)
             if height <= 0:
@@ -1207,7 +1219,6 @@ def book_snapshot(book: Book) -> Snapshot:
                 a, b = page.print_titles
                 sheet.print_titles = f"{quote_sheetname(ws.title)}!${a}:${b}".strip()
         detail[ws.title] = sheet
-        values = {ref: cell.value for ref, cell in cells.items() if cell.value is not None and cell.value != ""}
         if ws.title == DATA_SHEET:
             last_row = max((int(_REF.fullmatch(r).group(2)) for r in values), default=0)  # type: ignore[union-attr]
             data_rows = [tuple(values.get(f"{L}{i}") for L in "ABCDE") for i in range(1, last_row + 1)]

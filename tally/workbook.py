@@ -18,6 +18,7 @@ import binascii
 import datetime as dt
 import io
 import math
+import operator
 import os
 import zipfile
 from collections.abc import Callable, Sequence
@@ -312,40 +313,42 @@ def text_lines(text: str, width_points: float, size: float, bold: bool = False) 
     return lines
 
 
+_CELL_ROW = operator.itemgetter(1)      # a tally.layout.Cell's row
+
+
 def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, float]:
     """The height (points) of every row so that no text is clipped."""
     spans = {(r1, c1): (r2, c2) for r1, c1, r2, c2 in sheet.merges}
     body = sheet.body
-    last = max(max((c.row for c in sheet.placed), default=0), body.last if body else 0)
-    occupied = {c.row for c in sheet.placed if c.value is not None}
+    placed = sheet.placed
+    last = max(max(map(_CELL_ROW, placed), default=0), body.last if body else 0)
+    occupied = {row for _ref, row, _col, value, *_rest in placed if value is not None}
     heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     tall: list[tuple[int, int, float]] = []
     span_width, one_line = _of_widths(widths)
     wrapped: dict[tuple[str, float, float, bool], int] = {}   # and its columns repeat texts (a group, a name)
-    for cell in sheet.placed:
-        value = cell.value
+    for _ref, row, col, value, role, _checked, _highlight, strong in placed:   # a Cell, unpacked at once
         if value is None:
             continue
-        style = STYLES.get(cell.role)
+        style = STYLES.get(role)
         if style is None:
             continue
-        row, col = cell.row, cell.col
         span = spans.get((row, col))
         r2, c2 = span if span is not None else (row, col)
-        key = (cell.role, col, c2, cell.strong)
+        key = (role, col, c2, strong)
         known = one_line.get(key)
         if known is None:
             width = span_width[(col, c2)] = _span_width(widths, col, c2)
-            known = one_line[key] = _one_line(style, width, cell.strong)
+            known = one_line[key] = _one_line(style, width, strong)
         text = value if type(value) is str else str(value)
         if "\n" not in text and (len(text) <= known[0] or sum(map(known[3], text)) <= known[2]):
             need = known[1]
         else:
-            need = _need(style, text, span_width[(col, c2)], cell.strong, wrapped)
-        if r2 > cell.row:
-            tall.append((cell.row, r2, need))
-        else:
-            heights[cell.row] = max(heights[cell.row], need)
+            need = _need(style, text, span_width[(col, c2)], strong, wrapped)
+        if r2 > row:
+            tall.append((row, r2, need))
+        elif need > heights[row]:
+            heights[row] = need
     if body:
         _body_heights(body, widths, heights, wrapped)
     for r1, r2, need in tall:
@@ -542,15 +545,15 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
     ws = book.add_sheet(sheet.title, widths, hidden=sheet.kind is SheetKind.DATA)
     styles = book.styles
     placed = ws.placed          # what ws.put does, cell by cell, on a new sheet without a body
-    for c in sheet.placed:
-        value, quote = c.value, False
+    for _ref, row, col, value, role, _checked, highlight, strong in sheet.placed:   # a Cell, unpacked at once
+        quote = False
         if isinstance(value, str):      # cell_value() and quoted(), the text cleaned once
             # (printable ASCII, checked in C, has nothing to drop: the hidden sheet's base64)
             value = (value if value.isascii() and value.isprintable() else ILLEGAL.sub("", value)) or None
             quote = value is not None and value[0] in FORMULA_STARTS
-        key = (c.role, c.highlight, c.strong, quote)
+        key = (role, highlight, strong, quote)
         xf = made.get(key)
-        placed[(c.row, c.col)] = (value, xf if xf is not None else _make_xf(styles, key, made))
+        placed[(row, col)] = (value, xf if xf is not None else _make_xf(styles, key, made))
     body = sheet.body
     if body is not None:    # below every placed cell: its formats come after theirs, as cell by cell
         # cell_value() of a text already clean: the text, or None for an empty one
