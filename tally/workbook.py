@@ -325,7 +325,7 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
     occupied = {row for _ref, row, _col, value, *_rest in placed if value is not None}
     heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     tall: list[tuple[int, int, float]] = []
-    span_width, one_line = _of_widths(widths)
+    span_width, one_line, needs = _of_widths(widths)
     wrapped: dict[tuple[str, float, float, bool], int] = {}   # and its columns repeat texts (a group, a name)
     for _ref, row, col, value, role, _checked, _highlight, strong in placed:   # a Cell, unpacked at once
         if value is None:
@@ -341,10 +341,20 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
             width = span_width[(col, c2)] = _span_width(widths, col, c2)
             known = one_line[key] = _one_line(style, width, strong)
         text = value if type(value) is str else str(value)
-        if "\n" not in text and (len(text) <= known[0] or sum(map(known[3], text)) <= known[2]):
+        if "\n" not in text and len(text) <= known[0]:
             need = known[1]
         else:
-            need = _need(style, text, span_width[(col, c2)], strong, wrapped)
+            at = (key, text)
+            need = needs.get(at)
+            if need is None:
+                if "\n" not in text and sum(map(known[3], text)) <= known[2]:
+                    need = known[1]
+                else:
+                    need = _need(style, text, span_width[(col, c2)], strong, wrapped)
+                if len(text) <= _NEED_TEXT_MAX:
+                    if len(needs) >= _NEEDS_MAX:
+                        needs.clear()
+                    needs[at] = need
         if r2 > row:
             tall.append((row, r2, need))
         elif need > heights[row]:
@@ -364,17 +374,24 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
 # a span, the longest text text_lines finds on one line without measuring it (one_line_chars)
 # and what one line needs; most cells of the minutes are found at once. Functions of the
 # widths, the span and the style alone: kept for the process.
+# What a text in such a span needs is a function of the same and the text: kept too, for the
+# texts that come again from one result to the next (labels, positions, counts, percentages:
+# three quarters of those the length alone does not settle, verifying distinct results), at
+# most _NEEDS_MAX of them a kind of sheet and none longer than _NEED_TEXT_MAX.
 _SpanWidths = dict[tuple[int, int], float]
 _OneLine = dict[tuple[Role, int, int, bool], tuple[int, float, float, Callable[[str], float]]]
-_OF_WIDTHS: dict[tuple[float, ...], tuple[_SpanWidths, _OneLine]] = {}
+_Needs = dict[tuple[tuple[Role, int, int, bool], str], float]
+_OF_WIDTHS: dict[tuple[float, ...], tuple[_SpanWidths, _OneLine, _Needs]] = {}
+_NEEDS_MAX = 4096
+_NEED_TEXT_MAX = 160
 
 
-def _of_widths(widths: tuple[float, ...]) -> tuple[_SpanWidths, _OneLine]:
+def _of_widths(widths: tuple[float, ...]) -> tuple[_SpanWidths, _OneLine, _Needs]:
     known = _OF_WIDTHS.get(widths)
     if known is None:
         if len(_OF_WIDTHS) >= 64:       # WIDTHS has a few kinds; other widths are not kept long
             _OF_WIDTHS.clear()
-        known = _OF_WIDTHS[widths] = ({}, {})
+        known = _OF_WIDTHS[widths] = ({}, {}, {})
     return known
 
 

@@ -214,3 +214,60 @@ def test_row_heights_as_every_text_measured(seed: int, monkeypatch: pytest.Monke
     workbook._OF_WIDTHS.clear()
     assert warm == measured
     assert any(h != workbook.BLANK_ROW for hs in measured for h in hs.values())
+
+
+def test_row_heights_kept_from_other_results_are_those_measured_afresh() -> None:
+    """What a text needs is kept for the process by column widths, span, style and text
+    (verify rebuilds one result after another, and most of their texts come again): minutes
+    laid out after many others get the heights they get in a process that saw none."""
+    books = [laid_out(to_bytes(generated(seed)[0]))[1] for seed in range(12)]
+    fresh = []
+    for sheets in books:
+        workbook._OF_WIDTHS.clear()
+        fresh.append([workbook.row_heights(s, workbook.WIDTHS[s.kind]) for s in sheets])
+    workbook._OF_WIDTHS.clear()
+    for _ in range(2):          # the second time round, every text has been seen in another book
+        kept = [[workbook.row_heights(s, workbook.WIDTHS[s.kind]) for s in sheets] for sheets in books]
+        assert kept == fresh
+    assert sum(len(needs) for _w, _o, needs in workbook._OF_WIDTHS.values()) > 0
+    workbook._OF_WIDTHS.clear()
+
+
+def test_a_text_kept_for_one_span_is_measured_again_in_another() -> None:
+    """The same text in a narrow column and across a wide span, in another style, in bold, in
+    one sheet or in two, in either order: each gets the height measuring it there gives (what
+    a text needs is kept per column widths, span, style and text, never for the text alone)."""
+    from tally.layout import Cell, Role, SheetKind, SheetLayout
+
+    widths = workbook.WIDTHS[SheetKind.GROUP]
+
+    def sheet(text: str, cells: list[tuple[int, int, Role, bool]],
+              merges: tuple[tuple[int, int, int, int], ...] = ()) -> SheetLayout:
+        return SheetLayout("s", SheetKind.GROUP, tuple(Cell(f"{'ABCDEFGHIJKL'[c - 1]}{r}", r, c, text, role,
+                                                            strong=strong) for r, c, role, strong in cells),
+                           merges, 12)
+
+    def fresh(s: SheetLayout) -> dict[int, float]:
+        workbook._OF_WIDTHS.clear()
+        return workbook.row_heights(s, widths)
+
+    # a text that wraps to more lines in bold than in plain type, in column B
+    words = "Đồng chí được đề nghị xem xét theo quy định của Đảng và Nhà nước".split()
+    text = next(t for t in (" ".join(words * 3)[:n] for n in range(100, workbook._NEED_TEXT_MAX))
+                if fresh(sheet(t, [(1, 2, Role.PARA, True)])) != fresh(sheet(t, [(1, 2, Role.PARA, False)])))
+    sheets = {"narrow": sheet(text, [(1, 2, Role.PARA, False)]),
+              "strong": sheet(text, [(1, 2, Role.PARA, True)]),
+              "first": sheet(text, [(1, 1, Role.PARA, False)]),       # column A alone: as `wide` starts
+              "wide": sheet(text, [(1, 1, Role.PARA, False)], ((1, 1, 1, 12),)),
+              "title": sheet(text, [(1, 2, Role.TITLE, False)]),
+              "both": sheet(text, [(1, 2, Role.PARA, False), (2, 1, Role.PARA, False)], ((2, 1, 2, 12),))}
+    alone = {name: fresh(s) for name, s in sheets.items()}
+    assert alone["narrow"][1] > alone["wide"][1] and alone["first"][1] > alone["wide"][1]
+    assert alone["strong"][1] != alone["narrow"][1] != alone["title"][1]
+    assert alone["both"] == {1: alone["narrow"][1], 2: alone["wide"][1]}
+    for order in (list(sheets), list(reversed(sheets))):
+        workbook._OF_WIDTHS.clear()
+        for name in order + order:
+            assert workbook.row_heights(sheets[name], widths) == alone[name], (order, name)
+        assert len(workbook._of_widths(widths)[2]) == 5      # the text kept for each span and style
+    workbook._OF_WIDTHS.clear()
