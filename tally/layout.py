@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from ballots.cells import column_letters, ref_at, refs_at
 from ballots.rules import POLICIES, POLICY_NAMES, RULE_SETS, Base, Flag, RuleSet, has_quorum
+from tally.kept import kept, memo
 from tally.model import EventSummary, GroupResult, InvalidEntry, PersonResult, Results
 from tally.results_json import SCHEMA, fingerprint
 from tally.words import format_date, format_pct, labels
@@ -212,13 +213,19 @@ _ROW_COL = operator.itemgetter(1, 2)          # a Cell's (row, column)
 _REFS = refs_at()
 
 
+_FITTED: dict[str, str] = memo({})     # fit_cell(clean(text)) of the texts met before, for the process (tally.kept)
+
+
 class _Fitted(dict[CellValue, CellValue]):
     """Texts as a cell holds them (fit_cell(clean(text))), each made once; other values as they are."""
 
     def __missing__(self, value: CellValue) -> CellValue:
         if not isinstance(value, str):
             return value        # not kept: 1, 1.0 and True are one key
-        text = self[value] = fit_cell(clean(value))
+        text = _FITTED.get(value)
+        if text is None:
+            text = kept(_FITTED, value, fit_cell(clean(value)), value)
+        self[value] = text
         return text
 
 

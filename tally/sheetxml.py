@@ -29,6 +29,7 @@ from queue import SimpleQueue
 from typing import Generic, NamedTuple, TypeVar
 
 from ballots.cells import column_letters, ref_at, refs_at
+from tally.kept import kept, memo
 from tally.theme_xml import THEME_XML
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -468,6 +469,7 @@ class Sheet:
         ids: dict[Xf, str] = {}
         marks: dict[Xf, str | None] = {}        # ' s="N"', or None for a cell without a format
         row_attrs: dict[float, str] = {}
+        inline = _INLINE
         written = False
         for r in sorted(rows):
             if body is not None and not written and r > body.last:
@@ -498,6 +500,11 @@ class Sheet:
                     mark = ""
                 if value is None:
                     append(f'<c r="{ref}"{mark} t="n"></c>')
+                elif type(value) is str:
+                    tail = inline.get(value)
+                    if tail is None:
+                        tail = kept(inline, value, _inline(value), value)
+                    append(f'<c r="{ref}"{mark} {tail}')
                 elif isinstance(value, str):
                     append(f'<c r="{ref}"{mark} {_inline(value)}')
                 else:
@@ -556,6 +563,12 @@ class Sheet:
             if (r - body.first) % ROWS_PER_CHUNK == ROWS_PER_CHUNK - 1:
                 yield "".join(out)
                 out.clear()
+
+
+# A text cell's XML after its reference and style, kept for the process (tally.kept): the
+# minutes repeat their labels, positions and percentages within a workbook and from one
+# result to the next (verify rebuilds one after another).
+_INLINE: dict[str, str] = memo({})
 
 
 def _inline(text: str) -> str:

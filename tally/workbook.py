@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING
 
 from ballots.rules import RULE_SETS
 from tally import sheetxml
+from tally.kept import kept, memo
 from tally.layout import (
     DATA_MARKER,
     DATA_SHEET,
@@ -345,16 +346,15 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
             need = known[1]
         else:
             at = (key, text)
-            need = needs.get(at)
-            if need is None:
+            got = needs.get(at)
+            if got is not None:
+                need = got
+            else:
                 if "\n" not in text and sum(map(known[3], text)) <= known[2]:
                     need = known[1]
                 else:
                     need = _need(style, text, span_width[(col, c2)], strong, wrapped)
-                if len(text) <= _NEED_TEXT_MAX:
-                    if len(needs) >= _NEEDS_MAX:
-                        needs.clear()
-                    needs[at] = need
+                kept(needs, at, need, text)
         if r2 > row:
             tall.append((row, r2, need))
         elif need > heights[row]:
@@ -374,16 +374,13 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
 # a span, the longest text text_lines finds on one line without measuring it (one_line_chars)
 # and what one line needs; most cells of the minutes are found at once. Functions of the
 # widths, the span and the style alone: kept for the process.
-# What a text in such a span needs is a function of the same and the text: kept too, for the
-# texts that come again from one result to the next (labels, positions, counts, percentages:
-# three quarters of those the length alone does not settle, verifying distinct results), at
-# most _NEEDS_MAX of them a kind of sheet and none longer than _NEED_TEXT_MAX.
+# What a text in such a span needs is a function of the same and the text: kept too (tally.kept),
+# for the texts that come again from one result to the next (labels, positions, counts,
+# percentages: three quarters of those the length alone does not settle, verifying distinct results).
 _SpanWidths = dict[tuple[int, int], float]
 _OneLine = dict[tuple[Role, int, int, bool], tuple[int, float, float, Callable[[str], float]]]
 _Needs = dict[tuple[tuple[Role, int, int, bool], str], float]
-_OF_WIDTHS: dict[tuple[float, ...], tuple[_SpanWidths, _OneLine, _Needs]] = {}
-_NEEDS_MAX = 4096
-_NEED_TEXT_MAX = 160
+_OF_WIDTHS: dict[tuple[float, ...], tuple[_SpanWidths, _OneLine, _Needs]] = memo({})
 
 
 def _of_widths(widths: tuple[float, ...]) -> tuple[_SpanWidths, _OneLine, _Needs]:
@@ -555,6 +552,9 @@ def _page(sheet: SheetLayout, widths: tuple[float, ...], heights: dict[int, floa
 # --- the workbook ------------------------------------------------------------------------
 
 
+_LEGAL: dict[str, str] = memo({})      # texts without their XML-illegal characters, for the process (tally.kept)
+
+
 def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, sheetxml.Xf],
                mark: str | None = None) -> None:
     widths = WIDTHS[sheet.kind]
@@ -566,7 +566,10 @@ def _add_sheet(book: sheetxml.Book, sheet: SheetLayout, made: dict[StyleKey, she
         quote = False
         if isinstance(value, str):      # cell_value() and quoted(), the text cleaned once
             # (printable ASCII, checked in C, has nothing to drop: the hidden sheet's base64)
-            value = (value if value.isascii() and value.isprintable() else ILLEGAL.sub("", value)) or None
+            if not (value.isascii() and value.isprintable()):
+                got = _LEGAL.get(value)
+                value = got if got is not None else kept(_LEGAL, value, ILLEGAL.sub("", value), value)
+            value = value or None
             quote = value is not None and value[0] in FORMULA_STARTS
         key = (role, highlight, strong, quote)
         xf = made.get(key)

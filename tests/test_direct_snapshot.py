@@ -16,7 +16,7 @@ from test_sheetxml import AWKWARD, awkward_results
 from test_workbook import make_results, person
 
 from ballots.rules import RULE_SETS
-from tally import compare, snapshot, workbook
+from tally import compare, kept, snapshot, workbook
 from tally.compare import laid_out, rebuild, rebuild_written, rebuilt_book
 from tally.model import GroupResult, InvalidEntry, Results
 from tally.results_json import from_bytes, to_bytes
@@ -216,6 +216,24 @@ def test_row_heights_as_every_text_measured(seed: int, monkeypatch: pytest.Monke
     assert any(h != workbook.BLANK_ROW for hs in measured for h in hs.values())
 
 
+def test_minutes_written_after_others_are_the_bytes_of_a_fresh_process() -> None:
+    """What the minutes make of a text is kept for the process (tally.kept: a cell's cleaned
+    text, its height, its XML): the minutes of each of many results, awkward texts among them
+    (control characters, formulas, long and astral texts), written after the others in either
+    order, are byte for byte those written by a process that wrote nothing before."""
+    cases = [(generated(seed)[0], seed % 2 == 0) for seed in range(8)] + [(awkward_results(30), False)]
+    cases = [(results, to_bytes(results), restricted) for results, restricted in cases]
+    fresh = []
+    for results, data, restricted in cases:
+        kept.forget()
+        fresh.append(write_workbook(results, data, restricted))
+    for order in (cases, cases[::-1]):
+        kept.forget()
+        written = [write_workbook(results, data, restricted) for results, data, restricted in order + order]
+        assert written == [fresh[cases.index(c)] for c in order + order]
+    kept.forget()
+
+
 def test_row_heights_kept_from_other_results_are_those_measured_afresh() -> None:
     """What a text needs is kept for the process by column widths, span, style and text
     (verify rebuilds one result after another, and most of their texts come again): minutes
@@ -253,7 +271,7 @@ def test_a_text_kept_for_one_span_is_measured_again_in_another() -> None:
 
     # a text that wraps to more lines in bold than in plain type, in column B
     words = "Đồng chí được đề nghị xem xét theo quy định của Đảng và Nhà nước".split()
-    text = next(t for t in (" ".join(words * 3)[:n] for n in range(100, workbook._NEED_TEXT_MAX))
+    text = next(t for t in (" ".join(words * 3)[:n] for n in range(100, kept.TEXT_MAX))
                 if fresh(sheet(t, [(1, 2, Role.PARA, True)])) != fresh(sheet(t, [(1, 2, Role.PARA, False)])))
     sheets = {"narrow": sheet(text, [(1, 2, Role.PARA, False)]),
               "strong": sheet(text, [(1, 2, Role.PARA, True)]),
