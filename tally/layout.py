@@ -156,7 +156,7 @@ class SheetLayout:
         return dataclasses.replace(self, placed=self.cells, body=None) if self.body else self
 
     def checked(self) -> dict[str, CellValue]:
-        out = {ref: value for ref, _row, _col, value, _role, checked, *_rest in self.placed if checked}
+        out = {ref: value for ref, _row, _col, value, _role, checked, _highlight, _strong in self.placed if checked}
         if self.body:
             out.update(self.body.checked())
         return out

@@ -323,14 +323,15 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
     body = sheet.body
     placed = sheet.placed
     last = max(max(map(_CELL_ROW, placed), default=0), body.last if body else 0)
-    occupied = {row for _ref, row, _col, value, *_rest in placed if value is not None}
-    heights = {r: (0.0 if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
+    occupied: set[int] = set()                 # the rows a cell holds a value in
+    direct: dict[int, float] = {}              # what a row's own cells need (none merged down)
     tall: list[tuple[int, int, float]] = []
     span_width, one_line, needs = _of_widths(widths)
     wrapped: dict[tuple[str, float, float, bool], int] = {}   # and its columns repeat texts (a group, a name)
     for _ref, row, col, value, role, _checked, _highlight, strong in placed:   # a Cell, unpacked at once
         if value is None:
             continue
+        occupied.add(row)
         style = STYLES.get(role)
         if style is None:
             continue
@@ -357,8 +358,9 @@ def row_heights(sheet: SheetLayout, widths: tuple[float, ...]) -> dict[int, floa
                 kept(needs, at, need, text)
         if r2 > row:
             tall.append((row, r2, need))
-        elif need > heights[row]:
-            heights[row] = need
+        elif need > direct.get(row, 0.0):
+            direct[row] = need
+    heights = {r: (direct.get(r, 0.0) if r in occupied else BLANK_ROW) for r in range(1, last + 1)}
     if body:
         _body_heights(body, widths, heights, wrapped)
     for r1, r2, need in tall:
