@@ -27,6 +27,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -133,6 +134,7 @@ def _read_half(halves: Halves, i: int) -> _Half | None:
 
 
 def _stitch(first: _Half, second: _Half) -> Stitched | None:
+    # the merged cells are written after the rows, in the text both halves hold: the first's serve
     (s1, e1, rows1, merged), (s2, e2, rows2, _merged) = first, second
     if s1 is None or e1 is None:
         return Stitched(s2, e2, rows2, merged)
@@ -168,8 +170,6 @@ class _Text:
         self.size = size
 
     def _at(self, pos: int) -> int:
-        from bisect import bisect_right
-
         return max(0, bisect_right(self.starts, pos) - 1)
 
     def search(self, pattern: bytes, start: int) -> int:

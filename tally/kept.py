@@ -32,10 +32,10 @@ def forget() -> None:
         kept_memo.clear()
 
 
-def kept(memo: dict[K, V], key: K, value: V, text: str) -> V:
-    """`value`, kept in `memo` under `key` when `text` (what it was made from) is short."""
+def kept(into: dict[K, V], key: K, value: V, text: str) -> V:
+    """`value`, kept in the memo `into` under `key` when `text` (what it was made from) is short."""
     if len(text) <= TEXT_MAX:
-        if len(memo) >= ENTRIES:
-            memo.clear()
-        memo[key] = value
+        if len(into) >= ENTRIES:
+            into.clear()
+        into[key] = value
     return value
