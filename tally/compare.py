@@ -33,9 +33,8 @@ from tally.snapshot import (
     Look,
     SheetRead,
     Snapshot,
-    book_snapshot,
+    book_read,
     expect,
-    expected_parts,
     read_snapshot,
     split_ref,
 )
@@ -246,18 +245,19 @@ def rebuild(results_json: bytes, restricted: bool) -> Snapshot:
     """The minutes `tally count` writes for this results.json, read back by the same reader.
     Raises ValueError (KeyError, TypeError) for a results.json that cannot be laid out.
 
-    Taken from the minutes as laid out and styled, before any XML (tally.snapshot.book_snapshot,
-    the same as reading the written bytes: tests/test_direct_snapshot.py); the members' copies
-    of the same minutes share one rebuild (the result is read only)."""
-    return rebuilt_book(results_json, restricted)[1]
+    Taken from the minutes as laid out, styled and written, without unpacking or parsing
+    them (tally.snapshot.book_read, the same as reading the written bytes:
+    tests/test_direct_snapshot.py); the members' copies of the same minutes share one rebuild
+    (the result is read only)."""
+    return rebuilt_book(results_json, restricted)[0]
 
 
 @functools.lru_cache(maxsize=16)
-def rebuilt_book(results_json: bytes, restricted: bool) -> tuple[Book, Snapshot]:
-    """:func:`rebuild`'s book (its formats numbered) and snapshot, kept together: shared, read only."""
+def rebuilt_book(results_json: bytes, restricted: bool) -> tuple[Snapshot, tuple[ExpectedPart, ...]]:
+    """:func:`rebuild`'s snapshot, and what each of the rebuilt minutes' worksheet parts reads
+    as (tally.snapshot.book_read), kept together: shared, read only."""
     results, sheets = laid_out(results_json)
-    book = build_book(results, sheets, restricted)
-    return book, book_snapshot(book)
+    return book_read(build_book(results, sheets, restricted))
 
 
 def expect_written(results_json: bytes) -> None:
@@ -268,12 +268,7 @@ def expect_written(results_json: bytes) -> None:
     here: the workbook is read, checked and compared afterwards as any other, and a workbook
     that is not those bytes is parsed as before. Raises what :func:`rebuild` raises."""
     results, _sheets = laid_out(results_json)
-    expect(_expected_parts(results_json, marked(results)))
-
-
-@functools.lru_cache(maxsize=16)
-def _expected_parts(results_json: bytes, restricted: bool) -> tuple[ExpectedPart, ...]:
-    return expected_parts(*rebuilt_book(results_json, restricted))
+    expect(rebuilt_book(results_json, marked(results))[1])
 
 
 def rebuild_written(results_json: bytes, restricted: bool) -> Snapshot:

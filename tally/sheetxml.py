@@ -419,12 +419,17 @@ class Sheet:
             return "A1:A1"
         return f"{column_letters(min(cols))}{min(rows)}:{column_letters(max(cols))}{max(rows)}"
 
-    def to_xml(self, xfs: _Table[Xf]) -> bytes:
-        return b"".join(self.xml_chunks(xfs))
+    def to_xml(self, xfs: _Table[Xf], record: list[tuple[str, CellValue, int]] | None = None) -> bytes:
+        return b"".join(self.xml_chunks(xfs, record))
 
-    def xml_chunks(self, xfs: _Table[Xf]) -> Iterator[bytes]:
+    def xml_chunks(self, xfs: _Table[Xf], record: list[tuple[str, CellValue, int]] | None = None
+                   ) -> Iterator[bytes]:
         """The worksheet part, a piece at a time (a long body every ROWS_PER_CHUNK rows), so that
-        it is compressed as it is made (Book.zipping); joined, the bytes of :meth:`to_xml`."""
+        it is compressed as it is made (Book.zipping); joined, the bytes of :meth:`to_xml`.
+
+        `record`, when given, gets each placed cell written (not the body's), in the order
+        written: its reference, value and format number (0 for a cell written without one), what
+        a reader of the part finds (tally.snapshot.book_read, which reads the body itself)."""
         page = self.page
         out = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>',
                '<pageSetUpPr fitToPage="1"/>' if page else "<pageSetUpPr/>",
@@ -438,7 +443,7 @@ class Sheet:
                     for i, w in enumerate(self.widths, start=1)]
             out.append("</cols>")
         out.append("<sheetData>")
-        for chunk in self._rows_xml(xfs):
+        for chunk in self._rows_xml(xfs, record):
             out.append(chunk)
             yield "".join(out).encode("ascii")
             out.clear()
@@ -452,7 +457,7 @@ class Sheet:
         out.append("</worksheet>")
         yield "".join(out).encode("ascii")
 
-    def _rows_xml(self, xfs: _Table[Xf]) -> Iterator[str]:
+    def _rows_xml(self, xfs: _Table[Xf], record: list[tuple[str, CellValue, int]] | None) -> Iterator[str]:
         by_row: dict[int, list[tuple[str, CellValue, Xf]]] = {}
         refs = refs_at()
         placed = self.placed
@@ -467,7 +472,7 @@ class Sheet:
         out: list[str] = []
         append = out.append
         ids: dict[Xf, str] = {}
-        marks: dict[Xf, str | None] = {}        # ' s="N"', or None for a cell without a format
+        marks: dict[Xf, tuple[str | None, int]] = {}   # (' s="N"', N), or (None, 0) for a cell without a format
         row_attrs: dict[float, str] = {}
         inline = _INLINE
         written = False
@@ -485,19 +490,22 @@ class Sheet:
                 out.append(f'<row r="{r}"{attrs}>')
             for ref, value, xf in by_row.get(r, ()):
                 try:
-                    mark = marks[xf]
+                    mark, n = marks[xf]
                 except KeyError:
                     if not any(xf):
-                        mark = marks[xf] = None
+                        mark, n = marks[xf] = (None, 0)
                     else:
+                        n = xfs.add(xf)      # numbered when first written, as openpyxl numbers them
                         mark = ids.get(xf)
-                        if mark is None:     # numbered when first written, as openpyxl numbers them
-                            mark = ids[xf] = f' s="{xfs.add(xf)}"'
-                        marks[xf] = mark
+                        if mark is None:
+                            mark = ids[xf] = f' s="{n}"'
+                        marks[xf] = (mark, n)
                 if mark is None:
                     if value is None:
                         continue
                     mark = ""
+                if record is not None:
+                    record.append((ref, value, n))
                 if value is None:
                     append(f'<c r="{ref}"{mark} t="n"></c>')
                 elif type(value) is str:

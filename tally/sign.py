@@ -378,25 +378,30 @@ def _parse_results(data: bytes) -> tuple[dict[str, Any], Expected]:
     return doc, expected
 
 
-def expect_minutes(beside: Path, xlsx: bytes) -> None:
+def expect_minutes(beside: Path, xlsx: bytes) -> bytes | None:
     """The results.json beside a workbook (else the one the workbook seems to embed,
     :func:`embedded_guess`) says which minutes the workbook should be: have the reader expect
     their parts (tally.compare.expect_written), so that minutes which are byte for byte what
     tally writes for it are read without parsing their sheets. Called by verify and sign
     before they read a workbook. Nothing is decided from it here: a changed, foreign or
     damaged one makes the reader expect parts the workbook does not hold, and the workbook is
-    read as any other."""
+    read as any other. Returns the bytes of the file beside, when it could be read (verify
+    compares them with the embedded results.json), else None."""
+    beside_data: bytes | None
+    data: bytes | None
     try:
-        data: bytes | None = beside.read_bytes()
+        data = beside_data = beside.read_bytes()
     except OSError:
+        beside_data = None
         data = embedded_guess(xlsx)
     if data is None:
-        return
+        return None
     try:
         parse_results(data)           # the embedded results.json's limits: size, depth, schema
         expect_written(data)
     except (Damaged, KeyError, TypeError, ValueError, AttributeError, IndexError):
-        return
+        pass
+    return beside_data
 
 
 # --- writing the signature table into the workbook ---------------------------------------

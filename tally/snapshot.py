@@ -32,6 +32,7 @@ with one set of refusals, so that nothing verify compares can be read two ways.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import posixpath
@@ -55,7 +56,7 @@ from tally.layout import DATA_SHEET
 from tally.sheetxml import _header_footer_text, _number, quote_sheetname
 
 if TYPE_CHECKING:
-    from tally.sheetxml import Book
+    from tally.sheetxml import Body, Book, Xf
 
 MAX_PART = 64 * 1024 * 1024           # bytes of one unpacked xml part
 MAX_TOTAL = 256 * 1024 * 1024         # bytes of all the parts read (ballots.limits: the same default)
@@ -1116,16 +1117,29 @@ def as_openpyxl(source: bytes | str | Path) -> dict[str, dict[str, Any]]:
 
 
 def book_snapshot(book: Book) -> Snapshot:
+    """What :func:`read_snapshot` reads from the package ``book.to_bytes(...)`` writes
+    (:func:`book_read`)."""
+    return book_read(book)[0]
+
+
+ExpectedPart = tuple[tuple[str, bytes, bytes, bytes], int, "_SheetPart"]
+
+
+def book_read(book: Book) -> tuple[Snapshot, tuple[ExpectedPart, ...]]:
     """What :func:`read_snapshot` reads from the package ``book.to_bytes(...)`` writes, taken
-    from the book itself: no XML written, compressed, unpacked or parsed (issue 14).
+    from the book and its worksheet parts as written, unpacked and parsed by nobody (issue
+    14); and what each of those parts reads as, by what the reader knows a part read before
+    by (its name, the SHA-256 of its bytes, of the style table and of the shared strings), for
+    :func:`expect`.
 
     Each field is what the reader above makes of the XML tally.sheetxml writes for it (the
-    same number round trip, the same defaults, the same style numbering: a cell format is
-    numbered when the first cell having it is written). Only the style table goes through
-    XML, read by the same code as a file's (and once per process for the same bytes).
+    same number round trip, the same defaults, the same style numbering: the parts are
+    written first, which numbers a cell format when the first cell having it is written, and
+    say which cell they wrote with which number). Only the style table goes through XML, read
+    by the same code as a file's (and once per process for the same bytes).
     tests/test_direct_snapshot.py checks ``book_snapshot(b) == read_snapshot(bytes of b)`` on
     many generated minutes. The book's format table is numbered as a side effect, exactly as
-    writing it would number it; the book is not written afterwards."""
+    writing it numbers it."""
     known: dict[float, float] = {}     # a book repeats its row heights and column widths
 
     def num(value: float) -> float:
@@ -1137,29 +1151,15 @@ def book_snapshot(book: Book) -> Snapshot:
         return got
 
     xfs = book.styles.xfs
-    numbered: list[list[tuple[str, object, int]]] = []
-    number: dict[object, int] = {}   # a format -> its number, -1 for none
-    refs = refs_at()
-    value: object
-    for ws in book.sheets:           # number the formats first, in the order to_bytes writes cells
-        row: list[tuple[str, object, int]] = []
-        cells_at = ws.cells
-        for at in sorted(cells_at):  # the keys alone: a pair of ints compares faster than a pair of pairs
-            value, xf = cells_at[at]
-            n = number.get(xf)
-            if n is None:
-                n = number[xf] = xfs.add(xf) if any(xf) else -1
-            if n < 0:
-                if value is None:
-                    continue        # an empty cell without a format is not written
-                n = 0               # no s attribute: the reader takes the first format
-            if type(value) is int and not -_EXACT < value < _EXACT:
-                v = _number(value)  # written with 16 significant digits: read back as written
-                value = int(v) if _INT.fullmatch(v) else float(v)
-            row.append((refs.get(at) or ref_at(*at), value, n))
-        numbered.append(row)
+    parts: list[bytes] = []
+    placed: list[list[tuple[str, object, int]]] = []     # each sheet's placed cells, as written
+    for ws in book.sheets:
+        written: list[tuple[str, object, int]] = []
+        parts.append(ws.to_xml(xfs, written))            # type: ignore[arg-type]
+        placed.append(written)
     styles_xml = book.styles.to_xml()
     styles = _styles_of(styles_xml, lambda: parse_xml(styles_xml))
+    styles_key = _digest(styles_xml)
     looks = styles.looks
     names = tuple(ws.title for ws in book.sheets)
     snap_cells: dict[str, dict[str, object]] = {}
@@ -1171,16 +1171,22 @@ def book_snapshot(book: Book) -> Snapshot:
     data_rows: list[tuple[object, ...]] = []
     n_looks = len(looks)
     odd = {look for look in looks if look.number_format.strip().lower() not in PLAIN_FORMATS}
-    for index, (ws, ids) in enumerate(zip(book.sheets, numbered)):
+    value: object
+    for index, (ws, ids) in enumerate(zip(book.sheets, placed)):
         page = ws.page
         sheet = SheetRead(ws.title, f"xl/worksheets/sheet{index + 1}.xml",
                           "veryHidden" if ws.hidden else "visible")
         cells = sheet.cells
         values: dict[str, object] = {}   # the cells holding a value, taken in the same pass
         for ref, value, n in ids:       # CellRead(value, look), without its constructor's call in Python
+            if type(value) is int and not -_EXACT < value < _EXACT:
+                v = _number(value)      # written with 16 significant digits: read back as written
+                value = int(v) if _INT.fullmatch(v) else float(v)
             cells[ref] = _new_tuple(CellRead, (value, looks[n] if n < n_looks else looks[0], (), False, False))
             if value is not None and value != "":
                 values[ref] = value
+        if ws.body is not None:         # below the placed cells, row by row as written
+            _body_read(ws.body, xfs.index, looks, cells, values)
         for r, h in ws.heights.items():
             sheet.heights[r] = height = num(h)
             if height <= 0:
@@ -1209,10 +1215,8 @@ def book_snapshot(book: Book) -> Snapshot:
                 sheet.page.update(differentFirst="False", differentOddEven="False", scaleWithDoc="True",
                                   alignWithMargins="True")
                 sheet.header_footer = {
-                    "oddHeader": _xml_text(_header_footer_text(f"&R{page.header_right.code()}"))
-                    if page.header_right else "",
-                    "oddFooter": _xml_text(_header_footer_text(f"&C{page.footer_center.code()}"))
-                    if page.footer_center else "",
+                    "oddHeader": _header_footer_read(f"&R{page.header_right.code()}") if page.header_right else "",
+                    "oddFooter": _header_footer_read(f"&C{page.footer_center.code()}") if page.footer_center else "",
                     "evenHeader": "", "evenFooter": "", "firstHeader": "", "firstFooter": ""}
             sheet.row_breaks = tuple(sorted(page.breaks))
             if page.print_titles:
@@ -1229,38 +1233,62 @@ def book_snapshot(book: Book) -> Snapshot:
         formulas[ws.title] = set()
         hidden_rows[ws.title] = set(sheet.hidden_rows)
         hidden_cols[ws.title] = set(sheet.hidden_cols)
-    return Snapshot(names, snap_cells, tuple(data_rows), DATA_SHEET in names,
+    snap = Snapshot(names, snap_cells, tuple(data_rows), DATA_SHEET in names,
                     states={n: d.state for n, d in detail.items()}, formats=formats, formulas=formulas,
                     hidden_rows=hidden_rows, hidden_cols=hidden_cols, conditional=frozenset(),
                     detail=detail, active=names[0] if names else "", default_font=styles.default_font)
-
-
-ExpectedPart = tuple[tuple[str, bytes, bytes, bytes], int, "_SheetPart"]
-
-
-def expected_parts(book: Book, snap: Snapshot) -> tuple[ExpectedPart, ...]:
-    """What each worksheet part ``book.to_bytes`` writes reads as, by what the reader knows a
-    part read before by (its name, the SHA-256 of its bytes, of the style table and of the
-    shared strings); `snap` is :func:`book_snapshot` of `book`, taken before (the book's
-    formats are numbered). For :func:`expect`."""
-    xfs = book.styles.xfs
-    styles = _digest(book.styles.to_xml())
-    out: list[ExpectedPart] = []
-    for index, ws in enumerate(book.sheets, start=1):
-        part = f"xl/worksheets/sheet{index}.xml"
-        body = ws.to_xml(xfs)
+    expected: list[ExpectedPart] = []
+    for index, (ws, body) in enumerate(zip(book.sheets, parts), start=1):
         # as _sheet_content leaves a sheet: the workbook names, places and titles it afterwards
-        sheet = replace(snap.detail[ws.title], name="", state="", print_titles="", print_area="")
-        if ws.title in snap.cells:      # the snapshot's own lists of the sheet, what _part_of makes of it
-            read = _SheetPart(sheet, snap.cells[ws.title], snap.formats[ws.title], snap.formulas[ws.title], ())
+        sheet = replace(detail[ws.title], name="", state="", print_titles="", print_area="")
+        if ws.title in snap_cells:      # the snapshot's own lists of the sheet, what _part_of makes of it
+            read = _SheetPart(sheet, snap_cells[ws.title], formats[ws.title], formulas[ws.title], ())
         else:                           # the data sheet, which the snapshot lists as rows
             read = _part_of(sheet, ())
-        out.append(((part, _digest(body), styles, b""), len(body), read))  # tally writes no shared strings
-    return tuple(out)
+        # tally writes no shared strings
+        expected.append(((f"xl/worksheets/sheet{index}.xml", _digest(body), styles_key, b""), len(body), read))
+    return snap, tuple(expected)
+
+
+def _body_read(body: Body, numbers: dict[Xf, int], looks: Sequence[Look], cells: dict[str, CellRead],
+               values: dict[str, object]) -> None:
+    """A body's cells as the reader reads the rows tally.sheetxml wrote for them (its formats
+    numbered by writing them): a cell without a value or a format is not written."""
+    letters = [col_letters(c) for c in range(1, max(map(len, body.values)) + 1)]
+    n_looks = len(looks)
+    seen: dict[tuple[Xf, ...], tuple[Look | None, ...]] = {}     # rows alike share their formats
+    value: object
+    for r, (row, row_xfs) in enumerate(zip(body.values, body.xfs), start=body.first):
+        row_looks = seen.get(row_xfs)
+        if row_looks is None:
+            got: list[Look | None] = []
+            for xf in row_xfs:
+                n = numbers[xf] if any(xf) else -1
+                got.append(None if n < 0 else looks[n] if n < n_looks else looks[0])
+            row_looks = seen[row_xfs] = tuple(got)
+        for letter, value, look in zip(letters, row, row_looks):
+            if look is None:
+                if value is None:
+                    continue
+                look = looks[0]         # no s attribute: the reader takes the first format
+            if type(value) is int and not -_EXACT < value < _EXACT:
+                v = _number(value)
+                value = int(v) if _INT.fullmatch(v) else float(v)
+            ref = f"{letter}{r}"
+            cells[ref] = _new_tuple(CellRead, (value, look, (), False, False))
+            if value is not None and value != "":
+                values[ref] = value
+
+
+@functools.lru_cache(maxsize=64)
+def _header_footer_read(code: str) -> str:
+    """A page header or footer as the reader parses the text sheetxml writes for it (the
+    minutes repeat a few: the mark, "page 1 of N")."""
+    return _xml_text(_header_footer_text(code))
 
 
 def expect(parts: Sequence[ExpectedPart]) -> None:
-    """Tell the reader what these parts read as (:func:`expected_parts`): a workbook holding one
+    """Tell the reader what these parts read as (:func:`book_read`): a workbook holding one
     of them under its name, byte for byte, then reads it as that part instead of walking its
     XML, as the reader does for any part it has read before (_Memo). Everything else of that
     workbook is read and checked as always: the package, its relationships, the workbook part,

@@ -471,7 +471,7 @@ def _verify_file(path: Path, anchors: Sequence[TrustAnchor], require: int, recou
         rs = folders.result_set(path)
     try:
         raw = path.read_bytes()
-        expect_minutes(json_path_for(path), raw)
+        beside_data = expect_minutes(json_path_for(path), raw)
         snap = read_snapshot(raw)
     except FileNotFoundError:
         add("workbook", _("workbook"), False, _("file not found"), "E901", where)
@@ -508,9 +508,9 @@ def _verify_file(path: Path, anchors: Sequence[TrustAnchor], require: int, recou
         "E903")
 
     beside = json_path_for(path)
-    if beside.is_file():
+    if beside_data is not None or beside.is_file():     # read once: before the workbook was
         try:
-            same = beside.read_bytes() == data
+            same = (beside_data if beside_data is not None else beside.read_bytes()) == data
         except OSError:
             same = False
         add("sidecar", _("{file} beside").format(file=beside.name), same,

@@ -522,7 +522,7 @@ def _forget_every_read() -> None:
     snapshot._MEMO.clear()
     compare._COMPARED.clear()
     for cached in (compare.rebuilt_book, compare.expected_cells, compare._header_footer_differences,
-                   compare._expected_parts, results_json._parsed, sign._parse_kept):
+                   snapshot._header_footer_read, results_json._parsed, sign._parse_kept):
         cached.cache_clear()
 
 
