@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import operator
 import re
 import threading
 import zipfile
@@ -46,6 +47,9 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 def _number(value: float) -> str:
     """A number as openpyxl writes it (safe_string): at most 16 significant digits."""
     return format(value, ".16g")
+
+
+_EXACT_INT = 2**53      # an int below it in size is a float exactly, of at most 16 digits: _number gives str()
 
 
 def sheet_text(text: str) -> str:
@@ -130,6 +134,8 @@ class Xf(NamedTuple):
 
 NO_STYLE = Xf()
 _new_tuple = tuple.__new__
+_ROW = operator.itemgetter(0)      # of a (row, column)
+_COL = operator.itemgetter(1)
 
 
 def _bordered(xf: Xf, border: int) -> Xf:
@@ -408,9 +414,12 @@ class Sheet:
                     n = bordered[key] = borders.add(add_borders(table[xf.border], extra))
                 cells[coord] = (value, _bordered(xf, n))
 
-    def dimension(self) -> str:
-        rows = [r for r, _c in self.placed]
-        cols = [c for _r, c in self.placed]
+    def dimension(self, keys: Sequence[tuple[int, int]] | None = None) -> str:
+        """The used range, "A1:L40"; `keys` are the placed cells' (row, column), sorted."""
+        if keys is None:
+            keys = sorted(self.placed)
+        rows = [keys[0][0], keys[-1][0]] if keys else []
+        cols = [min(map(_COL, keys)), max(map(_COL, keys))] if keys else []
         body = self.body
         if body is not None:
             rows += (body.first, body.last)
@@ -431,9 +440,10 @@ class Sheet:
         written: its reference, value and format number (0 for a cell written without one), what
         a reader of the part finds (tally.snapshot.book_read, which reads the body itself)."""
         page = self.page
+        keys = sorted(self.placed)      # the keys alone: a pair of ints compares faster than a pair of pairs
         out = [f'<worksheet xmlns="{_MAIN_NS}"><sheetPr><outlinePr summaryBelow="1" summaryRight="1"/>',
                '<pageSetUpPr fitToPage="1"/>' if page else "<pageSetUpPr/>",
-               f'</sheetPr><dimension ref="{self.dimension()}"/><sheetViews><sheetView ',
+               f'</sheetPr><dimension ref="{self.dimension(keys)}"/><sheetViews><sheetView ',
                'showGridLines="0" ' if page else "",
                ('workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
                 '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')]
@@ -443,7 +453,7 @@ class Sheet:
                     for i, w in enumerate(self.widths, start=1)]
             out.append("</cols>")
         out.append("<sheetData>")
-        for chunk in self._rows_xml(xfs, record):
+        for chunk in self._rows_xml(xfs, keys, record):
             out.append(chunk)
             yield "".join(out).encode("ascii")
             out.clear()
@@ -457,18 +467,19 @@ class Sheet:
         out.append("</worksheet>")
         yield "".join(out).encode("ascii")
 
-    def _rows_xml(self, xfs: _Table[Xf], record: list[tuple[str, CellValue, int]] | None) -> Iterator[str]:
-        by_row: dict[int, list[tuple[str, CellValue, Xf]]] = {}
+    def _rows_xml(self, xfs: _Table[Xf], keys: Sequence[tuple[int, int]],
+                  record: list[tuple[str, CellValue, int]] | None) -> Iterator[str]:
+        """The rows, in order: those holding placed cells (`keys`, sorted), those with a height
+        only, and the body's where it goes."""
         refs = refs_at()
         placed = self.placed
-        for at in sorted(placed):       # the keys alone: a pair of ints compares faster than a pair of pairs
-            value, xf = placed[at]
-            by_row.setdefault(at[0], []).append((refs.get(at) or ref_at(*at), value, xf))
         heights = self.heights
         body = self.body
-        rows = by_row.keys() | heights.keys()
+        rows = set(map(_ROW, keys)) | heights.keys()
         if body is not None:
             rows = {r for r in rows if not body.first <= r <= body.last}
+        at_key = 0                      # the next of `keys`, taken row by row
+        n_keys = len(keys)
         out: list[str] = []
         append = out.append
         ids: dict[Xf, str] = {}
@@ -488,7 +499,11 @@ class Sheet:
                 if attrs is None:
                     attrs = row_attrs[height] = f' ht="{_number(height)}" customHeight="1"'
                 out.append(f'<row r="{r}"{attrs}>')
-            for ref, value, xf in by_row.get(r, ()):
+            while at_key < n_keys and keys[at_key][0] == r:
+                at = keys[at_key]
+                at_key += 1
+                value, xf = placed[at]
+                ref = refs.get(at) or ref_at(*at)
                 try:
                     mark, n = marks[xf]
                 except KeyError:
@@ -515,6 +530,8 @@ class Sheet:
                     append(f'<c r="{ref}"{mark} {tail}')
                 elif isinstance(value, str):
                     append(f'<c r="{ref}"{mark} {_inline(value)}')
+                elif type(value) is int and -_EXACT_INT < value < _EXACT_INT:
+                    append(f'<c r="{ref}"{mark} t="n"><v>{value}</v></c>')      # what _number writes
                 else:
                     append(f'<c r="{ref}"{mark} t="n"><v>{_number(value)}</v></c>')
             append("</row>")
