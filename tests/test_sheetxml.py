@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import random
+import re
 import zipfile
 
 import openpyxl
@@ -351,6 +352,26 @@ def test_a_body_written_row_by_row_is_the_bytes_written_cell_by_cell(seed: int) 
         assert ws.dimension() == ws_flat.dimension()
     snap = read_snapshot(fast)
     assert not snap.problems and table_mismatches(data, snap) == [] and mismatches(data, fast) == []
+
+
+def test_an_integer_is_written_in_the_digits_openpyxl_writes_for_it() -> None:
+    """sheetxml writes a small int with str() and any other number as _number (openpyxl's 16
+    significant digits, through a float): the same text either way, up to and past 2**53, where
+    a float stops holding every int; the range, the rows and the cells recorded for the reader
+    come from the same sorted cells."""
+    values = [0, 7, -7, 10**15, 2**53 - 1, -(2**53 - 1), 2**53, -(2**53), 2**53 + 1, 10**16 + 1, -(10**17) - 3]
+    styles = sheetxml.Styles(sheetxml.Font("Times New Roman", 12))
+    ws = sheetxml.Sheet("s", (10, 10), styles)
+    for i, v in enumerate(values):
+        ws.put(3 + i // 2, 2 + i % 2, v, sheetxml.NO_STYLE)
+    ws.heights = {1: 20.0, 9: 15.5}                 # a row with a height only, before and among the cells
+    record: list[tuple[str, sheetxml.CellValue, int]] = []
+    xml = ws.to_xml(styles.xfs, record).decode()
+    written = [int(v) if "e" not in v else v for v in re.findall(r"<v>([^<]*)</v>", xml)]
+    assert written == [int(format(v, ".16g")) if "e" not in format(v, ".16g") else format(v, ".16g") for v in values]
+    assert re.findall(r'<row r="(\d+)"', xml) == ["1", "3", "4", "5", "6", "7", "8", "9"]
+    assert '<dimension ref="B3:C8"/>' in xml
+    assert record == [(f"{'BC'[i % 2]}{3 + i // 2}", v, 0) for i, v in enumerate(values)]
 
 
 def test_a_body_stays_below_every_other_cell() -> None:
