@@ -206,8 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         old_help = [run_measured(baseline_command(args.baseline) + ["--help"]).seconds for _ in range(5)]
         print(f"baseline --help: median {median(old_help):.3f} s")
     bare_python = [run_measured([sys.executable, "-c", "pass"]).seconds for _ in range(5)]
+    # -S: without the site module, the .pth files an interpreter's site-packages run at every
+    # start (a sandbox's certificate hook imports certifi: 40 ms on this machine, December 2026)
+    no_site = [run_measured([sys.executable, "-S", "-c", "pass"]).seconds for _ in range(5)]
     print(f"tally --help: median {median(helps):.3f} s (cpu {median([r.cpu for r in help_runs]):.3f} s)   "
-          f"runs {fmt_runs(helps, 3)}   (python -c pass: {median(bare_python):.3f} s)")
+          f"runs {fmt_runs(helps, 3)}   (python -c pass: {median(bare_python):.3f} s, of which site and "
+          f"its .pth files {max(0.0, median(bare_python) - median(no_site)):.3f} s)")
     verdicts.append((f"tally --help {median(helps):.3f} s <= {TARGETS['help_s']} s", median(helps) <= TARGETS["help_s"]))
 
     if args.verify_files:
