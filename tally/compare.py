@@ -43,8 +43,6 @@ from tally.workbook import build_book, marked, write_workbook
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-    from tally.sheetxml import Book
-
 Source = bytes | str | os.PathLike[str]
 Expected = dict[CellKey, CellValue]
 

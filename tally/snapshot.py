@@ -51,12 +51,11 @@ from defusedxml import DefusedXmlException, ElementTree  # type: ignore[import-u
 
 from ballots.cells import column_index as col_index
 from ballots.cells import column_letters as col_letters
-from ballots.cells import ref_at, refs_at
 from tally.layout import DATA_SHEET
 from tally.sheetxml import _header_footer_text, _number, quote_sheetname
 
 if TYPE_CHECKING:
-    from tally.sheetxml import Body, Book, Xf
+    from tally.sheetxml import Body, Book, CellValue, Xf
 
 MAX_PART = 64 * 1024 * 1024           # bytes of one unpacked xml part
 MAX_TOTAL = 256 * 1024 * 1024         # bytes of all the parts read (ballots.limits: the same default)
@@ -1152,10 +1151,10 @@ def book_read(book: Book) -> tuple[Snapshot, tuple[ExpectedPart, ...]]:
 
     xfs = book.styles.xfs
     parts: list[bytes] = []
-    placed: list[list[tuple[str, object, int]]] = []     # each sheet's placed cells, as written
+    placed: list[list[tuple[str, CellValue, int]]] = []     # each sheet's placed cells, as written
     for ws in book.sheets:
-        written: list[tuple[str, object, int]] = []
-        parts.append(ws.to_xml(xfs, written))            # type: ignore[arg-type]
+        written: list[tuple[str, CellValue, int]] = []
+        parts.append(ws.to_xml(xfs, written))
         placed.append(written)
     styles_xml = book.styles.to_xml()
     styles = _styles_of(styles_xml, lambda: parse_xml(styles_xml))
