@@ -1179,8 +1179,7 @@ def book_read(book: Book) -> tuple[Snapshot, tuple[ExpectedPart, ...]]:
         values: dict[str, object] = {}   # the cells holding a value, taken in the same pass
         for ref, value, n in ids:       # CellRead(value, look), without its constructor's call in Python
             if type(value) is int and not -_EXACT < value < _EXACT:
-                v = _number(value)      # written with 16 significant digits: read back as written
-                value = int(v) if _INT.fullmatch(v) else float(v)
+                value = _int_as_read(value)
             cells[ref] = _new_tuple(CellRead, (value, looks[n] if n < n_looks else looks[0], (), False, False))
             if value is not None and value != "":
                 values[ref] = value
@@ -1271,12 +1270,18 @@ def _body_read(body: Body, numbers: dict[Xf, int], looks: Sequence[Look], cells:
                     continue
                 look = looks[0]         # no s attribute: the reader takes the first format
             if type(value) is int and not -_EXACT < value < _EXACT:
-                v = _number(value)
-                value = int(v) if _INT.fullmatch(v) else float(v)
+                value = _int_as_read(value)
             ref = f"{letter}{r}"
             cells[ref] = _new_tuple(CellRead, (value, look, (), False, False))
             if value is not None and value != "":
                 values[ref] = value
+
+
+def _int_as_read(value: int) -> int | float:
+    """An int of 16 digits or more as the reader reads it back: sheetxml writes it with 16
+    significant digits (_number)."""
+    v = _number(value)
+    return int(v) if _INT.fullmatch(v) else float(v)
 
 
 @functools.lru_cache(maxsize=64)

@@ -508,7 +508,7 @@ def _verify_file(path: Path, anchors: Sequence[TrustAnchor], require: int, recou
         "E903")
 
     beside = json_path_for(path)
-    if beside_data is not None or beside.is_file():     # read once: before the workbook was
+    if beside_data is not None or beside.is_file():     # read by expect_minutes; again only if it could not
         try:
             same = (beside_data if beside_data is not None else beside.read_bytes()) == data
         except OSError:
