@@ -23,21 +23,24 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives import padding as sym_padding
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ballots.errors import Diagnostic, Location, TallyError, fail
 from ballots.i18n import N_, _
 from ballots.output import refuse_symlink, write_atomic
 from tally.results_json import group4
+
+if TYPE_CHECKING:
+    # cryptography's certificate layer (x509, pkcs12: with ipaddress, email and socket) is
+    # imported where a certificate is read: an Ed25519 key and its verification never need it
+    from cryptography import x509
 
 KEY_SUFFIX = ".key"
 PUB_SUFFIX = ".pub"
@@ -365,6 +368,7 @@ def load_p12_chain(path: str | Path, password: Passphrase
     path = Path(path)
     data = _read(path, N_(".p12 file"))
     from asn1crypto import pkcs12 as asn1_pkcs12
+    from cryptography.hazmat.primitives.serialization import pkcs12
 
     try:
         _parsed = asn1_pkcs12.Pfx.load(data, strict=True)["auth_safe"]["content_type"].native
@@ -391,6 +395,8 @@ def load_p12_chain(path: str | Path, password: Passphrase
 
 
 def _load_p12_with(path: Path, data: bytes, password: Passphrase) -> tuple[Any, Any, list[x509.Certificate]]:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     secret = password()
     try:
         key, cert, chain = pkcs12.load_key_and_certificates(data, secret)
@@ -496,6 +502,8 @@ def _ed25519_anchor(source: str, der: bytes) -> TrustAnchor:
 
 
 def _cert_anchor(source: str, der: bytes) -> TrustAnchor:
+    from cryptography import x509
+
     try:
         cert = x509.load_der_x509_certificate(der)
         cert.public_key()

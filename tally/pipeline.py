@@ -15,8 +15,9 @@ from ballots.errors import TallyError
 from ballots.i18n import _
 from ballots.output import refuse_existing, refuse_input_as_output, require_xlsx
 from ballots.validate import Progress
-from tally.checking import Checked, check, gc_paused
+from tally.checking import Checked, check
 from tally.count import count
+from tally.gcpause import gc_paused
 from tally.locking import output_lock
 from tally.model import InputFile, Results
 from tally.results_json import to_bytes

@@ -33,17 +33,15 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import N_, _, _n, language, set_language
-from tally.checking import gc_paused
+from tally.gcpause import gc_paused
 from tally.compare import (
     Difference,
     appearance_differences,
@@ -52,7 +50,6 @@ from tally.compare import (
 )
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.locking import output_lock
-from tally.pipeline import check, count_results
 from tally.results_json import group4
 from tally.resultset import Folders, ResultSet, needs_recovery, recover
 from tally.sign import (
@@ -65,6 +62,11 @@ from tally.sign import (
     parse_results,
 )
 from tally.snapshot import NotAWorkbook, Snapshot, read_snapshot
+
+if TYPE_CHECKING:
+    # cryptography's certificate layer (with ipaddress, email and socket): imported where a CMS
+    # signature or a certificate is checked, not for Ed25519 signatures and keys
+    from cryptography import x509
 
 REPORT_SCHEMA = "tally-verify/1"
 MAX_LISTED = 5            # differing cells named in a reason; the rest are counted
@@ -191,6 +193,8 @@ def _recount_as_signed(rc: Recount, signed_inputs: Sequence[tuple[str, str]]) ->
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(by_sha[sha], dest)
             copies.append(dest)
+        from tally.pipeline import check, count_results    # the readers and the count: only to re-count
+
         checked = check(rc.event_path, copies)
         if checked.has_errors:
             return None
@@ -215,6 +219,8 @@ def prepare_recount(event: str | Path, ballots: Sequence[str | Path]) -> Recount
                        Location(str(p)))
     event_sha = _sha256_file(Path(event))
     inputs = tuple((Path(b).name, _sha256_file(Path(b))) for b in ballots)
+    from tally.pipeline import check, count_results        # the readers and the count: only to re-count
+
     checked = check(event, ballots)
     if checked.has_errors:
         problems = tuple(f"{d.code} {d.message}" + (f" ({d.location})" if d.location else "")
@@ -277,6 +283,7 @@ def check_cms(p7s: bytes, data: bytes) -> _Sig:
     digest and the signer's certificate key verifies the signature over the signed
     attributes (RSA PKCS#1 v1.5, RSA-PSS or ECDSA)."""
     from asn1crypto import cms  # type: ignore[import-untyped]
+    from cryptography import x509
 
     try:
         info = cms.ContentInfo.load(p7s, strict=True)
@@ -385,6 +392,8 @@ def _trusted_by(result: _Sig, anchors: Sequence[TrustAnchor]) -> tuple[str, str]
     if not authorities:
         return "", ""
     when = result.signing_time or dt.datetime.now(dt.UTC)
+    from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
+
     builder = (PolicyBuilder().store(Store([a.certificate for a in authorities if a.certificate is not None]))
                .time(when)
                .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(),
@@ -441,7 +450,7 @@ def verify_file(path: str | Path, anchors: Sequence[TrustAnchor], require: int =
     """Every check of one file. `folders` lists the folders of a batch once (verify_files).
 
     The cyclic collector is paused while one file is verified, as during a count
-    (tally.checking.gc_paused): rebuilding and reading the minutes makes thousands of small
+    (tally.gcpause.gc_paused): rebuilding and reading the minutes makes thousands of small
     cells and tuples in no cycle, and the young collections walking them as they pile up, and
     the reads kept for the batch under them, were a sixth of a distinct result's time (14.4 ms
     -> 11.9 ms CPU, bench_verify's distinct results); reference counting frees all of it, and
