@@ -41,13 +41,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from ballots.errors import Location, TallyError, fail
 from ballots.i18n import N_, _, _n, language, set_language
-from tally.gcpause import gc_paused
 from tally.compare import (
     Difference,
     appearance_differences,
     display_problems,
     table_mismatches,
 )
+from tally.gcpause import gc_paused
 from tally.keys import TrustAnchor, cert_fingerprint, key_fingerprint, load_trust
 from tally.locking import output_lock
 from tally.results_json import group4

@@ -93,6 +93,22 @@ def test_an_edit_loads_tomlkit_and_nothing_of_counting_or_signing(tmp_path: Path
     assert sorted(mods & (NEVER | READING | SIGNING | WRITING | DOCUMENTS | RICH)) == []
 
 
+def test_verifying_an_ed25519_signature_loads_no_certificate_layer_and_no_readers(tmp_path: Path) -> None:
+    """verify re-counts only when asked, and an Ed25519 signature needs no certificate code."""
+    loaded(tmp_path, "count", SAMPLE_EVENT, SAMPLE_BALLOTS, "-o", "out/results.xlsx")
+    loaded(tmp_path, "sign", "out/results.xlsx", "--key", DATA / "keys" / "committee.key")
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "TALLY_MODULES": str(out), "COLUMNS": "100"}
+    proc = subprocess.run([sys.executable, "-c", CHILD, "verify", "out/results.xlsx", "--trust",
+                           str(DATA / "keys" / "committee.pub")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr        # it verified
+    names = set(json.loads(out.read_text(encoding="utf-8")))
+    assert "tally.verify" in names
+    assert sorted(names & {"cryptography.x509", "email", "urllib.request", "tally.checking", "tally.pipeline",
+                           "ballots.event", "ballots.validate"}) == []
+
+
 def test_the_guard_sees_what_a_command_loads(tmp_path: Path) -> None:
     # the same walk finds the heavy libraries where a command does use them
     assert {"python_calamine", "ballots.validate"} <= loaded(tmp_path, "check", SAMPLE_EVENT, SAMPLE_BALLOTS)
